@@ -1,0 +1,184 @@
+// The whole configuration tree. Every object is strict: an unknown key is an error at start-up.
+import { z } from 'zod';
+
+const httpClient = z
+  .object({
+    /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (vLLM, LMDeploy, Ollama, llama.cpp). */
+    baseURL: z.string().url(),
+    model: z.string().min(1),
+    /** Name of the environment variable holding the API key; the key itself never lives in config. */
+    apiKeyEnv: z.string().default('EKMM_LLM_API_KEY'),
+    timeoutMs: z.number().int().positive().default(20000),
+    retries: z.number().int().min(0).max(10).default(2),
+    backoffMs: z.number().int().min(0).default(500),
+    maxTokens: z.number().int().positive().default(512),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Default language of messages that do not say. */
+    language: z.enum(['en', 'zh', 'auto']).default('auto'),
+    entityTypes: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).min(1).default(['PER', 'LOC', 'ORG', 'OTHER']),
+    /** Label spellings accepted from datasets and LLMs, mapped onto entityTypes. */
+    typeAliases: z.record(z.string(), z.string()).default({ MISC: 'OTHER' }),
+    plugins: z.array(z.string()).default([]),
+
+    intake: z
+      .object({
+        backend: z.string().default('sharp'),
+        maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        maxPixels: z.number().int().positive().default(40_000_000),
+        maxSide: z.number().int().positive().default(1280),
+        allowSvg: z.boolean().default(false),
+        /** Hosts images may be fetched from by URL; empty means URLs are refused. */
+        urlHosts: z.array(z.string()).default([]),
+        fetchTimeoutMs: z.number().int().positive().default(10000),
+        /** Files may only be read from these directories (CLI passes the cwd); empty refuses paths. */
+        pathRoots: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+
+    ocr: z
+      .object({
+        backend: z.string().default('ppocr'),
+        /** Worker threads running OCR off the event loop. */
+        workers: z.number().int().min(1).max(16).default(1),
+        /** Lines with a lower recognition score are dropped from results (and counted in a warning). */
+        minScore: z.number().min(0).max(1).default(0.5),
+        /** Longest side fed to the text detector. */
+        detMaxSide: z.number().int().positive().default(960),
+        /** Restore spaces dropped by the recognizer between English words. */
+        englishSpacing: z.boolean().default(true),
+        timeoutMs: z.number().int().positive().default(30000),
+      })
+      .strict()
+      .prefault({}),
+
+    captioner: z
+      .object({
+        backend: z.enum(['none', 'openai', 'recorded']).or(z.string()).default('none'),
+        openai: httpClient
+          .extend({ prompt: z.string().default('Describe this image in one sentence.') })
+          .strict()
+          .optional(),
+        recorded: z.object({ file: z.string() }).strict().optional(),
+      })
+      .strict()
+      .prefault({}),
+
+    knowledge: z
+      .object({
+        backend: z.string().default('none'),
+        llm: httpClient.optional(),
+        /** JSONL or CoNLL file of labelled examples used as few-shot demonstrations. */
+        examplesFile: z.string().optional(),
+        examples: z.number().int().min(0).max(20).default(4),
+      })
+      .strict()
+      .prefault({}),
+
+    recognizer: z
+      .object({
+        /** Recognizers run in this order; see README "Merge policy". */
+        backends: z.array(z.string()).min(1).default(['local']),
+        merge: z.enum(['first-wins', 'union']).default('first-wins'),
+        /** Backend used when another errors or times out; always answers. */
+        fallback: z.string().default('local'),
+        llm: httpClient
+          .extend({
+            structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
+          })
+          .strict()
+          .optional(),
+        local: z
+          .object({
+            en: z.string().default('models/ner-en'),
+            zh: z.string().default('models/ner-zh'),
+            /** Run the tagger on OCR lines and captions as well as the text. */
+            tagOcr: z.boolean().default(true),
+            tagCaptions: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        gazetteer: z
+          .object({
+            /** type -> names; a stand-in recognizer, named as such in results. */
+            entries: z.record(z.string(), z.array(z.string())).default({}),
+            file: z.string().optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+
+    cache: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** sqlite:///abs/path, sqlite://relative/path, redis://host:port, or memory:// */
+        url: z.string().default('sqlite://var/cache.sqlite'),
+        ttlDays: z.number().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
+
+    server: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8787),
+        maxBodyBytes: z.number().int().positive().default(25 * 1024 * 1024),
+        /** Env var holding the moderator token for /api/stats. */
+        moderatorTokenEnv: z.string().default('EKMM_MODERATOR_TOKEN'),
+      })
+      .strict()
+      .prefault({}),
+
+    stats: z
+      .object({
+        url: z.string().default('sqlite://var/stats.sqlite'),
+        retentionDays: z.number().int().positive().default(90),
+      })
+      .strict()
+      .prefault({}),
+
+    guards: z
+      .object({
+        perUserPerMinute: z.number().int().positive().default(20),
+        perCommunityPerMinute: z.number().int().positive().default(300),
+        queueSize: z.number().int().positive().default(200),
+        concurrency: z.number().int().positive().default(2),
+      })
+      .strict()
+      .prefault({}),
+
+    discord: z
+      .object({
+        tokenEnv: z.string().default('DISCORD_TOKEN'),
+        /** Overrides for tests against an emulator; real deployments leave these unset. */
+        apiBase: z.string().optional(),
+        defaultMode: z.enum(['mention', 'auto', 'passive']).default('mention'),
+        cdnHosts: z.array(z.string()).default(['cdn.discordapp.com', 'media.discordapp.net']),
+      })
+      .strict()
+      .prefault({}),
+
+    telegram: z
+      .object({
+        tokenEnv: z.string().default('TELEGRAM_BOT_TOKEN'),
+        apiRoot: z.string().optional(),
+        mode: z.enum(['polling', 'webhook']).default('polling'),
+        webhook: z
+          .object({ domain: z.string(), path: z.string().default('/telegram'), port: z.number().int().default(8443) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type EkmmConfig = z.infer<typeof configSchema>;
+export type LlmClientConfig = z.infer<typeof httpClient>;

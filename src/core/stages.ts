@@ -1,0 +1,103 @@
+// One small interface per pipeline stage. Backends implement these and register by name
+// (see registry.ts); the pipeline only ever sees the interfaces.
+import type { Caption, Entity, ImageInput, LanguageCode, OcrLine, Warning } from './types.ts';
+
+/** An image that passed intake: decoded, EXIF-oriented, resized, re-encoded as PNG. */
+export interface PreparedImage {
+  /** Index in Message.images. */
+  index: number;
+  /** PNG bytes of the oriented, resized image. */
+  png: Buffer;
+  width: number;
+  height: number;
+  /** Format sniffed from the original bytes (jpeg, png, webp, gif, ...). */
+  format: string;
+  /** sha256 hex of the original bytes: the cache key for everything derived from the image. */
+  sha256: string;
+}
+
+export type IntakeResult = { ok: true; image: PreparedImage } | { ok: false; warning: Warning };
+
+export interface ImageIntake {
+  readonly name: string;
+  /** One result per input, in order. Never throws for a bad image: it becomes a warning. */
+  prepare(inputs: ImageInput[]): Promise<IntakeResult[]>;
+}
+
+export interface Ocr {
+  readonly name: string;
+  /** Identifies model files and settings; part of every cache key. */
+  readonly modelId: string;
+  /** One list of lines per image, in reading order. `line.image` is the PreparedImage index. */
+  read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]>;
+  close?(): Promise<void>;
+}
+
+export interface Captioner {
+  readonly name: string;
+  readonly modelId: string;
+  /** One caption per image, or null when the backend has none for it. */
+  caption(images: PreparedImage[]): Promise<(string | null)[]>;
+  close?(): Promise<void>;
+}
+
+/** What a recognizer sees of one message. */
+export interface RecognizerInput {
+  text: string;
+  language: LanguageCode;
+  ocr: OcrLine[];
+  captions: Caption[];
+  /** Auxiliary knowledge text from a KnowledgeSource (PGIM-style), when one is configured. */
+  knowledge?: string;
+}
+
+export interface RecognizerOutput {
+  entities: Entity[];
+  /** Entities the backend proposed that matched no input span. */
+  dropped: number;
+  warnings: Warning[];
+}
+
+export interface Recognizer {
+  readonly name: string;
+  /** Batch in, batch out: one output per input, in order. May throw; the pipeline falls back. */
+  recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]>;
+  close?(): Promise<void>;
+}
+
+/** An external knowledge source (an LLM): its text feeds the local tagger's knowledge channel. */
+export interface KnowledgeSource {
+  readonly name: string;
+  readonly modelId: string;
+  knowledge(batch: RecognizerInput[]): Promise<(string | null)[]>;
+  close?(): Promise<void>;
+}
+
+/** Key-value persistence shared by caches and statistics (keyv underneath). */
+export interface Store {
+  readonly name: string;
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Optional capability: stores that can enumerate keys by prefix (needed by statistics). */
+export interface IterableStore extends Store {
+  iterate(prefix: string): AsyncIterable<[string, unknown]>;
+}
+
+export function isIterableStore(store: Store): store is IterableStore {
+  return typeof (store as Partial<IterableStore>).iterate === 'function';
+}
+
+/** Optional capability: recognizers that make use of KnowledgeSource text. */
+export interface KnowledgeAware {
+  readonly usesKnowledge: true;
+}
+
+export function isKnowledgeAware(r: Recognizer): r is Recognizer & KnowledgeAware {
+  return (r as Partial<KnowledgeAware>).usesKnowledge === true;
+}
+
+export type { Caption, Entity, OcrLine, Warning };
