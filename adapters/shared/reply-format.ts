@@ -1,0 +1,88 @@
+// Turns a Recognition into the reply the chat user sees: entities grouped by type, each listed
+// once, the ones read from an image marked with 🖼.
+import type { Entity, Recognition } from '../../src/core/types.ts';
+import { normalizeEntityText } from '../../src/stats/normalize.ts';
+import { escapeDiscordMarkdown, escapeTelegramMarkdownV2 } from './markdown.ts';
+
+export const IMAGE_MARK = '🖼';
+
+export interface ReplyItem {
+  text: string;
+  inImage: boolean;
+}
+
+export interface ReplyGroup {
+  type: string;
+  items: ReplyItem[];
+}
+
+/** Groups in the configured type order (unknown types after, alphabetically); duplicates merged. */
+export function groupEntities(entities: Entity[], typeOrder: string[]): ReplyGroup[] {
+  const groups = new Map<string, Map<string, ReplyItem>>();
+  for (const e of entities) {
+    const key = normalizeEntityText(e.text);
+    if (!key) continue;
+    const items = groups.get(e.type) ?? new Map<string, ReplyItem>();
+    groups.set(e.type, items);
+    const fromImage = e.source === 'ocr' || e.source === 'caption';
+    const seen = items.get(key);
+    if (seen) seen.inImage ||= fromImage;
+    else items.set(key, { text: e.text.replace(/\s+/g, ' ').trim(), inImage: fromImage });
+  }
+  const rank = (t: string) => {
+    const i = typeOrder.indexOf(t);
+    return i === -1 ? typeOrder.length : i;
+  };
+  return [...groups]
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]))
+    .map(([type, items]) => ({ type, items: [...items.values()] }));
+}
+
+interface Markup {
+  escape(text: string): string;
+  bold(text: string): string;
+  maxLength: number;
+}
+
+const TELEGRAM: Markup = { escape: escapeTelegramMarkdownV2, bold: (t) => `*${t}*`, maxLength: 4096 };
+const DISCORD: Markup = { escape: escapeDiscordMarkdown, bold: (t) => `**${t}**`, maxLength: 2000 };
+const PLAIN: Markup = { escape: (t) => t, bold: (t) => t, maxLength: 100_000 };
+
+function render(groups: ReplyGroup[], m: Markup, empty: string): string {
+  if (groups.length === 0) return m.escape(empty);
+  const lines: string[] = [];
+  let used = 0;
+  let omitted = 0;
+  for (const g of groups) {
+    const items = g.items.map((i) => m.escape(i.text) + (i.inImage ? ` ${IMAGE_MARK}` : ''));
+    const line = `${m.bold(m.escape(g.type))}: ${items.join(', ')}`;
+    // Stay under the platform's message limit with room for the "more" note.
+    if (used + line.length + 1 > m.maxLength - 64) {
+      omitted += g.items.length;
+      continue;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  if (omitted > 0) lines.push(m.escape(`…and ${omitted} more`));
+  return lines.join('\n');
+}
+
+export const NO_ENTITIES = 'No named entities found.';
+
+export function formatTelegramReply(groups: ReplyGroup[]): string {
+  return render(groups, TELEGRAM, NO_ENTITIES);
+}
+
+export function formatDiscordReply(groups: ReplyGroup[]): string {
+  return render(groups, DISCORD, NO_ENTITIES);
+}
+
+export function formatPlainReply(groups: ReplyGroup[]): string {
+  return render(groups, PLAIN, NO_ENTITIES);
+}
+
+/** Convenience for adapters: the reply for a recognition in the given markup. */
+export function groupsOf(recognition: Recognition, typeOrder: string[]): ReplyGroup[] {
+  return groupEntities(recognition.entities, typeOrder);
+}

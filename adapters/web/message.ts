@@ -1,0 +1,109 @@
+// Turns a POST /api/recognize body (JSON or multipart) into a Message, or a 400 that says
+// exactly which field is wrong and how.
+import type { ImageInput, LanguageSetting, Message } from '../../src/core/types.ts';
+import { HttpError } from './http.ts';
+
+const LANGUAGES: readonly LanguageSetting[] = ['en', 'zh', 'auto'];
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function badRequest(code: string, message: string): HttpError {
+  return new HttpError(400, code, message);
+}
+
+function parseLanguage(value: unknown, field: string): LanguageSetting | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value)) return value as LanguageSetting;
+  throw badRequest('request.bad_language', `"${field}" must be one of ${LANGUAGES.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+function requireText(value: unknown, field: string, imageCount: number): string {
+  if (value === undefined || value === null) {
+    // A message may be an image alone; the text is then empty, not missing.
+    if (imageCount > 0) return '';
+    throw badRequest('request.missing_text', `"${field}" is required (a string; may be empty when images are sent)`);
+  }
+  if (typeof value !== 'string') throw badRequest('request.bad_text', `"${field}" must be a string; got ${typeof value}`);
+  return value;
+}
+
+function decodeBase64(data: string, field: string): Uint8Array {
+  // Accept data: URLs as produced by FileReader.readAsDataURL.
+  const comma = data.startsWith('data:') ? data.indexOf(',') : -1;
+  const raw = (comma >= 0 ? data.slice(comma + 1) : data).replace(/\s+/g, '');
+  if (raw.length === 0) throw badRequest('request.bad_image', `"${field}" is empty`);
+  if (!BASE64.test(raw)) throw badRequest('request.bad_image', `"${field}" is not valid base64`);
+  return new Uint8Array(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64'));
+}
+
+function jsonImage(item: unknown, i: number): ImageInput {
+  const field = `images[${i}]`;
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw badRequest('request.bad_image', `"${field}" must be an object {data: base64, name?} or {url}`);
+  }
+  const { data, name, url } = item as Record<string, unknown>;
+  if (name !== undefined && typeof name !== 'string') throw badRequest('request.bad_image', `"${field}.name" must be a string`);
+  if (typeof data === 'string') {
+    const bytes = decodeBase64(data, `${field}.data`);
+    return name ? { kind: 'bytes', bytes, name } : { kind: 'bytes', bytes };
+  }
+  // URLs are fetched only from intake.urlHosts; the intake stage turns a refusal into a warning.
+  if (typeof url === 'string' && url.length > 0) return { kind: 'url', url };
+  throw badRequest('request.bad_image', `"${field}" needs "data" (base64 string) or "url"`);
+}
+
+export function messageFromJson(body: Buffer): Message {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw badRequest('request.bad_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw badRequest('request.bad_json', 'request body must be a JSON object {text, language?, images?}');
+  }
+  const obj = parsed as Record<string, unknown>;
+  const known = new Set(['text', 'language', 'images']);
+  const unknown = Object.keys(obj).filter((k) => !known.has(k));
+  if (unknown.length) {
+    throw badRequest('request.unknown_field', `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, images`);
+  }
+  if (obj.images !== undefined && !Array.isArray(obj.images)) {
+    throw badRequest('request.bad_image', '"images" must be an array of {data: base64, name?}');
+  }
+  const images = ((obj.images as unknown[] | undefined) ?? []).map(jsonImage);
+  const message: Message = { text: requireText(obj.text, 'text', images.length) };
+  const language = parseLanguage(obj.language, 'language');
+  if (language) message.language = language;
+  if (images.length) message.images = images;
+  return message;
+}
+
+export async function messageFromMultipart(body: Buffer, contentType: string): Promise<Message> {
+  let form: FormData;
+  try {
+    // undici's Request parses multipart/form-data; the body is already size-capped.
+    form = await new Request('http://ekmm.local/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+  } catch (err) {
+    throw badRequest('request.bad_multipart', `multipart body could not be parsed: ${(err as Error).message}`);
+  }
+  const images: ImageInput[] = [];
+  for (const field of ['image', 'images']) {
+    for (const entry of form.getAll(field)) {
+      if (typeof entry === 'string') {
+        throw badRequest('request.bad_image', `multipart field "${field}" must be a file, not a text value`);
+      }
+      // Browsers send an empty, nameless part when the file input was left blank.
+      if (entry.size === 0 && !entry.name) continue;
+      const bytes = new Uint8Array(await entry.arrayBuffer());
+      images.push(entry.name ? { kind: 'bytes', bytes, name: entry.name } : { kind: 'bytes', bytes });
+    }
+  }
+  const text = form.get('text');
+  if (text !== null && typeof text !== 'string') throw badRequest('request.bad_text', 'multipart field "text" must be a text value, not a file');
+  const message: Message = { text: requireText(text ?? undefined, 'text', images.length) };
+  const language = form.get('language');
+  const parsedLanguage = parseLanguage(typeof language === 'string' ? language : language === null ? undefined : 'a file', 'language');
+  if (parsedLanguage) message.language = parsedLanguage;
+  if (images.length) message.images = images;
+  return message;
+}

@@ -1,0 +1,117 @@
+// Cache decorators around any backend of a stage. The engine wraps backends with these when a
+// cache store is configured; keys carry the backend's modelId and template version.
+import type { Captioner, KnowledgeSource, Ocr, PreparedImage, RecognizerInput, Store } from '../core/stages.ts';
+import type { LanguageCode, OcrLine } from '../core/types.ts';
+import { cacheKey } from './key.ts';
+import { cached, cachedBatch } from './cached.ts';
+
+/** Optional fields a backend may expose to make its cache keys precise. */
+export interface CacheHints {
+  /** Version of the prompt template or pre-processing; part of every key. */
+  readonly templateVersion?: string;
+  /** The backend caches by itself (e.g. by exact prompt); decorators then pass it through. */
+  readonly cachesItself?: boolean;
+}
+
+function versionOf(backend: object): string {
+  return (backend as CacheHints).templateVersion ?? '1';
+}
+
+export function cachesItself(backend: object): boolean {
+  return (backend as CacheHints).cachesItself === true;
+}
+
+export class CachedOcr implements Ocr {
+  readonly name: string;
+  readonly modelId: string;
+  constructor(private readonly inner: Ocr, private readonly store: Store, private readonly ttlMs?: number) {
+    this.name = inner.name;
+    this.modelId = inner.modelId;
+  }
+
+  private key(image: PreparedImage, language: LanguageCode): string {
+    // Boxes are in prepared-image pixels, so the prepared size is part of the identity.
+    return cacheKey('ocr', {
+      contentHash: image.sha256,
+      model: this.inner.modelId,
+      templateVersion: versionOf(this.inner),
+      language,
+      size: `${image.width}x${image.height}`,
+    });
+  }
+
+  async read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]> {
+    const keys = images.map((img) => this.key(img, language));
+    const results = await cachedBatch<OcrLine[]>(this.store, keys, this.ttlMs, (miss) =>
+      this.inner.read(miss.map((i) => images[i]!), language),
+    );
+    // A cached result may have been made for an image at another position in another message.
+    return results.map((lines, i) => lines.map((line) => ({ ...line, image: images[i]!.index })));
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+}
+
+export class CachedCaptioner implements Captioner {
+  readonly name: string;
+  readonly modelId: string;
+  constructor(private readonly inner: Captioner, private readonly store: Store, private readonly ttlMs?: number) {
+    this.name = inner.name;
+    this.modelId = inner.modelId;
+  }
+
+  async caption(images: PreparedImage[]): Promise<(string | null)[]> {
+    const keys = images.map((img) =>
+      cacheKey('caption', { contentHash: img.sha256, model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
+    );
+    return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) => this.inner.caption(miss.map((i) => images[i]!)));
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+}
+
+/** What of a recognizer input a knowledge answer depends on. */
+export function knowledgeInputDigest(input: RecognizerInput): string {
+  return JSON.stringify([input.text, input.language, input.ocr.map((l) => l.text), input.captions.map((c) => c.text)]);
+}
+
+export class CachedKnowledge implements KnowledgeSource {
+  readonly name: string;
+  readonly modelId: string;
+  constructor(private readonly inner: KnowledgeSource, private readonly store: Store, private readonly ttlMs?: number) {
+    this.name = inner.name;
+    this.modelId = inner.modelId;
+  }
+
+  async knowledge(batch: RecognizerInput[]): Promise<(string | null)[]> {
+    return Promise.all(
+      batch.map((input) =>
+        cached(
+          this.store,
+          cacheKey('knowledge', { prompt: knowledgeInputDigest(input), model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
+          this.ttlMs,
+          async () => (await this.inner.knowledge([input]))[0] ?? null,
+        ),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+}
+
+/** Wraps a backend unless it caches by itself. */
+export function withOcrCache(ocr: Ocr, store: Store | undefined, ttlMs?: number): Ocr {
+  return store && !cachesItself(ocr) ? new CachedOcr(ocr, store, ttlMs) : ocr;
+}
+export function withCaptionCache(c: Captioner, store: Store | undefined, ttlMs?: number): Captioner {
+  return store && !cachesItself(c) ? new CachedCaptioner(c, store, ttlMs) : c;
+}
+export function withKnowledgeCache(k: KnowledgeSource, store: Store | undefined, ttlMs?: number): KnowledgeSource {
+  return store && !cachesItself(k) ? new CachedKnowledge(k, store, ttlMs) : k;
+}

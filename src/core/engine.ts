@@ -1,0 +1,248 @@
+// The recognition pipeline: intake -> (OCR | captions) -> knowledge -> recognizers -> merge.
+// Every stage failure becomes a warning; the text is always recognized and the user always
+// gets a Recognition.
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { EkmmConfig } from '../config/schema.ts';
+import { createRegistries, type BackendContext, type Plugin, type Registries } from './registry.ts';
+import type {
+  Captioner,
+  ImageIntake,
+  KnowledgeSource,
+  Ocr,
+  PreparedImage,
+  Recognizer,
+  RecognizerInput,
+  RecognizerOutput,
+  Store,
+} from './stages.ts';
+import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
+import { detectLanguage } from './language.ts';
+import { canonicalType, mergeEntities } from './merge.ts';
+import { builtinPlugins } from './builtin.ts';
+import { withCaptionCache, withKnowledgeCache, withOcrCache } from '../cache/index.ts';
+
+export interface Engine {
+  readonly config: EkmmConfig;
+  readonly registries: Registries;
+  /** Names of the backends in use, for health checks. */
+  readonly backends: Record<string, string | string[]>;
+  recognize(message: Message): Promise<Recognition>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Extra plugins registered after the built-in ones (tests, embedding applications). */
+  plugins?: Plugin[];
+}
+
+interface Stages {
+  intake: ImageIntake;
+  ocr?: Ocr;
+  captioner?: Captioner;
+  knowledge?: KnowledgeSource;
+  recognizers: Recognizer[];
+  fallback?: Recognizer;
+  cache?: Store;
+}
+
+const now = () => performance.now();
+
+async function loadPlugins(registries: Registries, config: EkmmConfig, extra: Plugin[]): Promise<void> {
+  for (const plugin of builtinPlugins) await plugin(registries);
+  for (const spec of config.plugins) {
+    const target = spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec;
+    const mod = (await import(target)) as { default?: unknown };
+    if (typeof mod.default !== 'function') {
+      throw new Error(`plugin "${spec}" has no default export function (expected (registries) => void)`);
+    }
+    await (mod.default as Plugin)(registries);
+  }
+  for (const plugin of extra) await plugin(registries);
+}
+
+async function buildStages(registries: Registries, config: EkmmConfig): Promise<Stages> {
+  let cache: Store | undefined;
+  if (config.cache.enabled) {
+    const url = new URL(config.cache.url);
+    cache = await (await registries.store.create(url.protocol.replace(/:$/, ''), { config, registries }))(url);
+  }
+  const ctx: BackendContext = { config, registries, ...(cache ? { cache } : {}) };
+  const ttlMs = config.cache.ttlDays * 86_400_000;
+  const optional = async <T>(name: string, create: (n: string) => Promise<T>) => (name === 'none' ? undefined : create(name));
+
+  const intake = await registries.intake.create(config.intake.backend, ctx);
+  const ocr = await optional(config.ocr.backend, (n) => registries.ocr.create(n, ctx));
+  const captioner = await optional(config.captioner.backend, (n) => registries.captioner.create(n, ctx));
+  const knowledge = await optional(config.knowledge.backend, (n) => registries.knowledge.create(n, ctx));
+  const recognizers: Recognizer[] = [];
+  for (const name of config.recognizer.backends) recognizers.push(await registries.recognizer.create(name, ctx));
+  const fallbackName = config.recognizer.fallback;
+  const fallback =
+    fallbackName === 'none'
+      ? undefined
+      : (recognizers.find((r) => r.name === fallbackName) ?? (await registries.recognizer.create(fallbackName, ctx)));
+  return {
+    intake,
+    ...(ocr ? { ocr: withOcrCache(ocr, cache, ttlMs) } : {}),
+    ...(captioner ? { captioner: withCaptionCache(captioner, cache, ttlMs) } : {}),
+    ...(knowledge ? { knowledge: withKnowledgeCache(knowledge, cache, ttlMs) } : {}),
+    recognizers,
+    ...(fallback ? { fallback } : {}),
+    ...(cache ? { cache } : {}),
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function createEngine(config: EkmmConfig, options: EngineOptions = {}): Promise<Engine> {
+  const registries = createRegistries();
+  await loadPlugins(registries, config, options.plugins ?? []);
+  const stages = await buildStages(registries, config);
+  const types = config.entityTypes;
+
+  async function runRecognizer(r: Recognizer, input: RecognizerInput, warnings: Warning[]): Promise<RecognizerOutput | undefined> {
+    try {
+      const [out] = await r.recognize([input]);
+      if (!out) throw new Error('returned no output for the message');
+      return out;
+    } catch (err) {
+      warnings.push({ code: 'recognizer.failed', stage: 'recognize', message: `recognizer "${r.name}" failed: ${errorText(err)}` });
+      return undefined;
+    }
+  }
+
+  /** Keeps entities whose type maps onto a configured type; counts the rest as dropped. */
+  function normalizeTypes(entities: Entity[], warnings: Warning[]): { kept: Entity[]; dropped: number } {
+    const kept: Entity[] = [];
+    const unknown = new Set<string>();
+    for (const e of entities) {
+      const type = canonicalType(e.type, types, config.typeAliases);
+      if (type) kept.push({ ...e, type });
+      else unknown.add(e.type);
+    }
+    if (unknown.size) {
+      warnings.push({
+        code: 'entity.unknown_type',
+        stage: 'recognize',
+        message: `dropped ${entities.length - kept.length} entities of types not configured: ${[...unknown].join(', ')}`,
+      });
+    }
+    return { kept, dropped: entities.length - kept.length };
+  }
+
+  async function recognize(message: Message): Promise<Recognition> {
+    const t0 = now();
+    const timings: Record<string, number> = {};
+    const warnings: Warning[] = [];
+    const text = typeof message.text === 'string' ? message.text : '';
+
+    let t = now();
+    const prepared: PreparedImage[] = [];
+    if (message.images?.length) {
+      for (const result of await stages.intake.prepare(message.images)) {
+        if (result.ok) prepared.push(result.image);
+        else warnings.push(result.warning);
+      }
+    }
+    timings.intake = now() - t;
+
+    const ocrLines: OcrLine[] = [];
+    const captions: Caption[] = [];
+    if (prepared.length) {
+      const hint = message.language && message.language !== 'auto' ? message.language : detectLanguage('auto', text);
+      const ocrTask = (async () => {
+        if (!stages.ocr) return;
+        const s = now();
+        try {
+          for (const lines of await stages.ocr.read(prepared, hint)) ocrLines.push(...lines);
+        } catch (err) {
+          warnings.push({ code: 'ocr.failed', stage: 'ocr', message: `OCR failed: ${errorText(err)}` });
+        }
+        timings.ocr = now() - s;
+      })();
+      const captionTask = (async () => {
+        if (!stages.captioner) return;
+        const s = now();
+        try {
+          const texts = await stages.captioner.caption(prepared);
+          texts.forEach((c, i) => {
+            if (c) captions.push({ image: prepared[i]!.index, text: c, backend: stages.captioner!.name });
+          });
+        } catch (err) {
+          warnings.push({ code: 'caption.failed', stage: 'caption', message: `captioning failed: ${errorText(err)}` });
+        }
+        timings.caption = now() - s;
+      })();
+      await Promise.all([ocrTask, captionTask]);
+    }
+
+    const language = detectLanguage(message.language ?? config.language, text, ...ocrLines.map((l) => l.text));
+    const input: RecognizerInput = { text, language, ocr: ocrLines, captions };
+
+    if (stages.knowledge) {
+      t = now();
+      try {
+        const [k] = await stages.knowledge.knowledge([input]);
+        if (k) input.knowledge = k;
+      } catch (err) {
+        warnings.push({ code: 'knowledge.failed', stage: 'knowledge', message: `knowledge source failed: ${errorText(err)}` });
+      }
+      timings.knowledge = now() - t;
+    }
+
+    t = now();
+    let dropped = 0;
+    const ranked: Entity[][] = [];
+    let anySucceeded = false;
+    for (const r of stages.recognizers) {
+      const out = await runRecognizer(r, input, warnings);
+      if (!out) continue;
+      anySucceeded = true;
+      warnings.push(...out.warnings);
+      dropped += out.dropped;
+      ranked.push(out.entities);
+    }
+    const fallback = stages.fallback;
+    if (!anySucceeded && fallback && !stages.recognizers.every((r) => r === fallback)) {
+      warnings.push({ code: 'recognizer.fallback', stage: 'recognize', message: `answer comes from fallback recognizer "${fallback.name}"` });
+      const out = await runRecognizer(fallback, input, warnings);
+      if (out) {
+        warnings.push(...out.warnings);
+        dropped += out.dropped;
+        ranked.push(out.entities);
+      }
+    }
+    const typedLists = ranked.map((list) => {
+      const typed = normalizeTypes(list, warnings);
+      dropped += typed.dropped;
+      return typed.kept;
+    });
+    const entities = mergeEntities(typedLists, config.recognizer.merge);
+    timings.recognize = now() - t;
+    timings.total = now() - t0;
+    return { text, language, entities, ocr: ocrLines, captions, timings, warnings, droppedEntities: dropped };
+  }
+
+  async function close(): Promise<void> {
+    const closers = [stages.ocr, stages.captioner, stages.knowledge, ...stages.recognizers, stages.fallback];
+    for (const s of new Set(closers)) await s?.close?.();
+    await stages.cache?.close();
+  }
+
+  return {
+    config,
+    registries,
+    backends: {
+      intake: stages.intake.name,
+      ocr: stages.ocr?.name ?? 'none',
+      captioner: stages.captioner?.name ?? 'none',
+      knowledge: stages.knowledge?.name ?? 'none',
+      recognizers: stages.recognizers.map((r) => r.name),
+    },
+    recognize,
+    close,
+  };
+}

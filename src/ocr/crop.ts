@@ -1,0 +1,86 @@
+// Cutting a text box out of the image, straightened, at the recognizer's input height.
+import { distance, type Quad } from './geometry.ts';
+
+/** Interleaved 8-bit RGB. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
+}
+
+/** Grey 8-bit crop at recognizer height; rows of `width` bytes. */
+export interface LineCrop {
+  data: Uint8Array;
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export const REC_HEIGHT = 48;
+/** Longest crop fed to the recognizer; longer lines are squeezed (rare: ~40 characters at 48 px). */
+export const REC_MAX_WIDTH = 2400;
+
+/** PaddleOCR turns boxes this much taller than wide by 90° (vertical text). */
+const VERTICAL_RATIO = 1.5;
+
+function sample(img: RgbImage, x: number, y: number, out: Float64Array): void {
+  const xc = Math.min(Math.max(x - 0.5, 0), img.width - 1);
+  const yc = Math.min(Math.max(y - 0.5, 0), img.height - 1);
+  const x0 = Math.floor(xc), y0 = Math.floor(yc);
+  const x1 = Math.min(x0 + 1, img.width - 1), y1 = Math.min(y0 + 1, img.height - 1);
+  const fx = xc - x0, fy = yc - y0;
+  const d = img.data;
+  for (let c = 0; c < 3; c++) {
+    const a = d[(y0 * img.width + x0) * 3 + c]!;
+    const b = d[(y0 * img.width + x1) * 3 + c]!;
+    const e = d[(y1 * img.width + x0) * 3 + c]!;
+    const f = d[(y1 * img.width + x1) * 3 + c]!;
+    out[c] = (a * (1 - fx) + b * fx) * (1 - fy) + (e * (1 - fx) + f * fx) * fy;
+  }
+}
+
+/**
+ * Samples the quad (TL, TR, BR, BL) into a REC_HEIGHT-high strip with bilinear corner
+ * interpolation; supersampling keeps tall text from aliasing when it is shrunk to 48 px.
+ */
+export function cropLine(img: RgbImage, quad: Quad): LineCrop {
+  let [p0, p1, p2, p3] = quad;
+  const w = Math.max(distance(p0, p1), distance(p3, p2));
+  const h = Math.max(distance(p0, p3), distance(p1, p2));
+  if (h / Math.max(w, 1) >= VERTICAL_RATIO) [p0, p1, p2, p3] = [p1, p2, p3, p0];
+  const srcW = Math.max(distance(p0, p1), distance(p3, p2), 1);
+  const srcH = Math.max(distance(p0, p3), distance(p1, p2), 1);
+  const height = REC_HEIGHT;
+  const width = Math.max(8, Math.min(REC_MAX_WIDTH, Math.ceil((height * srcW) / srcH)));
+  const k = Math.min(4, Math.max(1, Math.ceil(srcH / height)));
+  const rgb = new Uint8Array(width * height * 3);
+  const grey = new Uint8Array(width * height);
+  const px = new Float64Array(3);
+  const acc = new Float64Array(3);
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      acc.fill(0);
+      for (let sy = 0; sy < k; sy++) {
+        const t = (v + (sy + 0.5) / k) / height;
+        for (let sx = 0; sx < k; sx++) {
+          const s = (u + (sx + 0.5) / k) / width;
+          const x = (1 - s) * (1 - t) * p0[0] + s * (1 - t) * p1[0] + s * t * p2[0] + (1 - s) * t * p3[0];
+          const y = (1 - s) * (1 - t) * p0[1] + s * (1 - t) * p1[1] + s * t * p2[1] + (1 - s) * t * p3[1];
+          sample(img, x, y, px);
+          acc[0] += px[0]!;
+          acc[1] += px[1]!;
+          acc[2] += px[2]!;
+        }
+      }
+      const o = v * width + u;
+      const n = k * k;
+      const r = acc[0]! / n, g = acc[1]! / n, b = acc[2]! / n;
+      rgb[o * 3] = r;
+      rgb[o * 3 + 1] = g;
+      rgb[o * 3 + 2] = b;
+      grey[o] = 0.299 * r + 0.587 * g + 0.114 * b;
+    }
+  }
+  return { data: grey, rgb, width, height };
+}

@@ -1,0 +1,210 @@
+"""Dataset readers and the token/knowledge normalisation rules shared with the TypeScript tagger.
+
+Every rule here is mirrored in src/recognizers/local/features.ts and written into the model
+manifest; change both together.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+# Python's [^\W_] is "letter or digit" (Unicode), the TS side uses [\p{L}\p{N}].
+ALNUM_RUN = re.compile(r"[^\W_]+")
+EDGE_NON_ALNUM = re.compile(r"^[\W_]+|[\W_]+$")
+DIGIT = re.compile(r"\d")
+# Tweet-like tokenizer for raw text: URL | @mention/#hashtag/word (\w run) | any other single char.
+TOKEN = re.compile(r"https?://\S+|www\.\S+|[@#]?\w+|\S")
+ENTITY_LIST = re.compile(r"named entities\s*:(.*?)(?:reasoning\s*:|$)", re.I | re.S)
+ENTITY_ITEM = re.compile(r"\d+\.\s*([^()]+?)\s*\(([^()]*)\)")
+TYPES = ["PER", "LOC", "ORG", "OTHER"]
+# First keyword (in reading order of the LLM's type text) that names one of our types wins.
+TYPE_KEYWORDS = {
+    "PER": ["person", "people", "player", "politician", "musician", "celebrity", "singer", "actor",
+            "actress", "artist", "author", "athlete", "coach", "president", "performer",
+            "photographer", "rapper", "comedian", "journalist", "footballer", "dj", "host"],
+    "LOC": ["location", "country", "city", "place", "state", "region", "geographic", "continent",
+            "river", "island", "street", "landmark", "venue", "stadium", "park", "town", "area",
+            "province", "county", "neighborhood", "building"],
+    "ORG": ["organization", "organisation", "company", "brand", "team", "league", "franchise",
+            "institution", "band", "publication", "news", "club", "university", "school",
+            "network", "agency", "party", "government", "channel", "magazine", "newspaper",
+            "group", "business", "station", "media"],
+}
+
+
+def word_key(token: str) -> str:
+    """Key of a token in the word-embedding vocabulary."""
+    t = token.lower()
+    if t.startswith("http://") or t.startswith("https://") or t.startswith("www."):
+        return "<url>"
+    return DIGIT.sub("0", t)
+
+
+def match_key(token: str) -> str:
+    """Key used to look a token up in knowledge/caption text: lowercased, edge punctuation off."""
+    return EDGE_NON_ALNUM.sub("", token.lower())
+
+
+def text_keys(text: str) -> set[str]:
+    """Every whitespace word (edge punctuation off) and every letter/digit run of a text."""
+    keys: set[str] = set()
+    for w in text.lower().split():
+        k = EDGE_NON_ALNUM.sub("", w)
+        if k:
+            keys.add(k)
+        keys.update(ALNUM_RUN.findall(w))
+    return keys
+
+
+def map_llm_type(type_text: str) -> str:
+    for word in re.split(r"[^a-z]+", type_text.lower()):
+        for t, kws in TYPE_KEYWORDS.items():
+            if word in kws:
+                return t
+    return "OTHER"
+
+
+def parse_entity_list(knowledge: str) -> list[tuple[list[str], str]]:
+    """The LLM's 'Named entities: 1. name (type) 2. ...' list as (name match keys, type)."""
+    m = ENTITY_LIST.search(knowledge)
+    if not m:
+        return []
+    out = []
+    for name, typ in ENTITY_ITEM.findall(m.group(1)):
+        keys = [k for k in (match_key(w) for w in name.split()) if k]
+        if keys:
+            out.append((keys, map_llm_type(typ)))
+    return out
+
+
+FEATURES = ["knowledge_present", "in_knowledge_text",
+            "listed_span_PER", "listed_span_LOC", "listed_span_ORG", "listed_span_OTHER",
+            "listed_span_begin",
+            "listed_word_PER", "listed_word_LOC", "listed_word_ORG", "listed_word_OTHER",
+            "caption_present", "in_caption"]
+
+
+def token_features(tokens: list[str], knowledge: str | None, caption: str | None) -> list[list[float]]:
+    n = len(tokens)
+    f = [[0.0] * len(FEATURES) for _ in range(n)]
+    keys = [match_key(t) for t in tokens]
+    if knowledge:
+        kset = text_keys(knowledge)
+        ents = parse_entity_list(knowledge)
+        words = {t: set() for t in TYPES}
+        for ek, et in ents:
+            words[et].update(ek)
+        for i, k in enumerate(keys):
+            f[i][0] = 1.0
+            if not k:
+                continue
+            if k in kset:
+                f[i][1] = 1.0
+            for j, t in enumerate(TYPES):
+                if k in words[t]:
+                    f[i][7 + j] = 1.0
+        for ek, et in ents:
+            L = len(ek)
+            for s in range(0, n - L + 1):
+                if keys[s:s + L] == ek:
+                    for i in range(s, s + L):
+                        f[i][2 + TYPES.index(et)] = 1.0
+                    f[s][6] = 1.0
+    if caption:
+        cset = text_keys(caption)
+        for i, k in enumerate(keys):
+            f[i][11] = 1.0
+            if k and k in cset:
+                f[i][12] = 1.0
+    return f
+
+
+@dataclass
+class Post:
+    id: str
+    tokens: list[str]
+    tags: list[str]
+    knowledge: str | None = None
+    caption: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def read_conll(path: str, id_prefix: str) -> list[Post]:
+    """IMGID:/WID: headed CoNLL (token TAB tag), blank line between posts; CRLF tolerated."""
+    posts: list[Post] = []
+    cur: Post | None = None
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.rstrip("\r\n")
+            if line.startswith(id_prefix):
+                if cur and cur.tokens:
+                    posts.append(cur)
+                cur = Post(line[len(id_prefix):], [], [])
+                continue
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or cur is None:
+                raise ValueError(f"{path}:{lineno}: expected 'token<TAB>tag' after an {id_prefix} line: {line!r}")
+            cur.tokens.append(parts[0])
+            cur.tags.append(parts[1])
+    if cur and cur.tokens:
+        posts.append(cur)
+    return posts
+
+
+def read_knowledge(path: str) -> list[tuple[list[str], str]]:
+    """PGIM knowledge file: per post (tokens, knowledge text joined by spaces)."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        blocks = fh.read().split("\n\n")
+    for b in blocks:
+        lines = [l for l in b.split("\n") if l]
+        if not lines:
+            continue
+        toks = [l.split("\t")[0] for l in lines]
+        if "<EOS>" not in toks:
+            raise ValueError(f"{path}: post without <EOS>: {toks[:5]}")
+        e = toks.index("<EOS>")
+        out.append((toks[:e], " ".join(toks[e + 1:])))
+    return out
+
+
+def attach_knowledge(posts: list[Post], know: list[tuple[list[str], str]], path: str) -> int:
+    """Attach by order, checking the post tokens agree; returns how many posts got knowledge."""
+    if len(know) > len(posts):
+        raise ValueError(f"{path}: {len(know)} knowledge records for {len(posts)} posts")
+    for i, (toks, text) in enumerate(know):
+        if toks != posts[i].tokens:
+            raise ValueError(f"{path}: record {i} tokens differ from post {posts[i].id}")
+        posts[i].knowledge = text
+    return len(know)
+
+
+def read_captions(path: str) -> dict[str, str]:
+    caps = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            name, sep, cap = line.partition(" :")
+            if not sep:
+                raise ValueError(f"{path}:{lineno}: expected '<IMGID>.jpg :<caption>'")
+            caps[name.rsplit(".", 1)[0]] = cap.strip()
+    return caps
+
+
+def load_twitter(data_dir: str, year: str, split: str) -> list[Post]:
+    posts = read_conll(os.path.join(data_dir, f"twitter{year}", f"{split}.txt"), "IMGID:")
+    kpath = os.path.join(data_dir, "pgim_knowledge", f"twitter{year}", f"{split}.txt")
+    attach_knowledge(posts, read_knowledge(kpath), kpath)
+    caps = read_captions(os.path.join(data_dir, "captions", f"blip2_twitter{year}.txt"))
+    for p in posts:
+        p.caption = caps.get(p.id)
+    return posts
+
+
+def load_cmner(data_dir: str, split: str) -> list[Post]:
+    return read_conll(os.path.join(data_dir, "cmner", f"{split}.txt"), "WID:")
