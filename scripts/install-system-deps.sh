@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   chromium   # headless browser for test/web/page.test.ts (driven by playwright-core)
+  fonts-wqy-microhei   # CJK font: test/ocr draws Chinese text into its own images
+  redis-server   # test/store/store.test.ts starts one on a random loopback port (skipped when absent)
 )
 
 missing=()

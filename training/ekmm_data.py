@@ -203,6 +203,8 @@ def load_twitter(data_dir: str, year: str, split: str) -> list[Post]:
     caps = read_captions(os.path.join(data_dir, "captions", f"blip2_twitter{year}.txt"))
     for p in posts:
         p.caption = caps.get(p.id)
+        # Twitter-2017 spells the fourth type MISC; the project calls it OTHER (config typeAliases)
+        p.tags = [t[:2] + "OTHER" if t.endswith("-MISC") else t for t in p.tags]
     return posts
 
 

@@ -7,8 +7,11 @@ export function escapeTelegramMarkdownV2(text: string): string {
   return text.replace(TELEGRAM_RESERVED, (c) => `\\${c}`);
 }
 
-/** Discord markdown: formatting characters, quotes/headings/lists at line start, and links. */
-const DISCORD_RESERVED = /[\\*_~`|>#\-[\]()<:@]/g;
+/**
+ * Discord markdown: inline formatting, masked links ([text](url)) and <...> mentions. Line-start
+ * syntax (#, >, -) needs no escape here because every reply line starts with a bold type label.
+ */
+const DISCORD_RESERVED = /[\\*_~`|[\]<@]/g;
 
 export function escapeDiscordMarkdown(text: string): string {
   return text.replace(DISCORD_RESERVED, (c) => `\\${c}`);

@@ -42,8 +42,12 @@ export interface ProcessorDeps {
   log?: (line: string) => void;
 }
 
+export type Tally = Record<Outcome['kind'], number>;
+
 export class MessageProcessor {
   readonly guards: Guards;
+  /** How many messages ended each way, for health reports and the flood benchmark. */
+  readonly tally: Tally = { dismissed: 0, refused: 0, recognized: 0, failed: 0 };
   private readonly log: (line: string) => void;
 
   constructor(private readonly deps: ProcessorDeps) {
@@ -52,6 +56,12 @@ export class MessageProcessor {
   }
 
   async process(incoming: Incoming): Promise<Outcome> {
+    const outcome = await this.decide(incoming);
+    this.tally[outcome.kind]++;
+    return outcome;
+  }
+
+  private async decide(incoming: Incoming): Promise<Outcome> {
     if (incoming.fromBot) return { kind: 'dismissed', reason: 'bot' };
     const text = incoming.text.trim();
     if (!text && incoming.imageCount === 0) return { kind: 'dismissed', reason: 'empty' };

@@ -68,6 +68,31 @@ function render(groups: ReplyGroup[], m: Markup, empty: string): string {
   return lines.join('\n');
 }
 
+/** Top entities per type as reply lines, e.g. "PER: barack obama (12), angela merkel (3)". */
+function renderTop(top: Record<string, { entity: string; count: number }[]>, heading: string, m: Markup): string {
+  const lines = [m.bold(m.escape(heading))];
+  const types = Object.keys(top);
+  if (types.length === 0) lines.push(m.escape('No entities counted in this window yet.'));
+  let used = lines[0]!.length;
+  for (const type of types) {
+    const items = top[type]!.map((e) => m.escape(`${e.entity} (${e.count})`));
+    const line = `${m.bold(m.escape(type))}: ${items.join(', ')}`;
+    // Whole lines only: cutting inside one could leave an unclosed bold marker.
+    if (used + line.length + 1 > m.maxLength) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return lines.join('\n');
+}
+
+export function formatTelegramTop(top: Record<string, { entity: string; count: number }[]>, heading: string): string {
+  return renderTop(top, heading, TELEGRAM);
+}
+
+export function formatDiscordTop(top: Record<string, { entity: string; count: number }[]>, heading: string): string {
+  return renderTop(top, heading, DISCORD);
+}
+
 export const NO_ENTITIES = 'No named entities found.';
 
 export function formatTelegramReply(groups: ReplyGroup[]): string {

@@ -82,7 +82,7 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
   let form: FormData;
   try {
     // undici's Request parses multipart/form-data; the body is already size-capped.
-    form = await new Request('http://ekmm.local/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+    form = await new Request('http://ekmm.local/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) }).formData();
   } catch (err) {
     throw badRequest('request.bad_multipart', `multipart body could not be parsed: ${(err as Error).message}`);
   }

@@ -137,7 +137,8 @@ function renderImages(result, files) {
   const card = $('images-card');
   const list = $('image-list');
   list.replaceChildren();
-  const count = Math.max(files.length, ...result.ocr.map((l) => l.image + 1), ...result.captions.map((c) => c.image + 1), 0);
+  const imageWarnings = result.warnings.filter((w) => w.image != null).map((w) => w.image + 1);
+  const count = Math.max(files.length, ...result.ocr.map((l) => l.image + 1), ...result.captions.map((c) => c.image + 1), ...imageWarnings, 0);
   card.hidden = count === 0;
   for (let i = 0; i < count; i++) {
     const lines = result.ocr.map((line, index) => ({ line, index })).filter((x) => x.line.image === i);

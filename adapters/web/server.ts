@@ -18,10 +18,13 @@ import { projectPath } from '../../src/config/load.ts';
 import { HttpError, readBody, sendError, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
+import { QueueFullError, WorkQueue } from '../shared/work-queue.ts';
 
 /** What the web adapter needs of the engine (src/core/engine.ts's Engine satisfies it). */
 export interface RecognitionService {
   recognize(message: Message): Promise<Recognition>;
+  /** Names of the backends in use (Engine.backends), reported by /healthz. */
+  readonly backends?: Record<string, string | string[]>;
 }
 
 export interface RouteContext {
@@ -46,6 +49,8 @@ export interface WebServerOptions {
   /** Override config.server.port / host (e.g. 0 for an ephemeral port in tests). */
   port?: number;
   host?: string;
+  /** Bounds concurrent recognitions (default: a queue sized by config.guards); pass one to share it with other adapters. */
+  queue?: WorkQueue;
   /** Where operational messages go; defaults to stderr so stdout stays clean for the CLI. */
   log?: (line: string) => void;
 }
@@ -67,17 +72,16 @@ function readVersion(): string {
   }
 }
 
-/** Backends as configured; engine construction fails if one cannot load, so a running server has them all. */
-function configuredBackends(config: EkmmConfig): Record<string, string | string[]> {
-  return {
+/** Backends the engine loaded (or, for a service that does not say, those configured). */
+function loadedBackends(engine: RecognitionService, config: EkmmConfig): Record<string, string | string[]> {
+  const base = engine.backends ?? {
     intake: config.intake.backend,
     ocr: config.ocr.backend,
     captioner: config.captioner.backend,
     knowledge: config.knowledge.backend,
     recognizers: config.recognizer.backends,
-    fallback: config.recognizer.fallback,
-    cache: config.cache.enabled ? (new URL(config.cache.url).protocol.replace(/:$/, '')) : 'off',
   };
+  return { ...base, cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
 }
 
 function hostForUrl(host: string): string {
@@ -94,6 +98,7 @@ export async function startWebServer(engine: RecognitionService, config: EkmmCon
     routes.set(path, byMethod);
   };
 
+  const queue = opts.queue ?? new WorkQueue(config.guards.concurrency, config.guards.queueSize);
   const version = readVersion();
   const startedAt = Date.now();
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
@@ -115,7 +120,7 @@ export async function startWebServer(engine: RecognitionService, config: EkmmCon
       ok: true,
       version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      backends: configuredBackends(config),
+      backends: loadedBackends(engine, config),
     });
   });
 
@@ -133,7 +138,13 @@ export async function startWebServer(engine: RecognitionService, config: EkmmCon
         `Content-Type must be application/json or multipart/form-data; got ${contentType || '(none)'}`,
       );
     }
-    const recognition = await engine.recognize(message);
+    let recognition: Recognition;
+    try {
+      recognition = await queue.run(() => engine.recognize(message));
+    } catch (err) {
+      if (err instanceof QueueFullError) throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
+      throw err;
+    }
     sendJson(res, 200, recognition);
   });
 

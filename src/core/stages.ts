@@ -14,6 +14,8 @@ export interface PreparedImage {
   format: string;
   /** sha256 hex of the original bytes: the cache key for everything derived from the image. */
   sha256: string;
+  /** File name of the original (path basename, upload name, or URL path basename), when known. */
+  name?: string;
 }
 
 export type IntakeResult = { ok: true; image: PreparedImage } | { ok: false; warning: Warning };
@@ -30,6 +32,8 @@ export interface Ocr {
   readonly modelId: string;
   /** One list of lines per image, in reading order. `line.image` is the PreparedImage index. */
   read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]>;
+  /** Optional: read() plus warnings (lines dropped below ocr.minScore, per-image failures/timeouts). */
+  readDetailed?(images: PreparedImage[], language: LanguageCode): Promise<{ lines: OcrLine[][]; warnings: Warning[] }>;
   close?(): Promise<void>;
 }
 

@@ -68,9 +68,7 @@ export function cropLine(img: RgbImage, quad: Quad): LineCrop {
           const x = (1 - s) * (1 - t) * p0[0] + s * (1 - t) * p1[0] + s * t * p2[0] + (1 - s) * t * p3[0];
           const y = (1 - s) * (1 - t) * p0[1] + s * (1 - t) * p1[1] + s * t * p2[1] + (1 - s) * t * p3[1];
           sample(img, x, y, px);
-          acc[0] += px[0]!;
-          acc[1] += px[1]!;
-          acc[2] += px[2]!;
+          for (let c = 0; c < 3; c++) acc[c] = acc[c]! + px[c]!;
         }
       }
       const o = v * width + u;

@@ -37,11 +37,19 @@ export const openMemoryStore: StoreOpener = async () => {
 };
 
 export const openRedisStore: StoreOpener = async (url) => {
-  const adapter = new KeyvRedis(url.href, { namespace: REDIS_NAMESPACE, throwOnConnectError: true, connectionTimeout: 5000 });
+  let connected = false;
+  // Give up quickly at start-up (a wrong URL should fail fast); once connected, keep reconnecting.
+  const reconnectStrategy = (retries: number): number | Error =>
+    !connected && retries >= 3 ? new Error('giving up after 3 attempts') : Math.min(2000, 100 * 2 ** retries);
+  const adapter = new KeyvRedis(
+    { url: url.href, socket: { reconnectStrategy, connectTimeout: 3000 } },
+    { namespace: REDIS_NAMESPACE, throwOnConnectError: true, connectionTimeout: 5000 },
+  );
   const keyv = new Keyv({ store: adapter, useKeyPrefix: false, namespace: REDIS_NAMESPACE });
   const where = `${url.protocol}//${url.host}`; // never the password
   try {
     await adapter.getClient();
+    connected = true;
   } catch (err) {
     await adapter.disconnect().catch(() => {});
     throw new Error(`store ${where}: cannot connect to Redis: ${(err as Error).message}`);

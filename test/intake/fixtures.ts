@@ -1,8 +1,8 @@
 // Builders for intake test images: everything is made here, nothing is read from disk.
 import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
-export function solid(width: number, height: number, rgb: [number, number, number]): sharp.Sharp {
+export function solid(width: number, height: number, rgb: [number, number, number]): Sharp {
   return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
 }
 

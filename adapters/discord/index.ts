@@ -1,0 +1,276 @@
+// Discord adapter (discord.js v14). Per guild a moderator picks a mode with /ekmm-config:
+// mention (reply when mentioned), auto (reply to every message with entities) or passive (count
+// only), in the channels they enabled. Text and image attachments from Discord's CDN go to the
+// core. /entities, the "Recognize entities" message command, /stats and /ekmm-config.
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  HTTPError,
+  MessageFlags,
+  PermissionFlagsBits,
+  RateLimitError,
+  type Attachment,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message as DiscordMessage,
+  type MessageContextMenuCommandInteraction,
+} from 'discord.js';
+import type { EkmmConfig } from '../../src/config/schema.ts';
+import type { ImageInput } from '../../src/core/types.ts';
+import type { IterableStore } from '../../src/core/stages.ts';
+import { fetchImage } from '../../src/intake/fetch.ts';
+import type { EntityStats } from '../../src/stats/entity-stats.ts';
+import { openEntityStats } from '../../src/stats/open.ts';
+import { refusalText } from '../shared/guards.ts';
+import { MessageProcessor, type Outcome, type RecognizingEngine } from '../shared/processor.ts';
+import { formatDiscordReply, formatDiscordTop } from '../shared/reply-format.ts';
+import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
+import { commandDefinitions, CONFIG, ENTITIES, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
+import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
+
+export interface DiscordOptions {
+  /** Bot token; defaults to the env var named by discord.tokenEnv. */
+  token?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Statistics and the store for guild settings; opened from stats.url when absent (and closed on stop). */
+  stats?: EntityStats;
+  store?: IterableStore;
+  processor?: MessageProcessor;
+  /** Days /stats looks back when the moderator does not say. */
+  statsDays?: number;
+  log?: (line: string) => void;
+}
+
+export interface DiscordAdapter {
+  readonly client: Client;
+  readonly processor: MessageProcessor;
+  readonly stats: EntityStats;
+  readonly settings: GuildSettingsStore;
+  stop(): Promise<void>;
+}
+
+export function discordCommunityId(guildId: string): string {
+  return `discord:${guildId}`;
+}
+
+function classifyDiscordError(err: unknown): RetryDecision {
+  if (err instanceof RateLimitError) return { retry: true, afterMs: err.retryAfter };
+  if (err instanceof DiscordAPIError || err instanceof HTTPError) return err.status >= 500 || err.status === 429 ? { retry: true } : { retry: false };
+  return isTransientNetworkError(err) ? { retry: true } : { retry: false };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DiscordAPIError) return `${err.status} ${err.code} ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig, opts: DiscordOptions = {}): Promise<DiscordAdapter> {
+  const env = opts.env ?? process.env;
+  const tokenEnv = config.discord.tokenEnv;
+  const token = opts.token ?? env[tokenEnv];
+  if (!token) throw new Error(`Discord bot token missing: set the environment variable ${tokenEnv} (discord.tokenEnv)`);
+  const log = opts.log ?? ((line: string) => console.error(line));
+
+  if ((opts.stats === undefined) !== (opts.store === undefined)) throw new Error('startDiscord: pass both stats and store, or neither');
+  const owned = opts.stats ? undefined : await openEntityStats(config);
+  const stats = opts.stats ?? owned!.stats;
+  const store = opts.store ?? owned!.store;
+  const processor = opts.processor ?? new MessageProcessor({ engine, config, stats, log });
+  const settings = new GuildSettingsStore(store, { mode: config.discord.defaultMode, channels: [], language: config.language });
+  const statsDays = opts.statsDays ?? 7;
+  const cdnHosts = config.discord.cdnHosts.map((h) => h.toLowerCase());
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyDiscordError, log });
+
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    // Entity names must never ping anyone.
+    allowedMentions: { parse: [], repliedUser: false },
+    ...(config.discord.apiBase ? { rest: { api: config.discord.apiBase } } : {}),
+  });
+
+  const imageAttachments = (attachments: Iterable<Attachment>): Attachment[] =>
+    [...attachments].filter((a) => {
+      if (!(a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name))) return false;
+      let host: string;
+      try {
+        host = new URL(a.url).hostname.toLowerCase();
+      } catch {
+        return false;
+      }
+      if (!cdnHosts.includes(host)) {
+        log(`ekmm: discord attachment ${a.id} skipped: host ${host} is not in discord.cdnHosts`);
+        return false;
+      }
+      return a.size <= config.intake.maxBytes;
+    });
+
+  const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
+    const out: ImageInput[] = [];
+    for (const a of attachments) {
+      const got = await fetchImage(a.url, { allowedHosts: cdnHosts, maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
+      if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: a.name });
+      else log(`ekmm: discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
+    }
+    return out;
+  };
+
+  const recognizeMessage = (msg: DiscordMessage, text: string, guildSettings: GuildSettings | undefined, record: boolean): Promise<Outcome> => {
+    const images = imageAttachments(msg.attachments.values());
+    return processor.process({
+      fromBot: msg.author.bot || msg.author.id === client.user?.id,
+      userId: `discord:${msg.author.id}`,
+      communityId: discordCommunityId(msg.guildId ?? `dm-${msg.channelId}`),
+      channelId: msg.channelId,
+      messageId: msg.id,
+      text,
+      imageCount: images.length,
+      loadImages: () => download(images),
+      ...(guildSettings ? { language: guildSettings.language } : {}),
+      record,
+    });
+  };
+
+  const outcomeText = (outcome: Outcome): string | undefined => {
+    switch (outcome.kind) {
+      case 'recognized':
+        return formatDiscordReply(outcome.groups);
+      case 'refused':
+        return outcome.notify ? refusalText(outcome.reason, outcome.retryAfterMs) : undefined;
+      case 'failed':
+        return 'Sorry, I could not look at this message. Please try again later.';
+      case 'dismissed':
+        return undefined;
+    }
+  };
+
+  const onMessage = async (msg: DiscordMessage): Promise<void> => {
+    if (!msg.inGuild() || msg.author.bot || msg.author.id === client.user?.id) return;
+    const s = await settings.get(msg.guildId);
+    if (!s.channels.includes(msg.channelId)) return;
+    const mentioned = client.user !== null && msg.mentions.users.has(client.user.id);
+    if (s.mode === 'mention' && !mentioned) return;
+    const text = client.user ? msg.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim() : msg.content;
+    const outcome = await recognizeMessage(msg, text, s, true);
+    if (s.mode === 'passive') return;
+    // In auto mode only messages with entities get a reply; a mention always gets one.
+    if (s.mode === 'auto' && outcome.kind === 'recognized' && outcome.groups.length === 0) return;
+    if (s.mode === 'auto' && outcome.kind !== 'recognized' && !mentioned) return;
+    const reply = outcomeText(outcome);
+    if (reply) await call('reply', () => msg.reply({ content: reply, allowedMentions: { parse: [], repliedUser: false } }));
+  };
+
+  const isModerator = (i: ChatInputCommandInteraction): boolean => i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
+
+  const onStats = async (i: ChatInputCommandInteraction): Promise<void> => {
+    if (!isModerator(i)) {
+      await call('interaction reply', () => i.reply({ content: 'Only moderators (Manage Server permission) can see statistics.', flags: MessageFlags.Ephemeral }));
+      return;
+    }
+    const days = i.options.getInteger('days') ?? statsDays;
+    const channel = i.options.getChannel('channel');
+    const top = await stats.top({ communityId: discordCommunityId(i.guildId!), days, limit: 10, ...(channel ? { channelId: channel.id } : {}) });
+    const heading = `Top entities, last ${days} day${days === 1 ? '' : 's'}${channel ? ` in #${channel.name ?? channel.id}` : ''}`;
+    await call('interaction reply', () => i.reply({ content: formatDiscordTop(top, heading), flags: MessageFlags.Ephemeral }));
+  };
+
+  const onConfig = async (i: ChatInputCommandInteraction): Promise<void> => {
+    if (!isModerator(i)) {
+      await call('interaction reply', () => i.reply({ content: 'Only moderators (Manage Server permission) can configure the bot.', flags: MessageFlags.Ephemeral }));
+      return;
+    }
+    const mode = i.options.getString('mode');
+    const language = i.options.getString('language');
+    const enable = i.options.getChannel('enable');
+    const disable = i.options.getChannel('disable');
+    const next = await settings.update(i.guildId!, (s) => ({
+      mode: isGuildMode(mode) ? mode : s.mode,
+      language: isLanguageSetting(language) ? language : s.language,
+      channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
+    }));
+    const channels = next.channels.length ? next.channels.map((c) => `<#${c}>`).join(', ') : 'none (enable one with /ekmm-config enable:#channel)';
+    await call('interaction reply', () => i.reply({ content: `Mode: **${next.mode}**, language: **${next.language}**, channels: ${channels}`, flags: MessageFlags.Ephemeral }));
+  };
+
+  const onLookup = async (i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): Promise<void> => {
+    // Recognition can take longer than the 3 s Discord allows for a first answer.
+    await call('interaction defer', () => i.deferReply({ flags: MessageFlags.Ephemeral }));
+    const guildSettings = i.guildId ? await settings.get(i.guildId) : undefined;
+    let outcome: Outcome;
+    if (i.isMessageContextMenuCommand()) {
+      outcome = await recognizeMessage(i.targetMessage, i.targetMessage.content, guildSettings, false);
+      // The lookup is the user's, not the message author's: a bot's message may be looked at too.
+      if (outcome.kind === 'dismissed' && outcome.reason === 'bot') {
+        outcome = await processor.process({
+          fromBot: false,
+          userId: `discord:${i.user.id}`,
+          communityId: discordCommunityId(i.guildId ?? `dm-${i.channelId}`),
+          text: i.targetMessage.content,
+          imageCount: 0,
+          record: false,
+        });
+      }
+    } else {
+      outcome = await processor.process({
+        fromBot: false,
+        userId: `discord:${i.user.id}`,
+        communityId: discordCommunityId(i.guildId ?? `dm-${i.channelId}`),
+        channelId: i.channelId,
+        text: i.options.getString('text', true),
+        imageCount: 0,
+        ...(guildSettings ? { language: guildSettings.language } : {}),
+        record: false,
+      });
+    }
+    const text = outcomeText(outcome) ?? (outcome.kind === 'refused' ? refusalText(outcome.reason, outcome.retryAfterMs) : 'There is nothing to look at in this message.');
+    await call('interaction edit', () => i.editReply({ content: text, allowedMentions: { parse: [] } }));
+  };
+
+  const onInteraction = async (i: Interaction): Promise<void> => {
+    if (i.isMessageContextMenuCommand() && i.commandName === RECOGNIZE_MESSAGE) return onLookup(i);
+    if (!i.isChatInputCommand()) return;
+    if (i.commandName === ENTITIES) return onLookup(i);
+    if (i.commandName === STATS) return onStats(i);
+    if (i.commandName === CONFIG) return onConfig(i);
+  };
+
+  // Every handler is guarded: one failing event is reported, never fatal.
+  client.on(Events.MessageCreate, (msg) => {
+    onMessage(msg).catch((err: unknown) => log(`ekmm: discord message ${msg.id} failed: ${describe(err)}`));
+  });
+  client.on(Events.InteractionCreate, (i) => {
+    onInteraction(i).catch((err: unknown) => log(`ekmm: discord interaction ${i.id} failed: ${describe(err)}`));
+  });
+  client.on(Events.Error, (err) => log(`ekmm: discord client error: ${describe(err)}`));
+  client.on(Events.ShardError, (err, shard) => log(`ekmm: discord gateway shard ${shard} error: ${describe(err)}`));
+  client.on(Events.ShardDisconnect, (ev, shard) => log(`ekmm: discord gateway shard ${shard} disconnected for good (code ${ev.code})`));
+  client.on(Events.ShardReconnecting, (shard) => log(`ekmm: discord gateway shard ${shard} lost its connection; reconnecting`));
+  client.on(Events.ShardResume, (shard) => log(`ekmm: discord gateway shard ${shard} resumed`));
+  client.rest.on('rateLimited', (info) => log(`ekmm: discord rate limited on ${info.method} ${info.route}; waiting ${info.retryAfter} ms`));
+
+  const ready = new Promise<void>((resolve) => {
+    client.once(Events.ClientReady, async (c) => {
+      try {
+        await call('register commands', () => c.application.commands.set(commandDefinitions(config.stats.retentionDays)));
+      } catch (err) {
+        log(`ekmm: discord command registration failed: ${describe(err)}`);
+      }
+      resolve();
+    });
+  });
+  await client.login(token);
+  await ready;
+
+  return {
+    client,
+    processor,
+    stats,
+    settings,
+    async stop() {
+      await client.destroy();
+      await processor.guards.queue.idle();
+      await owned?.close();
+    },
+  };
+}

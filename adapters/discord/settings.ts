@@ -1,0 +1,58 @@
+// Per-guild settings chosen by moderators with /ekmm-config, kept in the statistics store so
+// they survive restarts. Key: discord:guild:v1:<guild id>.
+import type { Store } from '../../src/core/stages.ts';
+import type { LanguageSetting } from '../../src/core/types.ts';
+
+export type GuildMode = 'mention' | 'auto' | 'passive';
+
+export interface GuildSettings {
+  mode: GuildMode;
+  /** Channels where the bot reads messages; empty means none until a moderator enables one. */
+  channels: string[];
+  language: LanguageSetting;
+}
+
+const MODES: GuildMode[] = ['mention', 'auto', 'passive'];
+const LANGUAGES: LanguageSetting[] = ['auto', 'en', 'zh'];
+
+export function isGuildMode(v: unknown): v is GuildMode {
+  return typeof v === 'string' && (MODES as string[]).includes(v);
+}
+
+export function isLanguageSetting(v: unknown): v is LanguageSetting {
+  return typeof v === 'string' && (LANGUAGES as string[]).includes(v);
+}
+
+export class GuildSettingsStore {
+  private readonly cache = new Map<string, GuildSettings>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly defaults: GuildSettings,
+  ) {}
+
+  private key(guildId: string): string {
+    return `discord:guild:v1:${encodeURIComponent(guildId)}`;
+  }
+
+  async get(guildId: string): Promise<GuildSettings> {
+    const hit = this.cache.get(guildId);
+    if (hit) return hit;
+    const stored = await this.store.get<Partial<GuildSettings>>(this.key(guildId));
+    const settings: GuildSettings = {
+      mode: isGuildMode(stored?.mode) ? stored.mode : this.defaults.mode,
+      channels: Array.isArray(stored?.channels) ? stored.channels.filter((c): c is string => typeof c === 'string') : [...this.defaults.channels],
+      language: isLanguageSetting(stored?.language) ? stored.language : this.defaults.language,
+    };
+    this.cache.set(guildId, settings);
+    return settings;
+  }
+
+  async update(guildId: string, change: (s: GuildSettings) => GuildSettings): Promise<GuildSettings> {
+    const next = change({ ...(await this.get(guildId)) });
+    next.channels = [...new Set(next.channels)].sort();
+    await this.store.set(this.key(guildId), next);
+    this.cache.set(guildId, next);
+    return next;
+  }
+}

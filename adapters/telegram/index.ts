@@ -1,0 +1,218 @@
+// Telegram adapter (telegraf): text, photos (largest size), image documents and captions go to
+// the core; the bot replies to the message in MarkdownV2. /stats shows the chat's top entities to
+// chat administrators. Long polling by default, a webhook when telegram.mode says so.
+import { Telegraf, TelegramError } from 'telegraf';
+import type { Message as TgMessage } from 'telegraf/types';
+import type { EkmmConfig } from '../../src/config/schema.ts';
+import type { ImageInput } from '../../src/core/types.ts';
+import { fetchImage } from '../../src/intake/fetch.ts';
+import type { EntityStats } from '../../src/stats/entity-stats.ts';
+import { openEntityStats } from '../../src/stats/open.ts';
+import { refusalText } from '../../adapters/shared/guards.ts';
+import { MessageProcessor, type Outcome, type RecognizingEngine } from '../../adapters/shared/processor.ts';
+import { formatTelegramReply, formatTelegramTop } from '../../adapters/shared/reply-format.ts';
+import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
+import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
+
+export interface TelegramOptions {
+  /** Bot token; defaults to the env var named by telegram.tokenEnv. */
+  token?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides telegram.apiRoot (tests point it at the emulator). */
+  apiRoot?: string;
+  /** Statistics to count into; opened from stats.url when absent (and closed on stop). */
+  stats?: EntityStats;
+  processor?: MessageProcessor;
+  /** Days /stats looks back when the moderator does not say. */
+  statsDays?: number;
+  log?: (line: string) => void;
+}
+
+export interface TelegramAdapter {
+  readonly processor: MessageProcessor;
+  readonly stats: EntityStats;
+  readonly botUsername: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_API_ROOT = 'https://api.telegram.org';
+
+export function telegramCommunityId(chatId: number | string): string {
+  return `telegram:${chatId}`;
+}
+
+function classifyTelegramError(err: unknown): RetryDecision {
+  if (err instanceof TelegramError) {
+    if (err.code === 429) return { retry: true, afterMs: (err.parameters?.retry_after ?? 1) * 1000 };
+    return err.code >= 500 ? { retry: true } : { retry: false };
+  }
+  return isTransientNetworkError(err) ? { retry: true } : { retry: false };
+}
+
+interface ImageRef {
+  fileId: string;
+  size?: number;
+  name: string;
+}
+
+/** Photos: the largest size; documents: only those that say they are images. */
+function imageRefs(msg: TgMessage): ImageRef[] {
+  if ('photo' in msg && msg.photo.length) {
+    const largest = [...msg.photo].sort((a, b) => b.width * b.height - a.width * a.height)[0]!;
+    return [{ fileId: largest.file_id, ...(largest.file_size ? { size: largest.file_size } : {}), name: `${largest.file_unique_id}.jpg` }];
+  }
+  if ('document' in msg && msg.document.mime_type?.startsWith('image/')) {
+    const d = msg.document;
+    return [{ fileId: d.file_id, ...(d.file_size ? { size: d.file_size } : {}), name: d.file_name ?? d.file_unique_id }];
+  }
+  return [];
+}
+
+function messageText(msg: TgMessage): string {
+  if ('text' in msg) return msg.text;
+  if ('caption' in msg && msg.caption) return msg.caption;
+  return '';
+}
+
+export async function startTelegram(engine: RecognizingEngine, config: EkmmConfig, opts: TelegramOptions = {}): Promise<TelegramAdapter> {
+  const env = opts.env ?? process.env;
+  const tokenEnv = config.telegram.tokenEnv;
+  const token = opts.token ?? env[tokenEnv];
+  if (!token) throw new Error(`Telegram bot token missing: set the environment variable ${tokenEnv} (telegram.tokenEnv)`);
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
+  const apiHost = new URL(apiRoot).hostname;
+
+  const ownedStats = opts.stats ? undefined : await openEntityStats(config);
+  const stats = opts.stats ?? ownedStats!.stats;
+  const processor = opts.processor ?? new MessageProcessor({ engine, config, stats, log });
+  const statsDays = opts.statsDays ?? 7;
+
+  // Replies must not wait behind the 90 s default: a queued message may wait longer in a flood.
+  const bot = new Telegraf(token, { telegram: { apiRoot, webhookReply: false }, handlerTimeout: 10 * 60_000 });
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyTelegramError, log });
+
+  const reply = (chatId: number, replyTo: number, text: string) =>
+    call('sendMessage', () =>
+      bot.telegram.sendMessage(chatId, text, { parse_mode: 'MarkdownV2', reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+    );
+
+  const downloadImages = async (refs: ImageRef[]): Promise<ImageInput[]> => {
+    const out: ImageInput[] = [];
+    for (const ref of refs) {
+      if (ref.size !== undefined && ref.size > config.intake.maxBytes) {
+        log(`ekmm: telegram image ${ref.name} skipped: ${ref.size} bytes exceeds intake.maxBytes`);
+        continue;
+      }
+      try {
+        const link = await call('getFile', () => bot.telegram.getFileLink(ref.fileId));
+        // The link embeds the bot token: it is used here and never logged or passed on.
+        const got = await fetchImage(link.href, { allowedHosts: [apiHost], maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
+        if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
+        else log(`ekmm: telegram image ${ref.name} not downloaded: ${got.code}`);
+      } catch (err) {
+        log(`ekmm: telegram image ${ref.name} not downloaded: ${err instanceof TelegramError ? err.description : (err as Error).name}`);
+      }
+    }
+    return out;
+  };
+
+  const answer = async (msg: TgMessage, outcome: Outcome): Promise<void> => {
+    const isPrivate = msg.chat.type === 'private';
+    switch (outcome.kind) {
+      case 'dismissed':
+        return;
+      case 'refused':
+        if (outcome.notify) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(refusalText(outcome.reason, outcome.retryAfterMs)));
+        return;
+      case 'failed':
+        if (isPrivate) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Sorry, I could not look at this message. Please try again later.'));
+        return;
+      case 'recognized':
+        // In groups only messages with entities get a reply: "nothing found" under every message is noise.
+        if (outcome.groups.length === 0 && !isPrivate) return;
+        await reply(msg.chat.id, msg.message_id, formatTelegramReply(outcome.groups));
+    }
+  };
+
+  const isChatModerator = async (msg: TgMessage): Promise<boolean> => {
+    if (msg.chat.type === 'private') return true;
+    if (!msg.from) return false;
+    const admins = await call('getChatAdministrators', () => bot.telegram.getChatAdministrators(msg.chat.id));
+    return admins.some((a) => a.user.id === msg.from!.id);
+  };
+
+  bot.command('stats', async (ctx) => {
+    const msg = ctx.message;
+    if (!(await isChatModerator(msg))) {
+      await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Only chat administrators can see statistics.'));
+      return;
+    }
+    const arg = ctx.payload.trim();
+    const days = /^\d+$/.test(arg) ? Math.min(Math.max(Number(arg), 1), config.stats.retentionDays) : statsDays;
+    const top = await stats.top({ communityId: telegramCommunityId(msg.chat.id), days, limit: 10 });
+    await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, last ${days} day${days === 1 ? '' : 's'}`));
+  });
+
+  bot.start(async (ctx) => {
+    await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2('Send me text or a picture and I will list the people, places, organisations and other names in it.'));
+  });
+
+  bot.on('message', async (ctx) => {
+    const msg = ctx.message;
+    const text = messageText(msg);
+    // Commands meant for other bots (or unknown ones) are not messages to recognize.
+    if (text.startsWith('/') && 'entities' in msg && msg.entities?.[0]?.type === 'bot_command' && msg.entities[0].offset === 0) return;
+    const refs = imageRefs(msg);
+    const outcome = await processor.process({
+      fromBot: !msg.from || msg.from.is_bot || msg.from.id === ctx.botInfo.id,
+      userId: `telegram:${msg.from?.id ?? 'unknown'}`,
+      communityId: telegramCommunityId(msg.chat.id),
+      ...(msg.is_topic_message && msg.message_thread_id ? { channelId: String(msg.message_thread_id) } : {}),
+      messageId: String(msg.message_id),
+      text,
+      imageCount: refs.length,
+      loadImages: () => downloadImages(refs),
+      record: true,
+    });
+    await answer(msg, outcome);
+  });
+
+  bot.catch((err, ctx) => {
+    // Never fatal: one update failing must not stop the bot.
+    const what = err instanceof TelegramError ? `${err.code} ${err.description}` : err instanceof Error ? err.message : String(err);
+    log(`ekmm: telegram update ${ctx.update.update_id} failed: ${what}`);
+  });
+
+  const me = await call('getMe', () => bot.telegram.getMe());
+  bot.botInfo = me;
+  await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+
+  let polling: Promise<void> | undefined;
+  if (config.telegram.mode === 'webhook') {
+    const hook = config.telegram.webhook;
+    if (!hook) throw new Error('telegram.mode is webhook but telegram.webhook { domain, path, port } is not set');
+    await bot.launch({ webhook: { domain: hook.domain, path: hook.path, port: hook.port } });
+  } else {
+    // launch() resolves only when polling ends; keep the promise to surface a fatal end (401/409).
+    polling = bot.launch({ allowedUpdates: ['message'] }).catch((err: unknown) => {
+      log(`ekmm: telegram polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
+    });
+  }
+
+  return {
+    processor,
+    stats,
+    botUsername: me.username,
+    async stop() {
+      try {
+        bot.stop('adapter stopped');
+      } catch {
+        // Already stopped (e.g. polling ended on an error).
+      }
+      await polling;
+      await processor.guards.queue.idle();
+      await ownedStats?.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// OCR benchmark: speed of the own PP-OCRv4 pipeline (and of @gutenye/ocr-node when installed
+// in a scratch folder), and reading accuracy with and without the English spacing repair.
+//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp]
+// --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
+// project: it pins sharp 0.33). It runs in a child process so the two sharp builds never meet.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { PpOcrPipeline } from '../src/ocr/pipeline.ts';
+import { PpOcr, defaultModelFiles } from '../src/ocr/ppocr.ts';
+import { readingOrder } from '../src/ocr/reading-order.ts';
+import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
+import { degrade, renderLines } from '../test/ocr/render.ts';
+import { corpusAccuracy } from '../test/ocr/metrics.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const RUNS = Number(arg('runs', '20'));
+const COMPARE = arg('compare', '/tmp/ocrcmp');
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+interface Sample {
+  set: string;
+  truth: string;
+  png: Buffer;
+}
+
+async function samples(): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const join1 = (p: PageSpec): string => p.lines.join(' ');
+  for (const p of englishPages()) out.push({ set: 'English clean', truth: join1(p), png: await renderPage(p) });
+  for (const p of englishPages()) out.push({ set: 'English degraded', truth: join1(p), png: await degrade(await renderPage(p)) });
+  const zh = chinesePage();
+  out.push({ set: 'Chinese clean', truth: zh.lines.join(''), png: await renderPage(zh) });
+  out.push({ set: 'Chinese degraded', truth: zh.lines.join(''), png: await degrade(await renderPage(zh)) });
+  return out;
+}
+
+/** Chinese is compared without spaces (a space between Han characters is no error worth counting). */
+function joinRead(set: string, texts: string[]): string {
+  return set.startsWith('Chinese') ? texts.join('').replace(/\s+/g, '') : texts.join(' ');
+}
+
+async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[]> {
+  await fn();
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+interface CompareResult {
+  times: number[];
+  texts: string[][];
+}
+
+function runGutenye(dir: string, speedImage: string, accuracyImages: string[]): CompareResult | string {
+  if (!existsSync(join(dir, 'node_modules/@gutenye/ocr-node'))) return `not installed in ${dir}`;
+  const script = join(dir, 'ekmm-bench-child.mjs');
+  writeFileSync(
+    script,
+    `import Ocr from '@gutenye/ocr-node';
+const [speed, runs, ...pages] = process.argv.slice(2);
+const ocr = await Ocr.create();
+await ocr.detect(speed); await ocr.detect(speed);
+const times = [];
+for (let i = 0; i < Number(runs); i++) { const t = performance.now(); await ocr.detect(speed); times.push(performance.now() - t); }
+const texts = [];
+for (const p of pages) texts.push((await ocr.detect(p)).map((l) => l.text));
+console.log(JSON.stringify({ times, texts }));
+`,
+  );
+  const res = spawnSync(process.execPath, [script, speedImage, String(RUNS), ...accuracyImages], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (res.status !== 0) return `failed: ${res.stderr.slice(-500)}`;
+  return JSON.parse(res.stdout.trim().split('\n').pop()!) as CompareResult;
+}
+
+const fmt = (v: number): string => v.toFixed(0).padStart(7);
+const pct = (v: number): string => v.toFixed(3).padStart(6);
+
+const work = mkdtempSync(join(tmpdir(), 'ekmm-ocr-bench-'));
+const speedPng = await renderLines(1280, [...ENGLISH_LINES.slice(0, 6), ...CHINESE_LINES.slice(0, 4)], { size: 34, font: 'WenQuanYi Micro Hei', x: 40 });
+const speedHeight = (await sharp(speedPng).metadata()).height!;
+const speedPath = join(work, 'speed.png');
+writeFileSync(speedPath, speedPng);
+const all = await samples();
+const paths = all.map((s, i) => {
+  const p = join(work, `page${i}.png`);
+  writeFileSync(p, s.png);
+  return p;
+});
+
+const cfg = { backend: 'ppocr', workers: 1, minScore: 0.5, detMaxSide: 960, englishSpacing: true, timeoutMs: 60000 };
+const pipeline = await PpOcrPipeline.load(defaultModelFiles(), 0);
+const ownTimes = await timeIt(() => pipeline.run(speedPng, cfg), RUNS);
+const own = [] as { set: string; truth: string; before: string; after: string }[];
+for (const s of all) {
+  const raw = await pipeline.run(s.png, cfg);
+  const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
+  own.push({ set: s.set, truth: s.truth, before: joinRead(s.set, ordered.map((l) => l.rawText)), after: joinRead(s.set, ordered.map((l) => l.text)) });
+}
+await pipeline.release();
+
+const pooled = await PpOcr.create(cfg);
+const image = { index: 0, png: speedPng, width: 1280, height: speedHeight, format: 'png', sha256: 'bench' };
+const poolTimes = await timeIt(() => pooled.read([image], 'en'), RUNS);
+await pooled.close();
+
+const other = runGutenye(COMPARE, speedPath, paths);
+
+console.log(`\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${RUNS} runs after 2 warm-up runs`);
+console.log('| engine                                   |  p50 ms |  p99 ms |');
+console.log('|------------------------------------------|---------|---------|');
+console.log(`| own PP-OCRv4, in-process                 | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`);
+console.log(`| own PP-OCRv4, "ppocr" backend (1 worker) | ${fmt(percentile(poolTimes, 50))} | ${fmt(percentile(poolTimes, 99))} |`);
+if (typeof other === 'string') console.log(`| @gutenye/ocr-node                        | ${other} |`);
+else console.log(`| @gutenye/ocr-node 1.x (in-process)       | ${fmt(percentile(other.times, 50))} | ${fmt(percentile(other.times, 99))} |`);
+
+console.log('\nReading accuracy (corpus-level 1 - CER / 1 - WER; Chinese: characters only)');
+console.log('| set              | own, no spacing fix | own, spacing fix    | @gutenye/ocr-node   |');
+console.log('|                  |  char  |  word      |  char  |  word      |  char  |  word      |');
+console.log('|------------------|--------|------------|--------|------------|--------|------------|');
+for (const set of [...new Set(all.map((s) => s.set))]) {
+  const rows = own.filter((r) => r.set === set);
+  const b = corpusAccuracy(rows.map((r) => ({ truth: r.truth, read: r.before })));
+  const a = corpusAccuracy(rows.map((r) => ({ truth: r.truth, read: r.after })));
+  let g = '   n/a |    n/a    ';
+  if (typeof other !== 'string') {
+    const pairs = all.map((s, i) => ({ s, texts: other.texts[i]! })).filter((x) => x.s.set === set);
+    const acc = corpusAccuracy(pairs.map((x) => ({ truth: x.s.truth, read: joinRead(set, x.texts) })));
+    g = `${pct(acc.char)} | ${pct(acc.word)}    `;
+  }
+  const zh = set.startsWith('Chinese');
+  console.log(`| ${set.padEnd(16)} | ${pct(b.char)} | ${zh ? '   -  ' : pct(b.word)}     | ${pct(a.char)} | ${zh ? '   -  ' : pct(a.word)}     | ${g} |`);
+}
+if (process.argv.includes('--show')) for (const r of own) console.log(r.set, '|', r.after);

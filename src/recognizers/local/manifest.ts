@@ -1,0 +1,75 @@
+// The model directory written by training/train.py: manifest.json, model.onnx, vocabulary files.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FEATURES } from './features.ts';
+
+const manifestSchema = z.object({
+  format: z.literal('ekmm-ner/1'),
+  language: z.enum(['en', 'zh']),
+  labels: z.array(z.string()).min(1),
+  crf: z.object({
+    transitions: z.array(z.array(z.number())),
+    start: z.array(z.number()),
+    end: z.array(z.number()),
+  }),
+  vocab: z.object({ words: z.string(), chars: z.string().optional(), bigrams: z.string().optional() }),
+  onnx: z.object({ file: z.string(), output: z.string(), inputs: z.array(z.string()) }),
+  ids: z.object({ pad: z.literal(0), unk: z.literal(1) }),
+  tokenization: z.object({ kind: z.enum(['tweet', 'char']) }).passthrough(),
+  max: z.object({ chars_per_token: z.number().int().positive(), tokens_per_sequence: z.number().int().positive() }),
+  features: z.array(z.string()),
+  knowledge_features: z.object({ type_keywords: z.record(z.string(), z.array(z.string())) }).passthrough().nullable(),
+  results: z.unknown().optional(),
+}).passthrough();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export interface ModelFiles {
+  dir: string;
+  manifest: Manifest;
+  words: Map<string, number>;
+  chars: Map<string, number> | null;
+  bigrams: Map<string, number> | null;
+  onnxPath: string;
+}
+
+async function readVocab(dir: string, file: string): Promise<Map<string, number>> {
+  const path = join(dir, file);
+  const lines = (await readFile(path, 'utf8')).split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines[0] !== '<pad>' || lines[1] !== '<unk>') throw new Error(`${path}: must start with <pad> and <unk> lines`);
+  return new Map(lines.map((w, i) => [w, i]));
+}
+
+export async function loadModelFiles(dir: string): Promise<ModelFiles> {
+  const path = join(dir, 'manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read NER model manifest ${path}: ${(err as Error).message}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${path}: invalid manifest at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const manifest = parsed.data;
+  const L = manifest.labels.length;
+  const { transitions, start, end } = manifest.crf;
+  if (transitions.length !== L || transitions.some((r) => r.length !== L) || start.length !== L || end.length !== L) {
+    throw new Error(`${path}: CRF parameters do not match the ${L} labels`);
+  }
+  if (manifest.features.length > 0 && manifest.features.join() !== FEATURES.join()) {
+    throw new Error(`${path}: feature list differs from the one this tagger builds (${FEATURES.join(', ')})`);
+  }
+  return {
+    dir,
+    manifest,
+    words: await readVocab(dir, manifest.vocab.words),
+    chars: manifest.vocab.chars ? await readVocab(dir, manifest.vocab.chars) : null,
+    bigrams: manifest.vocab.bigrams ? await readVocab(dir, manifest.vocab.bigrams) : null,
+    onnxPath: join(dir, manifest.onnx.file),
+  };
+}

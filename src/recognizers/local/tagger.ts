@@ -1,0 +1,166 @@
+// The trained BiLSTM-CRF tagger: tokens in, BIO tags out. Builds the model inputs exactly as
+// training/train.py does, runs the ONNX graph for emission scores, decodes with Viterbi here.
+import * as ort from 'onnxruntime-node';
+import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
+import { FEATURES, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
+import { viterbi, type CrfParams } from './viterbi.ts';
+
+export interface TaggerOptions {
+  intraOpNumThreads?: number;
+  /** Sequences per ONNX run. */
+  batchSize?: number;
+}
+
+const UNK = 1;
+
+interface Segment {
+  seq: number;
+  from: number;
+  to: number;
+}
+
+export class Tagger {
+  readonly language: 'en' | 'zh';
+  readonly labels: readonly string[];
+  readonly tokenization: 'tweet' | 'char';
+  /** Whether the model has the knowledge/caption feature channel. */
+  readonly usesKnowledge: boolean;
+  private readonly crf: CrfParams;
+  private readonly maxChars: number;
+  private readonly maxTokens: number;
+  private readonly keywords: TypeKeywords;
+
+  private constructor(
+    private readonly files: ModelFiles,
+    private readonly session: ort.InferenceSession,
+    private readonly batchSize: number,
+  ) {
+    const m: Manifest = files.manifest;
+    this.language = m.language;
+    this.labels = m.labels;
+    this.tokenization = m.tokenization.kind;
+    this.usesKnowledge = m.onnx.inputs.includes('features');
+    this.crf = m.crf;
+    this.maxChars = m.max.chars_per_token;
+    this.maxTokens = m.max.tokens_per_sequence;
+    this.keywords = m.knowledge_features?.type_keywords ?? {};
+    for (const name of m.onnx.inputs) {
+      if (!session.inputNames.includes(name)) {
+        throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
+      }
+    }
+  }
+
+  static async load(dir: string, options: TaggerOptions = {}): Promise<Tagger> {
+    const files = await loadModelFiles(dir);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(files.onnxPath, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: options.intraOpNumThreads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new Error(`cannot load NER model ${files.onnxPath}: ${(err as Error).message}`);
+    }
+    return new Tagger(files, session, options.batchSize ?? 64);
+  }
+
+  get manifest(): Manifest {
+    return this.files.manifest;
+  }
+
+  /**
+   * Tags each token sequence. `knowledge[i]` / `captions[i]` feed the feature channel of models
+   * that have one (ignored otherwise); null or absent means "none for this sequence".
+   */
+  async tag(
+    sequences: readonly (readonly string[])[],
+    knowledge?: readonly (string | null | undefined)[],
+    captions?: readonly (string | null | undefined)[],
+  ): Promise<string[][]> {
+    const out: string[][] = sequences.map((s) => new Array<string>(s.length));
+    const segments: Segment[] = [];
+    sequences.forEach((s, seq) => {
+      for (let from = 0; from < s.length; from += this.maxTokens) {
+        segments.push({ seq, from, to: Math.min(s.length, from + this.maxTokens) });
+      }
+    });
+    // similar lengths together: less padding per ONNX run (padding never changes the result)
+    segments.sort((a, b) => a.to - a.from - (b.to - b.from));
+    const features = this.usesKnowledge
+      ? sequences.map((s, i) =>
+          knowledge?.[i] || captions?.[i] ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords) : null)
+      : [];
+    for (let b = 0; b < segments.length; b += this.batchSize) {
+      const batch = segments.slice(b, b + this.batchSize);
+      const emissions = await this.run(batch, sequences, features);
+      const T = Math.max(...batch.map((s) => s.to - s.from));
+      const L = this.labels.length;
+      batch.forEach((seg, i) => {
+        const path = viterbi(emissions, seg.to - seg.from, L, this.crf, i * T * L);
+        const tags = out[seg.seq]!;
+        path.forEach((label, t) => { tags[seg.from + t] = this.labels[label]!; });
+      });
+    }
+    return out;
+  }
+
+  private async run(
+    batch: Segment[], sequences: readonly (readonly string[])[], features: (Float32Array[] | null)[],
+  ): Promise<Float32Array> {
+    const B = batch.length;
+    const T = Math.max(...batch.map((s) => s.to - s.from));
+    const feeds: Record<string, ort.Tensor> = {};
+    const words = new BigInt64Array(B * T);
+    batch.forEach((seg, i) => {
+      const toks = sequences[seg.seq]!;
+      for (let t = seg.from; t < seg.to; t++) {
+        words[i * T + t - seg.from] = BigInt(this.files.words.get(wordKey(toks[t]!)) ?? UNK);
+      }
+    });
+    feeds.word_ids = new ort.Tensor('int64', words, [B, T]);
+    if (this.files.chars) {
+      const chars = this.files.chars;
+      const split = batch.map((seg) =>
+        sequences[seg.seq]!.slice(seg.from, seg.to).map((tok) => Array.from(tok).slice(0, this.maxChars)));
+      const C = Math.max(1, ...split.flatMap((s) => s.map((c) => c.length)));
+      const ids = new BigInt64Array(B * T * C);
+      split.forEach((s, i) => s.forEach((cs, t) => cs.forEach((ch, c) => {
+        ids[(i * T + t) * C + c] = BigInt(chars.get(ch) ?? UNK);
+      })));
+      feeds.char_ids = new ort.Tensor('int64', ids, [B, T, C]);
+    }
+    if (this.files.bigrams) {
+      const bigrams = this.files.bigrams;
+      const ids = new BigInt64Array(B * T);
+      batch.forEach((seg, i) => {
+        const keys = sequences[seg.seq]!.map(wordKey);
+        for (let t = seg.from; t < seg.to; t++) {
+          const key = keys[t]! + (t + 1 < keys.length ? keys[t + 1]! : '</s>');
+          ids[i * T + t - seg.from] = BigInt(bigrams.get(key) ?? UNK);
+        }
+      });
+      feeds.bigram_ids = new ort.Tensor('int64', ids, [B, T]);
+    }
+    if (this.usesKnowledge) {
+      const F = FEATURES.length;
+      const data = new Float32Array(B * T * F);
+      batch.forEach((seg, i) => {
+        const rows = features[seg.seq];
+        if (!rows) return;
+        for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
+      });
+      feeds.features = new ort.Tensor('float32', data, [B, T, F]);
+    }
+    const result = await this.session.run(feeds);
+    const em = result[this.files.manifest.onnx.output];
+    if (!em || !(em.data instanceof Float32Array)) throw new Error('NER model returned no float emissions');
+    return em.data;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,167 @@
+// The Discord adapter against the REST + gateway emulator, with the real engine (intake + OCR).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.ts';
+import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
+import { waitFor } from '../support/http-util.ts';
+import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
+
+const CHANNEL_STRING = 3;
+const CHANNEL_OPTION = 7;
+const INTEGER = 4;
+const dir = mkdtempSync(join(tmpdir(), 'ekmm-dc-'));
+const guild = { id: '700000000000000001', name: 'Test Guild', channels: [{ id: '710000000000000001', name: 'general' }, { id: '710000000000000002', name: 'quiet' }] };
+const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
+const member: DcUser = { id: '800000000000000001', username: 'member' };
+const mod: DcUser = { id: '800000000000000002', username: 'mod' };
+const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
+const logs: string[] = [];
+let engine: Engine;
+let emu: DiscordEmulator;
+let bot: DiscordAdapter;
+let start: () => Promise<DiscordAdapter>;
+
+before(async () => {
+  emu = await DiscordEmulator.start();
+  emu.addGuild(guild);
+  const config = chatTestConfig({
+    stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
+    discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
+  });
+  engine = await createEngine(config);
+  start = () => startDiscord(engine, config, { token: emu.token, log: (l) => logs.push(l) });
+  bot = await start();
+});
+
+after(async () => {
+  if (process.env.EKMM_TEST_DEBUG) console.error(logs.join('\n'));
+  await bot?.stop();
+  await emu?.close();
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function configure(options: { name: string; type: number; value: string }[]): Promise<string> {
+  const id = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'ekmm-config', options, manageGuild: true });
+  return emu.waitForInteractionText(id);
+}
+
+test('connects with minimal intents and registers its commands', () => {
+  assert.equal(emu.identifies[0]?.intents, 1 | (1 << 9) | (1 << 15), 'Guilds | GuildMessages | MessageContent');
+  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'ekmm-config', 'entities', 'stats']);
+  const stats = emu.commands.find((c) => c.name === 'stats');
+  assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
+});
+
+test('/ekmm-config refuses members and lets a moderator enable a channel', async () => {
+  const refused = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'ekmm-config', options: [{ name: 'mode', type: CHANNEL_STRING, value: 'auto' }] });
+  assert.match(await emu.waitForInteractionText(refused), /Only moderators/);
+  const text = await configure([
+    { name: 'mode', type: CHANNEL_STRING, value: 'mention' },
+    { name: 'enable', type: CHANNEL_OPTION, value: general },
+  ]);
+  assert.match(text, /Mode: \*\*mention\*\*/);
+  assert.match(text, new RegExp(`<#${general}>`));
+});
+
+test('mention mode: an image attachment gets a reply with the entities read from it, marked 🖼', async () => {
+  const poster = await drawPoster(['Barack Obama visits Paris']);
+  const ignored = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Google, no mention' });
+  const id = emu.postMessage({
+    guildId: guild.id,
+    channelId: general,
+    author: member,
+    content: 'what is this?',
+    mentionBot: true,
+    attachments: [{ filename: 'poster.jpg', bytes: poster, contentType: 'image/jpeg' }],
+  });
+  const reply = await emu.waitForReply(id, 30_000);
+  assert.match(reply.content, /\*\*PER\*\*: Barack Obama 🖼/);
+  assert.match(reply.content, /\*\*LOC\*\*: Paris 🖼/);
+  assert.deepEqual(reply.allowed_mentions, { parse: [], replied_user: false }, 'replies never ping');
+  assert.deepEqual(emu.repliesTo(ignored), [], 'no mention, no reply');
+});
+
+test('attachments from hosts outside discord.cdnHosts are not fetched', async () => {
+  const poster = await drawPoster(['Barack Obama']);
+  const id = emu.postMessage({
+    guildId: guild.id,
+    channelId: general,
+    author: member,
+    content: 'look',
+    mentionBot: true,
+    attachments: [{ filename: 'x.jpg', bytes: poster, contentType: 'image/jpeg', host: 'localhost' }],
+  });
+  const reply = await emu.waitForReply(id, 15_000);
+  assert.equal(reply.content, 'No named entities found.');
+  assert.ok(logs.some((l) => /host localhost is not in discord\.cdnHosts/.test(l)));
+});
+
+test('passive mode counts without replying; /stats refuses members and answers moderators', async () => {
+  await configure([
+    { name: 'mode', type: CHANNEL_STRING, value: 'passive' },
+    { name: 'enable', type: CHANNEL_OPTION, value: quiet },
+  ]);
+  const before = await bot.stats.total(`discord:${guild.id}`);
+  const ids = [
+    emu.postMessage({ guildId: guild.id, channelId: quiet, author: member, content: 'Angela Merkel in Berlin', mentionBot: true }),
+    emu.postMessage({ guildId: guild.id, channelId: quiet, author: member, content: 'Berlin again' }),
+    emu.postMessage({ guildId: guild.id, channelId: quiet, author: otherBot, content: 'Berlin from a bot' }),
+  ];
+  const counted = async () => (await bot.stats.total(`discord:${guild.id}`)) - before;
+  for (let i = 0; i < 200 && (await counted()) < 3; i++) await new Promise((r) => setTimeout(r, 25));
+  await bot.processor.guards.queue.idle();
+  assert.equal(await counted(), 3, 'Angela Merkel, Berlin, Berlin; the bot message is not counted');
+  for (const id of ids) assert.deepEqual(emu.repliesTo(id), []);
+
+  const refused = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'stats' });
+  assert.match(await emu.waitForInteractionText(refused), /Only moderators/);
+  const answered = emu.slashCommand({
+    guildId: guild.id,
+    channelId: general,
+    user: mod,
+    name: 'stats',
+    manageGuild: true,
+    options: [{ name: 'days', type: INTEGER, value: 3 }, { name: 'channel', type: CHANNEL_OPTION, value: quiet }],
+  });
+  const text = await emu.waitForInteractionText(answered);
+  assert.match(text, /Top entities, last 3 days in #quiet/);
+  assert.match(text, /\*\*LOC\*\*: berlin \(2\)/);
+  assert.match(text, /\*\*PER\*\*: angela merkel \(1\)/);
+  assert.doesNotMatch(text, /barack obama/, 'the channel filter leaves #general out');
+});
+
+test('/entities and the message context menu answer with a deferred, edited reply', async () => {
+  const slash = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'entities', options: [{ name: 'text', type: CHANNEL_STRING, value: 'Yahoo! and Google' }] });
+  const text = await emu.waitForInteractionText(slash);
+  assert.equal(emu.interactions.get(slash)?.callbacks[0]?.type, 5, 'deferred first');
+  assert.match(text, /\*\*ORG\*\*: Google, Yahoo!|\*\*ORG\*\*: Yahoo!, Google/);
+  const menu = emu.messageCommand({ guildId: guild.id, channelId: general, user: member, name: 'Recognize entities', target: { author: otherBot, content: 'Paris and Berlin' } });
+  assert.match(await emu.waitForInteractionText(menu), /\*\*LOC\*\*: Paris, Berlin/);
+});
+
+test('a dropped gateway is resumed and a 500 on send is retried', async () => {
+  await configure([{ name: 'mode', type: CHANNEL_STRING, value: 'auto' }]);
+  emu.dropGateway();
+  await waitFor(() => (emu.resumes > 0 && emu.connectedSessions() > 0 ? true : undefined), 'the bot to resume', 15_000);
+  emu.failNext(/^POST \/channels\/\d+\/messages$/, 500);
+  const id = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Google opened an office in Paris' });
+  const reply = await emu.waitForReply(id, 20_000);
+  assert.match(reply.content, /\*\*ORG\*\*: Google/);
+  assert.ok(logs.some((l) => /lost its connection; reconnecting/.test(l)), 'the disconnect was reported');
+  assert.ok(logs.every((l) => !l.includes(emu.token)), 'the token never appears in logs');
+});
+
+test('a restart keeps guild settings and counts', async () => {
+  const total = await bot.stats.total(`discord:${guild.id}`);
+  await bot.stop();
+  bot = await start();
+  assert.equal(await bot.stats.total(`discord:${guild.id}`), total);
+  const s = await bot.settings.get(guild.id);
+  assert.equal(s.mode, 'auto');
+  assert.deepEqual(s.channels, [general, quiet].sort());
+});

@@ -1,0 +1,102 @@
+// The Telegram adapter against the Bot API emulator, with the real engine (intake + OCR).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
+import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
+import { chatTestConfig, drawPoster } from './fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ekmm-tg-'));
+const config = chatTestConfig({ stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` } });
+const alice: TgUser = { id: 501, is_bot: false, first_name: 'Alice' };
+const admin: TgUser = { id: 502, is_bot: false, first_name: 'Ada' };
+const otherBot: TgUser = { id: 503, is_bot: true, first_name: 'Spam' };
+const dm: TgChat = { id: 501, type: 'private' };
+const group: TgChat = { id: -100200, type: 'supergroup', title: 'Friends' };
+const logs: string[] = [];
+let engine: Engine;
+let emu: TelegramEmulator;
+let bot: TelegramAdapter;
+
+const start = () => startTelegram(engine, config, { token: emu.token, apiRoot: emu.apiRoot, log: (l) => logs.push(l) });
+
+before(async () => {
+  engine = await createEngine(config);
+  emu = await TelegramEmulator.start();
+  emu.setAdministrators(group.id, [admin.id]);
+  bot = await start();
+});
+
+after(async () => {
+  await bot?.stop();
+  await emu?.close();
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a photo in a private chat gets a MarkdownV2 reply listing entities read from the image', async () => {
+  const photo = await drawPoster(['Barack Obama visits Paris']);
+  const id = emu.sendPhoto(dm, alice, photo);
+  const reply = await emu.waitForReply(id, 30_000);
+  assert.equal(reply.chat_id, dm.id);
+  assert.equal(reply.parse_mode, 'MarkdownV2');
+  assert.match(reply.plain, /PER: Barack Obama 🖼/);
+  assert.match(reply.plain, /LOC: Paris 🖼/);
+  assert.ok(emu.calls.includes('getFile'), 'the photo was fetched through getFile');
+});
+
+test('captioned image documents and text with reserved MarkdownV2 characters', async () => {
+  const doc = await drawPoster(['Angela Merkel in Berlin']);
+  const id = emu.sendDocument(group, alice, doc, 'poster.jpg', 'image/jpeg', 'Seen at Google.');
+  const reply = await emu.waitForReply(id, 30_000);
+  assert.match(reply.plain, /PER: Angela Merkel 🖼/);
+  assert.match(reply.plain, /LOC: Berlin 🖼/);
+  assert.match(reply.plain, /ORG: Google$/m, 'caption entities are not marked as from the image');
+
+  const textId = emu.sendText(group, alice, 'Yahoo! and the C++ Users Group met (again).');
+  const textReply = await emu.waitForReply(textId);
+  // The emulator refuses unescaped reserved characters exactly as Telegram does.
+  assert.match(textReply.plain, /ORG: Yahoo!, C\+\+ Users Group/);
+  assert.match(textReply.text, /Yahoo\\!/);
+});
+
+test('bots and empty messages are ignored; plain text without entities gets no reply in groups', async () => {
+  const fromBot = emu.sendText(group, otherBot, 'Barack Obama');
+  const noEntities = emu.sendText(group, alice, 'nothing to see here');
+  const marker = emu.sendText(group, alice, 'Paris again');
+  await emu.waitForReply(marker);
+  assert.deepEqual(emu.repliesTo(fromBot), []);
+  assert.deepEqual(emu.repliesTo(noEntities), []);
+});
+
+test('a 429 on sendMessage is retried after retry_after', async () => {
+  emu.failNext('sendMessage', 429, 1);
+  const id = emu.sendText(dm, alice, 'Google');
+  const reply = await emu.waitForReply(id, 10_000);
+  assert.match(reply.plain, /ORG: Google/);
+  assert.ok(logs.some((l) => /sendMessage failed .*retry 1/.test(l)), 'the retry was reported');
+  assert.ok(logs.every((l) => !l.includes(emu.token)), 'the token never appears in logs');
+});
+
+test('/stats refuses a member and answers an administrator', async () => {
+  const refused = emu.sendText(group, alice, '/stats');
+  assert.match((await emu.waitForReply(refused)).plain, /Only chat administrators/);
+  const answered = emu.sendText(group, admin, '/stats 30');
+  const reply = await emu.waitForReply(answered);
+  assert.match(reply.plain, /Top entities, last 30 days/);
+  assert.match(reply.plain, /LOC: berlin \(1\), paris \(1\)/);
+  assert.match(reply.plain, /PER: angela merkel \(1\)/);
+  assert.doesNotMatch(reply.plain, /barack obama/, 'the private chat and the bot message are not counted here');
+});
+
+test('counts survive a restart of the adapter (sqlite statistics)', async () => {
+  await bot.stop();
+  bot = await start();
+  const answered = emu.sendText(group, admin, '/stats');
+  const reply = await emu.waitForReply(answered);
+  assert.match(reply.plain, /ORG: c\+\+ users group \(1\), google \(1\), yahoo! \(1\)/);
+  assert.equal(await bot.stats.total('telegram:-100200'), 6);
+});

@@ -1,0 +1,122 @@
+"""BiLSTM-CRF over word (+char CNN, +bigram) embeddings and an optional per-token feature channel.
+
+The backward LSTM runs over each sequence reversed within its own length (a gather), so padded
+batches give exactly the same emissions as unpadded ones, in training and in the exported ONNX
+graph alike. The CRF lives outside the graph: its parameters go into the manifest and the
+TypeScript side runs Viterbi.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """x (B,T,D): reverse each row's first lengths[b] steps, leave the padding where it is."""
+    T = x.shape[1]
+    t = torch.arange(T, device=x.device).unsqueeze(0)  # (1,T)
+    L = lengths.unsqueeze(1)
+    idx = torch.where(t < L, L - 1 - t, t)  # (B,T)
+    return x.gather(1, idx.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+
+class Tagger(nn.Module):
+    def __init__(self, n_words: int, n_labels: int, n_chars: int = 0, n_bigrams: int = 0,
+                 n_feats: int = 0, wdim: int = 100, cdim: int = 30, cfilters: int = 50,
+                 bdim: int = 50, hidden: int = 150, dropout: float = 0.5):
+        super().__init__()
+        self.n_chars, self.n_bigrams, self.n_feats = n_chars, n_bigrams, n_feats
+        self.word_emb = nn.Embedding(n_words, wdim, padding_idx=0)
+        d = wdim
+        if n_chars:
+            self.char_emb = nn.Embedding(n_chars, cdim, padding_idx=0)
+            self.char_cnn = nn.Conv1d(cdim, cfilters, kernel_size=3, padding=1)
+            d += cfilters
+        if n_bigrams:
+            self.bigram_emb = nn.Embedding(n_bigrams, bdim, padding_idx=0)
+            d += bdim
+        if n_feats:
+            self.feat_proj = nn.Linear(n_feats, 20)
+            d += 20
+        self.drop = nn.Dropout(dropout)
+        self.fwd = nn.LSTM(d, hidden, batch_first=True)
+        self.bwd = nn.LSTM(d, hidden, batch_first=True)
+        self.out = nn.Linear(2 * hidden, n_labels)
+
+    def forward(self, word_ids, char_ids=None, bigram_ids=None, features=None):
+        mask = word_ids != 0
+        lengths = mask.sum(1)
+        parts = [self.word_emb(word_ids)]
+        if self.n_chars:
+            B, T, C = char_ids.shape
+            ce = self.char_emb(char_ids.reshape(B * T, C)).transpose(1, 2)  # (BT,cdim,C)
+            conv = self.char_cnn(ce)  # (BT,F,C)
+            cmask = (char_ids.reshape(B * T, 1, C) != 0)
+            conv = conv.masked_fill(~cmask, -1e4)
+            pooled = conv.max(dim=2).values
+            has = cmask.any(dim=2)  # (BT,1)
+            pooled = torch.where(has, pooled, torch.zeros_like(pooled))
+            parts.append(pooled.reshape(B, T, -1))
+        if self.n_bigrams:
+            parts.append(self.bigram_emb(bigram_ids))
+        if self.n_feats:
+            parts.append(torch.relu(self.feat_proj(features)))
+        x = self.drop(torch.cat(parts, dim=2))
+        # explicit zero states: otherwise the ONNX export bakes the example batch size into them
+        h0 = x.new_zeros(1, x.shape[0], self.fwd.hidden_size)
+        hf, _ = self.fwd(x, (h0, h0))
+        hb, _ = self.bwd(reverse_within_length(x, lengths), (h0, h0))
+        hb = reverse_within_length(hb, lengths)
+        h = self.drop(torch.cat([hf, hb], dim=2))
+        return self.out(h)
+
+
+class CRF(nn.Module):
+    def __init__(self, n_labels: int):
+        super().__init__()
+        self.trans = nn.Parameter(torch.zeros(n_labels, n_labels))  # trans[i,j]: i -> j
+        self.start = nn.Parameter(torch.zeros(n_labels))
+        self.end = nn.Parameter(torch.zeros(n_labels))
+
+    def nll(self, em: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood; mask (B,T) bool with prefixes of ones."""
+        B, T, L = em.shape
+        maskf = mask.float()
+        # score of gold path
+        score = self.start[tags[:, 0]] + em[:, 0].gather(1, tags[:, :1]).squeeze(1)
+        for t in range(1, T):
+            s = self.trans[tags[:, t - 1], tags[:, t]] + em[:, t].gather(1, tags[:, t:t + 1]).squeeze(1)
+            score = score + s * maskf[:, t]
+        last = tags.gather(1, (mask.sum(1) - 1).unsqueeze(1)).squeeze(1)
+        score = score + self.end[last]
+        # partition
+        alpha = self.start.unsqueeze(0) + em[:, 0]
+        for t in range(1, T):
+            nxt = torch.logsumexp(alpha.unsqueeze(2) + self.trans.unsqueeze(0), dim=1) + em[:, t]
+            alpha = torch.where(mask[:, t:t + 1], nxt, alpha)
+        logz = torch.logsumexp(alpha + self.end.unsqueeze(0), dim=1)
+        return (logz - score).mean()
+
+    @torch.no_grad()
+    def decode(self, em: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        B, T, L = em.shape
+        score = self.start.unsqueeze(0) + em[:, 0]
+        back = []
+        for t in range(1, T):
+            cand = score.unsqueeze(2) + self.trans.unsqueeze(0)  # (B,L,L)
+            best, idx = cand.max(dim=1)
+            nxt = best + em[:, t]
+            score = torch.where(mask[:, t:t + 1], nxt, score)
+            back.append(idx)
+        score = score + self.end.unsqueeze(0)
+        lengths = mask.sum(1).tolist()
+        out = []
+        for b in range(B):
+            n = lengths[b]
+            tag = int(score[b].argmax())
+            path = [tag]
+            for t in range(n - 1, 0, -1):
+                tag = int(back[t - 1][b, tag])
+                path.append(tag)
+            out.append(path[::-1])
+        return out

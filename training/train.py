@@ -1,0 +1,385 @@
+"""Train one local NER model and export it for the TypeScript tagger.
+
+    python training/train.py --lang en --seed 1 --out models/ner-en
+    python training/train.py --lang zh --seed 1 --out models/ner-zh
+
+English: Twitter-2015 + Twitter-2017 train, model selection on their valid splits, test splits
+only for the final figures. Chinese: CMNER train/dev/test. Writes model.onnx, manifest.json and
+vocabulary files into --out.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conlleval import f1  # noqa: E402
+from ekmm_data import (FEATURES, TOKEN, Post, load_cmner, load_twitter, token_features,  # noqa: E402
+                       word_key)
+from ekmm_model import CRF, Tagger  # noqa: E402
+from export import export_model  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAX_CHARS = 20
+PAD, UNK = 0, 1
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def build_vocab(counter: collections.Counter, min_count: int, extra: list[str] = (), limit: int = 0) -> list[str]:
+    words = ["<pad>", "<unk>"] + [w for w, c in counter.most_common() if c >= min_count]
+    seen = set(words)
+    for w in extra:
+        if limit and len(words) >= limit:
+            break
+        if w not in seen:
+            words.append(w)
+            seen.add(w)
+    return words
+
+
+def bigram_keys(tokens: list[str]) -> list[str]:
+    keys = [word_key(t) for t in tokens]
+    return [keys[i] + (keys[i + 1] if i + 1 < len(keys) else "</s>") for i in range(len(keys))]
+
+
+class Encoder:
+    """Turns posts into id tensors exactly as the TypeScript tagger will."""
+
+    def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str]):
+        self.lang = lang
+        self.w = {x: i for i, x in enumerate(words)}
+        self.c = {x: i for i, x in enumerate(chars)}
+        self.b = {x: i for i, x in enumerate(bigrams)}
+        self.l = {x: i for i, x in enumerate(labels)}
+        self.use_feats = lang == "en"
+
+    def encode(self, p: Post) -> dict:
+        item = {"words": [self.w.get(word_key(t), UNK) for t in p.tokens],
+                "tags": [self.l[t] for t in p.tags]}
+        if self.c:
+            item["chars"] = [[self.c.get(ch, UNK) for ch in t[:MAX_CHARS]] for t in p.tokens]
+        if self.b:
+            item["bigrams"] = [self.b.get(k, UNK) for k in bigram_keys(p.tokens)]
+        if self.use_feats:
+            item["feats_k"] = token_features(p.tokens, p.knowledge, None)
+            item["feats_c"] = token_features(p.tokens, None, p.caption)
+        return item
+
+
+def collate(items: list[dict], knowledge: list[bool], caption: list[bool], word_dropout: float = 0.0,
+            rng: random.Random | None = None) -> dict:
+    B = len(items)
+    T = max(len(x["words"]) for x in items)
+    words = torch.zeros(B, T, dtype=torch.long)
+    tags = torch.zeros(B, T, dtype=torch.long)
+    out = {}
+    for i, x in enumerate(items):
+        ws = x["words"]
+        if word_dropout and rng:
+            ws = [UNK if rng.random() < word_dropout else w for w in ws]
+        words[i, :len(ws)] = torch.tensor(ws)
+        tags[i, :len(ws)] = torch.tensor(x["tags"])
+    out["word_ids"] = words
+    out["tags"] = tags
+    if "chars" in items[0]:
+        C = max(len(c) for x in items for c in x["chars"])
+        chars = torch.zeros(B, T, max(C, 1), dtype=torch.long)
+        for i, x in enumerate(items):
+            for j, c in enumerate(x["chars"]):
+                chars[i, j, :len(c)] = torch.tensor(c)
+        out["char_ids"] = chars
+    if "bigrams" in items[0]:
+        bg = torch.zeros(B, T, dtype=torch.long)
+        for i, x in enumerate(items):
+            bg[i, :len(x["bigrams"])] = torch.tensor(x["bigrams"])
+        out["bigram_ids"] = bg
+    if "feats_k" in items[0]:
+        F = len(FEATURES)
+        feats = torch.zeros(B, T, F)
+        for i, x in enumerate(items):
+            n = len(x["words"])
+            if knowledge[i]:
+                feats[i, :n, :11] = torch.tensor(x["feats_k"])[:, :11]
+            if caption[i]:
+                feats[i, :n, 11:] = torch.tensor(x["feats_c"])[:, 11:]
+        out["features"] = feats
+    return out
+
+
+def model_inputs(batch: dict) -> dict:
+    return {k: v for k, v in batch.items() if k != "tags"}
+
+
+def predict(model, crf, items, labels, knowledge: bool, caption: bool, bs: int = 64) -> list[list[str]]:
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for s in range(0, len(items), bs):
+            chunk = items[s:s + bs]
+            batch = collate(chunk, [knowledge] * len(chunk), [caption] * len(chunk))
+            em = model(**model_inputs(batch))
+            for path in crf.decode(em, batch["word_ids"] != 0):
+                preds.append([labels[i] for i in path])
+    return preds
+
+
+def evaluate(model, crf, items, gold, labels, knowledge, caption) -> dict:
+    return f1(gold, predict(model, crf, items, labels, knowledge, caption))
+
+
+def skipgram_corpus(posts: list[Post]) -> list[list[str]]:
+    out = []
+    for p in posts:
+        out.append([word_key(t) for t in p.tokens])
+        for text in (p.knowledge, p.caption):
+            if text:
+                out.append([word_key(t) for t in TOKEN.findall(text)])
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lang", choices=["en", "zh"], required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(REPO), "shared", "data"))
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--patience", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--hidden", type=int, default=150)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--minutes", type=float, default=25.0, help="stop starting new epochs after this")
+    ap.add_argument("--no-skipgram", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="smoke test: use only this many posts per split")
+    ap.add_argument("--knowledge-dropout", type=float, default=0.35)
+    ap.add_argument("--caption-dropout", type=float, default=0.5)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    t0 = time.time()
+
+    if args.lang == "en":
+        train = load_twitter(args.data, "2015", "train") + load_twitter(args.data, "2017", "train")
+        valid = {"twitter2015": load_twitter(args.data, "2015", "valid"),
+                 "twitter2017": load_twitter(args.data, "2017", "valid")}
+        test = {"twitter2015": load_twitter(args.data, "2015", "test"),
+                "twitter2017": load_twitter(args.data, "2017", "test")}
+        data_files = [f"twitter{y}/{s}.txt" for y in ("2015", "2017") for s in ("train", "valid", "test")]
+        data_files += [f"pgim_knowledge/twitter{y}/{s}.txt" for y in ("2015", "2017") for s in ("train", "valid", "test")]
+        data_files += ["captions/blip2_twitter2015.txt", "captions/blip2_twitter2017.txt"]
+        settings = {"text": (False, False), "caption": (False, True), "knowledge": (True, True)}
+    else:
+        train = load_cmner(args.data, "train")
+        valid = {"cmner": load_cmner(args.data, "dev")}
+        test = {"cmner": load_cmner(args.data, "test")}
+        data_files = ["cmner/train.txt", "cmner/dev.txt", "cmner/test.txt"]
+        settings = {"text": (False, False)}
+    if args.limit:
+        train = train[:args.limit]
+        valid = {k: v[:args.limit] for k, v in valid.items()}
+        test = {k: v[:args.limit] for k, v in test.items()}
+    log(f"loaded {len(train)} train posts")
+
+    types = ["PER", "LOC", "ORG", "OTHER"] if args.lang == "en" else ["PER", "LOC", "ORG", "MISC"]
+    labels = ["O"] + [f"{b}-{t}" for t in types for b in "BI"]
+    wcount = collections.Counter(word_key(t) for p in train for t in p.tokens)
+    pretrained: dict[str, np.ndarray] = {}
+    if args.lang == "en" and not args.no_skipgram:
+        # knowledge, captions and posts of train AND valid splits; never test
+        corpus = skipgram_corpus(train + [p for v in valid.values() for p in v])
+        log(f"skip-gram corpus: {sum(map(len, corpus))} tokens")
+        pretrained = train_vectors(corpus, args.seed)
+    extra = [w for w in pretrained if wcount[w] < 2]
+    words = build_vocab(wcount, 2, extra, limit=20000)
+    chars, bigrams = [], []
+    if args.lang == "en":
+        ccount = collections.Counter(ch for p in train for t in p.tokens for ch in t[:MAX_CHARS])
+        chars = build_vocab(ccount, 2)
+    else:
+        bcount = collections.Counter(k for p in train for k in bigram_keys(p.tokens))
+        bigrams = build_vocab(bcount, 2)
+    log(f"vocab: {len(words)} words ({len(extra)} from skip-gram only), {len(chars)} chars, "
+        f"{len(bigrams)} bigrams, labels {labels}")
+
+    enc = Encoder(args.lang, words, chars, bigrams, labels)
+    train_items = [enc.encode(p) for p in train]
+    valid_items = {k: [enc.encode(p) for p in v] for k, v in valid.items()}
+    test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
+    n_feats = len(FEATURES) if args.lang == "en" else 0
+    model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
+                   hidden=args.hidden)
+    with torch.no_grad():
+        model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
+        model.word_emb.weight[PAD].zero_()
+        hits = 0
+        for i, w in enumerate(words):
+            if w in pretrained:
+                model.word_emb.weight[i] = torch.from_numpy(pretrained[w])
+                hits += 1
+    log(f"{hits} word vectors from skip-gram")
+    crf = CRF(len(labels))
+    params = list(model.parameters()) + list(crf.parameters())
+    opt = torch.optim.Adam(params, lr=args.lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.93)
+
+    def valid_score() -> tuple[float, dict]:
+        res = {}
+        for name, items in valid_items.items():
+            gold = [p.tags for p in valid[name]]
+            for sname, (k, c) in settings.items():
+                if sname == "caption":
+                    continue
+                res[f"{name}/{sname}"] = evaluate(model, crf, items, gold, labels, k, c)["f1"]
+        return float(np.mean(list(res.values()))), res
+
+    # bucket by length so batches carry little padding; shuffle buckets each epoch
+    order = sorted(range(len(train_items)), key=lambda i: len(train_items[i]["words"]))
+    batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
+    best, best_state, best_epoch, history = -1.0, None, 0, []
+    for epoch in range(1, args.epochs + 1):
+        if time.time() - t0 > args.minutes * 60:
+            log("time budget reached; stopping")
+            break
+        model.train()
+        rng.shuffle(batches)
+        total = 0.0
+        te = time.time()
+        for bidx in batches:
+            chunk = [train_items[i] for i in bidx]
+            kn = [rng.random() >= args.knowledge_dropout for _ in chunk]
+            cp = [rng.random() >= args.caption_dropout for _ in chunk]
+            batch = collate(chunk, kn, cp, word_dropout=0.05, rng=rng)
+            em = model(**model_inputs(batch))
+            loss = crf.nll(em, batch["tags"], batch["word_ids"] != 0)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            total += float(loss.detach()) * len(chunk)
+        sched.step()
+        score, detail = valid_score()
+        history.append({"epoch": epoch, "loss": round(total / len(train_items), 4), "valid": detail})
+        log(f"epoch {epoch}: loss {total / len(train_items):.3f} valid {detail} mean {score:.2f} "
+            f"({time.time() - te:.0f}s)")
+        if score > best:
+            best, best_epoch = score, epoch
+            best_state = ({k: v.clone() for k, v in model.state_dict().items()},
+                          {k: v.clone() for k, v in crf.state_dict().items()})
+        elif epoch - best_epoch >= args.patience:
+            log("no valid improvement; early stop")
+            break
+    model.load_state_dict(best_state[0])
+    crf.load_state_dict(best_state[1])
+    train_minutes = (time.time() - t0) / 60
+
+    results = {"valid": {}, "test": {}}
+    for split, posts, items in (("valid", valid, valid_items), ("test", test, test_items)):
+        for name in posts:
+            gold = [p.tags for p in posts[name]]
+            for sname, (k, c) in settings.items():
+                results[split][f"{name}/{sname}"] = evaluate(model, crf, items[name], gold, labels, k, c)
+    log(f"best epoch {best_epoch}; results: " + json.dumps(
+        {s: {k: v["f1"] for k, v in r.items()} for s, r in results.items()}))
+
+    os.makedirs(args.out, exist_ok=True)
+    export_model(model, args.out, args.lang, n_feats)
+    write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,
+                data_files, hits)
+    log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
+    return 0
+
+
+def train_vectors(corpus, seed):
+    from skipgram import train_skipgram
+    return train_skipgram(corpus, dim=100, seed=seed, log=log)
+
+
+def write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,
+                data_files, hits) -> None:
+    def dump(name, items):
+        with open(os.path.join(args.out, name), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(items) + "\n")
+
+    dump("words.txt", words)
+    vocab_files = {"words": "words.txt"}
+    if chars:
+        dump("chars.txt", chars)
+        vocab_files["chars"] = "chars.txt"
+    if bigrams:
+        dump("bigrams.txt", bigrams)
+        vocab_files["bigrams"] = "bigrams.txt"
+    r2 = lambda m: [[round(float(x), 5) for x in row] for row in m]  # noqa: E731
+    en = args.lang == "en"
+    manifest = {
+        "format": "ekmm-ner/1",
+        "language": args.lang,
+        "command": "python training/train.py " + " ".join(sys.argv[1:]),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seeds": [args.seed],
+        "data": {"root": "../shared/data", "files": data_files},
+        "training": {"epochs_run": len(history), "best_epoch": best_epoch, "minutes": round(train_minutes, 1),
+                     "threads": args.threads, "batch": args.batch, "lr": args.lr, "hidden": args.hidden,
+                     "skipgram_vectors": hits, "knowledge_dropout": args.knowledge_dropout if en else None,
+                     "caption_dropout": args.caption_dropout if en else None,
+                     "torch": torch.__version__, "history": history},
+        "results": results,
+        "labels": labels,
+        "crf": {"transitions": r2(crf.trans.detach()), "start": [round(float(x), 5) for x in crf.start.detach()],
+                "end": [round(float(x), 5) for x in crf.end.detach()],
+                "note": "transitions[i][j] scores label i followed by label j"},
+        "vocab": vocab_files,
+        "onnx": {"file": "model.onnx", "output": "emissions",
+                 "inputs": ["word_ids"] + (["char_ids", "features"] if en else ["bigram_ids"])},
+        "ids": {"pad": PAD, "unk": UNK},
+        "tokenization": (
+            {"kind": "tweet", "regex": TOKEN.pattern,
+             "note": "URL | optional @/# then a \\w run | any other single non-space character"}
+            if en else {"kind": "char", "note": "one token per Unicode code point, whitespace skipped"}),
+        "normalization": {
+            "word": "lowercase; tokens starting http://, https:// or www. become <url>; every decimal digit becomes 0",
+            "chars": f"characters of the original token, first {MAX_CHARS}" if en else None,
+            "bigram": "word key of token i + word key of token i+1, or + '</s>' for the last" if not en else None,
+            "match": "lowercase, then strip leading and trailing characters that are not letters or digits",
+        },
+        "max": {"chars_per_token": MAX_CHARS, "tokens_per_sequence": 512},
+        "features": (FEATURES if en else []),
+        "knowledge_features": ({
+            "text_keys": "for each whitespace word of the lowercased text: the word with edge non-letters/digits "
+                         "stripped, and each maximal run of letters/digits",
+            "knowledge_present": "1 on every token when knowledge text is given",
+            "in_knowledge_text": "match key of the token is among the knowledge text keys",
+            "entity_list": "text between 'Named entities:' and 'Reasoning:' (case-insensitive, or to the end); "
+                           "items /\\d+\\.\\s*([^()]+?)\\s*\\(([^()]*)\\)/ = name (type); name words -> match keys",
+            "type_mapping": "first word of the type text (split on non a-z) found in a keyword list wins; else OTHER",
+            "type_keywords": __import__("ekmm_data").TYPE_KEYWORDS,
+            "listed_span_T": "token inside a contiguous run of post tokens whose match keys equal a listed name of type T",
+            "listed_span_begin": "first token of such a run",
+            "listed_word_T": "match key of the token is a word of some listed name of type T",
+            "caption_present": "1 on every token when a caption is given",
+            "in_caption": "match key of the token is among the caption text keys",
+        } if en else None),
+    }
+    with open(os.path.join(args.out, "manifest.json"), "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
