@@ -1,10 +1,12 @@
 // OCR benchmark: speed of the own PP-OCRv4 pipeline (and of @gutenye/ocr-node when installed
 // in a scratch folder), and reading accuracy with and without the English spacing repair.
-//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp]
+//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp] [--tweets 150]
+// --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
+// fonts and three sizes, clean and degraded: text the spacing repair was not tuned on.
 // --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
 // project: it pins sharp 0.33). It runs in a child process so the two sharp builds never meet.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -21,6 +23,39 @@ function arg(name: string, fallback: string): string {
 }
 const RUNS = Number(arg('runs', '20'));
 const COMPARE = arg('compare', '/tmp/ocrcmp');
+const TWEETS = Number(arg('tweets', '0'));
+const TWEET_FILE = join(import.meta.dirname, '../../shared/data/twitter2017/test.txt');
+
+/** First seven plain tokens of each tweet with at least five. */
+function tweetLines(n: number): string[] {
+  const posts = readFileSync(TWEET_FILE, 'utf8').split(/\n\s*\n/);
+  const out: string[] = [];
+  for (const post of posts) {
+    const tokens = post
+      .split('\n')
+      .filter((l) => l && !l.startsWith('IMGID'))
+      .map((l) => l.split('\t')[0]!)
+      .filter((t) => /^[A-Za-z0-9.,'!?&:-]+$/.test(t) && t !== 'RT');
+    if (tokens.length >= 5) out.push(tokens.slice(0, 7).join(' '));
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+async function tweetSamples(n: number): Promise<Sample[]> {
+  const lines = tweetLines(n);
+  const fonts = ['DejaVu Sans', 'DejaVu Serif', 'DejaVu Sans Condensed', 'DejaVu Sans Mono', 'WenQuanYi Micro Hei'];
+  const out: Sample[] = [];
+  let at = 0;
+  for (let k = 0; at < lines.length; k++) {
+    const page = { font: fonts[k % fonts.length]!, size: [20, 28, 36][Math.floor(k / fonts.length) % 3]!, lines: lines.slice(at, at + 5) };
+    at += 5;
+    const png = await renderPage(page);
+    out.push({ set: 'Tweets clean', truth: page.lines.join(' '), png });
+    out.push({ set: 'Tweets degraded', truth: page.lines.join(' '), png: await degrade(png) });
+  }
+  return out;
+}
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -95,7 +130,7 @@ const speedPng = await renderLines(1280, [...ENGLISH_LINES.slice(0, 6), ...CHINE
 const speedHeight = (await sharp(speedPng).metadata()).height!;
 const speedPath = join(work, 'speed.png');
 writeFileSync(speedPath, speedPng);
-const all = await samples();
+const all = [...(await samples()), ...(TWEETS > 0 && existsSync(TWEET_FILE) ? await tweetSamples(TWEETS) : [])];
 const paths = all.map((s, i) => {
   const p = join(work, `page${i}.png`);
   writeFileSync(p, s.png);

@@ -169,6 +169,7 @@ def main() -> int:
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)  # tiny skip-gram weights otherwise slow training down severalfold
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -307,8 +308,17 @@ def main() -> int:
 
 
 def train_vectors(corpus, seed):
+    """Skip-gram vectors, cached per seed under training/cache/ (they take minutes on 2 cores)."""
     from skipgram import train_skipgram
-    return train_skipgram(corpus, dim=100, seed=seed, log=log)
+    cache = os.path.join(REPO, "training", "cache", f"skipgram-en-seed{seed}.npz")
+    if os.path.exists(cache):
+        data = np.load(cache)
+        log(f"skip-gram vectors from {cache}")
+        return dict(zip(data["words"].tolist(), data["vectors"]))
+    vectors = train_skipgram(corpus, dim=100, seed=seed, log=log)
+    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    np.savez(cache, words=np.array(list(vectors)), vectors=np.stack(list(vectors.values())))
+    return vectors
 
 
 def write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,

@@ -248,6 +248,10 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
   client.on(Events.ShardReconnecting, (shard) => log(`ekmm: discord gateway shard ${shard} lost its connection; reconnecting`));
   client.on(Events.ShardResume, (shard) => log(`ekmm: discord gateway shard ${shard} resumed`));
   client.rest.on('rateLimited', (info) => log(`ekmm: discord rate limited on ${info.method} ${info.route}; waiting ${info.retryAfter} ms`));
+  // discord.js waits out a 429 and retries by itself; this only reports it.
+  client.rest.on('response', (req, res) => {
+    if (res.status === 429) log(`ekmm: discord rate limited (429) on ${req.method.toUpperCase()} ${req.route}; discord.js retries after the wait`);
+  });
 
   const ready = new Promise<void>((resolve) => {
     client.once(Events.ClientReady, async (c) => {

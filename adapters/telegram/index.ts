@@ -1,6 +1,7 @@
 // Telegram adapter (telegraf): text, photos (largest size), image documents and captions go to
 // the core; the bot replies to the message in MarkdownV2. /stats shows the chat's top entities to
 // chat administrators. Long polling by default, a webhook when telegram.mode says so.
+import { randomBytes } from 'node:crypto';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Message as TgMessage } from 'telegraf/types';
 import type { EkmmConfig } from '../../src/config/schema.ts';
@@ -25,6 +26,9 @@ export interface TelegramOptions {
   processor?: MessageProcessor;
   /** Days /stats looks back when the moderator does not say. */
   statsDays?: number;
+  /** Interface and port the webhook server listens on (default: all interfaces, telegram.webhook.port). */
+  webhookHost?: string;
+  webhookPort?: number;
   log?: (line: string) => void;
 }
 
@@ -192,7 +196,11 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
   if (config.telegram.mode === 'webhook') {
     const hook = config.telegram.webhook;
     if (!hook) throw new Error('telegram.mode is webhook but telegram.webhook { domain, path, port } is not set');
-    await bot.launch({ webhook: { domain: hook.domain, path: hook.path, port: hook.port } });
+    // A per-start secret: Telegram echoes it in a header, so forged POSTs to the hook are refused.
+    const secretToken = randomBytes(32).toString('hex');
+    await bot.launch({
+      webhook: { domain: hook.domain, path: hook.path, port: opts.webhookPort ?? hook.port, secretToken, ...(opts.webhookHost ? { host: opts.webhookHost } : {}) },
+    });
   } else {
     // launch() resolves only when polling ends; keep the promise to surface a fatal end (401/409).
     polling = bot.launch({ allowedUpdates: ['message'] }).catch((err: unknown) => {

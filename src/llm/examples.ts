@@ -91,8 +91,10 @@ function parseConll(text: string, file: string): LabelledExample[] {
     if (!line.trim() || /^(IMGID|WID):/.test(line)) return flush(i + 1);
     const cols = line.split(/\t| (?=\S+$)/);
     if (cols.length < 2) throw new Error(`${file}:${i + 1}: expected "token<TAB>tag", got "${line.slice(0, 80)}"`);
+    const tag = cols[cols.length - 1]!.trim();
+    if (tag !== 'O' && !/^[BIES]-.+$/.test(tag)) throw new Error(`${file}:${i + 1}: tag "${tag}" is neither O nor B-/I-TYPE`);
     tokens.push(cols[0]!);
-    tags.push(cols[cols.length - 1]!.trim());
+    tags.push(tag);
   });
   flush(text.split(/\r?\n/).length);
   return out;

@@ -24,9 +24,12 @@ export function stripThinking(content: string): { text: string; unclosed: boolea
   return { text, unclosed: false };
 }
 
-function unfence(text: string): string {
-  const fences = [...text.matchAll(/```[a-zA-Z]*\s*\n?([\s\S]*?)(?:```|$)/g)].map((m) => m[1] ?? '');
-  return fences.find((f) => /[{[]/.test(f)) ?? text;
+/** The first fenced block holding JSON, and whether prose came before it. */
+function unfence(text: string): { body: string; before: string } {
+  for (const m of text.matchAll(/```[a-zA-Z]*\s*\n?([\s\S]*?)(?:```|$)/g)) {
+    if (/[{[]/.test(m[1] ?? '')) return { body: m[1]!, before: text.slice(0, m.index) };
+  }
+  return { body: text, before: '' };
 }
 
 /** Index just past the bracket that closes the one at `start`, or -1 when the text ends first. */
@@ -143,12 +146,13 @@ export function parseEntityAnswer(content: string, finishReason: string | null |
   const truncated = finishReason === 'length';
   const { text: visible, unclosed } = stripThinking(content);
   if (unclosed) notes.push({ code: 'llm.unclosed_think', message: 'answer has a <think> block that never closes; text after it was ignored' });
-  const text = unfence(visible);
+  const { body: text, before } = unfence(visible);
   const start = text.search(/[{[]/);
   if (start >= 0) {
     const end = balancedEnd(text, start);
     if (end > 0) {
-      if (text.slice(0, start).trim() && !/^json\s*:?$/i.test(text.slice(0, start).trim())) {
+      const preamble = (before + text.slice(0, start)).trim();
+      if (preamble && !/^json\s*:?$/i.test(preamble)) {
         notes.push({ code: 'llm.preamble', message: 'answer had text before the JSON; it was ignored' });
       }
       try {

@@ -7,12 +7,15 @@ import { boxesFromProbabilityMap, DB_DEFAULTS } from './det-postprocess.ts';
 import { cropLine, REC_HEIGHT, type LineCrop, type RgbImage } from './crop.ts';
 import { ctcGreedyDecode, type DecodedLine } from './ctc.ts';
 import { restoreEnglishSpaces } from './spacing.ts';
+import { loadWordCosts, type WordCosts } from './word-costs.ts';
 import type { Quad } from './geometry.ts';
 
 export interface ModelFiles {
   detection: string;
   recognition: string;
   dictionary: string;
+  /** Frequency-ranked English words (JSON array) for the spacing repair. */
+  englishWords: string;
 }
 
 export interface RunSettings {
@@ -54,6 +57,7 @@ export class PpOcrPipeline {
     private readonly det: ort.InferenceSession,
     private readonly rec: ort.InferenceSession,
     private readonly dictionary: string[],
+    private readonly words: WordCosts,
   ) {}
 
   static async load(files: ModelFiles, intraOpThreads: number): Promise<PpOcrPipeline> {
@@ -65,14 +69,14 @@ export class PpOcrPipeline {
     };
     const det = await ort.InferenceSession.create(files.detection, opts);
     const rec = await ort.InferenceSession.create(files.recognition, opts);
-    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary));
+    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords));
   }
 
   async run(png: Uint8Array, settings: RunSettings): Promise<RawLine[]> {
     const { quads, crops, decoded } = await this.analyse(png, settings.detMaxSide);
     return decoded.map((d, i) => {
       const rawText = d.line.chars.map((c) => c.char).join('');
-      const text = settings.englishSpacing ? restoreEnglishSpaces(d.line.chars, crops[i]!, d.stride) : rawText;
+      const text = settings.englishSpacing ? restoreEnglishSpaces(d.line.chars, crops[i]!, d.stride, this.words) : rawText;
       return { text: text.trim(), rawText: rawText.trim(), box: quads[i]!, score: d.line.score };
     });
   }

@@ -12,7 +12,8 @@ import type { ModelFiles } from './pipeline.ts';
 import { OcrTimeoutError, OcrWorkerPool } from './pool.ts';
 import { readingOrder } from './reading-order.ts';
 import { DB_DEFAULTS } from './det-postprocess.ts';
-import { WORD_GAP_FLOOR, WORD_GAP_VS_MEDIAN } from './spacing.ts';
+import { MERGE_MARGIN, ORPHAN_LETTER_MARGIN, WORD_GAP_FIXED, WORD_GAP_FLOOR, WORD_GAP_VS_MEDIAN } from './spacing.ts';
+import { wordListPath } from './word-costs.ts';
 
 export type OcrConfig = EkmmConfig['ocr'];
 
@@ -28,17 +29,18 @@ export function defaultModelFiles(): ModelFiles {
     detection: join(assets, 'ch_PP-OCRv4_det_infer.onnx'),
     recognition: join(assets, 'ch_PP-OCRv4_rec_infer.onnx'),
     dictionary: join(assets, 'ppocr_keys_v1.txt'),
+    englishWords: wordListPath(),
   };
 }
 
 /** Model bytes + every setting that changes output: a new model or setting is a new cache key. */
 function computeModelId(files: ModelFiles, cfg: OcrConfig): string {
   const hash = createHash('sha256');
-  for (const f of [files.detection, files.recognition, files.dictionary]) hash.update(readFileSync(f));
+  for (const f of [files.detection, files.recognition, files.dictionary, files.englishWords]) hash.update(readFileSync(f));
   const settings = {
     detMaxSide: cfg.detMaxSide,
     minScore: cfg.minScore,
-    englishSpacing: cfg.englishSpacing ? [WORD_GAP_VS_MEDIAN, WORD_GAP_FLOOR] : false,
+    englishSpacing: cfg.englishSpacing ? [WORD_GAP_VS_MEDIAN, WORD_GAP_FLOOR, WORD_GAP_FIXED, MERGE_MARGIN, ORPHAN_LETTER_MARGIN] : false,
     db: DB_DEFAULTS,
   };
   hash.update(JSON.stringify(settings));

@@ -20,10 +20,13 @@ export const WORD_GAP_FIXED = 0.26;
 const MIN_GAPS_FOR_MEDIAN = 4;
 /**
  * A space between two lower-case pieces is taken back when the joined word is this much cheaper
- * (in -log p) than the two pieces: "f rom" -> "from" (5.4 vs 20), "pa rt" -> "part", but not
- * "a new" -> "anew" (12.9 vs 10.5) nor "in to" -> "into" (6.4 vs 8.1: within the margin).
+ * (in -log p) than the two pieces. Splits the gap rule really makes leave a non-word behind and
+ * differ by 14-25 ("f rom" 14.5, "pa rt" 16.4); two real words differ by at most ~7 ("my self"
+ * 7.2, "be come" 6.0, "set up" 3.4), and those must stay apart.
  */
-export const MERGE_MARGIN = 3;
+export const MERGE_MARGIN = 8;
+/** A lone letter other than "a"/"I" is no word: "part s" (3.9) merges on this smaller margin. */
+export const ORPHAN_LETTER_MARGIN = 3;
 
 const LATIN = /[A-Za-z0-9\u00C0-\u024F.,:;!?'"’)(&%$@#\-]/;
 
@@ -153,12 +156,14 @@ export function mergeSplitWords(spaced: string, words: WordCosts, recognized: st
   let offset = 0;
   for (const token of tokens) {
     const prev = out[out.length - 1];
-    const left = prev !== undefined ? /[a-z]+$/.exec(prev)?.[0] : undefined;
+    // Whole left word (capitalised or not), and the letters that start the right piece.
+    const left = prev !== undefined && /^[A-Z]?[a-z]+$/.test(prev) ? prev.toLowerCase() : undefined;
     const right = /^[a-z]+/.exec(token)?.[0];
-    if (prev !== undefined && left && right && !own.has(offset) && /^[a-z]+$/.test(prev.slice(-left.length))) {
+    if (prev !== undefined && left && right && !own.has(offset)) {
       const joined = words.cost(left + right);
       const apart = (words.cost(left) ?? 25) + (words.cost(right) ?? 25);
-      if (joined !== undefined && joined + MERGE_MARGIN < apart) {
+      const orphan = [left, right].some((piece) => piece.length === 1 && piece !== 'a' && piece !== 'i');
+      if (joined !== undefined && joined + (orphan ? ORPHAN_LETTER_MARGIN : MERGE_MARGIN) < apart) {
         out[out.length - 1] = prev + token;
         offset += token.length;
         continue;

@@ -156,6 +156,15 @@ test('a dropped gateway is resumed and a 500 on send is retried', async () => {
   assert.ok(logs.every((l) => !l.includes(emu.token)), 'the token never appears in logs');
 });
 
+test('a 429 on send is waited out and retried', async () => {
+  emu.failNext(/^POST \/channels\/\d+\/messages$/, 429, 0.3);
+  const id = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Angela Merkel' });
+  const reply = await emu.waitForReply(id, 20_000);
+  assert.match(reply.content, /\*\*PER\*\*: Angela Merkel/);
+  assert.equal(emu.restCalls.filter((c) => /^POST \/channels\/\d+\/messages$/.test(c)).length >= 2, true);
+  assert.ok(logs.some((l) => /rate limited/.test(l)), 'the rate limit was reported');
+});
+
 test('a restart keeps guild settings and counts', async () => {
   const total = await bot.stats.total(`discord:${guild.id}`);
   await bot.stop();

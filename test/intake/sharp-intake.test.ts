@@ -145,3 +145,17 @@ test('paths: refused unless under pathRoots, symlinks cannot escape', async () =
   assertRejected(await one({ kind: 'path', path: join(root, 'link.png') }, cfg), 'image.path_refused');
   assertRejected(await one({ kind: 'path', path: join(root, '../nope/x.png') }, cfg), 'image.not_found');
 });
+
+test('the plugin registers "sharp" built from ctx.config.intake', async () => {
+  const { createRegistries } = await import('../../src/core/registry.ts');
+  const { loadConfig } = await import('../../src/config/load.ts');
+  const registerIntake = (await import('../../src/intake/register.ts')).default;
+  const registries = createRegistries();
+  await registerIntake(registries);
+  const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { intake: { maxSide: 16 } } });
+  const intake = await registries.intake.create('sharp', { config, registries });
+  assert.equal(intake.name, 'sharp');
+  const [r] = await intake.prepare([bytes(await solid(64, 32, [0, 0, 0]).png().toBuffer())]);
+  assert.ok(r?.ok);
+  assert.deepEqual([r.image.width, r.image.height], [16, 8]);
+});

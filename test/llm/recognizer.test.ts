@@ -91,7 +91,7 @@ describe('llm recognizer over HTTP', () => {
     );
     const [out] = await make().recognize([input]);
     assert.deepEqual(spans(out!.entities).sort(), ['ocr0:AWARDS/OTHER', 'ocr0:NBA/ORG', 'text:Kawhi Leonard/PER', 'text:New York City/LOC', 'text:Spurs/ORG']);
-    assert.ok(out!.warnings.some((w) => w.code === 'llm.preamble'));
+    assert.ok(out!.warnings.some((w) => w.code === 'llm.preamble'), 'preamble warning');
   });
 
   test('entities that occur in no input are dropped and counted; case-insensitive and repeated matches', async () => {
@@ -109,7 +109,7 @@ describe('llm recognizer over HTTP', () => {
     emu.script(completion('{"entities": [{"text": "Spurs", "type": "ORG"}, {"text": "NBA" "type": "ORG"}, {"text": "New York City", "type": "LOC"},]}'));
     const [out] = await make().recognize([input]);
     assert.deepEqual(spans(out!.entities), ['text:New York City/LOC', 'text:Spurs/ORG']);
-    assert.ok(out!.warnings.some((w) => w.code === 'llm.malformed_json'));
+    assert.ok(out!.warnings.some((w) => w.code === 'llm.malformed_json'), 'malformed JSON warning');
   });
 
   test('answer cut at max_tokens: complete entities kept, warning added', async () => {

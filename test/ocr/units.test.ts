@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { convexHull, minAreaRect, rectCorners, type Point, type Quad } from '../../src/ocr/geometry.ts';
 import { boxesFromProbabilityMap } from '../../src/ocr/det-postprocess.ts';
 import { ctcGreedyDecode } from '../../src/ocr/ctc.ts';
-import { restoreEnglishSpaces } from '../../src/ocr/spacing.ts';
+import { mergeSplitWords, restoreEnglishSpaces } from '../../src/ocr/spacing.ts';
+import { loadWordCosts } from '../../src/ocr/word-costs.ts';
 import { readingOrder } from '../../src/ocr/reading-order.ts';
 import type { LineCrop } from '../../src/ocr/crop.ts';
 
@@ -78,4 +79,16 @@ test('reading order: rows top to bottom, left to right within a row', () => {
   const box = (x: number, y: number, w = 100, h = 30): Quad => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
   const boxes = [box(600, 104), box(20, 200), box(20, 100), box(600, 198), box(300, 400)];
   assert.deepEqual(readingOrder(boxes), [2, 0, 1, 3, 4]);
+});
+
+test('spacing repair: splits that leave a non-word are merged back, real word pairs are kept', () => {
+  const words = loadWordCosts();
+  const merge = (spaced: string): string => mergeSplitWords(spaced, words, spaced.replace(/ /g, ''));
+  assert.equal(merge('NASA launches Artemis f rom Cape Canaveral'), 'NASA launches Artemis from Cape Canaveral');
+  assert.equal(merge('Heavy rain floods pa rt s of Hong Kong'), 'Heavy rain floods parts of Hong Kong');
+  assert.equal(merge('Ext ravaganza567 Daily parade'), 'Extravaganza567 Daily parade');
+  assert.equal(merge('opens a new store in New York'), 'opens a new store in New York');
+  assert.equal(merge('I would set up my self in to it'), 'I would set up my self in to it');
+  // A space the recognizer produced itself is never removed.
+  assert.equal(mergeSplitWords('f rom', words, 'f rom'), 'f rom');
 });

@@ -32,7 +32,7 @@ async function exerciseStore(store: Store): Promise<void> {
   assert.equal(await store.get('short'), 42);
   assert.deepEqual(Object.keys(await collect(store, 'stats:c1:')).sort(), ['stats:c1:2026-11-27', 'stats:c1:2026-11-28']);
   assert.equal(Object.keys(await collect(store, 'stats:')).length, 3);
-  assert.ok('short' in (await collect(store, 'sh')));
+  assert.ok('short' in (await collect(store, 'sh')), 'short-lived key iterated before expiry');
   await sleep(450);
   assert.equal(await store.get('short'), undefined, 'TTL expired');
   assert.deepEqual(await collect(store, 'sh'), {}, 'expired keys are not iterated');
@@ -58,7 +58,7 @@ describe('stores', () => {
     try {
       const file = join(dir, 'nested', 'deeper', 'db.sqlite');
       const store = await openStore(`sqlite://${file}`);
-      assert.ok(existsSync(file));
+      assert.ok(existsSync(file), 'database file created');
       await exerciseStore(store);
       await store.set('persist', { a: [1, 2, 3] }, 60_000);
       await store.close();

@@ -89,6 +89,10 @@ export class TelegramEmulator extends EventEmitter {
   private server!: Server;
   apiRoot = '';
   webhookDeleted = false;
+  /** Set by setWebhook; updates then go to `webhookDeliverTo` (the public URL is not reachable here). */
+  webhook: { url: string; secret?: string } | undefined;
+  webhookDeliverTo: string | undefined;
+  readonly webhookStatuses: number[] = [];
 
   private constructor(token: string) {
     super();
@@ -161,9 +165,22 @@ export class TelegramEmulator extends EventEmitter {
   private push(chat: TgChat, from: TgUser, content: Record<string, unknown>): number {
     const message_id = this.nextMessageId++;
     const message = { message_id, date: Math.floor(Date.now() / 1000), chat, from, ...content };
-    this.updates.push({ update_id: this.nextUpdateId++, message });
+    const update = { update_id: this.nextUpdateId++, message };
+    if (this.webhook && this.webhookDeliverTo) {
+      void this.deliver(update);
+      return message_id;
+    }
+    this.updates.push(update);
     for (const wake of this.pollers) wake();
     return message_id;
+  }
+
+  private async deliver(update: unknown): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.webhook?.secret) headers['x-telegram-bot-api-secret-token'] = this.webhook.secret;
+    const res = await fetch(this.webhookDeliverTo!, { method: 'POST', headers, body: JSON.stringify(update) });
+    await res.arrayBuffer();
+    this.webhookStatuses.push(res.status);
   }
 
   private addFile(bytes: Buffer, ext: string): string {
@@ -210,6 +227,10 @@ export class TelegramEmulator extends EventEmitter {
         this.webhookDeleted = true;
         return ok(true);
       case 'setMyCommands':
+        return ok(true);
+      case 'setWebhook':
+        if (typeof body.url !== 'string' || !body.url.startsWith('https://')) return bad('bad webhook: HTTPS url must be provided for webhook');
+        this.webhook = { url: body.url, ...(typeof body.secret_token === 'string' ? { secret: body.secret_token } : {}) };
         return ok(true);
       case 'getUpdates':
         return this.getUpdates(body, res);

@@ -100,3 +100,28 @@ test('counts survive a restart of the adapter (sqlite statistics)', async () => 
   assert.match(reply.plain, /ORG: c\+\+ users group \(1\), google \(1\), yahoo! \(1\)/);
   assert.equal(await bot.stats.total('telegram:-100200'), 6);
 });
+
+test('webhook mode: updates arrive by POST with the secret header; forged posts are refused', async () => {
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const hookConfig = chatTestConfig({ telegram: { mode: 'webhook', webhook: { domain: 'bot.example.test', path: '/tg-hook', port } } });
+  const hooked = await startTelegram(engine, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', log: (l) => logs.push(l) });
+  try {
+    assert.equal(emu.webhook?.url, 'https://bot.example.test/tg-hook');
+    assert.match(emu.webhook?.secret ?? '', /^[0-9a-f]{64}$/);
+    emu.webhookDeliverTo = `http://127.0.0.1:${port}/tg-hook`;
+    const id = emu.sendText(dm, alice, 'Berlin and Paris');
+    assert.match((await emu.waitForReply(id)).plain, /LOC: Berlin, Paris/);
+    const forged = await fetch(`http://127.0.0.1:${port}/tg-hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update_id: 1, message: { message_id: 999, date: 0, chat: dm, from: alice, text: 'Paris' } }) });
+    assert.equal(forged.status, 403);
+  } finally {
+    emu.webhook = undefined;
+    emu.webhookDeliverTo = undefined;
+    await hooked.stop();
+  }
+});

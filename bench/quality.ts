@@ -1,0 +1,117 @@
+// Test-split quality of the committed local NER models, beside the recorded LLM's own entity
+// list and published results, plus tagging speed.
+//   npx tsx bench/quality.ts [DATA_DIR]      (default ../shared/data)
+import { join } from 'node:path';
+import { projectPath } from '../src/config/load.ts';
+import { attachKnowledge, mapTagTypes, parseKnowledgeEntities, readCaptions, readDataset, type Post } from '../src/data/index.ts';
+import { evaluate } from '../src/eval/index.ts';
+import { mapLlmType, matchKey, type TypeKeywords } from '../src/recognizers/local/features.ts';
+import { Tagger } from '../src/recognizers/local/tagger.ts';
+
+const dataDir = process.argv[2] ?? projectPath('../shared/data');
+
+const PUBLISHED: [string, number, number][] = [
+  ['BiLSTM-CRF (published)', 64.4, 76.3],
+  ['BERT-CRF (published)', 71.8, 83.4],
+  ['UMT (published)', 73.4, 85.3],
+  ['ITA (published)', 78.0, 89.8],
+  ['PGIM (published)', 79.3, 91.4],
+];
+
+interface Split {
+  name: string;
+  posts: Post[];
+  gold: string[][];
+  knowledge: (string | null)[];
+  captions: (string | null)[];
+}
+
+async function loadTwitter(year: string): Promise<Split> {
+  const file = join(dataDir, `twitter${year}`, 'test.txt');
+  const posts = (await readDataset(file)).posts;
+  const attached = await attachKnowledge(posts, join(dataDir, 'pgim_knowledge', `twitter${year}`, 'test.txt'));
+  if (attached.problems.length > 0) {
+    console.error(`twitter${year}: ${attached.problems.length} post(s) without knowledge, e.g. ${attached.problems[0]!.reason}`);
+  }
+  const caps = await readCaptions(join(dataDir, 'captions', `blip2_twitter${year}.txt`));
+  return {
+    name: `Twitter-${year}`, posts, gold: posts.map((p) => mapTagTypes(p.tags)),
+    knowledge: attached.knowledge, captions: posts.map((p) => caps.get(p.id) ?? null),
+  };
+}
+
+/** The LLM's listed names matched to contiguous token runs (case/punctuation-insensitive). */
+function llmListTags(tokens: readonly string[], knowledge: string | null, keywords: TypeKeywords): string[] {
+  const tags = tokens.map(() => 'O');
+  if (!knowledge) return tags;
+  const keys = tokens.map(matchKey);
+  for (const e of parseKnowledgeEntities(knowledge).entities) {
+    const name = e.name.split(/\s+/u).map(matchKey).filter((k) => k !== '');
+    if (name.length === 0) continue;
+    const type = mapLlmType(e.type, keywords);
+    for (let s = 0; s + name.length <= keys.length; s++) {
+      if (!name.every((k, j) => keys[s + j] === k)) continue;
+      if (tags.slice(s, s + name.length).some((t) => t !== 'O')) continue;
+      name.forEach((_, j) => { tags[s + j] = `${j === 0 ? 'B' : 'I'}-${type}`; });
+    }
+  }
+  return tags;
+}
+
+const f1 = async (tagger: Tagger, split: Split, k: boolean, c: boolean): Promise<number> => {
+  const pred = await tagger.tag(split.posts.map((p) => p.tokens), k ? split.knowledge : undefined, c ? split.captions : undefined);
+  return evaluate(split.gold, pred.map((t) => mapTagTypes(t))).f1;
+};
+
+async function main(): Promise<void> {
+  const en = await Tagger.load(projectPath('models/ner-en'));
+  const keywords = en.manifest.knowledge_features?.type_keywords ?? {};
+  const splits = [await loadTwitter('2015'), await loadTwitter('2017')];
+  const rows: [string, ...(number | null)[]][] = [];
+  for (const [label, k, c] of [['local BiLSTM-CRF, text only', false, false], ['local, + captions', false, true],
+    ['local, + recorded LLM knowledge (and captions)', true, true]] as const) {
+    rows.push([label, ...(await Promise.all(splits.map((s) => f1(en, s, k, c)))), null]);
+  }
+  rows.push(['recorded LLM entity list, naively aligned', ...splits.map((s) =>
+    evaluate(s.gold, s.posts.map((p, i) => llmListTags(p.tokens, s.knowledge[i]!, keywords))).f1), null]);
+
+  const zh = await Tagger.load(projectPath('models/ner-zh')).catch((err: Error) => {
+    console.error(`models/ner-zh: ${err.message}`);
+    return null;
+  });
+  let zhF1: number | null = null;
+  let cmnerPosts: Post[] = [];
+  if (zh) {
+    cmnerPosts = (await readDataset(join(dataDir, 'cmner', 'test.txt'))).posts;
+    const pred = await zh.tag(cmnerPosts.map((p) => p.tokens));
+    zhF1 = evaluate(cmnerPosts.map((p) => p.tags), pred).f1;
+    rows[0]![3] = zhF1;
+  }
+  for (const [label, a, b] of PUBLISHED) rows.push([label, a, b, null]);
+
+  const fmt = (v: number | null | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : v ?? 'n/a');
+  console.log('\nEntity micro F1 (conlleval), test splits; MISC counted as OTHER on Twitter-2017\n');
+  console.log('| system | Twitter-2015 | Twitter-2017 | CMNER |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [label, ...v] of rows) console.log(`| ${label} | ${v.map(fmt).join(' | ')} |`);
+
+  // speed: the Twitter-2015 test split, one process, one intra-op thread, after a warm-up run
+  const posts = splits[0]!.posts.map((p) => p.tokens);
+  await en.tag(posts.slice(0, 200));
+  for (const [label, k] of [['text only', false], ['with knowledge + captions', true]] as const) {
+    const t0 = performance.now();
+    await en.tag(posts, k ? splits[0]!.knowledge : undefined, k ? splits[0]!.captions : undefined);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`\nen tagging speed (${label}): ${Math.round(posts.length / s)} posts/s (${posts.length} posts, 1 thread)`);
+  }
+  if (zh && cmnerPosts.length > 0) {
+    const t0 = performance.now();
+    await zh.tag(cmnerPosts.map((p) => p.tokens));
+    const s = (performance.now() - t0) / 1000;
+    console.log(`zh tagging speed: ${Math.round(cmnerPosts.length / s)} posts/s (${cmnerPosts.length} CMNER posts, ~111 chars each)`);
+    await zh.close();
+  }
+  await en.close();
+}
+
+await main();

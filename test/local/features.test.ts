@@ -1,0 +1,57 @@
+// Knowledge/caption features: the same rules as training/ekmm_data.py, checked on hand-made cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FEATURES, mapLlmType, matchKey, parseEntityList, textKeys, tokenFeatures, wordKey } from '../../src/recognizers/local/features.ts';
+
+const KEYWORDS = { PER: ['person', 'player'], LOC: ['location', 'city'], ORG: ['organization', 'team'] };
+const col = (name: string) => FEATURES.indexOf(name as (typeof FEATURES)[number]);
+
+test('keys: word key lowercases, maps URLs and digits; match key strips edge punctuation', () => {
+  assert.equal(wordKey('Obama'), 'obama');
+  assert.equal(wordKey('HTTP://t.co/x'), '<url>');
+  assert.equal(wordKey('2015ers'), '0000ers');
+  assert.equal(matchKey('#Obama!'), 'obama');
+  assert.equal(matchKey("O'Neil,"), "o'neil");
+  assert.equal(matchKey('...'), '');
+  assert.deepEqual([...textKeys('Zimmerman, (person)Reasoning:The')].sort(),
+    ['person', 'person)reasoning:the', 'reasoning', 'the', 'zimmerman'].sort());
+});
+
+test('entity list: numbered items glued together as in the recorded PGIM files', () => {
+  const k = 'Named entities:1. JayKenMinaj (person/handle)2. George Zimmerman (person)3. Tower(location)4. Red Sox (team/organization)5. Swan upping (event)Reasoning:The Tower (city) is ...';
+  assert.deepEqual(parseEntityList(k, KEYWORDS), [
+    { keys: ['jaykenminaj'], type: 'PER' },
+    { keys: ['george', 'zimmerman'], type: 'PER' },
+    { keys: ['tower'], type: 'LOC' },
+    { keys: ['red', 'sox'], type: 'ORG' },
+    { keys: ['swan', 'upping'], type: 'OTHER' },
+  ]);
+  assert.deepEqual(parseEntityList('no list here', KEYWORDS), []);
+  assert.equal(mapLlmType('event/festival', KEYWORDS), 'OTHER');
+  assert.equal(mapLlmType('event/organization', KEYWORDS), 'ORG', 'words without a type are skipped');
+  assert.equal(mapLlmType('league/organization', KEYWORDS), 'ORG');
+});
+
+test('knowledge and caption switch on exactly the features they should', () => {
+  const tokens = ['Me', 'and', 'George', 'Zimmerman', 'in', 'Boston', '!'];
+  const none = tokenFeatures(tokens, null, null, KEYWORDS);
+  assert.ok(none.every((row) => row.every((v) => v === 0)), 'no knowledge, no caption: all zero');
+
+  const k = 'Named entities: 1. George Zimmerman (person) 2. Boston (city) Reasoning: Zimmerman went to Boston with me.';
+  const f = tokenFeatures(tokens, k, null, KEYWORDS);
+  assert.ok(f.every((row) => row[col('knowledge_present')] === 1));
+  assert.deepEqual(f.map((r) => r[col('in_knowledge_text')]), [1, 0, 1, 1, 0, 1, 0]);
+  assert.deepEqual(f.map((r) => r[col('listed_span_PER')]), [0, 0, 1, 1, 0, 0, 0]);
+  assert.deepEqual(f.map((r) => r[col('listed_span_begin')]), [0, 0, 1, 0, 0, 1, 0]);
+  assert.deepEqual(f.map((r) => r[col('listed_span_LOC')]), [0, 0, 0, 0, 0, 1, 0]);
+  assert.deepEqual(f.map((r) => r[col('listed_word_PER')]), [0, 0, 1, 1, 0, 0, 0]);
+  assert.ok(f.every((row) => row[col('caption_present')] === 0));
+
+  const c = tokenFeatures(tokens, null, 'a man standing in boston harbor', KEYWORDS);
+  assert.deepEqual(c.map((r) => r[col('in_caption')]), [0, 0, 0, 0, 1, 1, 0]);
+  assert.ok(c.every((row) => row[col('caption_present')] === 1 && row[col('knowledge_present')] === 0));
+
+  // a listed name that is only part of a longer run still marks its words, but not as a span
+  const partial = tokenFeatures(['George', 'Washington'], 'Named entities: 1. George Clooney (person)', null, KEYWORDS);
+  assert.deepEqual(partial.map((r) => [r[col('listed_span_PER')], r[col('listed_word_PER')]]), [[0, 1], [0, 0]]);
+});
