@@ -73,10 +73,16 @@ export function leafValues(s: string): unknown[] {
     } else if (c === '}' || c === ']') {
       const frame = stack.pop();
       if (frame && !frame.hasChild) {
+        const fragment = s.slice(frame.start, i + 1);
         try {
-          out.push(JSON.parse(s.slice(frame.start, i + 1)));
+          out.push(JSON.parse(fragment));
         } catch {
-          /* an incomplete or invalid fragment: skip it */
+          // Python-style ['Smash Shiba', 'PER'] as some models (and PGIM's recorded answers) write it.
+          try {
+            out.push(JSON.parse(fragment.replace(/'([^'"\\]*)'/g, '"$1"')));
+          } catch {
+            /* an incomplete or invalid fragment: skip it */
+          }
         }
       }
     }

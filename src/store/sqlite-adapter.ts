@@ -78,11 +78,11 @@ export class SqliteKeyvAdapter extends EventEmitter implements KeyvStoreAdapter 
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
-    let any = false;
+    let deleted = false;
     this.db.transaction(() => {
-      for (const k of keys) any = this.stmt.del.run(k).changes > 0 || any;
+      for (const k of keys) deleted = this.stmt.del.run(k).changes > 0 || deleted;
     })();
-    return any;
+    return deleted;
   }
 
   async has(key: string): Promise<boolean> {

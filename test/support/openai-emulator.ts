@@ -85,8 +85,15 @@ export class OpenAiEmulator {
           method: req.method ?? '',
           path: (req.url ?? '').split('?')[0] ?? '',
           headers: req.headers,
-          body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+          body: undefined,
         };
+        try {
+          recorded.body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'emulator: request body is not JSON' } }));
+          return;
+        }
         this.requests.push(recorded);
         let reply: ScriptedReply;
         if (recorded.method === 'GET' && recorded.path === '/v1/models') {
