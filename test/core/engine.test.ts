@@ -72,7 +72,7 @@ test('union merge keeps both readings of an overlapping span, aliases map MISC t
   );
   // GREETING is not a configured type: dropped, counted and explained.
   assert.equal(r.droppedEntities, 1);
-  assert.ok(r.warnings.some((w) => w.code === 'entity.unknown_type' && w.message.includes('GREETING')));
+  assert.ok(r.warnings.some((w) => w.code === 'entity.unknown_type' && w.message.includes('GREETING')), 'unknown type warning names GREETING');
 });
 
 test('a failing recognizer falls back with a warning and the user still gets entities', async () => {
@@ -81,8 +81,8 @@ test('a failing recognizer falls back with a warning and the user still gets ent
   await engine.close();
   assert.deepEqual(r.entities.map((e) => e.text), ['Barack Obama', 'Paris']);
   const codes = r.warnings.map((w) => w.code);
-  assert.ok(codes.includes('recognizer.failed'));
-  assert.ok(codes.includes('recognizer.fallback'));
+  assert.ok(codes.includes('recognizer.failed'), `warnings: ${codes}`);
+  assert.ok(codes.includes('recognizer.fallback'), `warnings: ${codes}`);
   assert.match(r.warnings.find((w) => w.code === 'recognizer.failed')!.message, /broken.*connection refused/);
 });
 
@@ -97,7 +97,7 @@ test('a bad image becomes a warning and the text is still recognized; Chinese is
   assert.deepEqual(r.entities.map((e) => [e.text, e.type, e.start, e.end]), [['北京', 'LOC', 3, 5]]);
   assert.equal(r.warnings.filter((w) => w.stage === 'intake').length, 1);
   assert.equal(r.warnings[0]!.image, 0);
-  assert.ok(r.timings.total! >= 0);
+  assert.ok(r.timings.total! >= 0, 'total timing recorded');
 });
 
 test('plugins named in config load and register backends', async () => {

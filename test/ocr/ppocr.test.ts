@@ -11,7 +11,7 @@ import { PpOcrPipeline } from '../../src/ocr/pipeline.ts';
 import { readingOrder } from '../../src/ocr/reading-order.ts';
 import type { Ocr, PreparedImage } from '../../src/core/stages.ts';
 import { chinesePage, englishPages, renderPage } from './corpus.ts';
-import { degrade, renderText } from './render.ts';
+import { degrade, renderText, requireFont } from './render.ts';
 import { charAccuracy, corpusAccuracy } from './metrics.ts';
 
 let ocr: Ocr;
@@ -23,6 +23,7 @@ async function prepared(png: Buffer, index = 0): Promise<PreparedImage> {
 }
 
 before(async () => {
+  requireFont('DejaVu Sans');
   const registries = createRegistries();
   await registerOcr(registries);
   const config = loadConfig({ skipDefaultFile: true, env: {} });
@@ -58,6 +59,7 @@ test('English: reads every line, in reading order, with boxes and scores', async
 
 test('Chinese: reads the characters', async () => {
   const page = chinesePage();
+  requireFont(page.font);
   const [lines] = await ocr.read([await prepared(await renderPage(page))], 'zh');
   const acc = charAccuracy(page.lines.join(''), lines!.map((l) => l.text).join(''));
   // Measured 1.00 (WenQuanYi Micro Hei 36 px).

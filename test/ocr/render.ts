@@ -1,4 +1,5 @@
 // Draws known text into images (sharp + SVG <text>) so OCR tests can check what it reads.
+import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 
 export interface TextBlock {
@@ -53,4 +54,15 @@ export async function degrade(png: Buffer, seed = 7): Promise<Buffer> {
     .jpeg({ quality: 35 })
     .toBuffer();
   return sharp(jpeg).png().toBuffer();
+}
+
+/** Fails with the fix spelled out when a font the test draws with is not installed. */
+export function requireFont(family: string): void {
+  let listed = '';
+  try {
+    listed = execFileSync('fc-list', [':', 'family'], { encoding: 'utf8' });
+  } catch {
+    throw new Error('fc-list not found: fontconfig is needed to draw test images');
+  }
+  if (!listed.includes(family)) throw new Error(`font "${family}" is not installed; run scripts/install-system-deps.sh`);
 }
