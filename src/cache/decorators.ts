@@ -1,7 +1,7 @@
 // Cache decorators around any backend of a stage. The engine wraps backends with these when a
 // cache store is configured; keys carry the backend's modelId and template version.
 import type { Captioner, KnowledgeSource, Ocr, PreparedImage, RecognizerInput, Store } from '../core/stages.ts';
-import type { LanguageCode, OcrLine } from '../core/types.ts';
+import type { LanguageCode, OcrLine, Warning } from '../core/types.ts';
 import { cacheKey } from './key.ts';
 import { cached, cachedBatch } from './cached.ts';
 
@@ -41,17 +41,43 @@ export class CachedOcr implements Ocr {
   }
 
   async read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]> {
+    return (await this.readDetailed(images, language)).lines;
+  }
+
+  /**
+   * Per image, the lines and the warnings about them (low-confidence lines dropped) are cached
+   * together, so a cache hit reports the same thing as the first reading. An image whose reading
+   * failed or timed out is not cached: the next message tries again.
+   */
+  async readDetailed(images: PreparedImage[], language: LanguageCode): Promise<{ lines: OcrLine[][]; warnings: Warning[] }> {
     const keys = images.map((img) => this.key(img, language));
-    const results = await cachedBatch<OcrLine[]>(this.store, keys, this.ttlMs, (miss) =>
-      this.inner.read(miss.map((i) => images[i]!), language),
-    );
+    const failures: Warning[] = [];
+    const results = await cachedBatch<PerImageReading | undefined>(this.store, keys, this.ttlMs, async (miss) => {
+      const subset = miss.map((i) => images[i]!);
+      const fresh = this.inner.readDetailed
+        ? await this.inner.readDetailed(subset, language)
+        : { lines: await this.inner.read(subset, language), warnings: [] };
+      return subset.map((img, j) => {
+        const about = fresh.warnings.filter((w) => w.image === img.index);
+        const failed = about.filter((w) => w.code !== 'ocr.low_confidence');
+        failures.push(...failed);
+        return failed.length ? undefined : { lines: fresh.lines[j] ?? [], warnings: about };
+      });
+    });
     // A cached result may have been made for an image at another position in another message.
-    return results.map((lines, i) => lines.map((line) => ({ ...line, image: images[i]!.index })));
+    const lines = results.map((r, i) => (r?.lines ?? []).map((line) => ({ ...line, image: images[i]!.index })));
+    const replayed = results.flatMap((r, i) => (r?.warnings ?? []).map((w) => ({ ...w, image: images[i]!.index })));
+    return { lines, warnings: [...replayed, ...failures].sort((a, b) => (a.image ?? 0) - (b.image ?? 0)) };
   }
 
   async close(): Promise<void> {
     await this.inner.close?.();
   }
+}
+
+interface PerImageReading {
+  lines: OcrLine[];
+  warnings: Warning[];
 }
 
 export class CachedCaptioner implements Captioner {

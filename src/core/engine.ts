@@ -157,7 +157,12 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
         if (!stages.ocr) return;
         const s = now();
         try {
-          for (const lines of await stages.ocr.read(prepared, hint)) ocrLines.push(...lines);
+          const ocr = stages.ocr;
+          const reading = ocr.readDetailed
+            ? await ocr.readDetailed(prepared, hint)
+            : { lines: await ocr.read(prepared, hint), warnings: [] };
+          for (const lines of reading.lines) ocrLines.push(...lines);
+          warnings.push(...reading.warnings);
         } catch (err) {
           warnings.push({ code: 'ocr.failed', stage: 'ocr', message: `OCR failed: ${errorText(err)}` });
         }

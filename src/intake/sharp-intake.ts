@@ -2,7 +2,7 @@
 // pixel limit (so decompression bombs fail before allocation), EXIF-oriented, downsized, PNG out.
 import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import type { ImageInput, Warning } from '../core/types.ts';
 import type { ImageIntake, IntakeResult, PreparedImage } from '../core/stages.ts';
@@ -120,7 +120,19 @@ export async function prepareOne(input: ImageInput, index: number, cfg: IntakeCo
   if (!decodable(format)) throw new Rejection('image.unsupported_format', `${format} images are not supported by this build`);
   const decoded = await decode(bytes, format, cfg);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { index, png: decoded.png, width: decoded.width, height: decoded.height, format, sha256 };
+  const name = nameOf(input);
+  return { index, png: decoded.png, width: decoded.width, height: decoded.height, format, sha256, ...(name ? { name } : {}) };
+}
+
+/** The file name the image came with (recorded captions are looked up by it). */
+function nameOf(input: ImageInput): string | undefined {
+  if (input.kind === 'bytes') return input.name ? basename(input.name) : undefined;
+  if (input.kind === 'path') return basename(input.path);
+  try {
+    return basename(decodeURIComponent(new URL(input.url).pathname)) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toWarning(index: number, input: ImageInput, err: unknown): Warning {
