@@ -23,7 +23,7 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 class Tagger(nn.Module):
     def __init__(self, n_words: int, n_labels: int, n_chars: int = 0, n_bigrams: int = 0,
                  n_feats: int = 0, wdim: int = 100, cdim: int = 30, cfilters: int = 50,
-                 bdim: int = 50, hidden: int = 150, dropout: float = 0.5):
+                 bdim: int = 50, hidden: int = 150, dropout: float = 0.5, feat_dropout: float = 0.0):
         super().__init__()
         self.n_chars, self.n_bigrams, self.n_feats = n_chars, n_bigrams, n_feats
         self.word_emb = nn.Embedding(n_words, wdim, padding_idx=0)
@@ -37,11 +37,13 @@ class Tagger(nn.Module):
             d += bdim
         if n_feats:
             self.feat_proj = nn.Linear(n_feats, 20)
-            d += 20
+            self.feat_drop = nn.Dropout(feat_dropout)
         self.drop = nn.Dropout(dropout)
-        self.fwd = nn.LSTM(d, hidden, batch_first=True)
-        self.bwd = nn.LSTM(d, hidden, batch_first=True)
-        self.out = nn.Linear(2 * hidden, n_labels)
+        # the feature channel skips the (heavy) embedding dropout and also reaches the output layer
+        # directly, so "the LLM listed this span as a person" can push B-PER without detours
+        self.fwd = nn.LSTM(d + (20 if n_feats else 0), hidden, batch_first=True)
+        self.bwd = nn.LSTM(d + (20 if n_feats else 0), hidden, batch_first=True)
+        self.out = nn.Linear(2 * hidden + n_feats, n_labels)
 
     def forward(self, word_ids, char_ids=None, bigram_ids=None, features=None):
         mask = word_ids != 0
@@ -59,15 +61,17 @@ class Tagger(nn.Module):
             parts.append(pooled.reshape(B, T, -1))
         if self.n_bigrams:
             parts.append(self.bigram_emb(bigram_ids))
-        if self.n_feats:
-            parts.append(torch.relu(self.feat_proj(features)))
         x = self.drop(torch.cat(parts, dim=2))
+        if self.n_feats:
+            x = torch.cat([x, self.feat_drop(torch.relu(self.feat_proj(features)))], dim=2)
         # explicit zero states: otherwise the ONNX export bakes the example batch size into them
         h0 = x.new_zeros(1, x.shape[0], self.fwd.hidden_size)
         hf, _ = self.fwd(x, (h0, h0))
         hb, _ = self.bwd(reverse_within_length(x, lengths), (h0, h0))
         hb = reverse_within_length(hb, lengths)
         h = self.drop(torch.cat([hf, hb], dim=2))
+        if self.n_feats:
+            h = torch.cat([h, features], dim=2)
         return self.out(h)
 
 

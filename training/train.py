@@ -166,6 +166,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only this many posts per split")
     ap.add_argument("--knowledge-dropout", type=float, default=0.35)
     ap.add_argument("--caption-dropout", type=float, default=0.5)
+    ap.add_argument("--feat-dropout", type=float, default=0.0, help="dropout on the feature channel")
+    ap.add_argument("--dropout", type=float, default=0.5)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -225,7 +227,7 @@ def main() -> int:
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
     n_feats = len(FEATURES) if args.lang == "en" else 0
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
-                   hidden=args.hidden)
+                   hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout)
     with torch.no_grad():
         model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
         model.word_emb.weight[PAD].zero_()
@@ -346,6 +348,7 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
         "data": {"root": "../shared/data", "files": data_files},
         "training": {"epochs_run": len(history), "best_epoch": best_epoch, "minutes": round(train_minutes, 1),
                      "threads": args.threads, "batch": args.batch, "lr": args.lr, "hidden": args.hidden,
+                     "dropout": args.dropout, "feat_dropout": args.feat_dropout,
                      "skipgram_vectors": hits, "knowledge_dropout": args.knowledge_dropout if en else None,
                      "caption_dropout": args.caption_dropout if en else None,
                      "torch": torch.__version__, "history": history},

@@ -121,7 +121,7 @@ async function drawPreview(canvas, file, lines, entities) {
   const ctx = canvas.getContext('2d');
   ctx.drawImage(bitmap, 0, 0);
   ctx.lineWidth = Math.max(2, bitmap.width / 300);
-  ctx.font = 'bold ' + Math.max(12, Math.round(bitmap.width / 45)) + 'px sans-serif';
+  ctx.font = 'bold ' + Math.max(14, Math.round(bitmap.width / 40)) + 'px sans-serif';
   for (const { line, index } of lines) {
     const types = entities.filter((e) => e.ocrLine === index).map((e) => e.type);
     const color = types.length ? colorOf(types[0])[1] : '#868e96';
@@ -129,7 +129,13 @@ async function drawPreview(canvas, file, lines, entities) {
     ctx.beginPath();
     line.box.forEach(([x, y], k) => (k ? ctx.lineTo(x / scale, y / scale) : ctx.moveTo(x / scale, y / scale)));
     ctx.closePath(); ctx.stroke();
-    ctx.fillText(String(index + 1), line.box[0][0] / scale, Math.max(12, line.box[0][1] / scale - 4));
+    // The line number on a filled tag above the box's top-left corner, matching the list.
+    const label = String(index + 1);
+    const size = parseInt(ctx.font.split(' ')[1], 10);
+    const lx = line.box[0][0] / scale, ly = Math.max(size + 4, line.box[0][1] / scale - 2);
+    ctx.fillRect(lx, ly - size - 2, ctx.measureText(label).width + 8, size + 4);
+    ctx.fillStyle = '#fff';
+    ctx.fillText(label, lx + 4, ly - 2);
   }
 }
 

@@ -12,8 +12,9 @@ const HELP = `Usage: ekmm recognize --text "..." [--image PATH]... [--lang en|zh
 Recognizes named entities in a message's text and in its images (OCR lines, captions).
 
 Options:
-  --text TEXT     the message text (or give it as the only positional argument)
-  --image PATH    an image attached to the message; repeat for several
+  --text TEXT     the message text (or give it as the only positional argument); "-" reads stdin
+  --image PATH    an image attached to the message; repeat for several. An http(s) URL is
+                  fetched only from hosts listed in intake.urlHosts
   --lang LANG     en, zh or auto (default: the config's "language")
   --json          print the Recognition as one JSON object on stdout, nothing else
   --config FILE   YAML file layered over config/default.yaml
@@ -34,10 +35,13 @@ const OPTIONS = {
 
 const LANGS: readonly LanguageSetting[] = ['en', 'zh', 'auto'];
 
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
 /** Config with the cwd and each image's directory allowed as intake path roots. */
 export function configForImages(file: string | undefined, images: string[]): EkmmConfig {
   const base = loadConfig(file ? { file } : {});
-  const roots = new Set([...base.intake.pathRoots, process.cwd(), ...images.map((p) => dirname(resolve(p)))]);
+  const files = images.filter((p) => !isUrl(p));
+  const roots = new Set([...base.intake.pathRoots, process.cwd(), ...files.map((p) => dirname(resolve(p)))]);
   return loadConfig({ ...(file ? { file } : {}), overrides: { intake: { pathRoots: [...roots] } } });
 }
 
@@ -112,6 +116,12 @@ async function withStdoutReserved<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
 export async function recognizeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, true);
   if (values.help) {
@@ -121,7 +131,8 @@ export async function recognizeCommand(args: string[]): Promise<number> {
   if (positionals.length > 1 || (positionals.length === 1 && values.text !== undefined)) {
     throw new UsageError(`unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; quote the text or pass it with --text`);
   }
-  const text = values.text ?? positionals[0];
+  let text = values.text ?? positionals[0];
+  if (text === '-') text = await readStdin();
   const images = values.image ?? [];
   if (text === undefined && images.length === 0) throw new UsageError('give --text "..." and/or --image PATH (see --help)');
   const lang = values.lang;
@@ -132,7 +143,9 @@ export async function recognizeCommand(args: string[]): Promise<number> {
   const config = configForImages(values.config, images);
   const message: Message = { text: text ?? '' };
   if (lang) message.language = lang as LanguageSetting;
-  if (images.length) message.images = images.map((p) => ({ kind: 'path' as const, path: resolve(p) }));
+  if (images.length) {
+    message.images = images.map((p) => (isUrl(p) ? { kind: 'url' as const, url: p } : { kind: 'path' as const, path: resolve(p) }));
+  }
 
   const run = async () => {
     const engine = await createEngine(config);

@@ -5,12 +5,15 @@ import { loadConfig } from '../config/load.ts';
 import type { EkmmConfig } from '../config/schema.ts';
 import { createEngine, type Engine } from '../core/engine.ts';
 import { startWebServer, type WebRoute } from '../../adapters/web/index.ts';
+import { openEntityStats } from '../stats/open.ts';
+import { statsRoute } from '../stats/http.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 
 const HELP = `Usage: ekmm serve [--config FILE] [--host HOST] [--port PORT]
 
 Starts the adapters the configuration enables, all sharing one engine:
-  web       the page and POST /api/recognize, GET /healthz (server.enabled; server.host/port)
+  web       the page, POST /api/recognize, GET /healthz and GET /api/stats (moderators; token in
+            the env var named by server.moderatorTokenEnv) when server.enabled; server.host/port
   discord   when the env var named by discord.tokenEnv (default DISCORD_TOKEN) is set
   telegram  when the env var named by telegram.tokenEnv (default TELEGRAM_BOT_TOKEN) is set
 Stops cleanly on SIGINT (Ctrl+C) or SIGTERM.
@@ -34,15 +37,16 @@ interface Running {
   stop(): Promise<void>;
 }
 
-type BotStarter = (engine: Engine, config: EkmmConfig) => Promise<{ stop(): Promise<void> }>;
+type DiscordModule = typeof import('../../adapters/discord/index.ts');
+type TelegramModule = typeof import('../../adapters/telegram/index.ts');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function loadBot(name: 'discord' | 'telegram', exportName: string): Promise<BotStarter> {
+/** Bot adapters load only when their token is set, so a deployment without them needs neither library. */
+async function loadAdapter<M>(name: 'discord' | 'telegram'): Promise<M> {
   const url = new URL(`../../adapters/${name}/index.ts`, import.meta.url);
-  let mod: Record<string, unknown>;
   try {
-    mod = (await import(url.href)) as Record<string, unknown>;
+    return (await import(url.href)) as M;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`adapters/${name}/index.ts`)) {
@@ -50,9 +54,6 @@ async function loadBot(name: 'discord' | 'telegram', exportName: string): Promis
     }
     throw err;
   }
-  const start = mod[exportName];
-  if (typeof start !== 'function') throw new Error(`adapters/${name}/index.ts does not export ${exportName}(engine, config)`);
-  return start as BotStarter;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -114,17 +115,23 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
   const engine = await createEngine(config);
   const running: Running[] = [];
   try {
+    // One statistics store for every adapter: the bots count into it, /api/stats reads it.
+    const opened = await openEntityStats(config);
+    running.push({ name: 'statistics', stop: () => opened.close() });
     if (config.server.enabled) {
-      const web = await startWebServer(engine, config, { log, ...(opts.routes ? { routes: opts.routes } : {}) });
+      const routes = [statsRoute(opened.stats, config), ...(opts.routes ?? [])];
+      const web = await startWebServer(engine, config, { log, routes });
       running.push({ name: 'web', stop: () => web.close() });
     }
     if (discordToken) {
-      const bot = await (await loadBot('discord', 'startDiscord'))(engine, config);
+      const { startDiscord } = await loadAdapter<DiscordModule>('discord');
+      const bot = await startDiscord(engine, config, { token: discordToken, stats: opened.stats, store: opened.store, log });
       running.push({ name: 'discord', stop: () => bot.stop() });
       log('serve: discord adapter started');
     }
     if (telegramToken) {
-      const bot = await (await loadBot('telegram', 'startTelegram'))(engine, config);
+      const { startTelegram } = await loadAdapter<TelegramModule>('telegram');
+      const bot = await startTelegram(engine, config, { token: telegramToken, stats: opened.stats, log });
       running.push({ name: 'telegram', stop: () => bot.stop() });
       log('serve: telegram adapter started');
     }
@@ -133,7 +140,7 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
     await engine.close();
     throw err;
   }
-  log(`serve: running ${running.map((r) => r.name).join(', ')}; Ctrl+C to stop`);
+  log(`serve: running ${running.map((r) => r.name).filter((n) => n !== 'statistics').join(', ')}; Ctrl+C to stop`);
 
   const signal = await stopping;
   log(`serve: ${signal} received, shutting down`);

@@ -23,17 +23,18 @@ interface Run {
   stderr: string;
 }
 
-function ekmm(args: string[], env: Record<string, string> = {}, cwd = PROJECT_ROOT): Promise<Run> {
+function ekmm(args: string[], env: Record<string, string> = {}, cwd = PROJECT_ROOT, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/ekmm.js'), ...args], {
       cwd,
       env: { ...process.env, ...ENV, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -90,6 +91,15 @@ test('recognize --json with a good image, a corrupt one and a missing one: warni
     assert.ok(w.message.length > 0);
   }
   assert.equal(r.warnings.find((w) => w.image === 2)!.code, 'image.not_found');
+});
+
+test('recognize --text - reads stdin; an image URL from a host not allowed is a warning', { timeout: 90_000 }, async () => {
+  const run = await ekmm(['recognize', '--text', '-', '--image', 'https://images.example.com/p.png', '--json'], { EKMM__OCR__BACKEND: 'none' }, PROJECT_ROOT, 'Paris by night\n');
+  assert.equal(run.code, 0, run.stderr);
+  const r = parseOnlyJson(run.stdout);
+  assert.equal(r.text, 'Paris by night');
+  assert.deepEqual(r.entities.map((e) => e.text), ['Paris']);
+  assert.deepEqual(r.warnings.map((w) => [w.code, w.image]), [['image.host_refused', 0]]);
 });
 
 test('recognize without --json prints a readable report', { timeout: 90_000 }, async () => {

@@ -5,9 +5,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { PROJECT_ROOT } from '../../src/config/load.ts';
+import { TelegramEmulator } from '../support/telegram-emulator.ts';
 
 const ENV = {
   EKMM__CACHE__URL: 'memory://',
+  EKMM__STATS__URL: 'memory://',
+  EKMM_MODERATOR_TOKEN: 'moderator-secret',
   EKMM__OCR__BACKEND: 'none',
   EKMM__RECOGNIZER__BACKENDS: '[gazetteer]',
   EKMM__RECOGNIZER__FALLBACK: 'none',
@@ -44,6 +47,10 @@ test('serve runs the web adapter until SIGTERM, then exits 0', { timeout: 90_000
     });
     const body = (await res.json()) as { entities: Array<{ text: string; type: string }> };
     assert.deepEqual(body.entities.map((e) => [e.text, e.type]), [['Paris', 'LOC']]);
+    // The statistics route is wired in, behind the moderator token.
+    assert.equal((await fetch(`${url}/api/stats?community=web`)).status, 401);
+    const stats = await fetch(`${url}/api/stats?community=web`, { headers: { authorization: 'Bearer moderator-secret' } });
+    assert.equal(stats.status, 200, await stats.clone().text());
   } finally {
     child.kill('SIGTERM');
   }
@@ -51,6 +58,7 @@ test('serve runs the web adapter until SIGTERM, then exits 0', { timeout: 90_000
   assert.equal(code, 0, stderr);
   assert.match(stderr, /SIGTERM received, shutting down/);
   assert.match(stderr, /web stopped/);
+  assert.match(stderr, /statistics stopped/);
 });
 
 test('serve with the web adapter disabled and no bot tokens refuses to start', async () => {
@@ -64,4 +72,35 @@ test('serve with the web adapter disabled and no bot tokens refuses to start', a
   const [code] = (await once(child, 'close')) as [number | null];
   assert.equal(code, 2);
   assert.match(stderr, /nothing to serve/);
+});
+
+test('serve starts the Telegram bot when its token is set and stops it on SIGINT', { timeout: 90_000 }, async () => {
+  const emu = await TelegramEmulator.start();
+  try {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/ekmm.js'), 'serve'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...ENV, EKMM__SERVER__ENABLED: 'false', TELEGRAM_BOT_TOKEN: emu.token, EKMM__TELEGRAM__APIROOT: emu.apiRoot },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = once(child, 'close');
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (stderr.includes('serve: running')) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`serve exited early with ${code}: ${stderr}`)));
+    });
+    assert.match(stderr, /serve: running telegram;/);
+    const id = emu.sendText({ id: 77, type: 'private' }, { id: 77, is_bot: false, first_name: 'Pat' }, 'Greetings from Paris');
+    const reply = await emu.waitForReply(id, 30_000);
+    assert.match(reply.plain, /LOC: Paris/);
+    child.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /telegram stopped/);
+    assert.doesNotMatch(stderr, new RegExp(emu.token.replace(/[^\w]/g, '.')), 'the bot token is never logged');
+  } finally {
+    await emu.close();
+  }
 });

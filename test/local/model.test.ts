@@ -110,7 +110,7 @@ test('ekmm tag: writes one tag per token, IMGID lines kept, MISC spelling of the
   assert.equal(code, 0);
   const lines = readFileSync(output, 'utf8').split('\n');
   assert.equal(lines[0], 'IMGID:1');
-  assert.equal(lines[6], 'IMGID:2');
+  assert.equal(lines[7], 'IMGID:2');
   const tokenLines = lines.filter((l) => l.includes('\t'));
   assert.deepEqual(tokenLines.map((l) => l.split('\t')[0]), ['Barack', 'Obama', 'visited', 'London', '.', 'Watching', 'the', 'Super', 'Bowl', 'tonight']);
   assert.deepEqual(tokenLines.slice(0, 2).map((l) => l.split('\t')[1]), ['B-PER', 'I-PER']);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { createEngine } from '../../src/core/engine.ts';
 import { startWebServer } from '../../adapters/web/index.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
@@ -27,18 +27,22 @@ test('a person types text, attaches an image and sees highlighted entities', { t
   const config = testConfig();
   const engine = await createEngine(config);
   const web = await startWebServer(engine, config, { port: 0, log: () => {} });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`],
-  });
+  // Registered before launching, so a failed launch still releases the engine's worker threads.
+  let browser: BrowserContext | undefined;
   t.after(async () => {
-    await browser.close();
+    await browser?.close();
     await web.close();
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  // A fresh profile per run: nothing cached or remembered from earlier runs.
+  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
 
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(web.url);
