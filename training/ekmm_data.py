@@ -65,7 +65,11 @@ def map_llm_type(type_text: str) -> str:
     return "OTHER"
 
 
-def parse_entity_list(knowledge: str) -> list[tuple[list[str], str]]:
+def type_text_words(type_text: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z]+", type_text.lower()) if w}
+
+
+def parse_entity_list(knowledge: str, raw_types: bool = False) -> list[tuple[list[str], str]]:
     """The LLM's 'Named entities: 1. name (type) 2. ...' list as (name match keys, type)."""
     m = ENTITY_LIST.search(knowledge)
     if not m:
@@ -74,7 +78,7 @@ def parse_entity_list(knowledge: str) -> list[tuple[list[str], str]]:
     for name, typ in ENTITY_ITEM.findall(m.group(1)):
         keys = [k for k in (match_key(w) for w in name.split()) if k]
         if keys:
-            out.append((keys, map_llm_type(typ)))
+            out.append((keys, typ if raw_types else map_llm_type(typ)))
     return out
 
 
@@ -85,9 +89,65 @@ FEATURES = ["knowledge_present", "in_knowledge_text",
             "caption_present", "in_caption"]
 
 
-def token_features(tokens: list[str], knowledge: str | None, caption: str | None) -> list[list[float]]:
+TYPE_STOPWORDS = {"a", "an", "and", "for", "in", "of", "on", "or", "the", "to"}
+
+
+CASES = ["case_url", "case_mention", "case_hashtag", "case_no_alnum", "case_digit", "case_all_upper",
+         "case_init_upper", "case_other"]
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def case_class(token: str) -> int:
+    """Shape of a token, first matching rule wins (always on, independent of knowledge)."""
+    t = token.lower()
+    if t.startswith("http://") or t.startswith("https://") or t.startswith("www."):
+        return 0
+    if token.startswith("@") and len(token) > 1:
+        return 1
+    if token.startswith("#") and len(token) > 1:
+        return 2
+    if not ALNUM_RUN.search(token):
+        return 3
+    if DIGIT.search(token):
+        return 4
+    letters = LETTER.findall(token)
+    upper = [c != c.lower() for c in letters]
+    if len(letters) > 1 and all(upper):
+        return 5
+    if letters and upper[0]:
+        return 6
+    return 7
+
+
+def feature_names(type_words: list[str], case_features: bool = False) -> list[str]:
+    return FEATURES + [f"listed_typeword_{w}" for w in type_words] + (CASES if case_features else [])
+
+
+def case_features(tokens: list[str], width: int) -> list[list[float]]:
+    """Rows of `width` zeros with the one-hot token shape in the last len(CASES) columns."""
+    rows = []
+    for t in tokens:
+        row = [0.0] * width
+        row[width - len(CASES) + case_class(t)] = 1.0
+        rows.append(row)
+    return rows
+
+
+def common_type_words(posts, limit: int = 40) -> list[str]:
+    """Most frequent words of the LLM's type texts in these posts' knowledge (ties by word)."""
+    import collections
+    c = collections.Counter()
+    for p in posts:
+        if p.knowledge:
+            for _, typ in parse_entity_list(p.knowledge, raw_types=True):
+                c.update(type_text_words(typ) - TYPE_STOPWORDS)
+    return [w for w, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def token_features(tokens: list[str], knowledge: str | None, caption: str | None,
+                   type_words: list[str] = ()) -> list[list[float]]:
     n = len(tokens)
-    f = [[0.0] * len(FEATURES) for _ in range(n)]
+    f = [[0.0] * (len(FEATURES) + len(type_words)) for _ in range(n)]
     keys = [match_key(t) for t in tokens]
     if knowledge:
         kset = text_keys(knowledge)
@@ -104,12 +164,17 @@ def token_features(tokens: list[str], knowledge: str | None, caption: str | None
             for j, t in enumerate(TYPES):
                 if k in words[t]:
                     f[i][7 + j] = 1.0
-        for ek, et in ents:
+        raw = parse_entity_list(knowledge, raw_types=True)
+        for (ek, et), (_, rt) in zip(ents, raw):
             L = len(ek)
+            tw = type_text_words(rt)
+            cols = [len(FEATURES) + j for j, w in enumerate(type_words) if w in tw]
             for s in range(0, n - L + 1):
                 if keys[s:s + L] == ek:
                     for i in range(s, s + L):
                         f[i][2 + TYPES.index(et)] = 1.0
+                        for c in cols:
+                            f[i][c] = 1.0
                     f[s][6] = 1.0
     if caption:
         cset = text_keys(caption)

@@ -23,8 +23,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conlleval import f1  # noqa: E402
-from ekmm_data import (FEATURES, TOKEN, Post, load_cmner, load_twitter, token_features,  # noqa: E402
-                       word_key)
+from ekmm_data import (CASES, TOKEN, Post, case_features, common_type_words, feature_names, load_cmner, load_twitter,  # noqa: E402
+                       token_features, word_key)
 from ekmm_model import CRF, Tagger  # noqa: E402
 from export import export_model  # noqa: E402
 
@@ -57,8 +57,11 @@ def bigram_keys(tokens: list[str]) -> list[str]:
 class Encoder:
     """Turns posts into id tensors exactly as the TypeScript tagger will."""
 
-    def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str]):
+    def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str],
+                 type_words: list[str], use_case: bool):
         self.lang = lang
+        self.use_case = use_case
+        self.type_words = type_words
         self.w = {x: i for i, x in enumerate(words)}
         self.c = {x: i for i, x in enumerate(chars)}
         self.b = {x: i for i, x in enumerate(bigrams)}
@@ -73,8 +76,12 @@ class Encoder:
         if self.b:
             item["bigrams"] = [self.b.get(k, UNK) for k in bigram_keys(p.tokens)]
         if self.use_feats:
-            item["feats_k"] = token_features(p.tokens, p.knowledge, None)
-            item["feats_c"] = token_features(p.tokens, None, p.caption)
+            extra = len(CASES) if self.use_case else 0
+            pad = lambda rows: [r + [0.0] * extra for r in rows]  # noqa: E731
+            item["feats_k"] = torch.tensor(pad(token_features(p.tokens, p.knowledge, None, self.type_words)))
+            item["feats_c"] = torch.tensor(pad(token_features(p.tokens, None, p.caption, self.type_words)))
+            if self.use_case:
+                item["feats_base"] = torch.tensor(case_features(p.tokens, item["feats_k"].shape[1]))
         return item
 
 
@@ -106,14 +113,17 @@ def collate(items: list[dict], knowledge: list[bool], caption: list[bool], word_
             bg[i, :len(x["bigrams"])] = torch.tensor(x["bigrams"])
         out["bigram_ids"] = bg
     if "feats_k" in items[0]:
-        F = len(FEATURES)
+        F = items[0]["feats_k"].shape[1]
         feats = torch.zeros(B, T, F)
         for i, x in enumerate(items):
             n = len(x["words"])
+            if "feats_base" in x:
+                feats[i, :n] += x["feats_base"]
+            # knowledge-only and caption-only feature rows have disjoint non-zero columns
             if knowledge[i]:
-                feats[i, :n, :11] = torch.tensor(x["feats_k"])[:, :11]
+                feats[i, :n] += x["feats_k"]
             if caption[i]:
-                feats[i, :n, 11:] = torch.tensor(x["feats_c"])[:, 11:]
+                feats[i, :n] += x["feats_c"]
         out["features"] = feats
     return out
 
@@ -168,6 +178,8 @@ def main() -> int:
     ap.add_argument("--caption-dropout", type=float, default=0.5)
     ap.add_argument("--feat-dropout", type=float, default=0.0, help="dropout on the feature channel")
     ap.add_argument("--dropout", type=float, default=0.5)
+    ap.add_argument("--type-words", type=int, default=40, help="LLM type-text words used as features")
+    ap.add_argument("--case-features", action="store_true", help="one-hot token shape in the feature channel")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -221,11 +233,14 @@ def main() -> int:
     log(f"vocab: {len(words)} words ({len(extra)} from skip-gram only), {len(chars)} chars, "
         f"{len(bigrams)} bigrams, labels {labels}")
 
-    enc = Encoder(args.lang, words, chars, bigrams, labels)
+    type_words = common_type_words(train, args.type_words) if args.lang == "en" else []
+    log(f"type words: {type_words}")
+    use_case = args.lang == "en" and args.case_features
+    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case)
     train_items = [enc.encode(p) for p in train]
     valid_items = {k: [enc.encode(p) for p in v] for k, v in valid.items()}
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
-    n_feats = len(FEATURES) if args.lang == "en" else 0
+    n_feats = len(feature_names(type_words, use_case)) if args.lang == "en" else 0
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
                    hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout)
     with torch.no_grad():
@@ -304,7 +319,7 @@ def main() -> int:
     os.makedirs(args.out, exist_ok=True)
     export_model(model, args.out, args.lang, n_feats)
     write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,
-                data_files, hits)
+                data_files, hits, type_words)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
 
@@ -324,7 +339,7 @@ def train_vectors(corpus, seed):
 
 
 def write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,
-                data_files, hits) -> None:
+                data_files, hits, type_words) -> None:
     def dump(name, items):
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as fh:
             fh.write("\n".join(items) + "\n")
@@ -372,7 +387,7 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             "match": "lowercase, then strip leading and trailing characters that are not letters or digits",
         },
         "max": {"chars_per_token": MAX_CHARS, "tokens_per_sequence": 512},
-        "features": (FEATURES if en else []),
+        "features": (feature_names(type_words, args.case_features) if en else []),
         "knowledge_features": ({
             "text_keys": "for each whitespace word of the lowercased text: the word with edge non-letters/digits "
                          "stripped, and each maximal run of letters/digits",
@@ -382,6 +397,14 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
                            "items /\\d+\\.\\s*([^()]+?)\\s*\\(([^()]*)\\)/ = name (type); name words -> match keys",
             "type_mapping": "first word of the type text (split on non a-z) found in a keyword list wins; else OTHER",
             "type_keywords": __import__("ekmm_data").TYPE_KEYWORDS,
+            "type_words": type_words,
+            "case_features": bool(args.case_features),
+            "case_W": "always on: one-hot token shape, first rule that holds: url (http://, https://, www.), "
+                      "mention (@ + more), hashtag (# + more), no letter/digit, has a decimal digit, all upper "
+                      "(2+ letters, each changed by lowercasing), initial upper (first letter changed by "
+                      "lowercasing), other",
+            "listed_typeword_W": "token inside a listed-name run (as listed_span_T) whose type text, split on "
+                                 "non a-z, contains the word W",
             "listed_span_T": "token inside a contiguous run of post tokens whose match keys equal a listed name of type T",
             "listed_span_begin": "first token of such a run",
             "listed_word_T": "match key of the token is a word of some listed name of type T",

@@ -137,9 +137,9 @@ function nameOf(input: ImageInput): string | undefined {
 
 function toWarning(index: number, input: ImageInput, err: unknown): Warning {
   if (err instanceof Rejection) {
-    return { code: err.code, stage: 'intake', image: index, message: `image ${index} (${describe(input)}): ${err.reason}` };
+    return { code: err.code, stage: 'intake', image: index, message: `image ${index + 1} (${describe(input)}): ${err.reason}` };
   }
-  return { code: 'image.failed', stage: 'intake', image: index, message: `image ${index} (${describe(input)}): ${(err as Error)?.message ?? String(err)}` };
+  return { code: 'image.failed', stage: 'intake', image: index, message: `image ${index + 1} (${describe(input)}): ${(err as Error)?.message ?? String(err)}` };
 }
 
 export class SharpIntake implements ImageIntake {

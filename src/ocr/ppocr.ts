@@ -88,7 +88,7 @@ export class PpOcr implements Ocr {
               code: 'ocr.low_confidence',
               stage: 'ocr',
               image: img.index,
-              message: `image ${img.index}: ${dropped} of ${ordered.length} text lines dropped (score below ocr.minScore ${this.cfg.minScore} or empty)`,
+              message: `image ${img.index + 1}: ${dropped} of ${ordered.length} text lines dropped (score below ocr.minScore ${this.cfg.minScore} or empty)`,
             });
           }
           return kept.map((l): OcrLine => ({ image: img.index, text: l.text, box: l.box as Box, score: l.score }));
@@ -98,7 +98,7 @@ export class PpOcr implements Ocr {
             code: timeout ? 'ocr.timeout' : 'ocr.failed',
             stage: 'ocr',
             image: img.index,
-            message: `image ${img.index}: ${(err as Error).message}`,
+            message: `image ${img.index + 1}: ${(err as Error).message}`,
           });
           return [];
         }

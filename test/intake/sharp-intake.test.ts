@@ -37,7 +37,7 @@ function assertRejected(r: IntakeResult, code: string, index = 0): void {
   assert.equal(r.warning.code, code, r.warning.message);
   assert.equal(r.warning.stage, 'intake');
   assert.equal(r.warning.image, index);
-  assert.match(r.warning.message, new RegExp(`^image ${index} `));
+  assert.match(r.warning.message, new RegExp(`^image ${index + 1} `));
 }
 
 test('a valid PNG comes out as PNG with the sha256 of the original bytes', async () => {

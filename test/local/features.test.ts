@@ -19,13 +19,14 @@ test('keys: word key lowercases, maps URLs and digits; match key strips edge pun
 
 test('entity list: numbered items glued together as in the recorded PGIM files', () => {
   const k = 'Named entities:1. JayKenMinaj (person/handle)2. George Zimmerman (person)3. Tower(location)4. Red Sox (team/organization)5. Swan upping (event)Reasoning:The Tower (city) is ...';
-  assert.deepEqual(parseEntityList(k, KEYWORDS), [
+  assert.deepEqual(parseEntityList(k, KEYWORDS).map(({ keys, type }) => ({ keys, type })), [
     { keys: ['jaykenminaj'], type: 'PER' },
     { keys: ['george', 'zimmerman'], type: 'PER' },
     { keys: ['tower'], type: 'LOC' },
     { keys: ['red', 'sox'], type: 'ORG' },
     { keys: ['swan', 'upping'], type: 'OTHER' },
   ]);
+  assert.deepEqual([...parseEntityList(k, KEYWORDS)[0]!.typeWords], ['person', 'handle']);
   assert.deepEqual(parseEntityList('no list here', KEYWORDS), []);
   assert.equal(mapLlmType('event/festival', KEYWORDS), 'OTHER');
   assert.equal(mapLlmType('event/organization', KEYWORDS), 'ORG', 'words without a type are skipped');
@@ -54,4 +55,23 @@ test('knowledge and caption switch on exactly the features they should', () => {
   // a listed name that is only part of a longer run still marks its words, but not as a span
   const partial = tokenFeatures(['George', 'Washington'], 'Named entities: 1. George Clooney (person)', null, KEYWORDS);
   assert.deepEqual(partial.map((r) => [r[col('listed_span_PER')], r[col('listed_word_PER')]]), [[0, 1], [0, 0]]);
+});
+
+test('same tokens, keys and features as training/ekmm_data.py (fixture from make_parity_fixture.py)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { tokenizeEnglish } = await import('../../src/recognizers/local/tokenize.ts');
+  const { featureNames } = await import('../../src/recognizers/local/features.ts');
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/features-parity.json', import.meta.url), 'utf8')) as {
+    type_keywords: Record<string, string[]>; type_words: string[]; feature_names: string[];
+    posts: { text: string; tokens: string[]; knowledge: string | null; caption: string | null; word_keys: string[]; match_keys: string[]; features: number[][] }[];
+  };
+  assert.deepEqual(featureNames(fx.type_words), fx.feature_names);
+  for (const p of fx.posts) {
+    assert.deepEqual(tokenizeEnglish(p.text).map((t) => t.text), p.tokens, p.text);
+    assert.deepEqual(p.tokens.map(wordKey), p.word_keys, p.text);
+    assert.deepEqual(p.tokens.map(matchKey), p.match_keys, p.text);
+    const f = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words);
+    assert.deepEqual(f.map((row) => Array.from(row)), p.features, p.text);
+  }
+  assert.ok(fx.posts.some((p) => p.features.some((row) => row.slice(FEATURES.length).some((v) => v === 1))), 'type-word columns exercised');
 });

@@ -133,7 +133,7 @@ test('low-confidence lines are dropped and counted; a timeout is a warning, not 
     const { lines, warnings } = await hasty.readDetailed([img], 'en');
     assert.deepEqual(lines, [[]]);
     assert.equal(warnings[0]?.code, 'ocr.timeout');
-    assert.match(warnings[0]!.message, /^image 0: .*ocr\.timeoutMs/);
+    assert.match(warnings[0]!.message, /^image 1: .*ocr\.timeoutMs/);
     await assert.rejects(hasty.read([img], 'en'), /ocr\.timeoutMs/);
   } finally {
     await hasty.close();

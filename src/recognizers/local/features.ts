@@ -59,6 +59,13 @@ export function mapLlmType(typeText: string, keywords: TypeKeywords): KnowledgeT
 export interface ListedEntity {
   keys: string[];
   type: KnowledgeType;
+  /** Words of the LLM's own type text, e.g. person/handle -> person, handle. */
+  typeWords: Set<string>;
+}
+
+/** Names of the feature columns for a model trained with these LLM type words. */
+export function featureNames(typeWords: readonly string[]): string[] {
+  return [...FEATURES, ...typeWords.map((w) => `listed_typeword_${w}`)];
 }
 
 /** The 'Named entities: 1. name (type) 2. ...' list of a knowledge text. */
@@ -68,18 +75,19 @@ export function parseEntityList(knowledge: string, keywords: TypeKeywords): List
   const out: ListedEntity[] = [];
   for (const item of m[1]!.matchAll(ENTITY_ITEM)) {
     const keys = item[1]!.split(/\s+/u).map(matchKey).filter((k) => k !== '');
-    if (keys.length > 0) out.push({ keys, type: mapLlmType(item[2]!, keywords) });
+    const typeWords = new Set(item[2]!.toLowerCase().split(/[^a-z]+/).filter((w) => w !== ''));
+    if (keys.length > 0) out.push({ keys, type: mapLlmType(item[2]!, keywords), typeWords });
   }
   return out;
 }
 
-/** Feature rows (one Float32Array of FEATURES.length per token). */
+/** Feature rows: one Float32Array of FEATURES.length + typeWords.length per token. */
 export function tokenFeatures(
   tokens: readonly string[], knowledge: string | null | undefined, caption: string | null | undefined,
-  keywords: TypeKeywords,
+  keywords: TypeKeywords, typeWords: readonly string[] = [],
 ): Float32Array[] {
   const n = tokens.length;
-  const f = Array.from({ length: n }, () => new Float32Array(FEATURES.length));
+  const f = Array.from({ length: n }, () => new Float32Array(FEATURES.length + typeWords.length));
   const keys = tokens.map(matchKey);
   if (knowledge) {
     const kset = textKeys(knowledge);
@@ -97,11 +105,15 @@ export function tokenFeatures(
     });
     for (const e of listed) {
       const L = e.keys.length;
+      const cols = typeWords.flatMap((w, j) => (e.typeWords.has(w) ? [FEATURES.length + j] : []));
       for (let s = 0; s + L <= n; s++) {
         let same = true;
         for (let j = 0; j < L && same; j++) same = keys[s + j] === e.keys[j];
         if (!same) continue;
-        for (let i = s; i < s + L; i++) f[i]![2 + KNOWLEDGE_TYPES.indexOf(e.type)] = 1;
+        for (let i = s; i < s + L; i++) {
+          f[i]![2 + KNOWLEDGE_TYPES.indexOf(e.type)] = 1;
+          for (const c of cols) f[i]![c] = 1;
+        }
         f[s]![6] = 1;
       }
     }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FEATURES } from './features.ts';
+import { featureNames } from './features.ts';
 
 const manifestSchema = z.object({
   format: z.literal('ekmm-ner/1'),
@@ -19,7 +19,10 @@ const manifestSchema = z.object({
   tokenization: z.object({ kind: z.enum(['tweet', 'char']) }).passthrough(),
   max: z.object({ chars_per_token: z.number().int().positive(), tokens_per_sequence: z.number().int().positive() }),
   features: z.array(z.string()),
-  knowledge_features: z.object({ type_keywords: z.record(z.string(), z.array(z.string())) }).passthrough().nullable(),
+  knowledge_features: z.object({
+    type_keywords: z.record(z.string(), z.array(z.string())),
+    type_words: z.array(z.string()).default([]),
+  }).passthrough().nullable(),
   results: z.unknown().optional(),
 }).passthrough();
 
@@ -61,8 +64,9 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   if (transitions.length !== L || transitions.some((r) => r.length !== L) || start.length !== L || end.length !== L) {
     throw new Error(`${path}: CRF parameters do not match the ${L} labels`);
   }
-  if (manifest.features.length > 0 && manifest.features.join() !== FEATURES.join()) {
-    throw new Error(`${path}: feature list differs from the one this tagger builds (${FEATURES.join(', ')})`);
+  const expected = featureNames(manifest.knowledge_features?.type_words ?? []);
+  if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
+    throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
   }
   return {
     dir,

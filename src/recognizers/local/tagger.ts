@@ -2,7 +2,7 @@
 // training/train.py does, runs the ONNX graph for emission scores, decodes with Viterbi here.
 import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
-import { FEATURES, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
+import { tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
 
 export interface TaggerOptions {
@@ -29,6 +29,8 @@ export class Tagger {
   private readonly maxChars: number;
   private readonly maxTokens: number;
   private readonly keywords: TypeKeywords;
+  private readonly typeWords: readonly string[];
+  private readonly featureCount: number;
 
   private constructor(
     private readonly files: ModelFiles,
@@ -44,6 +46,8 @@ export class Tagger {
     this.maxChars = m.max.chars_per_token;
     this.maxTokens = m.max.tokens_per_sequence;
     this.keywords = m.knowledge_features?.type_keywords ?? {};
+    this.typeWords = m.knowledge_features?.type_words ?? [];
+    this.featureCount = m.features.length;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -91,7 +95,7 @@ export class Tagger {
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
     const features = this.usesKnowledge
       ? sequences.map((s, i) =>
-          knowledge?.[i] || captions?.[i] ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords) : null)
+          knowledge?.[i] || captions?.[i] ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords) : null)
       : [];
     for (let b = 0; b < segments.length; b += this.batchSize) {
       const batch = segments.slice(b, b + this.batchSize);
@@ -145,7 +149,7 @@ export class Tagger {
       feeds.bigram_ids = new ort.Tensor('int64', ids, [B, T]);
     }
     if (this.usesKnowledge) {
-      const F = FEATURES.length;
+      const F = this.featureCount;
       const data = new Float32Array(B * T * F);
       batch.forEach((seg, i) => {
         const rows = features[seg.seq];

@@ -1,0 +1,44 @@
+"""Writes test/local/fixtures/features-parity.json: hand-written posts with the keys and features
+the Python side computes, so the TypeScript tests can check that inference builds the same ones."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ekmm_data import TOKEN, TYPE_KEYWORDS, feature_names, match_key, token_features, word_key  # noqa: E402
+
+TYPE_WORDS = ["person", "handle", "location", "event", "team", "city", "hashtag"]
+POSTS = [
+    ("RT @JayKenMinaj_: George Zimmerman's trial #BlackLivesMatter http://t.co/Z3neVBQ7vF",
+     "Named entities:1. JayKenMinaj (person/handle)2. George Zimmerman (person)Reasoning:The post mentions George Zimmerman, a person.",
+     "a woman in a dress standing on a sidewalk"),
+    ("Swan upping: first stop Hermitage Warf, Tower Bridge (Tower and Olympic rings)",
+     "Named entities: 1. Swan upping (event/tradition) 2. Hermitage Warf (location) 3. Tower Bridge (location) 4. Tower(location) Reasoning: none",
+     None),
+    ("Café Müller in ZÜRICH 2015 — 3 ½ stars ¹²³ Ⅻ", "Named entities: 1. Café Müller (place/venue) 2. Zürich (city) Reasoning: Café Müller is in Zürich.",
+     "a café at night"),
+    ("Go #RedSox ! Boston 3 - 2 NYY", "named entities : 1. Red Sox (team) 2. Boston (city) 3. NYY (team/organization) reasoning : baseball",
+     None),
+    ("no knowledge here", None, "a cat"),
+    ("O'Neil scores again !!", "Named entities: 1. O'Neil (person/player) Reasoning: O'Neil, the player.", None),
+    ("List without reasoning: Paris Hilton in Paris", "Named entities: 1. Paris Hilton (person) 2. Paris (city)", None),
+]
+
+
+def main() -> None:
+    out = []
+    for text, knowledge, caption in POSTS:
+        tokens = TOKEN.findall(text)
+        out.append({"text": text, "tokens": tokens, "knowledge": knowledge, "caption": caption,
+                    "word_keys": [word_key(t) for t in tokens], "match_keys": [match_key(t) for t in tokens],
+                    "features": token_features(tokens, knowledge, caption, TYPE_WORDS)})
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test", "local", "fixtures",
+                        "features-parity.json")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"type_keywords": TYPE_KEYWORDS, "type_words": TYPE_WORDS, "feature_names": feature_names(TYPE_WORDS),
+                   "posts": out}, fh, ensure_ascii=False, indent=0)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
