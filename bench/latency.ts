@@ -1,6 +1,7 @@
 // p50/p99 of recognize() on this machine: text-only (local recognizer), one 1280-px image cold and
 // cached, and OCR alone. Run: npx tsx bench/latency.ts [--n 200] [--images 20]
-// Cold = a never-seen image (fresh cache key); cached = the same image again.
+// Cold = a never-seen image (fresh cache key); cached = the same image again (OCR cache hit, and
+// intake's in-process memo skips decode/resize/PNG encode); "memo off" shows the cache hit alone.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.ts';
@@ -58,6 +59,11 @@ await engine.recognize(msg(0, false)); // load models before timing
 await measure('text only (local recognizer)', N, (i) => engine.recognize(msg(i, false)), rows);
 await measure('1280-px image, cold', IMAGES, (i) => engine.recognize(msg(i, true)), rows);
 await measure('1280-px image, cached', N, (i) => engine.recognize(msg(i % IMAGES, true)), rows);
+
+const memoOff = await createEngine(loadConfig({ overrides: { cache: { url: 'memory://' }, intake: { memoBytes: 0 } } }));
+for (let i = 0; i < IMAGES; i++) await memoOff.recognize(msg(i, true)); // fill its OCR cache
+await measure('1280-px image, cached, intake memo off', N, (i) => memoOff.recognize(msg(i % IMAGES, true)), rows);
+await memoOff.close();
 
 const ocrOnly = await createEngine(loadConfig({ overrides: { cache: { enabled: false } } }));
 await ocrOnly.recognize(msg(0, true)); // load OCR models before timing

@@ -1,6 +1,8 @@
 // OCR benchmark: speed of the own PP-OCRv4 pipeline (and of @gutenye/ocr-node when installed
 // in a scratch folder), and reading accuracy with and without the English spacing repair.
-//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp] [--tweets 150]
+//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp] [--tweets 150] [--det 960,736]
+// --det lists detector input sizes (ocr.detMaxSide) to read and time side by side; the first is
+// the one compared with @gutenye/ocr-node.
 // --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
 // fonts and three sizes, clean and degraded: text the spacing repair was not tuned on.
 // --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
@@ -24,6 +26,8 @@ function arg(name: string, fallback: string): string {
 const RUNS = Number(arg('runs', '20'));
 const COMPARE = arg('compare', '/tmp/ocrcmp');
 const TWEETS = Number(arg('tweets', '0'));
+const DET_SIDES = arg('det', '960').split(',').map(Number);
+if (DET_SIDES.some((v) => !Number.isInteger(v) || v < 32)) throw new Error(`--det wants sizes like 960,736, got ${arg('det', '')}`);
 const TWEET_FILE = join(import.meta.dirname, '../../shared/data/twitter2017/test.txt');
 
 /** First seven plain tokens of each tweet with at least five. */
@@ -137,14 +141,20 @@ const paths = all.map((s, i) => {
   return p;
 });
 
-const cfg = { backend: 'ppocr', workers: 1, minScore: 0.5, detMaxSide: 960, englishSpacing: true, timeoutMs: 60000 };
+const cfgFor = (detMaxSide: number) => ({ backend: 'ppocr', workers: 1, minScore: 0.5, detMaxSide, englishSpacing: true, timeoutMs: 60000 });
+const cfg = cfgFor(DET_SIDES[0]!);
 const pipeline = await PpOcrPipeline.load(defaultModelFiles(), 0);
-const own = [] as { set: string; truth: string; before: string; after: string }[];
-for (const s of all) {
-  const raw = await pipeline.run(s.png, cfg);
-  const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
-  own.push({ set: s.set, truth: s.truth, before: joinRead(s.set, ordered.map((l) => l.rawText)), after: joinRead(s.set, ordered.map((l) => l.text)) });
+const ownBySide = new Map<number, { set: string; truth: string; before: string; after: string }[]>();
+for (const side of DET_SIDES) {
+  const rows = [] as { set: string; truth: string; before: string; after: string }[];
+  for (const s of all) {
+    const raw = await pipeline.run(s.png, cfgFor(side));
+    const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
+    rows.push({ set: s.set, truth: s.truth, before: joinRead(s.set, ordered.map((l) => l.rawText)), after: joinRead(s.set, ordered.map((l) => l.text)) });
+  }
+  ownBySide.set(side, rows);
 }
+const own = ownBySide.get(DET_SIDES[0]!)!;
 const accuracyOther = runGutenye(COMPARE, speedPath, 0, paths);
 
 // Timing in interleaved rounds: the CPU is shared with other work, and a slow spell should hit
@@ -154,11 +164,13 @@ const image = { index: 0, png: speedPng, width: 1280, height: speedHeight, forma
 const ROUNDS = 4;
 const perRound = Math.max(1, Math.round(RUNS / ROUNDS));
 const ownTimes: number[] = [];
+const sideTimes = new Map<number, number[]>(DET_SIDES.slice(1).map((side) => [side, []]));
 const poolTimes: number[] = [];
 const otherTimes: number[] = [];
 let otherError: string | undefined;
 for (let r = 0; r < ROUNDS; r++) {
   ownTimes.push(...(await timeIt(() => pipeline.run(speedPng, cfg), perRound)));
+  for (const [side, times] of sideTimes) times.push(...(await timeIt(() => pipeline.run(speedPng, cfgFor(side)), perRound)));
   poolTimes.push(...(await timeIt(() => pooled.read([image], 'en'), perRound)));
   const o = runGutenye(COMPARE, speedPath, perRound, []);
   if (typeof o === 'string') otherError = o;
@@ -171,7 +183,8 @@ const other = typeof accuracyOther === 'string' ? accuracyOther : otherError ?? 
 console.log(`\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${ROUNDS} interleaved rounds of ${perRound} runs (each after 2 warm-up runs)`);
 console.log('| engine                                   |  p50 ms |  p99 ms |');
 console.log('|------------------------------------------|---------|---------|');
-console.log(`| own PP-OCRv4, in-process                 | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`);
+console.log(`| own PP-OCRv4, in-process (det ${String(DET_SIDES[0]).padStart(4)})     | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`);
+for (const [side, times] of sideTimes) console.log(`| own PP-OCRv4, in-process (det ${String(side).padStart(4)})     | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} |`);
 console.log(`| own PP-OCRv4, "ppocr" backend (1 worker) | ${fmt(percentile(poolTimes, 50))} | ${fmt(percentile(poolTimes, 99))} |`);
 if (typeof other === 'string') console.log(`| @gutenye/ocr-node                        | ${other} |`);
 else console.log(`| @gutenye/ocr-node 1.x (in-process)       | ${fmt(percentile(other.times, 50))} | ${fmt(percentile(other.times, 99))} |`);
@@ -194,3 +207,17 @@ for (const set of [...new Set(all.map((s) => s.set))]) {
   console.log(`| ${set.padEnd(16)} | ${pct(b.char)} | ${zh ? '   -  ' : pct(b.word)}     | ${pct(a.char)} | ${zh ? '   -  ' : pct(a.word)}     | ${g} |`);
 }
 if (process.argv.includes('--show')) for (const r of own) console.log(r.set, '|', r.after);
+
+if (DET_SIDES.length > 1) {
+  console.log('\nReading accuracy by detector size (ocr.detMaxSide), spacing fix on; char / word');
+  console.log('| set              | ' + DET_SIDES.map((d) => `det ${String(d).padStart(4)}      `).join(' | ') + ' |');
+  console.log('|------------------|' + DET_SIDES.map(() => '-----------------').join('|') + '|');
+  for (const set of [...new Set(all.map((s) => s.set))]) {
+    const zh = set.startsWith('Chinese');
+    const cells = DET_SIDES.map((d) => {
+      const acc = corpusAccuracy(ownBySide.get(d)!.filter((r) => r.set === set).map((r) => ({ truth: r.truth, read: r.after })));
+      return `${pct(acc.char)} / ${zh ? '  -   ' : pct(acc.word)}`;
+    });
+    console.log(`| ${set.padEnd(16)} | ${cells.join(' | ')} |`);
+  }
+}

@@ -36,6 +36,8 @@ export const configSchema = z
         fetchTimeoutMs: z.number().int().positive().default(10000),
         /** Files may only be read from these directories (CLI passes the cwd); empty refuses paths. */
         pathRoots: z.array(z.string()).default([]),
+        /** Bytes of prepared PNGs kept in memory by content hash, so a repeated image skips decoding; 0 disables. */
+        memoBytes: z.number().int().min(0).default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

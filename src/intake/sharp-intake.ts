@@ -9,6 +9,7 @@ import type { ImageIntake, IntakeResult, PreparedImage } from '../core/stages.ts
 import type { EkmmConfig } from '../config/schema.ts';
 import { fetchImage } from './fetch.ts';
 import { sniffFormat, type SniffedFormat } from './sniff.ts';
+import { PreparedImageMemo } from './memo.ts';
 
 export type IntakeConfig = EkmmConfig['intake'];
 
@@ -110,17 +111,25 @@ async function decode(bytes: Uint8Array, format: SniffedFormat, cfg: IntakeConfi
   }
 }
 
-export async function prepareOne(input: ImageInput, index: number, cfg: IntakeConfig): Promise<PreparedImage> {
+/**
+ * `memo` holds images that passed every check before under the same config, so a hit skips
+ * the checks that depend on content only (format, pixel limits) along with the decoding.
+ * A memoised PNG buffer is shared between PreparedImages: consumers must not write into it.
+ */
+export async function prepareOne(input: ImageInput, index: number, cfg: IntakeConfig, memo?: PreparedImageMemo): Promise<PreparedImage> {
   const bytes = await obtainBytes(input, cfg);
   if (bytes.byteLength === 0) throw new Rejection('image.empty', 'zero bytes');
   if (bytes.byteLength > cfg.maxBytes) throw new Rejection('image.too_large', `${bytes.byteLength} bytes exceeds intake.maxBytes ${cfg.maxBytes}`);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const name = nameOf(input);
+  const known = memo?.get(sha256);
+  if (known) return { index, png: known.png, width: known.width, height: known.height, format: known.format, sha256, ...(name ? { name } : {}) };
   const format = sniffFormat(bytes);
   if (!format) throw new Rejection('image.not_image', 'content is not a recognised image format (checked magic bytes)');
   if (format === 'svg' && !cfg.allowSvg) throw new Rejection('image.svg_refused', 'SVG images are refused (intake.allowSvg is false)');
   if (!decodable(format)) throw new Rejection('image.unsupported_format', `${format} images are not supported by this build`);
   const decoded = await decode(bytes, format, cfg);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const name = nameOf(input);
+  memo?.set(sha256, { png: decoded.png, width: decoded.width, height: decoded.height, format });
   return { index, png: decoded.png, width: decoded.width, height: decoded.height, format, sha256, ...(name ? { name } : {}) };
 }
 
@@ -144,14 +153,18 @@ function toWarning(index: number, input: ImageInput, err: unknown): Warning {
 
 export class SharpIntake implements ImageIntake {
   readonly name = 'sharp';
-  constructor(private readonly cfg: IntakeConfig) {}
+  /** Undefined when intake.memoBytes is 0. */
+  readonly memo: PreparedImageMemo | undefined;
+  constructor(private readonly cfg: IntakeConfig) {
+    this.memo = cfg.memoBytes > 0 ? new PreparedImageMemo(cfg.memoBytes) : undefined;
+  }
 
   async prepare(inputs: ImageInput[]): Promise<IntakeResult[]> {
     const results: IntakeResult[] = [];
     // One at a time: bounds peak memory to a single decoded image.
     for (const [index, input] of inputs.entries()) {
       try {
-        results.push({ ok: true, image: await prepareOne(input, index, this.cfg) });
+        results.push({ ok: true, image: await prepareOne(input, index, this.cfg, this.memo) });
       } catch (err) {
         results.push({ ok: false, warning: toWarning(index, input, err) });
       }

@@ -33,10 +33,18 @@ export interface RawLine {
 
 const DET_MEAN = [0.485, 0.456, 0.406];
 const DET_STD = [0.229, 0.224, 0.225];
-/** Crops are recognised in batches of similar width (PaddleOCR's rec_batch_num). */
+/** Upper bound on crops per recognizer run (PaddleOCR's rec_batch_num). */
 const REC_BATCH = 6;
 /** PaddleOCR's minimum recognizer width (48 x 320). */
-const REC_MIN_WIDTH = 320;
+export const REC_MIN_WIDTH = 320;
+/**
+ * A batch is padded to its widest crop, and recognizer time grows with the padded width
+ * (measured ~linear: 1x320 12 ms, 1x1600 88 ms, 3x320 37 ms, one thread). On a CPU a batch saves
+ * almost nothing per column, so crops share a run only while padding adds at most this share.
+ */
+const REC_PAD_SLACK = 0.15;
+/** Per channel, byte -> normalised detector input (ImageNet mean/std, BGR order applied by the caller). */
+const DET_LUT = DET_MEAN.map((mean, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / DET_STD[c]!));
 
 export function loadDictionary(path: string): string[] {
   const chars = readFileSync(path, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
@@ -50,6 +58,31 @@ function detSize(width: number, height: number, maxSide: number): [number, numbe
   const ratio = Math.max(width, height) > maxSide ? maxSide / Math.max(width, height) : 1;
   const round32 = (v: number): number => Math.max(32, Math.round((v * ratio) / 32) * 32);
   return [round32(width), round32(height)];
+}
+
+/**
+ * Crop indices grouped for recognition: sorted by width, a crop joins the current batch only
+ * while the batch padded to its widest member costs at most REC_PAD_SLACK more than unpadded.
+ */
+export function recognitionBatches(widths: number[]): number[][] {
+  const order = widths.map((_, i) => i).sort((a, b) => widths[a]! - widths[b]!);
+  const padded = (w: number): number => Math.max(REC_MIN_WIDTH, w);
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let sum = 0;
+  for (const i of order) {
+    const w = padded(widths[i]!);
+    // Sorted ascending, so the newcomer is the widest: the batch would cost (n + 1) * w.
+    if (batch.length > 0 && (batch.length >= REC_BATCH || (batch.length + 1) * w > (1 + REC_PAD_SLACK) * (sum + w))) {
+      batches.push(batch);
+      batch = [];
+      sum = 0;
+    }
+    batch.push(i);
+    sum += w;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
 }
 
 export class PpOcrPipeline {
@@ -66,6 +99,11 @@ export class PpOcrPipeline {
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      // Spinning intra-op threads wait for a sibling the OS has descheduled when another process
+      // holds a core: measured 2.3x slower detection (960 px) on 2 shared cores; without
+      // spinning, 2 threads are as fast as 1 there and faster on an idle machine.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     const det = await ort.InferenceSession.create(files.detection, opts);
     const rec = await ort.InferenceSession.create(files.recognition, opts);
@@ -83,24 +121,26 @@ export class PpOcrPipeline {
 
   /** Every intermediate result, for measuring (bench/ocr.ts) as well as for run(). */
   async analyse(png: Uint8Array, detMaxSide: number): Promise<{ quads: Quad[]; crops: LineCrop[]; decoded: { line: DecodedLine; stride: number }[] }> {
+    // Decoded once: detection resizes these pixels rather than decoding the PNG a second time.
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const image: RgbImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
-    const quads = await this.detect(png, image, detMaxSide);
+    const quads = await this.detect(image, detMaxSide);
     const crops = quads.map((q) => cropLine(image, q));
     const decoded = crops.length ? await this.recognize(crops) : [];
     return { quads, crops, decoded };
   }
 
-  private async detect(png: Uint8Array, image: RgbImage, maxSide: number): Promise<Quad[]> {
+  private async detect(image: RgbImage, maxSide: number): Promise<Quad[]> {
     const [w, h] = detSize(image.width, image.height, maxSide);
-    const resized = await sharp(png).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill' }).raw().toBuffer();
+    const raw = { width: image.width, height: image.height, channels: 3 as const };
+    const resized = await sharp(image.data, { raw }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
     const input = new Float32Array(3 * w * h);
     const plane = w * h;
     // PaddleOCR feeds BGR (OpenCV order), normalised with ImageNet statistics in that order.
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        input[c * plane + i] = (resized[i * 3 + (2 - c)]! / 255 - DET_MEAN[c]!) / DET_STD[c]!;
-      }
+    for (let c = 0; c < 3; c++) {
+      const lut = DET_LUT[c]!;
+      const out = c * plane;
+      for (let i = 0, src = 2 - c; i < plane; i++, src += 3) input[out + i] = lut[resized[src]!]!;
     }
     const feeds = { [this.det.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const out = await this.det.run(feeds);
@@ -115,21 +155,19 @@ export class PpOcrPipeline {
   }
 
   private async recognize(crops: LineCrop[]): Promise<{ line: DecodedLine; stride: number }[]> {
-    const order = crops.map((_, i) => i).sort((a, b) => crops[a]!.width - crops[b]!.width);
     const results: { line: DecodedLine; stride: number }[] = new Array(crops.length);
-    for (let start = 0; start < order.length; start += REC_BATCH) {
-      const batch = order.slice(start, start + REC_BATCH);
+    for (const batch of recognitionBatches(crops.map((c) => c.width))) {
       const width = Math.max(REC_MIN_WIDTH, ...batch.map((i) => crops[i]!.width));
       const plane = REC_HEIGHT * width;
       // Zero in normalised space is mid-grey: the padding PaddleOCR uses.
       const input = new Float32Array(batch.length * 3 * plane);
       batch.forEach((ci, b) => {
         const crop = crops[ci]!;
-        for (let y = 0; y < crop.height; y++) {
-          for (let x = 0; x < crop.width; x++) {
-            const src = (y * crop.width + x) * 3;
-            const dst = b * 3 * plane + y * width + x;
-            for (let c = 0; c < 3; c++) input[dst + c * plane] = crop.rgb[src + (2 - c)]! / 127.5 - 1;
+        for (let c = 0; c < 3; c++) {
+          const base = b * 3 * plane + c * plane;
+          for (let y = 0; y < crop.height; y++) {
+            const dst = base + y * width;
+            for (let x = 0, src = y * crop.width * 3 + (2 - c); x < crop.width; x++, src += 3) input[dst + x] = crop.rgb[src]! / 127.5 - 1;
           }
         }
       });

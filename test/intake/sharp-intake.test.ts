@@ -19,6 +19,7 @@ const base: IntakeConfig = {
   urlHosts: [],
   fetchTimeoutMs: 2000,
   pathRoots: [],
+  memoBytes: 8 * 1024 * 1024,
 };
 
 async function one(input: ImageInput, cfg: Partial<IntakeConfig> = {}): Promise<IntakeResult> {

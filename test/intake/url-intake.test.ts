@@ -69,6 +69,7 @@ function intake(cfg: Partial<IntakeConfig> = {}): SharpIntake {
     urlHosts: ['127.0.0.1'],
     fetchTimeoutMs: 1500,
     pathRoots: [],
+    memoBytes: 0,
     ...cfg,
   });
 }

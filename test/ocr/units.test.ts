@@ -92,3 +92,20 @@ test('spacing repair: splits that leave a non-word are merged back, real word pa
   // A space the recognizer produced itself is never removed.
   assert.equal(mergeSplitWords('f rom', words, 'f rom'), 'f rom');
 });
+
+test('recognition batches: similar widths share a run, a wide line is not padded onto short ones', async () => {
+  const { recognitionBatches } = await import('../../src/ocr/pipeline.ts');
+  // Short crops all pad to the 320-px minimum: one run for them (at most six per run).
+  assert.deepEqual(recognitionBatches([100, 200, 320, 150]), [[0, 3, 1, 2]]);
+  assert.deepEqual(recognitionBatches(new Array(8).fill(300)), [[0, 1, 2, 3, 4, 5], [6, 7]]);
+  // The poster case that made recognition 2x slower: 811, 816 and 1500 px padded to 1500.
+  assert.deepEqual(recognitionBatches([1500, 811, 816]), [[1, 2], [0]]);
+  // Every crop appears exactly once.
+  const widths = [900, 40, 2400, 330, 870, 1200, 60, 345];
+  const batches = recognitionBatches(widths);
+  assert.deepEqual(batches.flat().sort((a, b) => a - b), widths.map((_, i) => i));
+  for (const b of batches) {
+    const padded = b.map((i) => Math.max(320, widths[i]!));
+    assert.ok(Math.max(...padded) * b.length <= 1.15 * padded.reduce((x, y) => x + y, 0) + 1e-9, `batch ${b} pads too much`);
+  }
+});
