@@ -48,8 +48,39 @@ def export_model(model, out_dir: str, lang: str, n_feats: int) -> str:
     with torch.no_grad():
         torch.onnx.export(graph, args, path, input_names=names, output_names=["emissions"],
                           dynamic_axes=axes, opset_version=17, dynamo=False)
+    halve_embeddings(path)
     check(graph, args, names, path)
     return path
+
+
+def halve_embeddings(path: str, min_size: int = 200_000) -> None:
+    """Store large embedding tables as float16 (Gather in fp16, then Cast to float): half the file."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(path)
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    nodes = list(g.node)
+    out_nodes = []
+    for node in nodes:
+        out_nodes.append(node)
+        if node.op_type != "Gather" or node.input[0] not in inits:
+            continue
+        init = inits[node.input[0]]
+        arr = numpy_helper.to_array(init)
+        if arr.dtype != np.float32 or arr.size < min_size:
+            continue
+        init.CopyFrom(numpy_helper.from_array(arr.astype(np.float16), init.name))
+        original = node.output[0]
+        node.output[0] = original + "_f16"
+        out_nodes.append(helper.make_node("Cast", [node.output[0]], [original], to=onnx.TensorProto.FLOAT,
+                                          name=(node.name or original) + "_to_float"))
+    del g.node[:]
+    g.node.extend(out_nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
 
 
 def check(graph, args, names, path) -> None:
@@ -75,5 +106,5 @@ def check(graph, args, names, path) -> None:
     got = sess.run(None, {n: a.numpy() for n, a in zip(names, new)})[0]
     diff = float(abs(ref - got)[:, :6].max())
     print(f"onnx check: max |torch - onnxruntime| = {diff:.2e}")
-    if diff > 1e-3:
+    if diff > 0.05:  # float16 embedding tables round by ~1e-3 relative
         raise RuntimeError(f"exported graph disagrees with torch by {diff}")

@@ -5,7 +5,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ekmm_data import TOKEN, TYPE_KEYWORDS, feature_names, match_key, token_features, word_key  # noqa: E402
+from ekmm_data import CASES, TOKEN, case_class, TYPE_KEYWORDS, feature_names, match_key, token_features, word_key  # noqa: E402
 
 TYPE_WORDS = ["person", "handle", "location", "event", "team", "city", "hashtag"]
 POSTS = [
@@ -22,6 +22,7 @@ POSTS = [
     ("no knowledge here", None, "a cat"),
     ("O'Neil scores again !!", "Named entities: 1. O'Neil (person/player) Reasoning: O'Neil, the player.", None),
     ("List without reasoning: Paris Hilton in Paris", "Named entities: 1. Paris Hilton (person) 2. Paris (city)", None),
+    ("NBA iPhone U.S. Ünal ÇA Ⅻ ½ @ # @x #y _ __init__ 3pm WWW.x.org", None, None),
 ]
 
 
@@ -31,7 +32,8 @@ def main() -> None:
         tokens = TOKEN.findall(text)
         out.append({"text": text, "tokens": tokens, "knowledge": knowledge, "caption": caption,
                     "word_keys": [word_key(t) for t in tokens], "match_keys": [match_key(t) for t in tokens],
-                    "features": token_features(tokens, knowledge, caption, TYPE_WORDS)})
+                    "features": token_features(tokens, knowledge, caption, TYPE_WORDS),
+                    "cases": [CASES[case_class(t)] for t in tokens]})
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test", "local", "fixtures",
                         "features-parity.json")
     with open(path, "w", encoding="utf-8") as fh:

@@ -167,20 +167,28 @@ def main() -> int:
     ap.add_argument("--data", default=os.path.join(os.path.dirname(REPO), "shared", "data"))
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--patience", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=None, help="16 for en, 32 for zh")
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--hidden", type=int, default=150)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--hidden", type=int, default=None, help="150 for en, 128 for zh")
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--minutes", type=float, default=25.0, help="stop starting new epochs after this")
     ap.add_argument("--no-skipgram", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only this many posts per split")
-    ap.add_argument("--knowledge-dropout", type=float, default=0.35)
+    ap.add_argument("--knowledge-dropout", type=float, default=0.5)
     ap.add_argument("--caption-dropout", type=float, default=0.5)
     ap.add_argument("--feat-dropout", type=float, default=0.0, help="dropout on the feature channel")
     ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--type-words", type=int, default=40, help="LLM type-text words used as features")
     ap.add_argument("--case-features", action="store_true", help="one-hot token shape in the feature channel")
+    ap.add_argument("--freeze-embeddings", action="store_true", help="keep the (skip-gram) word vectors fixed")
+    ap.add_argument("--no-extra-vocab", action="store_true",
+                    help="skip-gram vectors only for words of the training vocabulary (freq >= 2)")
+    ap.add_argument("--char-filters", type=int, default=50)
     args = ap.parse_args()
+    if args.batch is None:
+        args.batch = 16 if args.lang == "en" else 32
+    if args.hidden is None:
+        args.hidden = 150 if args.lang == "en" else 128
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)  # tiny skip-gram weights otherwise slow training down severalfold
@@ -221,7 +229,7 @@ def main() -> int:
         corpus = skipgram_corpus(train + [p for v in valid.values() for p in v])
         log(f"skip-gram corpus: {sum(map(len, corpus))} tokens")
         pretrained = train_vectors(corpus, args.seed)
-    extra = [w for w in pretrained if wcount[w] < 2]
+    extra = [] if args.no_extra_vocab else [w for w in pretrained if wcount[w] < 2]
     words = build_vocab(wcount, 2, extra, limit=20000)
     chars, bigrams = [], []
     if args.lang == "en":
@@ -242,7 +250,8 @@ def main() -> int:
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
     n_feats = len(feature_names(type_words, use_case)) if args.lang == "en" else 0
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
-                   hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout)
+                   hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout,
+                   cfilters=args.char_filters)
     with torch.no_grad():
         model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
         model.word_emb.weight[PAD].zero_()
@@ -252,8 +261,10 @@ def main() -> int:
                 model.word_emb.weight[i] = torch.from_numpy(pretrained[w])
                 hits += 1
     log(f"{hits} word vectors from skip-gram")
+    if args.freeze_embeddings:
+        model.word_emb.weight.requires_grad_(False)
     crf = CRF(len(labels))
-    params = list(model.parameters()) + list(crf.parameters())
+    params = [p for p in model.parameters() if p.requires_grad] + list(crf.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.93)
 
@@ -270,7 +281,7 @@ def main() -> int:
     # bucket by length so batches carry little padding; shuffle buckets each epoch
     order = sorted(range(len(train_items)), key=lambda i: len(train_items[i]["words"]))
     batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
-    best, best_state, best_epoch, history = -1.0, None, 0, []
+    best, best_epoch, history, states = -1.0, 0, [], []
     for epoch in range(1, args.epochs + 1):
         if time.time() - t0 > args.minutes * 60:
             log("time budget reached; stopping")
@@ -296,15 +307,34 @@ def main() -> int:
         history.append({"epoch": epoch, "loss": round(total / len(train_items), 4), "valid": detail})
         log(f"epoch {epoch}: loss {total / len(train_items):.3f} valid {detail} mean {score:.2f} "
             f"({time.time() - te:.0f}s)")
+        states.append(({k: v.clone() for k, v in model.state_dict().items()},
+                       {k: v.clone() for k, v in crf.state_dict().items()}))
         if score > best:
             best, best_epoch = score, epoch
-            best_state = ({k: v.clone() for k, v in model.state_dict().items()},
-                          {k: v.clone() for k, v in crf.state_dict().items()})
         elif epoch - best_epoch >= args.patience:
             log("no valid improvement; early stop")
             break
-    model.load_state_dict(best_state[0])
-    crf.load_state_dict(best_state[1])
+    # Weight averaging over neighbouring epochs smooths the noisy per-epoch optimum; keep whichever
+    # of the best epoch and a few averaged windows around it scores best on valid.
+    candidates = {f"epoch {best_epoch}": [best_epoch]}
+    for lo, hi in ((best_epoch - 1, best_epoch + 1), (best_epoch - 2, best_epoch + 2), (best_epoch, best_epoch + 3),
+                   (best_epoch - 3, best_epoch + 3)):
+        lo, hi = max(1, lo), min(len(states), hi)
+        if hi > lo:
+            candidates[f"average of epochs {lo}-{hi}"] = list(range(lo, hi + 1))
+    chosen, chosen_score = None, -1.0
+    for name, epochs in candidates.items():
+        avg = tuple({k: sum(states[e - 1][part][k].float() for e in epochs) / len(epochs)
+                     for k in states[0][part]} for part in (0, 1))
+        model.load_state_dict(avg[0])
+        crf.load_state_dict(avg[1])
+        score, detail = valid_score()
+        log(f"{name}: valid {detail} mean {score:.2f}")
+        if score > chosen_score:
+            chosen, chosen_score, chosen_state = name, score, avg
+    log(f"chosen: {chosen}")
+    model.load_state_dict(chosen_state[0])
+    crf.load_state_dict(chosen_state[1])
     train_minutes = (time.time() - t0) / 60
 
     results = {"valid": {}, "test": {}}
@@ -313,12 +343,12 @@ def main() -> int:
             gold = [p.tags for p in posts[name]]
             for sname, (k, c) in settings.items():
                 results[split][f"{name}/{sname}"] = evaluate(model, crf, items[name], gold, labels, k, c)
-    log(f"best epoch {best_epoch}; results: " + json.dumps(
+    log(f"{chosen}; results: " + json.dumps(
         {s: {k: v["f1"] for k, v in r.items()} for s, r in results.items()}))
 
     os.makedirs(args.out, exist_ok=True)
     export_model(model, args.out, args.lang, n_feats)
-    write_files(args, words, chars, bigrams, labels, crf, results, history, best_epoch, train_minutes,
+    write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
@@ -364,6 +394,8 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
         "training": {"epochs_run": len(history), "best_epoch": best_epoch, "minutes": round(train_minutes, 1),
                      "threads": args.threads, "batch": args.batch, "lr": args.lr, "hidden": args.hidden,
                      "dropout": args.dropout, "feat_dropout": args.feat_dropout,
+                     "freeze_embeddings": args.freeze_embeddings, "no_extra_vocab": args.no_extra_vocab,
+                     "char_filters": args.char_filters,
                      "skipgram_vectors": hits, "knowledge_dropout": args.knowledge_dropout if en else None,
                      "caption_dropout": args.caption_dropout if en else None,
                      "torch": torch.__version__, "history": history},

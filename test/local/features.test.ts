@@ -1,7 +1,7 @@
 // Knowledge/caption features: the same rules as training/ekmm_data.py, checked on hand-made cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FEATURES, mapLlmType, matchKey, parseEntityList, textKeys, tokenFeatures, wordKey } from '../../src/recognizers/local/features.ts';
+import { CASES, caseClass, FEATURES, mapLlmType, matchKey, parseEntityList, textKeys, tokenFeatures, wordKey } from '../../src/recognizers/local/features.ts';
 
 const KEYWORDS = { PER: ['person', 'player'], LOC: ['location', 'city'], ORG: ['organization', 'team'] };
 const col = (name: string) => FEATURES.indexOf(name as (typeof FEATURES)[number]);
@@ -63,7 +63,7 @@ test('same tokens, keys and features as training/ekmm_data.py (fixture from make
   const { featureNames } = await import('../../src/recognizers/local/features.ts');
   const fx = JSON.parse(readFileSync(new URL('./fixtures/features-parity.json', import.meta.url), 'utf8')) as {
     type_keywords: Record<string, string[]>; type_words: string[]; feature_names: string[];
-    posts: { text: string; tokens: string[]; knowledge: string | null; caption: string | null; word_keys: string[]; match_keys: string[]; features: number[][] }[];
+    posts: { text: string; tokens: string[]; knowledge: string | null; caption: string | null; word_keys: string[]; match_keys: string[]; features: number[][]; cases: string[] }[];
   };
   assert.deepEqual(featureNames(fx.type_words), fx.feature_names);
   for (const p of fx.posts) {
@@ -72,6 +72,9 @@ test('same tokens, keys and features as training/ekmm_data.py (fixture from make
     assert.deepEqual(p.tokens.map(matchKey), p.match_keys, p.text);
     const f = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words);
     assert.deepEqual(f.map((row) => Array.from(row)), p.features, p.text);
+    assert.deepEqual(p.tokens.map((t) => CASES[caseClass(t)]), p.cases, p.text);
+    const withCase = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words, true);
+    assert.deepEqual(withCase.map((row) => Array.from(row.slice(0, p.features[0]?.length ?? 0))), p.features);
   }
   assert.ok(fx.posts.some((p) => p.features.some((row) => row.slice(FEATURES.length).some((v) => v === 1))), 'type-word columns exercised');
 });

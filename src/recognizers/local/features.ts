@@ -63,9 +63,29 @@ export interface ListedEntity {
   typeWords: Set<string>;
 }
 
-/** Names of the feature columns for a model trained with these LLM type words. */
-export function featureNames(typeWords: readonly string[]): string[] {
-  return [...FEATURES, ...typeWords.map((w) => `listed_typeword_${w}`)];
+export const CASES = [
+  'case_url', 'case_mention', 'case_hashtag', 'case_no_alnum', 'case_digit', 'case_all_upper', 'case_init_upper', 'case_other',
+] as const;
+// Python's [^\W\d_]: letters plus the non-decimal numerals (Ⅻ, ½) that str.isalnum accepts
+const LETTER = /[\p{L}\p{Nl}\p{No}]/gu;
+
+/** Shape of a token, first matching rule wins (training/ekmm_data.py case_class). */
+export function caseClass(token: string): number {
+  const t = token.toLowerCase();
+  if (t.startsWith('http://') || t.startsWith('https://') || t.startsWith('www.')) return 0;
+  if (token.startsWith('@') && token.length > 1) return 1;
+  if (token.startsWith('#') && token.length > 1) return 2;
+  if (!/[\p{L}\p{N}]/u.test(token)) return 3;
+  if (/\p{Nd}/u.test(token)) return 4;
+  const upper = (token.match(LETTER) ?? []).map((c) => c !== c.toLowerCase());
+  if (upper.length > 1 && upper.every(Boolean)) return 5;
+  if (upper[0]) return 6;
+  return 7;
+}
+
+/** Names of the feature columns for a model trained with these LLM type words (and case features). */
+export function featureNames(typeWords: readonly string[], caseFeatures = false): string[] {
+  return [...FEATURES, ...typeWords.map((w) => `listed_typeword_${w}`), ...(caseFeatures ? CASES : [])];
 }
 
 /** The 'Named entities: 1. name (type) 2. ...' list of a knowledge text. */
@@ -84,10 +104,12 @@ export function parseEntityList(knowledge: string, keywords: TypeKeywords): List
 /** Feature rows: one Float32Array of FEATURES.length + typeWords.length per token. */
 export function tokenFeatures(
   tokens: readonly string[], knowledge: string | null | undefined, caption: string | null | undefined,
-  keywords: TypeKeywords, typeWords: readonly string[] = [],
+  keywords: TypeKeywords, typeWords: readonly string[] = [], caseFeatures = false,
 ): Float32Array[] {
   const n = tokens.length;
-  const f = Array.from({ length: n }, () => new Float32Array(FEATURES.length + typeWords.length));
+  const width = FEATURES.length + typeWords.length + (caseFeatures ? CASES.length : 0);
+  const f = Array.from({ length: n }, () => new Float32Array(width));
+  if (caseFeatures) tokens.forEach((t, i) => { f[i]![width - CASES.length + caseClass(t)] = 1; });
   const keys = tokens.map(matchKey);
   if (knowledge) {
     const kset = textKeys(knowledge);

@@ -22,6 +22,7 @@ const manifestSchema = z.object({
   knowledge_features: z.object({
     type_keywords: z.record(z.string(), z.array(z.string())),
     type_words: z.array(z.string()).default([]),
+    case_features: z.boolean().default(false),
   }).passthrough().nullable(),
   results: z.unknown().optional(),
 }).passthrough();
@@ -64,7 +65,8 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   if (transitions.length !== L || transitions.some((r) => r.length !== L) || start.length !== L || end.length !== L) {
     throw new Error(`${path}: CRF parameters do not match the ${L} labels`);
   }
-  const expected = featureNames(manifest.knowledge_features?.type_words ?? []);
+  const kf = manifest.knowledge_features;
+  const expected = featureNames(kf?.type_words ?? [], kf?.case_features ?? false);
   if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
     throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
   }

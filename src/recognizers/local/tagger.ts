@@ -31,6 +31,7 @@ export class Tagger {
   private readonly keywords: TypeKeywords;
   private readonly typeWords: readonly string[];
   private readonly featureCount: number;
+  private readonly caseFeatures: boolean;
 
   private constructor(
     private readonly files: ModelFiles,
@@ -48,6 +49,7 @@ export class Tagger {
     this.keywords = m.knowledge_features?.type_keywords ?? {};
     this.typeWords = m.knowledge_features?.type_words ?? [];
     this.featureCount = m.features.length;
+    this.caseFeatures = m.knowledge_features?.case_features ?? false;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -84,7 +86,27 @@ export class Tagger {
     knowledge?: readonly (string | null | undefined)[],
     captions?: readonly (string | null | undefined)[],
   ): Promise<string[][]> {
-    const out: string[][] = sequences.map((s) => new Array<string>(s.length));
+    const scores = await this.emissions(sequences, knowledge, captions);
+    const L = this.labels.length;
+    return scores.map((em, i) => viterbi(em, sequences[i]!.length, L, this.crf).map((label) => this.labels[label]!));
+  }
+
+  /** CRF parameters of the model (the emissions' partner in decoding). */
+  get crfParams(): CrfParams {
+    return this.crf;
+  }
+
+  /**
+   * Per-token emission scores: one (tokens x labels) row-major matrix per sequence. Sequences
+   * longer than the manifest's maximum are scored in independent pieces.
+   */
+  async emissions(
+    sequences: readonly (readonly string[])[],
+    knowledge?: readonly (string | null | undefined)[],
+    captions?: readonly (string | null | undefined)[],
+  ): Promise<Float32Array[]> {
+    const L = this.labels.length;
+    const out = sequences.map((s) => new Float32Array(s.length * L));
     const segments: Segment[] = [];
     sequences.forEach((s, seq) => {
       for (let from = 0; from < s.length; from += this.maxTokens) {
@@ -95,17 +117,16 @@ export class Tagger {
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
     const features = this.usesKnowledge
       ? sequences.map((s, i) =>
-          knowledge?.[i] || captions?.[i] ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords) : null)
+          knowledge?.[i] || captions?.[i] || this.caseFeatures
+            ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures)
+            : null)
       : [];
     for (let b = 0; b < segments.length; b += this.batchSize) {
       const batch = segments.slice(b, b + this.batchSize);
-      const emissions = await this.run(batch, sequences, features);
+      const em = await this.run(batch, sequences, features);
       const T = Math.max(...batch.map((s) => s.to - s.from));
-      const L = this.labels.length;
       batch.forEach((seg, i) => {
-        const path = viterbi(emissions, seg.to - seg.from, L, this.crf, i * T * L);
-        const tags = out[seg.seq]!;
-        path.forEach((label, t) => { tags[seg.from + t] = this.labels[label]!; });
+        out[seg.seq]!.set(em.subarray(i * T * L, (i * T + seg.to - seg.from) * L), seg.from * L);
       });
     }
     return out;
