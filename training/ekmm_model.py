@@ -23,8 +23,10 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 class Tagger(nn.Module):
     def __init__(self, n_words: int, n_labels: int, n_chars: int = 0, n_bigrams: int = 0,
                  n_feats: int = 0, wdim: int = 100, cdim: int = 30, cfilters: int = 50,
-                 bdim: int = 50, hidden: int = 150, dropout: float = 0.5, feat_dropout: float = 0.0):
+                 bdim: int = 50, hidden: int = 150, dropout: float = 0.5, feat_dropout: float = 0.0,
+                 ctx_mode: str = "", ctx_dim: int = 100):
         super().__init__()
+        self.ctx_mode = ctx_mode
         self.n_chars, self.n_bigrams, self.n_feats = n_chars, n_bigrams, n_feats
         self.word_emb = nn.Embedding(n_words, wdim, padding_idx=0)
         d = wdim
@@ -43,9 +45,18 @@ class Tagger(nn.Module):
         # directly, so "the LLM listed this span as a person" can push B-PER without detours
         self.fwd = nn.LSTM(d + (20 if n_feats else 0), hidden, batch_first=True)
         self.bwd = nn.LSTM(d + (20 if n_feats else 0), hidden, batch_first=True)
-        self.out = nn.Linear(2 * hidden + n_feats, n_labels)
+        d_in = d + (20 if n_feats else 0)
+        self.d_in = d_in
+        if ctx_mode == "concat":
+            # marks knowledge-context positions; they carry word vectors only (no chars/features)
+            self.ctx_marker = nn.Parameter(torch.zeros(d_in - wdim))
+        elif ctx_mode == "attn":
+            self.ctx_conv = nn.Conv1d(wdim, ctx_dim, kernel_size=3, padding=1)
+            self.ctx_q = nn.Linear(2 * hidden, ctx_dim)
+        att = ctx_dim if ctx_mode == "attn" else 0
+        self.out = nn.Linear(2 * hidden + att + n_feats, n_labels)
 
-    def forward(self, word_ids, char_ids=None, bigram_ids=None, features=None):
+    def forward(self, word_ids, char_ids=None, bigram_ids=None, features=None, ctx_ids=None):
         mask = word_ids != 0
         lengths = mask.sum(1)
         parts = [self.word_emb(word_ids)]
@@ -65,11 +76,34 @@ class Tagger(nn.Module):
         if self.n_feats:
             x = torch.cat([x, self.feat_drop(torch.relu(self.feat_proj(features)))], dim=2)
         # explicit zero states: otherwise the ONNX export bakes the example batch size into them
+        T = x.shape[1]
+        if self.ctx_mode == "concat":
+            # [post ; knowledge context] packed per row (no padding in between), post positions read back
+            B = x.shape[0]
+            c = self.drop(self.word_emb(ctx_ids))
+            c = torch.cat([c, self.ctx_marker.view(1, 1, -1).expand(B, c.shape[1], -1)], dim=2)
+            kc = (ctx_ids != 0).sum(1)
+            allx = torch.cat([x, c], dim=1)
+            P = allx.shape[1]
+            p = torch.arange(P, device=x.device).unsqueeze(0)
+            L = lengths.unsqueeze(1)
+            idx = torch.where(p < L, p, torch.where(p < L + kc.unsqueeze(1), T + p - L, P - 1 + 0 * p))
+            x = allx.gather(1, idx.unsqueeze(2).expand(-1, -1, allx.shape[2]))
+            lengths = lengths + kc
+        # explicit zero states: otherwise the ONNX export bakes the example batch size into them
         h0 = x.new_zeros(1, x.shape[0], self.fwd.hidden_size)
         hf, _ = self.fwd(x, (h0, h0))
         hb, _ = self.bwd(reverse_within_length(x, lengths), (h0, h0))
         hb = reverse_within_length(hb, lengths)
         h = self.drop(torch.cat([hf, hb], dim=2))
+        if self.ctx_mode == "concat":
+            h = h[:, :T]
+        elif self.ctx_mode == "attn":
+            c = torch.tanh(self.ctx_conv(self.drop(self.word_emb(ctx_ids)).transpose(1, 2))).transpose(1, 2)
+            q = self.ctx_q(h)
+            s = torch.bmm(q, c.transpose(1, 2)) / (c.shape[2] ** 0.5)
+            s = s.masked_fill((ctx_ids == 0).unsqueeze(1), -1e4)
+            h = torch.cat([h, torch.bmm(torch.softmax(s, dim=2), c)], dim=2)
         if self.n_feats:
             h = torch.cat([h, features], dim=2)
         return self.out(h)

@@ -16,6 +16,15 @@ class EnglishGraph(nn.Module):
         return self.m(word_ids, char_ids=char_ids, features=features)
 
 
+class ContextGraph(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, word_ids, char_ids, features, ctx_ids):
+        return self.m(word_ids, char_ids=char_ids, features=features, ctx_ids=ctx_ids)
+
+
 class ChineseGraph(nn.Module):
     def __init__(self, m):
         super().__init__()
@@ -25,13 +34,21 @@ class ChineseGraph(nn.Module):
         return self.m(word_ids, bigram_ids=bigram_ids)
 
 
-def export_model(model, out_dir: str, lang: str, n_feats: int) -> str:
+def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False) -> str:
     model.eval()
     path = os.path.join(out_dir, "model.onnx")
     B, T = 2, 7
     w = torch.randint(2, 10, (B, T))
     w[1, 5:] = 0
-    if lang == "en":
+    if lang == "en" and ctx:
+        graph = ContextGraph(model)
+        c = torch.randint(2, 10, (B, 5))
+        c[0, 3:] = 0
+        args = (w, torch.randint(1, 5, (B, T, 4)), torch.zeros(B, T, n_feats), c)
+        names = ["word_ids", "char_ids", "features", "ctx_ids"]
+        axes = {"word_ids": {0: "batch", 1: "tokens"}, "char_ids": {0: "batch", 1: "tokens", 2: "chars"},
+                "features": {0: "batch", 1: "tokens"}, "ctx_ids": {0: "batch", 1: "ctx"}}
+    elif lang == "en":
         graph = EnglishGraph(model)
         args = (w, torch.randint(1, 5, (B, T, 4)), torch.zeros(B, T, n_feats))
         names = ["word_ids", "char_ids", "features"]
@@ -94,7 +111,11 @@ def check(graph, args, names, path) -> None:
     B, T = 3, 11
     new = []
     for a in args:
-        if a.dtype == torch.long:
+        if a.dtype == torch.long and len(new) == 3:  # ctx_ids: its own length, one row shorter
+            x = torch.randint(1, 5, (B, 9))
+            x[1, 4:] = 0
+            new.append(x)
+        elif a.dtype == torch.long:
             shape = (B, T) + tuple(a.shape[2:])
             x = torch.randint(1, 5, shape)
             new.append(x)

@@ -31,6 +31,7 @@ from export import export_model  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
 PAD, UNK = 0, 1
+CTX = "<k>"  # word-vocabulary entry that starts every knowledge context (never a tweet token)
 
 
 def log(msg: str) -> None:
@@ -58,7 +59,7 @@ class Encoder:
     """Turns posts into id tensors exactly as the TypeScript tagger will."""
 
     def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str],
-                 type_words: list[str], use_case: bool):
+                 type_words: list[str], use_case: bool, ctx_tokens: int = 0):
         self.lang = lang
         self.use_case = use_case
         self.type_words = type_words
@@ -67,6 +68,7 @@ class Encoder:
         self.b = {x: i for i, x in enumerate(bigrams)}
         self.l = {x: i for i, x in enumerate(labels)}
         self.use_feats = lang == "en"
+        self.ctx_tokens = ctx_tokens
 
     def encode(self, p: Post) -> dict:
         item = {"words": [self.w.get(word_key(t), UNK) for t in p.tokens],
@@ -75,6 +77,11 @@ class Encoder:
             item["chars"] = [[self.c.get(ch, UNK) for ch in t[:MAX_CHARS]] for t in p.tokens]
         if self.b:
             item["bigrams"] = [self.b.get(k, UNK) for k in bigram_keys(p.tokens)]
+        if self.ctx_tokens:
+            # knowledge context read by the model: a marker, then the first ctx_tokens knowledge tokens
+            ktoks = TOKEN.findall(p.knowledge)[:self.ctx_tokens] if p.knowledge else []
+            item["ctx"] = [self.w[CTX]] + [self.w.get(word_key(t), UNK) for t in ktoks]
+            item["ctx_empty"] = [self.w[CTX]]
         if self.use_feats:
             extra = len(CASES) if self.use_case else 0
             pad = lambda rows: [r + [0.0] * extra for r in rows]  # noqa: E731
@@ -112,6 +119,12 @@ def collate(items: list[dict], knowledge: list[bool], caption: list[bool], word_
         for i, x in enumerate(items):
             bg[i, :len(x["bigrams"])] = torch.tensor(x["bigrams"])
         out["bigram_ids"] = bg
+    if "ctx" in items[0]:
+        rows = [x["ctx"] if knowledge[i] else x["ctx_empty"] for i, x in enumerate(items)]
+        ctx = torch.zeros(B, max(map(len, rows)), dtype=torch.long)
+        for i, r in enumerate(rows):
+            ctx[i, :len(r)] = torch.tensor(r)
+        out["ctx_ids"] = ctx
     if "feats_k" in items[0]:
         F = items[0]["feats_k"].shape[1]
         feats = torch.zeros(B, T, F)
@@ -184,6 +197,9 @@ def main() -> int:
     ap.add_argument("--no-extra-vocab", action="store_true",
                     help="skip-gram vectors only for words of the training vocabulary (freq >= 2)")
     ap.add_argument("--char-filters", type=int, default=50)
+    ap.add_argument("--ctx-tokens", type=int, default=0, help="knowledge tokens the model reads (0: none)")
+    ap.add_argument("--ctx-mode", choices=["concat", "attn"], default="concat",
+                    help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
     args = ap.parse_args()
     if args.batch is None:
         args.batch = 16 if args.lang == "en" else 32
@@ -231,6 +247,8 @@ def main() -> int:
         pretrained = train_vectors(corpus, args.seed)
     extra = [] if args.no_extra_vocab else [w for w in pretrained if wcount[w] < 2]
     words = build_vocab(wcount, 2, extra, limit=20000)
+    if args.ctx_tokens:
+        words.append(CTX)
     chars, bigrams = [], []
     if args.lang == "en":
         ccount = collections.Counter(ch for p in train for t in p.tokens for ch in t[:MAX_CHARS])
@@ -244,14 +262,14 @@ def main() -> int:
     type_words = common_type_words(train, args.type_words) if args.lang == "en" else []
     log(f"type words: {type_words}")
     use_case = args.lang == "en" and args.case_features
-    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case)
+    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case, args.ctx_tokens)
     train_items = [enc.encode(p) for p in train]
     valid_items = {k: [enc.encode(p) for p in v] for k, v in valid.items()}
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
     n_feats = len(feature_names(type_words, use_case)) if args.lang == "en" else 0
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
                    hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout,
-                   cfilters=args.char_filters)
+                   cfilters=args.char_filters, ctx_mode=args.ctx_mode if args.ctx_tokens else "")
     with torch.no_grad():
         model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
         model.word_emb.weight[PAD].zero_()
@@ -347,7 +365,7 @@ def main() -> int:
         {s: {k: v["f1"] for k, v in r.items()} for s, r in results.items()}))
 
     os.makedirs(args.out, exist_ok=True)
-    export_model(model, args.out, args.lang, n_feats)
+    export_model(model, args.out, args.lang, n_feats, ctx=bool(args.ctx_tokens))
     write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
@@ -406,7 +424,8 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
                 "note": "transitions[i][j] scores label i followed by label j"},
         "vocab": vocab_files,
         "onnx": {"file": "model.onnx", "output": "emissions",
-                 "inputs": ["word_ids"] + (["char_ids", "features"] if en else ["bigram_ids"])},
+                 "inputs": ["word_ids"] + (["char_ids", "features"] if en else ["bigram_ids"])
+                 + (["ctx_ids"] if args.ctx_tokens else [])},
         "ids": {"pad": PAD, "unk": UNK},
         "tokenization": (
             {"kind": "tweet", "regex": TOKEN.pattern,
