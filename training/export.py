@@ -81,15 +81,18 @@ def halve_embeddings(path: str, min_size: int = 200_000) -> None:
     inits = {i.name: i for i in g.initializer}
     nodes = list(g.node)
     out_nodes = []
+    halved: set[str] = set()
     for node in nodes:
         out_nodes.append(node)
         if node.op_type != "Gather" or node.input[0] not in inits:
             continue
         init = inits[node.input[0]]
-        arr = numpy_helper.to_array(init)
-        if arr.dtype != np.float32 or arr.size < min_size:
-            continue
-        init.CopyFrom(numpy_helper.from_array(arr.astype(np.float16), init.name))
+        if init.name not in halved:  # a table may feed several Gathers (post words, knowledge context)
+            arr = numpy_helper.to_array(init)
+            if arr.dtype != np.float32 or arr.size < min_size:
+                continue
+            init.CopyFrom(numpy_helper.from_array(arr.astype(np.float16), init.name))
+            halved.add(init.name)
         original = node.output[0]
         node.output[0] = original + "_f16"
         out_nodes.append(helper.make_node("Cast", [node.output[0]], [original], to=onnx.TensorProto.FLOAT,

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   data: { summary: 'prepare and inspect datasets', module: './data.ts', exportName: 'dataCommand' },
   eval: { summary: 'evaluate recognizers on a labelled dataset', module: './eval.ts', exportName: 'evalCommand' },
   tag: { summary: 'tag a file of messages in bulk', module: './tag.ts', exportName: 'tagCommand' },
+  stats: { summary: "print a community's entity statistics as CSV or JSON (moderators)", module: './stats.ts', exportName: 'statsCommand' },
   export: { summary: 'export a labelled split as fine-tuning data (xtuner)', module: './export.ts', exportName: 'exportCommand' },
 };
 

@@ -1,23 +1,17 @@
 // Built-in backends register through the same Plugin interface a third-party package uses.
 import type { Plugin } from './registry.ts';
+import registerStores from '../store/register.ts';
+import registerIntake from '../intake/register.ts';
+import registerOcr from '../ocr/register.ts';
+import registerLlm from '../llm/register.ts';
+import registerLocal from '../recognizers/local/register.ts';
+import registerGazetteer from '../recognizers/gazetteer.ts';
 
-const BUILTIN_MODULES = [
-  '../store/register.ts',
-  '../intake/register.ts',
-  '../ocr/register.ts',
-  '../llm/register.ts',
-  '../recognizers/local/register.ts',
-  '../recognizers/gazetteer.ts',
+export const builtinPlugins: readonly Plugin[] = [
+  registerStores,
+  registerIntake,
+  registerOcr,
+  registerLlm,
+  registerLocal,
+  registerGazetteer,
 ];
-
-// TEMPORARY during parallel development: modules not written yet are skipped.
-const loaded: Plugin[] = [];
-for (const spec of BUILTIN_MODULES) {
-  try {
-    const mod = (await import(spec)) as { default: Plugin };
-    loaded.push(mod.default);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-}
-export const builtinPlugins: readonly Plugin[] = loaded;

@@ -24,6 +24,11 @@ const manifestSchema = z.object({
     type_words: z.array(z.string()).default([]),
     case_features: z.boolean().default(false),
   }).passthrough().nullable(),
+  /** Models that read the knowledge text itself: its first `tokens` tweet tokens after a marker word. */
+  knowledge_context: z.object({
+    tokens: z.number().int().positive(),
+    marker: z.string(),
+  }).passthrough().nullable().optional(),
   results: z.unknown().optional(),
 }).passthrough();
 
@@ -69,6 +74,9 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   const expected = featureNames(kf?.type_words ?? [], kf?.case_features ?? false);
   if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
     throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
+  }
+  if (manifest.onnx.inputs.includes('ctx_ids') !== Boolean(manifest.knowledge_context)) {
+    throw new Error(`${path}: the ctx_ids input and knowledge_context must come together`);
   }
   return {
     dir,

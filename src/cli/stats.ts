@@ -1,0 +1,58 @@
+// `ekmm stats`: a community's entity statistics from the store the bots write (stats.url), as
+// CSV or JSON on stdout, for moderators with shell access (the web adapter serves the same at
+// GET /api/stats).
+import { loadConfig } from '../config/load.ts';
+import { openEntityStats } from '../stats/open.ts';
+import { rowsToCsv, rowsToJson } from '../stats/export.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+
+const HELP = `Usage: ekmm stats --community ID [--days N] [--channel ID] [--format csv|json] [--top N] [--config FILE]
+
+ID is discord:<guild id> or telegram:<chat id>. Prints one row per day, channel, type and
+entity (CSV or JSON), or with --top N the N most frequent entities per type as JSON.
+`;
+
+export async function statsCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    community: { type: 'string' },
+    days: { type: 'string' },
+    channel: { type: 'string' },
+    format: { type: 'string' },
+    top: { type: 'string' },
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.community) throw new UsageError('--community is required (see --help)');
+  const format = values.format ?? 'csv';
+  if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json, got '${format}'`);
+  const config = loadConfig(values.config ? { file: values.config } : {});
+  const whole = (name: string, raw: string | undefined, max: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got '${raw}'`);
+    return n;
+  };
+  const days = whole('days', values.days, config.stats.retentionDays);
+  const top = whole('top', values.top, 1000);
+  const window = {
+    communityId: values.community,
+    ...(days ? { days } : {}),
+    ...(values.channel !== undefined ? { channelId: values.channel } : {}),
+  };
+  const opened = await openEntityStats(config);
+  try {
+    if (top !== undefined) {
+      process.stdout.write(JSON.stringify({ community: values.community, top: await opened.stats.top({ ...window, limit: top }) }, null, 2) + '\n');
+    } else {
+      const rows = await opened.stats.rows(window);
+      process.stdout.write(format === 'csv' ? rowsToCsv(rows) : rowsToJson(values.community, rows) + '\n');
+    }
+  } finally {
+    await opened.close();
+  }
+  return 0;
+}
