@@ -438,6 +438,11 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             "match": "lowercase, then strip leading and trailing characters that are not letters or digits",
         },
         "max": {"chars_per_token": MAX_CHARS, "tokens_per_sequence": 512},
+        "knowledge_context": ({
+            "tokens": args.ctx_tokens, "marker": CTX, "mode": args.ctx_mode,
+            "note": "ctx_ids = id of the marker word, then the word ids (word normalisation as for post tokens) of "
+                    "the first `tokens` tweet tokens of the knowledge text; without knowledge the marker alone",
+        } if args.ctx_tokens else None),
         "features": (feature_names(type_words, args.case_features) if en else []),
         "knowledge_features": ({
             "text_keys": "for each whitespace word of the lowercased text: the word with edge non-letters/digits "

@@ -57,3 +57,36 @@ test('LLM and local merge first-wins: LLM spans first, local adds what does not 
   assert.ok(r.droppedEntities >= 1, 'Paris is in no input and is counted as dropped');
   for (const e of r.entities) assert.equal(TEXT.slice(e.start, e.end), e.text, 'offsets point at the entity text');
 });
+
+test('the LLM as knowledge source: its answer feeds the local tagger, and a failure only warns', async () => {
+  const cfg = (timeoutMs: number) =>
+    loadConfig({
+      overrides: {
+        ocr: { backend: 'none' },
+        cache: { enabled: false },
+        recognizer: { backends: ['local'], fallback: 'none' },
+        knowledge: { backend: 'llm', llm: { baseURL: emu.baseURL, model: 'emu-model', timeoutMs, retries: 0 } },
+      },
+    });
+  const text = 'Smash Shiba is stoked for the Grand Finals';
+  const knowledge = 'Named entities: 1. Smash Shiba (person/player) 2. Grand Finals (event) Reasoning: Smash Shiba is a player.';
+
+  emu.reset().script(completion(knowledge));
+  let engine = await createEngine(cfg(2000));
+  const informed = await engine.recognize({ text, language: 'en' });
+  await engine.close();
+  assert.equal(emu.requests.length, 1, 'one knowledge request');
+  const prompt = JSON.stringify(emu.requests[0]!.body);
+  assert.ok(prompt.includes('Smash Shiba is stoked'), 'the post is in the knowledge prompt');
+  assert.ok(
+    informed.entities.some((e) => e.text === 'Smash Shiba' && e.type === 'PER' && e.backend === 'local'),
+    JSON.stringify(informed.entities),
+  );
+
+  emu.reset().script({ ...completion(knowledge), delayMs: 1500 });
+  engine = await createEngine(cfg(300));
+  const alone = await engine.recognize({ text, language: 'en' });
+  await engine.close();
+  assert.ok(alone.warnings.some((w) => w.code === 'knowledge.failed'), JSON.stringify(alone.warnings));
+  assert.ok(!alone.warnings.some((w) => w.code === 'recognizer.failed'), 'the tagger still answered');
+});
