@@ -15,6 +15,8 @@ import datetime
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 import time
 
@@ -200,7 +202,13 @@ def main() -> int:
     ap.add_argument("--ctx-tokens", type=int, default=0, help="knowledge tokens the model reads (0: none)")
     ap.add_argument("--ctx-mode", choices=["concat", "attn"], default="concat",
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
+    ap.add_argument("--ensemble", type=int, default=None,
+                    help="models (seeds seed, seed+1, ...) merged into one graph; 2 for en, 1 for zh")
     args = ap.parse_args()
+    if args.ensemble is None:
+        args.ensemble = 2 if args.lang == "en" else 1
+    if args.ensemble > 1:
+        return train_ensemble(args)
     if args.batch is None:
         args.batch = 16 if args.lang == "en" else 32
     if args.hidden is None:
@@ -369,6 +377,36 @@ def main() -> int:
     write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
+    return 0
+
+
+def train_ensemble(args) -> int:
+    """Trains each member with this script (own process, same options, its own seed), then merges them."""
+    if args.lang != "en":
+        raise SystemExit("--ensemble > 1 is implemented for --lang en only")
+    from ensemble import merge_members
+    own = {"--seed", "--out", "--ensemble"}
+    rest, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a in own:
+            skip = True
+        elif a.split("=")[0] not in own:
+            rest.append(a)
+    t0 = time.time()
+    members = []
+    for k in range(args.ensemble):
+        seed = args.seed + k
+        member = os.path.join(args.out, f".member-seed{seed}")
+        log(f"ensemble member {k + 1}/{args.ensemble}: seed {seed} -> {member}")
+        subprocess.run([sys.executable, os.path.abspath(__file__), *rest, "--seed", str(seed), "--out", member,
+                        "--ensemble", "1"], check=True)
+        members.append(member)
+    merge_members(members, args.out, args.data, "python training/train.py " + " ".join(sys.argv[1:]), log)
+    for member in members:
+        shutil.rmtree(member)
+    log(f"wrote the {args.ensemble}-model ensemble to {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
 
 

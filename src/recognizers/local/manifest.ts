@@ -24,7 +24,7 @@ const manifestSchema = z.object({
     type_words: z.array(z.string()).default([]),
     case_features: z.boolean().default(false),
   }).passthrough().nullable(),
-  /** Models that read the knowledge text itself: its first `tokens` tweet tokens after a marker word. */
+  /** Set by experimental train.py --ctx-tokens models, which this tagger refuses (see loadModelFiles). */
   knowledge_context: z.object({
     tokens: z.number().int().positive(),
     marker: z.string(),
@@ -75,8 +75,10 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
     throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
   }
-  if (manifest.onnx.inputs.includes('ctx_ids') !== Boolean(manifest.knowledge_context)) {
-    throw new Error(`${path}: the ctx_ids input and knowledge_context must come together`);
+  if (manifest.onnx.inputs.includes('ctx_ids') || manifest.knowledge_context) {
+    // train.py --ctx-tokens models (reading the knowledge text itself) scored lower on valid and
+    // were not shipped; the TypeScript tagger does not feed them.
+    throw new Error(`${path}: models that read the knowledge text as context (train.py --ctx-tokens) are not supported by this tagger`);
   }
   return {
     dir,

@@ -3,7 +3,6 @@
 import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
 import { tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
-import { tokenizeEnglish } from './tokenize.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
 
 export interface TaggerOptions {
@@ -33,9 +32,6 @@ export class Tagger {
   private readonly typeWords: readonly string[];
   private readonly featureCount: number;
   private readonly caseFeatures: boolean;
-  /** Knowledge tokens the model reads as context (0: the model has no context input). */
-  private readonly contextTokens: number;
-  private readonly contextMarker: number;
 
   private constructor(
     private readonly files: ModelFiles,
@@ -54,10 +50,6 @@ export class Tagger {
     this.typeWords = m.knowledge_features?.type_words ?? [];
     this.featureCount = m.features.length;
     this.caseFeatures = m.knowledge_features?.case_features ?? false;
-    this.contextTokens = m.knowledge_context?.tokens ?? 0;
-    const marker = m.knowledge_context ? files.words.get(m.knowledge_context.marker) : UNK;
-    if (marker === undefined) throw new Error(`${files.dir}: knowledge context marker is not in the word vocabulary`);
-    this.contextMarker = marker;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -129,10 +121,9 @@ export class Tagger {
             ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures)
             : null)
       : [];
-    const contexts = this.contextTokens > 0 ? sequences.map((_, i) => this.contextIds(knowledge?.[i])) : [];
     for (let b = 0; b < segments.length; b += this.batchSize) {
       const batch = segments.slice(b, b + this.batchSize);
-      const em = await this.run(batch, sequences, features, contexts);
+      const em = await this.run(batch, sequences, features);
       const T = Math.max(...batch.map((s) => s.to - s.from));
       batch.forEach((seg, i) => {
         out[seg.seq]!.set(em.subarray(i * T * L, (i * T + seg.to - seg.from) * L), seg.from * L);
@@ -141,19 +132,8 @@ export class Tagger {
     return out;
   }
 
-  /** Word ids the model reads from the knowledge text: the marker, then its first tokens (as train.py). */
-  private contextIds(knowledge: string | null | undefined): number[] {
-    const ids = [this.contextMarker];
-    if (!knowledge) return ids;
-    for (const tok of tokenizeEnglish(knowledge).slice(0, this.contextTokens)) {
-      ids.push(this.files.words.get(wordKey(tok.text)) ?? UNK);
-    }
-    return ids;
-  }
-
   private async run(
     batch: Segment[], sequences: readonly (readonly string[])[], features: (Float32Array[] | null)[],
-    contexts: number[][],
   ): Promise<Float32Array> {
     const B = batch.length;
     const T = Math.max(...batch.map((s) => s.to - s.from));
@@ -198,12 +178,6 @@ export class Tagger {
         for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
       });
       feeds.features = new ort.Tensor('float32', data, [B, T, F]);
-    }
-    if (this.contextTokens > 0) {
-      const K = Math.max(...batch.map((seg) => contexts[seg.seq]!.length));
-      const ids = new BigInt64Array(B * K);
-      batch.forEach((seg, i) => contexts[seg.seq]!.forEach((id, k) => { ids[i * K + k] = BigInt(id); }));
-      feeds.ctx_ids = new ort.Tensor('int64', ids, [B, K]);
     }
     const result = await this.session.run(feeds);
     const em = result[this.files.manifest.onnx.output];
