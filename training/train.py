@@ -203,10 +203,10 @@ def main() -> int:
     ap.add_argument("--ctx-mode", choices=["concat", "attn"], default="concat",
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
     ap.add_argument("--ensemble", type=int, default=None,
-                    help="models (seeds seed, seed+1, ...) merged into one graph; 2 for en, 1 for zh")
+                    help="models (seeds seed, seed+1, ...) merged into one graph (English only; default 1)")
     args = ap.parse_args()
     if args.ensemble is None:
-        args.ensemble = 2 if args.lang == "en" else 1
+        args.ensemble = 1
     if args.ensemble > 1:
         return train_ensemble(args)
     if args.batch is None:
