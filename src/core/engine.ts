@@ -199,31 +199,21 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
     }
 
     t = now();
-    let dropped = 0;
-    const ranked: Entity[][] = [];
-    let anySucceeded = false;
-    for (const r of stages.recognizers) {
-      const out = await runRecognizer(r, input, warnings);
-      if (!out) continue;
-      anySucceeded = true;
-      warnings.push(...out.warnings);
-      dropped += out.dropped;
-      ranked.push(out.entities);
-    }
+    // Recognizers run side by side (an LLM call need not wait for the local tagger); their
+    // ranking for the merge is still their order in the config.
+    const outputs: (RecognizerOutput | undefined)[] = await Promise.all(stages.recognizers.map((r) => runRecognizer(r, input, warnings)));
     const fallback = stages.fallback;
-    if (!anySucceeded && fallback && !stages.recognizers.every((r) => r === fallback)) {
+    if (outputs.every((o) => !o) && fallback && !stages.recognizers.every((r) => r === fallback)) {
       warnings.push({ code: 'recognizer.fallback', stage: 'recognize', message: `answer comes from fallback recognizer "${fallback.name}"` });
-      const out = await runRecognizer(fallback, input, warnings);
-      if (out) {
-        warnings.push(...out.warnings);
-        dropped += out.dropped;
-        ranked.push(out.entities);
-      }
+      outputs.push(await runRecognizer(fallback, input, warnings));
     }
-    const typedLists = ranked.map((list) => {
-      const typed = normalizeTypes(list, warnings);
-      dropped += typed.dropped;
-      return typed.kept;
+    let dropped = 0;
+    const typedLists = outputs.flatMap((out) => {
+      if (!out) return [];
+      warnings.push(...out.warnings);
+      const typed = normalizeTypes(out.entities, warnings);
+      dropped += out.dropped + typed.dropped;
+      return [typed.kept];
     });
     const entities = mergeEntities(typedLists, config.recognizer.merge);
     timings.recognize = now() - t;
