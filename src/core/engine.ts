@@ -203,7 +203,7 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
     // ranking for the merge is still their order in the config.
     const outputs: (RecognizerOutput | undefined)[] = await Promise.all(stages.recognizers.map((r) => runRecognizer(r, input, warnings)));
     const fallback = stages.fallback;
-    if (outputs.every((o) => !o) && fallback && !stages.recognizers.every((r) => r === fallback)) {
+    if (!outputs.some((o) => o) && fallback && !stages.recognizers.every((r) => r === fallback)) {
       warnings.push({ code: 'recognizer.fallback', stage: 'recognize', message: `answer comes from fallback recognizer "${fallback.name}"` });
       outputs.push(await runRecognizer(fallback, input, warnings));
     }
