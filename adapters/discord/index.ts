@@ -97,13 +97,18 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
       try {
         host = new URL(a.url).hostname.toLowerCase();
       } catch {
+        log(`ekmm: discord attachment ${a.id} skipped: its URL cannot be parsed`);
         return false;
       }
       if (!cdnHosts.includes(host)) {
         log(`ekmm: discord attachment ${a.id} skipped: host ${host} is not in discord.cdnHosts`);
         return false;
       }
-      return a.size <= config.intake.maxBytes;
+      if (a.size > config.intake.maxBytes) {
+        log(`ekmm: discord attachment ${a.id} skipped: ${a.size} bytes exceeds intake.maxBytes`);
+        return false;
+      }
+      return true;
     });
 
   const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
@@ -263,8 +268,15 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
       resolve();
     });
   });
-  await client.login(token);
-  await ready;
+  try {
+    await client.login(token);
+    await ready;
+  } catch (err) {
+    // A refused token or unreachable gateway: release what start-up opened before reporting it.
+    await client.destroy();
+    await owned?.close();
+    throw err;
+  }
 
   return {
     client,

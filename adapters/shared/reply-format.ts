@@ -1,6 +1,6 @@
 // Turns a Recognition into the reply the chat user sees: entities grouped by type, each listed
 // once, the ones read from an image marked with 🖼.
-import type { Entity, Recognition } from '../../src/core/types.ts';
+import type { Entity } from '../../src/core/types.ts';
 import { normalizeEntityText } from '../../src/stats/normalize.ts';
 import { escapeDiscordMarkdown, escapeTelegramMarkdownV2 } from './markdown.ts';
 
@@ -46,7 +46,6 @@ interface Markup {
 
 const TELEGRAM: Markup = { escape: escapeTelegramMarkdownV2, bold: (t) => `*${t}*`, maxLength: 4096 };
 const DISCORD: Markup = { escape: escapeDiscordMarkdown, bold: (t) => `**${t}**`, maxLength: 2000 };
-const PLAIN: Markup = { escape: (t) => t, bold: (t) => t, maxLength: 100_000 };
 
 function render(groups: ReplyGroup[], m: Markup, empty: string): string {
   if (groups.length === 0) return m.escape(empty);
@@ -101,13 +100,4 @@ export function formatTelegramReply(groups: ReplyGroup[]): string {
 
 export function formatDiscordReply(groups: ReplyGroup[]): string {
   return render(groups, DISCORD, NO_ENTITIES);
-}
-
-export function formatPlainReply(groups: ReplyGroup[]): string {
-  return render(groups, PLAIN, NO_ENTITIES);
-}
-
-/** Convenience for adapters: the reply for a recognition in the given markup. */
-export function groupsOf(recognition: Recognition, typeOrder: string[]): ReplyGroup[] {
-  return groupEntities(recognition.entities, typeOrder);
 }

@@ -188,9 +188,16 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
     log(`ekmm: telegram update ${ctx.update.update_id} failed: ${what}`);
   });
 
-  const me = await call('getMe', () => bot.telegram.getMe());
-  bot.botInfo = me;
-  await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+  let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
+  try {
+    me = await call('getMe', () => bot.telegram.getMe());
+    bot.botInfo = me;
+    await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+  } catch (err) {
+    // A refused token or unreachable Bot API: release the statistics store opened above before reporting it.
+    await ownedStats?.close();
+    throw err;
+  }
 
   let polling: Promise<void> | undefined;
   if (config.telegram.mode === 'webhook') {

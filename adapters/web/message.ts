@@ -86,6 +86,12 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
   } catch (err) {
     throw badRequest('request.bad_multipart', `multipart body could not be parsed: ${(err as Error).message}`);
   }
+  // As for JSON: a file under another field name (say "file") would otherwise be ignored without a word.
+  const known = new Set(['text', 'language', 'image', 'images']);
+  const unknown = [...new Set(form.keys())].filter((k) => !known.has(k));
+  if (unknown.length) {
+    throw badRequest('request.unknown_field', `unknown multipart field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, image`);
+  }
   const images: ImageInput[] = [];
   for (const field of ['image', 'images']) {
     for (const entry of form.getAll(field)) {

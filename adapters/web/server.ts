@@ -169,7 +169,11 @@ export async function startWebServer(engine: RecognitionService, config: EkmmCon
         err instanceof HttpError
           ? err
           : new HttpError(500, 'internal', `recognition failed: ${err instanceof Error ? err.message : String(err)}`);
-      if (httpErr.status >= 500) log(`web: ${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      // A deliberate refusal (stats off, queue full) is logged as one line; only unexpected errors carry a stack.
+      if (httpErr.status >= 500) {
+        const detail = err instanceof HttpError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+        log(`web: ${req.method} ${req.url} failed: ${detail}`);
+      }
       if (res.headersSent) {
         res.destroy();
         return;

@@ -68,7 +68,11 @@ function envOverrides(env: NodeJS.ProcessEnv): Tree {
       if (!shape || !key) {
         const where = path.length ? path.join('.') : 'the top level';
         const known = shape ? Object.keys(shape).join(', ') : '(not a section)';
-        throw new ConfigError(`environment variable ${name}: "${segment}" is not a key of ${where}; known keys: ${known}`);
+        const best = Object.keys(shape ?? {})
+          .map((k) => [k, editDistance(segment.toLowerCase(), k.toLowerCase())] as const)
+          .sort((x, y) => x[1] - y[1])[0];
+        const hint = best && best[1] <= 3 ? ` Did you mean "${[...path, best[0]].join('.')}"?` : '';
+        throw new ConfigError(`environment variable ${name}: "${segment}" is not a key of ${where}.${hint} Known keys: ${known}`);
       }
       path.push(key);
       schema = shape[key]!;

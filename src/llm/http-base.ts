@@ -58,6 +58,7 @@ export class LlmHttpClient {
   private readonly client: OpenAI;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly apiKey: string | undefined;
 
   constructor(
     readonly config: LlmClientConfig,
@@ -66,9 +67,10 @@ export class LlmHttpClient {
     const env = options.env ?? process.env;
     this.model = config.model;
     this.baseURL = config.baseURL;
+    this.apiKey = env[config.apiKeyEnv] || undefined;
     this.client = new OpenAI({
       baseURL: config.baseURL,
-      apiKey: env[config.apiKeyEnv] || NO_API_KEY,
+      apiKey: this.apiKey ?? NO_API_KEY,
       maxRetries: 0,
       // Our AbortSignal enforces the real limit; this only stops the SDK imposing its own.
       timeout: config.timeoutMs + 1000,
@@ -125,6 +127,12 @@ export class LlmHttpClient {
 
   private classify(err: unknown): LlmHttpError {
     if (err instanceof LlmHttpError) return err;
+    const error = this.classifyUnredacted(err);
+    // A server may quote the key it refused; the message ends up in warnings and replies.
+    return this.apiKey ? new LlmHttpError(error.code, error.message.split(this.apiKey).join('<api key>'), error.status) : error;
+  }
+
+  private classifyUnredacted(err: unknown): LlmHttpError {
     if (err instanceof APIUserAbortError) return new LlmHttpError('llm.timeout', `${this.where()}: request aborted`);
     if (err instanceof APIConnectionError) {
       const timedOut = err.constructor.name === 'APIConnectionTimeoutError';
@@ -139,6 +147,19 @@ export class LlmHttpClient {
   }
 
   private where(): string {
-    return `LLM ${this.model} at ${this.baseURL}`;
+    return `LLM ${this.model} at ${withoutCredentials(this.baseURL)}`;
+  }
+}
+
+/** A base URL as it may be shown: without user:password@ (a proxy may take credentials there). */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return url;
   }
 }

@@ -114,14 +114,19 @@ function proposalOf(item: unknown): Proposal | undefined {
   return undefined;
 }
 
-function proposalsFromJson(value: unknown): Proposal[] | undefined {
-  if (Array.isArray(value)) return value.map(proposalOf).filter((p): p is Proposal => p !== undefined);
+/** `skipped` counts array items that are not entities in any shape we read, so they are reported, not lost quietly. */
+function proposalsFromJson(value: unknown, skipped = { count: 0 }): Proposal[] | undefined {
+  if (Array.isArray(value)) {
+    const proposals = value.map(proposalOf).filter((p): p is Proposal => p !== undefined);
+    skipped.count += value.length - proposals.length;
+    return proposals;
+  }
   if (!value || typeof value !== 'object') return undefined;
   const o = value as Record<string, unknown>;
   const single = proposalOf(o);
   if (single) return [single];
   for (const key of ['entities', 'named_entities', 'namedEntities', 'result', 'results', 'items']) {
-    if (Array.isArray(o[key])) return proposalsFromJson(o[key]);
+    if (Array.isArray(o[key])) return proposalsFromJson(o[key], skipped);
   }
   const arrays = Object.entries(o).filter(([, v]) => Array.isArray(v)) as Array<[string, unknown[]]>;
   // {"PER": ["A"], "LOC": ["B"]}: the keys are the labels.
@@ -129,7 +134,7 @@ function proposalsFromJson(value: unknown): Proposal[] | undefined {
     return arrays.flatMap(([label, names]) => (names as string[]).map((text) => ({ text, label })));
   }
   const first = arrays[0];
-  return first ? proposalsFromJson(first[1]) : undefined;
+  return first ? proposalsFromJson(first[1], skipped) : undefined;
 }
 
 /** "1. Chicago (LOC)", "- Chicago: LOC", "Chicago - LOC", PGIM's run-together "1. X (person)2. Y (city)". */
@@ -162,8 +167,12 @@ export function parseEntityAnswer(content: string, finishReason: string | null |
         notes.push({ code: 'llm.preamble', message: 'answer had text before the JSON; it was ignored' });
       }
       try {
-        const proposals = proposalsFromJson(JSON.parse(text.slice(start, end)));
-        if (proposals) return { proposals, notes };
+        const skipped = { count: 0 };
+        const proposals = proposalsFromJson(JSON.parse(text.slice(start, end)), skipped);
+        if (proposals) {
+          if (skipped.count) notes.push({ code: 'llm.unreadable_items', message: `${skipped.count} item(s) of the JSON answer were not entities and were ignored` });
+          return { proposals, notes };
+        }
       } catch {
         /* fall through to salvage */
       }

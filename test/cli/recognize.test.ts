@@ -88,7 +88,7 @@ test('recognize --json with a good image, a corrupt one and a missing one: warni
   for (const w of r.warnings) {
     assert.equal(w.stage, 'intake');
     assert.match(w.code, /^image\./);
-    assert.ok(w.message.length > 0);
+    assert.ok(w.message.length > 0, 'expected w.message.length > 0');
   }
   assert.equal(r.warnings.find((w) => w.image === 2)!.code, 'image.not_found');
 });

@@ -42,7 +42,7 @@ test('CMNER file: WID lines, CRLF and missing blank lines survive a round trip',
   assert.equal(ds.format, 'cmner');
   assert.equal(ds.layout.eol, '\r\n');
   assert.deepEqual(ds.posts.map((p) => [p.id, p.tokens.join(''), p.line]), [['Lab12', '北京好', 1], ['Lcd34', '苹果', 5]]);
-  assert.ok(ds.posts.every((p) => p.tags.every((tag) => !tag.includes('\r'))));
+  assert.ok(ds.posts.every((p) => p.tags.every((tag) => !tag.includes('\r'))), "expected ds.posts.every((p) => p.tags.every((tag) => !tag.includes('\\r')))");
   await writeDataset(ds.posts, join(dir, 'out.txt'), 'cmner', ds.layout);
   assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), CMNER);
   // Without a layout the CMNER defaults still write CRLF.
@@ -57,7 +57,7 @@ test('malformed lines are reported with file and line number, nothing dropped si
     'IMGID:2', '', 'IMGID:3', 'fine\tB-LOC', '',
   ].join('\n'));
   await assert.rejects(readDataset(file), (e: Error) => {
-    assert.ok(e instanceof DataFormatError);
+    assert.ok(e instanceof DataFormatError, 'expected e instanceof DataFormatError');
     assert.match(e.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: expected 2 columns`));
     return true;
   });
@@ -70,7 +70,7 @@ test('malformed lines are reported with file and line number, nothing dropped si
     [8, 'token line after'],
     [9, "post '2' has"],
   ]);
-  assert.ok(ds.issues.every((i) => i.file === file));
+  assert.ok(ds.issues.every((i) => i.file === file), 'expected ds.issues.every((i) => i.file === file)');
   assert.deepEqual(ds.posts.map((p) => p.tokens), [['ok'], [], ['fine']]);
 
   const noId = parseDataset('IMGID:1\nok\tO\n', 'x.txt', 'cmner');

@@ -22,7 +22,7 @@ interface Turn { system?: string; input: string; output: string }
 /** Parses every line and checks XTuner's single-turn shape; returns the turns. */
 function readTurns(file: string): Turn[] {
   const text = readFileSync(file, 'utf8');
-  assert.ok(text.endsWith('\n'));
+  assert.ok(text.endsWith('\n'), "expected text.endsWith('\\n')");
   return text.slice(0, -1).split('\n').map((line, i) => {
     const rec = JSON.parse(line) as { conversation: Turn[] };
     assert.deepEqual(Object.keys(rec), ['conversation'], `line ${i + 1}`);

@@ -86,7 +86,7 @@ test('mention mode: an image attachment gets a reply with the entities read from
   assert.deepEqual(emu.repliesTo(ignored), [], 'no mention, no reply');
 });
 
-test('attachments from hosts outside discord.cdnHosts are not fetched', async () => {
+test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, are not fetched and are logged', async () => {
   const poster = await drawPoster(['Barack Obama']);
   const id = emu.postMessage({
     guildId: guild.id,
@@ -94,11 +94,15 @@ test('attachments from hosts outside discord.cdnHosts are not fetched', async ()
     author: member,
     content: 'look',
     mentionBot: true,
-    attachments: [{ filename: 'x.jpg', bytes: poster, contentType: 'image/jpeg', host: 'localhost' }],
+    attachments: [
+      { filename: 'x.jpg', bytes: poster, contentType: 'image/jpeg', host: 'localhost' },
+      { filename: 'huge.png', bytes: Buffer.alloc(20 * 1024 * 1024 + 1), contentType: 'image/png' },
+    ],
   });
   const reply = await emu.waitForReply(id, 15_000);
   assert.equal(reply.content, 'No named entities found.');
-  assert.ok(logs.some((l) => /host localhost is not in discord\.cdnHosts/.test(l)));
+  assert.ok(logs.some((l) => /host localhost is not in discord\.cdnHosts/.test(l)), `host refusal logged: ${JSON.stringify(logs)}`);
+  assert.ok(logs.some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)), `size refusal logged: ${JSON.stringify(logs)}`);
 });
 
 test('passive mode counts without replying; /stats refuses members and answers moderators', async () => {

@@ -32,10 +32,10 @@ test('ekmm eval: conlleval report, JSON with CI, strict mode, comparison and ali
   const json = ekmm('eval', '--gold', gold, '--pred', pred, '--json', '--bootstrap', '200');
   const r = JSON.parse(json.out);
   assert.equal(r.unit, 'percent');
-  assert.ok(Math.abs(r.f1 - 400 / 7) < 1e-9);
+  assert.ok(Math.abs(r.f1 - 400 / 7) < 1e-9, 'expected Math.abs(r.f1 - 400 / 7) < 1e-9');
   assert.deepEqual(r.perType.PER, { p: 100, r: 100, f1: 100, support: 1, predicted: 1, correct: 1 });
   assert.equal(r.ci95.length, 2);
-  assert.ok(r.ci95[0] <= r.ci95[1]);
+  assert.ok(r.ci95[0] <= r.ci95[1], 'expected r.ci95[0] <= r.ci95[1]');
 
   // Strict: the gold I-MISC after O is no entity, so recall is 2 of 3.
   const strict = JSON.parse(ekmm('eval', '--gold', gold, '--pred', pred, '--json', '--mode', 'strict').out);

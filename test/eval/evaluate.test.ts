@@ -46,7 +46,7 @@ test('evaluate: percentages, per-type support, and the modes differ exactly on i
   assert.equal(lenient.counts.goldEntities, 3);
   assert.equal(lenient.counts.predEntities, 3);
   assert.equal(lenient.counts.correctEntities, 2);
-  assert.ok(Math.abs(lenient.f1 - 200 / 3) < 1e-9);
+  assert.ok(Math.abs(lenient.f1 - 200 / 3) < 1e-9, 'expected Math.abs(lenient.f1 - 200 / 3) < 1e-9');
   assert.deepEqual(lenient.perType.LOC, { p: 50, r: 100, f1: 200 / 3, support: 1, predicted: 2, correct: 1 });
   assert.deepEqual(lenient.perType.ORG, { p: 0, r: 0, f1: 0, support: 1, predicted: 0, correct: 0 });
   assert.equal(lenient.accuracy, 60);
@@ -107,7 +107,7 @@ test('paired bootstrap: a clearly better system gets a small p, a system against
   assert.ok(r.delta > 10, `delta ${r.delta}`);
   assert.ok(r.p < 0.01, `p ${r.p}`);
   const reversed = pairedBootstrap(gold, bad, good, { samples: 300 });
-  assert.ok(reversed.delta < 0 && reversed.p < 0.01);
+  assert.ok(reversed.delta < 0 && reversed.p < 0.01, 'expected reversed.delta < 0 && reversed.p < 0.01');
   const same = pairedBootstrap(gold, good, good, { samples: 100 });
   assert.deepEqual([same.delta, same.p], [0, 1]);
 });

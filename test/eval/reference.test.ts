@@ -137,7 +137,7 @@ test('random BIO sequences (with I- after O and type changes) match both referen
     const gold = randomPosts(seed, 300, types, ['B', 'I']);
     const pred = perturb(gold, seed + 100, 0.3, types);
     const ours = compareWithReferences(t, gold, pred, `random BIO seed ${seed}`, true);
-    assert.ok(ours.counts.goldEntities > 500);
+    assert.ok(ours.counts.goldEntities > 500, 'expected ours.counts.goldEntities > 500');
   }
 });
 

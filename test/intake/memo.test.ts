@@ -28,8 +28,8 @@ test('memo evicts the least recently used entries to stay within its byte budget
   assert.ok(memo.get('a'), 'a is used, so b is now the oldest');
   memo.set('c', entry(40));
   assert.equal(memo.get('b'), undefined);
-  assert.ok(memo.get('a'));
-  assert.ok(memo.get('c'));
+  assert.ok(memo.get('a'), "expected memo.get('a')");
+  assert.ok(memo.get('c'), "expected memo.get('c')");
   assert.equal(memo.totalBytes, 80);
   memo.set('huge', entry(101));
   assert.equal(memo.get('huge'), undefined, 'an entry over the whole budget is not kept');
@@ -43,11 +43,11 @@ test('a repeated image is served from the memo: same pixels, its own index and n
   const jpeg = await solid(2000, 1000, [200, 10, 10]).jpeg().toBuffer();
   const other = await solid(300, 300, [0, 0, 0]).png().toBuffer();
   const [first] = await intake.prepare([{ kind: 'bytes', bytes: jpeg, name: 'a.jpg' }]);
-  assert.ok(first?.ok);
+  assert.ok(first?.ok, 'expected first?.ok');
   assert.equal(intake.memo?.size, 1);
   const again = await intake.prepare([{ kind: 'bytes', bytes: other }, { kind: 'bytes', bytes: new Uint8Array(jpeg), name: 'b.jpg' }]);
   const second = again[1];
-  assert.ok(second?.ok);
+  assert.ok(second?.ok, 'expected second?.ok');
   // The very same buffer: nothing was decoded or encoded again.
   assert.equal(second.image.png, first.image.png);
   assert.deepEqual(
@@ -63,7 +63,7 @@ test('memoBytes 0 turns the memo off; rejected images are never memoised', async
   const png = await solid(64, 64, [1, 2, 3]).png().toBuffer();
   const [a] = await off.prepare([{ kind: 'bytes', bytes: png }]);
   const [b] = await off.prepare([{ kind: 'bytes', bytes: png }]);
-  assert.ok(a?.ok && b?.ok);
+  assert.ok(a?.ok && b?.ok, 'expected a?.ok && b?.ok');
   assert.notEqual(a.image.png, b.image.png);
   const on = new SharpIntake(cfg);
   const [bad] = await on.prepare([{ kind: 'bytes', bytes: Buffer.from('not an image at all') }]);

@@ -24,7 +24,7 @@ const base: IntakeConfig = {
 
 async function one(input: ImageInput, cfg: Partial<IntakeConfig> = {}): Promise<IntakeResult> {
   const [r] = await new SharpIntake({ ...base, ...cfg }).prepare([input]);
-  assert.ok(r);
+  assert.ok(r, 'expected r');
   return r;
 }
 
@@ -44,7 +44,7 @@ function assertRejected(r: IntakeResult, code: string, index = 0): void {
 test('a valid PNG comes out as PNG with the sha256 of the original bytes', async () => {
   const png = await solid(64, 32, [10, 20, 30]).png().toBuffer();
   const r = await one(bytes(png));
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'expected r.ok');
   assert.equal(r.image.format, 'png');
   assert.equal(r.image.width, 64);
   assert.equal(r.image.height, 32);
@@ -55,11 +55,11 @@ test('a valid PNG comes out as PNG with the sha256 of the original bytes', async
 test('large images are downsized to maxSide, small ones never enlarged', async () => {
   const big = await solid(3000, 1500, [0, 0, 0]).jpeg().toBuffer();
   const r = await one(bytes(big), { maxSide: 1000 });
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'expected r.ok');
   assert.deepEqual([r.image.width, r.image.height, r.image.format], [1000, 500, 'jpeg']);
   const small = await solid(50, 20, [0, 0, 0]).webp().toBuffer();
   const s = await one(bytes(small), { maxSide: 1000 });
-  assert.ok(s.ok);
+  assert.ok(s.ok, 'expected s.ok');
   assert.deepEqual([s.image.width, s.image.height, s.image.format], [50, 20, 'webp']);
 });
 
@@ -91,7 +91,7 @@ test('images over maxBytes are refused before decoding', async () => {
 
 test('a decompression bomb (tiny PNG declaring 30000x30000) is refused from its header', async () => {
   const bomb = pngBomb(30000, 30000);
-  assert.ok(bomb.length < 100_000);
+  assert.ok(bomb.length < 100_000, 'expected bomb.length < 100_000');
   const started = Date.now();
   assertRejected(await one(bytes(bomb)), 'image.too_many_pixels');
   assert.ok(Date.now() - started < 2000, 'refused without decoding');
@@ -104,7 +104,7 @@ test('SVG is refused unless allowSvg', async () => {
   const svg = Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>');
   assertRejected(await one(bytes(svg)), 'image.svg_refused');
   const allowed = await one(bytes(svg), { allowSvg: true });
-  assert.ok(allowed.ok);
+  assert.ok(allowed.ok, 'expected allowed.ok');
   assert.equal(allowed.image.format, 'svg');
   assert.equal(allowed.image.width, 40);
 });
@@ -114,7 +114,7 @@ test('EXIF orientation is applied', async () => {
   // Orientation 6: the stored pixels must be turned 90° clockwise to display.
   const jpeg = await sharp(src).jpeg().withMetadata({ orientation: 6 }).toBuffer();
   const r = await one(bytes(jpeg));
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'expected r.ok');
   assert.deepEqual([r.image.width, r.image.height], [100, 200]);
   const top = await pixelAt(r.image.png, 50, 20);
   const bottom = await pixelAt(r.image.png, 50, 180);
@@ -125,7 +125,7 @@ test('EXIF orientation is applied', async () => {
 test('animated GIF: the first frame only', async () => {
   const gif = await animatedGif();
   const r = await one(bytes(gif));
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'expected r.ok');
   assert.equal(r.image.format, 'gif');
   assert.deepEqual([r.image.width, r.image.height], [40, 30]);
   const px = await pixelAt(r.image.png, 20, 15);
@@ -157,6 +157,6 @@ test('the plugin registers "sharp" built from ctx.config.intake', async () => {
   const intake = await registries.intake.create('sharp', { config, registries });
   assert.equal(intake.name, 'sharp');
   const [r] = await intake.prepare([bytes(await solid(64, 32, [0, 0, 0]).png().toBuffer())]);
-  assert.ok(r?.ok);
+  assert.ok(r?.ok, 'expected r?.ok');
   assert.deepEqual([r.image.width, r.image.height], [16, 8]);
 });

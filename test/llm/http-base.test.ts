@@ -107,6 +107,26 @@ describe('LlmHttpClient', () => {
     assert.equal(delays.length, 1);
   });
 
+  test('neither the key a server quotes back nor credentials in baseURL reach the error message', async () => {
+    const key = 'sk-secret-quoted-back';
+    emu.script(httpError(401, `Incorrect API key provided: ${key}`));
+    const refused = await makeClient(emu.baseURL, { retries: 0 }, { EKMM_TEST_LLM_KEY: key }).client.chat({ messages: [{ role: 'user', content: 'x' }] }).then(
+      () => assert.fail('a 401 must reject'),
+      (e: unknown) => e as LlmHttpError,
+    );
+    assert.equal(refused.status, 401);
+    assert.match(refused.message, /HTTP 401: .*Incorrect API key provided: <api key>/);
+    assert.doesNotMatch(refused.message, /sk-secret-quoted-back/);
+    // fetch refuses URLs with credentials; the error that says so must not repeat them.
+    const withCredentials = emu.baseURL.replace('http://', 'http://proxyuser:proxypass@');
+    const failed = await makeClient(withCredentials, { retries: 0 }).client.chat({ messages: [{ role: 'user', content: 'x' }] }).then(
+      () => assert.fail('a URL with credentials must reject'),
+      (e: unknown) => e as LlmHttpError,
+    );
+    assert.match(failed.message, /at http:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(failed.message, /proxypass/);
+  });
+
   test('a 200 with a non-JSON body is llm.bad_response, not retried', async () => {
     emu.script({ raw: '<html>proxy error</html>', headers: { 'content-type': 'application/json' } });
     const { client } = makeClient(emu.baseURL);

@@ -112,6 +112,14 @@ describe('llm recognizer over HTTP', () => {
     assert.ok(out!.warnings.some((w) => w.code === 'llm.malformed_json'), 'malformed JSON warning');
   });
 
+  test('JSON items that are not entities are counted in a warning, not dropped quietly', async () => {
+    emu.script(completion(JSON.stringify({ entities: [{ text: 'Spurs', type: 'ORG' }, { name_of_thing: 'NBA' }, 42] })));
+    const [out] = await make().recognize([input]);
+    assert.deepEqual(spans(out!.entities), ['text:Spurs/ORG']);
+    const w = out!.warnings.find((x) => x.code === 'llm.unreadable_items');
+    assert.match(w?.message ?? '', /2 item\(s\) of the JSON answer were not entities/, JSON.stringify(out!.warnings));
+  });
+
   test('answer cut at max_tokens: complete entities kept, warning added', async () => {
     emu.script(completion('{"entities": [{"text": "Kawhi Leonard", "type": "PER"}, {"text": "Spurs", "type": "ORG"}, {"text": "New Yo', 'length'));
     const [out] = await make().recognize([input]);

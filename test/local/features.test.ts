@@ -40,17 +40,17 @@ test('knowledge and caption switch on exactly the features they should', () => {
 
   const k = 'Named entities: 1. George Zimmerman (person) 2. Boston (city) Reasoning: Zimmerman went to Boston with me.';
   const f = tokenFeatures(tokens, k, null, KEYWORDS);
-  assert.ok(f.every((row) => row[col('knowledge_present')] === 1));
+  assert.ok(f.every((row) => row[col('knowledge_present')] === 1), "expected f.every((row) => row[col('knowledge_present')] === 1)");
   assert.deepEqual(f.map((r) => r[col('in_knowledge_text')]), [1, 0, 1, 1, 0, 1, 0]);
   assert.deepEqual(f.map((r) => r[col('listed_span_PER')]), [0, 0, 1, 1, 0, 0, 0]);
   assert.deepEqual(f.map((r) => r[col('listed_span_begin')]), [0, 0, 1, 0, 0, 1, 0]);
   assert.deepEqual(f.map((r) => r[col('listed_span_LOC')]), [0, 0, 0, 0, 0, 1, 0]);
   assert.deepEqual(f.map((r) => r[col('listed_word_PER')]), [0, 0, 1, 1, 0, 0, 0]);
-  assert.ok(f.every((row) => row[col('caption_present')] === 0));
+  assert.ok(f.every((row) => row[col('caption_present')] === 0), "expected f.every((row) => row[col('caption_present')] === 0)");
 
   const c = tokenFeatures(tokens, null, 'a man standing in boston harbor', KEYWORDS);
   assert.deepEqual(c.map((r) => r[col('in_caption')]), [0, 0, 0, 0, 1, 1, 0]);
-  assert.ok(c.every((row) => row[col('caption_present')] === 1 && row[col('knowledge_present')] === 0));
+  assert.ok(c.every((row) => row[col('caption_present')] === 1 && row[col('knowledge_present')] === 0), "expected c.every((row) => row[col('caption_present')] === 1 && row[col('know...");
 
   // a listed name that is only part of a longer run still marks its words, but not as a span
   const partial = tokenFeatures(['George', 'Washington'], 'Named entities: 1. George Clooney (person)', null, KEYWORDS);

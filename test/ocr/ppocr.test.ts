@@ -40,19 +40,19 @@ test('English: reads every line, in reading order, with boxes and scores', async
   const page = englishPages()[0]!;
   const img = await prepared(await renderPage(page));
   const [lines] = await ocr.read([img], 'en');
-  assert.ok(lines);
+  assert.ok(lines, 'expected lines');
   const truth = page.lines.join(' ');
   const read = lines.map((l) => l.text).join(' ');
   const acc = corpusAccuracy([{ truth, read }]);
   // Measured 1.00 / 1.00 on this page (DejaVu Sans 34 px).
   assert.ok(acc.char >= 0.97, `char accuracy ${acc.char}: ${read}`);
   assert.ok(acc.word >= 0.9, `word accuracy ${acc.word}: ${read}`);
-  assert.ok(ocr.modelId.startsWith('ppocr-v4-ch:'));
+  assert.ok(ocr.modelId.startsWith('ppocr-v4-ch:'), "expected ocr.modelId.startsWith('ppocr-v4-ch:')");
   for (const [i, l] of lines.entries()) {
     assert.equal(l.image, 0);
     assert.ok(l.score >= 0.5 && l.score <= 1, `score ${l.score}`);
     assert.equal(l.box.length, 4);
-    for (const [x, y] of l.box) assert.ok(x >= 0 && x <= img.width && y >= 0 && y <= img.height);
+    for (const [x, y] of l.box) assert.ok(x >= 0 && x <= img.width && y >= 0 && y <= img.height, 'expected x >= 0 && x <= img.width && y >= 0 && y <= img.height');
     if (i > 0) assert.ok(l.box[0][1] > lines[i - 1]!.box[0][1], 'top to bottom');
   }
 });
@@ -84,7 +84,7 @@ test('English spacing: dropped spaces are restored (word accuracy before/after)'
   // Measured on these 4 images: word accuracy 0.39 before, 1.00 after; char 0.92 -> 1.00.
   assert.ok(b.word < 0.7, `the recognizer is expected to drop spaces here (before: ${b.word})`);
   assert.ok(a.word >= 0.88, `word accuracy after repair ${a.word}: ${after.map((x) => x.read).join(' / ')}`);
-  assert.ok(a.word - b.word >= 0.3);
+  assert.ok(a.word - b.word >= 0.3, 'expected a.word - b.word >= 0.3');
   assert.ok(a.char >= 0.97, `char accuracy after ${a.char}`);
 });
 
@@ -123,7 +123,7 @@ test('low-confidence lines are dropped and counted; a timeout is a warning, not 
     assert.ok(w, 'a warning counts the dropped lines');
     const dropped = Number(/(\d+) of 6 text lines dropped/.exec(w.message)?.[1]);
     assert.equal(lines[0]!.length + dropped, 6, w.message);
-    assert.ok(dropped > 0);
+    assert.ok(dropped > 0, 'expected dropped > 0');
   } finally {
     await strict.close();
   }

@@ -35,7 +35,7 @@ test('DB post-processing: one box per text blob, grown back by the unclip ratio'
   // Pixel centres span 99 x 9; unclip d = 1.5 * 99 * 9 / (2 * 108) = 6.19 on every side.
   assert.ok(Math.abs(tr[0] - tl[0] - (99 + 2 * 6.1875)) < 0.01, `width ${tr[0] - tl[0]}`);
   assert.ok(Math.abs(bl[1] - tl[1] - (9 + 2 * 6.1875)) < 0.01, `height ${bl[1] - tl[1]}`);
-  assert.ok(Math.abs(first!.score - 0.9) < 1e-6);
+  assert.ok(Math.abs(first!.score - 0.9) < 1e-6, 'expected Math.abs(first!.score - 0.9) < 1e-6');
 });
 
 test('CTC greedy decoding collapses repeats, drops blanks, keeps timesteps', () => {
@@ -50,7 +50,7 @@ test('CTC greedy decoding collapses repeats, drops blanks, keeps timesteps', () 
   const out = ctcGreedyDecode(probs, 0, seq.length, classes, dict);
   assert.equal(out.chars.map((c) => c.char).join(''), 'aabb');
   assert.deepEqual(out.chars.map((c) => [c.from, c.to]), [[0, 1], [3, 3], [4, 4], [7, 7]]);
-  assert.ok(Math.abs(out.score - 0.9) < 1e-6);
+  assert.ok(Math.abs(out.score - 0.9) < 1e-6, 'expected Math.abs(out.score - 0.9) < 1e-6');
   assert.equal(ctcGreedyDecode(probs, 0, seq.length, classes, dict, 4).chars.length, 2, 'padding steps ignored');
 });
 

@@ -28,9 +28,9 @@ test('MarkdownV2 escaping: every reserved character and the backslash come throu
 });
 
 test('the emulator rejects what Telegram rejects', () => {
-  assert.ok('error' in parseMarkdownV2('Hello.'));
-  assert.ok('error' in parseMarkdownV2('*unclosed'));
-  assert.ok('error' in parseMarkdownV2('trailing\\'));
+  assert.ok('error' in parseMarkdownV2('Hello.'), "expected 'error' in parseMarkdownV2('Hello.')");
+  assert.ok('error' in parseMarkdownV2('*unclosed'), "expected 'error' in parseMarkdownV2('*unclosed')");
+  assert.ok('error' in parseMarkdownV2('trailing\\'), "expected 'error' in parseMarkdownV2('trailing\\\\')");
 });
 
 test('replies group by type in configured order, merge duplicates and mark image entities', () => {
@@ -61,9 +61,9 @@ test('long replies stay under the platform limit and say how much was left out',
   const types = Array.from({ length: 400 }, (_, i) => `T${i}`);
   const manyTypes = many.map((e, i) => ({ ...e, type: types[i]! }));
   const tg = formatTelegramReply(groupEntities(manyTypes, types));
-  assert.ok(tg.length <= 4096);
+  assert.ok(tg.length <= 4096, 'expected tg.length <= 4096');
   assert.match(tg, /…and \d+ more$/);
-  assert.ok(!('error' in parseMarkdownV2(tg)));
+  assert.ok(!('error' in parseMarkdownV2(tg)), "expected !('error' in parseMarkdownV2(tg))");
   const top = formatTelegramTop({ PER: [{ entity: 'a.b', count: 2 }] }, 'Top (7 days)');
   assert.deepEqual(parseMarkdownV2(top), { plain: 'Top (7 days)\nPER: a.b (2)' });
 });

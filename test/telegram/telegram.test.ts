@@ -125,3 +125,21 @@ test('webhook mode: updates arrive by POST with the secret header; forged posts 
     await hooked.stop();
   }
 });
+
+test('an unreachable Bot API: retries are logged and the start-up error is thrown without the token', async () => {
+  const { createServer } = await import('node:net');
+  const closedPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const token = '654321:SECRET-must-not-be-logged';
+  const lines: string[] = [];
+  const failure = await startTelegram(engine, config, { token, apiRoot: `http://127.0.0.1:${closedPort}`, stats: bot.stats, log: (l) => lines.push(l) }).then(
+    () => assert.fail('startTelegram should fail when the Bot API cannot be reached'),
+    (err: unknown) => err as Error,
+  );
+  assert.ok(lines.some((l) => /getMe failed/.test(l)), `retries were logged: ${JSON.stringify(lines)}`);
+  for (const text of [...lines, failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
+});

@@ -104,7 +104,7 @@ test('POST JSON with a base64 image: OCR lines carry the drawn text and its enti
   for (const line of r.ocr) {
     assert.equal(line.image, 0);
     assert.equal(line.box.length, 4);
-    assert.ok(line.score > 0 && line.score <= 1);
+    assert.ok(line.score > 0 && line.score <= 1, 'expected line.score > 0 && line.score <= 1');
   }
   const fromOcr = r.entities.filter((e) => e.source === 'ocr');
   assert.deepEqual(fromOcr.map((e) => [e.text, e.type]).sort(), [['Barack Obama', 'PER'], ['Paris', 'LOC']]);
@@ -186,6 +186,14 @@ test('bad requests get 400 with a message saying what is wrong', async () => {
     assert.equal(err.code, code, JSON.stringify(body));
     assert.match(err.message, message);
   }
+  const misnamed = new FormData();
+  misnamed.append('text', 'hi');
+  misnamed.append('file', new Blob([new Uint8Array(poster)], { type: 'image/png' }), 'poster.png');
+  const misnamedRes = await fetch(`${web.url}/api/recognize`, { method: 'POST', body: misnamed });
+  assert.equal(misnamedRes.status, 400, 'a file under an unknown field is refused, not ignored');
+  const misnamedErr = await errorOf(misnamedRes);
+  assert.equal(misnamedErr.code, 'request.unknown_field');
+  assert.match(misnamedErr.message, /"file"/);
   const plain = await fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
   assert.equal(plain.status, 415);
   assert.match((await errorOf(plain)).message, /application\/json or multipart\/form-data/);
