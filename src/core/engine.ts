@@ -16,6 +16,7 @@ import type {
   RecognizerOutput,
   Store,
 } from './stages.ts';
+import { isKnowledgeAware } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
 import { detectLanguage } from './language.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
@@ -82,6 +83,13 @@ async function buildStages(registries: Registries, config: EkmmConfig): Promise<
     fallbackName === 'none'
       ? undefined
       : (recognizers.find((r) => r.name === fallbackName) ?? (await registries.recognizer.create(fallbackName, ctx)));
+  if (knowledge && ![...recognizers, fallback].some((r) => r && isKnowledgeAware(r))) {
+    // Knowledge costs an LLM call per message; asking for it when nothing reads it is a mistake.
+    throw new Error(
+      `knowledge.backend is "${config.knowledge.backend}" but no recognizer reads knowledge ` +
+        `(recognizer.backends: ${config.recognizer.backends.join(', ')}); add "local" or set knowledge.backend: none`,
+    );
+  }
   return {
     intake,
     ...(ocr ? { ocr: withOcrCache(ocr, cache, ttlMs) } : {}),

@@ -117,3 +117,15 @@ test('plugins named in config load and register backends', async () => {
 test('an unknown backend name fails start-up with the registered names', async () => {
   await assert.rejects(createEngine(config({ backends: ['nope'] })), /unknown recognizer backend "nope"; registered: .*gazetteer/);
 });
+
+test('a knowledge source that no recognizer reads stops start-up', async () => {
+  const cfg = loadConfig({
+    overrides: {
+      ocr: { backend: 'none' },
+      cache: { enabled: false },
+      recognizer: { backends: ['gazetteer'], fallback: 'none' },
+      knowledge: { backend: 'llm', llm: { baseURL: 'http://127.0.0.1:9/v1', model: 'm' } },
+    },
+  });
+  await assert.rejects(createEngine(cfg), /knowledge\.backend is "llm" but no recognizer reads knowledge/);
+});
