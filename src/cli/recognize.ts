@@ -10,6 +10,7 @@ import { parseCommandArgs, UsageError } from './args.ts';
 const HELP = `Usage: ekmm recognize --text "..." [--image PATH]... [--lang en|zh|auto] [--json] [--config FILE]
 
 Recognizes named entities in a message's text and in its images (OCR lines, captions).
+Give --text, --image or both.
 
 Options:
   --text TEXT     the message text (or give it as the only positional argument); "-" reads stdin
@@ -99,7 +100,7 @@ export function formatRecognition(r: Recognition): string {
     out.push('', `Warnings (${r.warnings.length}):`);
     out.push(...r.warnings.map((w) => `  ${w.code} [${w.stage}${w.image === undefined ? '' : `, image ${w.image + 1}`}] ${w.message}`));
   }
-  if (r.droppedEntities) out.push('', `Dropped entities (not aligned to any input): ${r.droppedEntities}`);
+  if (r.droppedEntities) out.push('', `Dropped entities (not found in any input, or of a type not configured): ${r.droppedEntities}`);
   const timings = Object.entries(r.timings).map(([k, v]) => `${k} ${Math.round(v)} ms`);
   out.push('', `Timings: ${timings.join(' · ') || '(none)'}`);
   return out.join('\n') + '\n';

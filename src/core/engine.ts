@@ -70,35 +70,44 @@ async function buildStages(registries: Registries, config: EkmmConfig): Promise<
   }
   const ctx: BackendContext = { config, registries, ...(cache ? { cache } : {}) };
   const ttlMs = config.cache.ttlDays * 86_400_000;
-  const optional = async <T>(name: string, create: (n: string) => Promise<T>) => (name === 'none' ? undefined : create(name));
-
-  const intake = await registries.intake.create(config.intake.backend, ctx);
-  const ocr = await optional(config.ocr.backend, (n) => registries.ocr.create(n, ctx));
-  const captioner = await optional(config.captioner.backend, (n) => registries.captioner.create(n, ctx));
-  const knowledge = await optional(config.knowledge.backend, (n) => registries.knowledge.create(n, ctx));
-  const recognizers: Recognizer[] = [];
-  for (const name of config.recognizer.backends) recognizers.push(await registries.recognizer.create(name, ctx));
-  const fallbackName = config.recognizer.fallback;
-  const fallback =
-    fallbackName === 'none'
-      ? undefined
-      : (recognizers.find((r) => r.name === fallbackName) ?? (await registries.recognizer.create(fallbackName, ctx)));
-  if (knowledge && ![...recognizers, fallback].some((r) => r && isKnowledgeAware(r))) {
-    // Knowledge costs an LLM call per message; asking for it when nothing reads it is a mistake.
-    throw new Error(
-      `knowledge.backend is "${config.knowledge.backend}" but no recognizer reads knowledge ` +
-        `(recognizer.backends: ${config.recognizer.backends.join(', ')}); add "local" or set knowledge.backend: none`,
-    );
+  // Stages made so far: when a later one fails (a mistyped backend name), these are closed so that
+  // their worker threads and files do not keep the process alive after the error.
+  const made: { close?(): Promise<void> }[] = cache ? [cache] : [];
+  const track = <T extends { close?(): Promise<void> }>(stage: T): T => (made.push(stage), stage);
+  const optional = async <T extends { close?(): Promise<void> }>(name: string, create: (n: string) => Promise<T>) =>
+    name === 'none' ? undefined : track(await create(name));
+  try {
+    const intake = await registries.intake.create(config.intake.backend, ctx);
+    const ocr = await optional(config.ocr.backend, (n) => registries.ocr.create(n, ctx));
+    const captioner = await optional(config.captioner.backend, (n) => registries.captioner.create(n, ctx));
+    const knowledge = await optional(config.knowledge.backend, (n) => registries.knowledge.create(n, ctx));
+    const recognizers: Recognizer[] = [];
+    for (const name of config.recognizer.backends) recognizers.push(track(await registries.recognizer.create(name, ctx)));
+    const fallbackName = config.recognizer.fallback;
+    const fallback =
+      fallbackName === 'none'
+        ? undefined
+        : (recognizers.find((r) => r.name === fallbackName) ?? track(await registries.recognizer.create(fallbackName, ctx)));
+    if (knowledge && ![...recognizers, fallback].some((r) => r && isKnowledgeAware(r))) {
+      // Knowledge costs an LLM call per message; asking for it when nothing reads it is a mistake.
+      throw new Error(
+        `knowledge.backend is "${config.knowledge.backend}" but no recognizer reads knowledge ` +
+          `(recognizer.backends: ${config.recognizer.backends.join(', ')}); add "local" or set knowledge.backend: none`,
+      );
+    }
+    return {
+      intake,
+      ...(ocr ? { ocr: withOcrCache(ocr, cache, ttlMs) } : {}),
+      ...(captioner ? { captioner: withCaptionCache(captioner, cache, ttlMs) } : {}),
+      ...(knowledge ? { knowledge: withKnowledgeCache(knowledge, cache, ttlMs) } : {}),
+      recognizers,
+      ...(fallback ? { fallback } : {}),
+      ...(cache ? { cache } : {}),
+    };
+  } catch (err) {
+    await Promise.allSettled(made.map((stage) => stage.close?.()));
+    throw err;
   }
-  return {
-    intake,
-    ...(ocr ? { ocr: withOcrCache(ocr, cache, ttlMs) } : {}),
-    ...(captioner ? { captioner: withCaptionCache(captioner, cache, ttlMs) } : {}),
-    ...(knowledge ? { knowledge: withKnowledgeCache(knowledge, cache, ttlMs) } : {}),
-    recognizers,
-    ...(fallback ? { fallback } : {}),
-    ...(cache ? { cache } : {}),
-  };
 }
 
 function errorText(err: unknown): string {

@@ -1,6 +1,7 @@
 // Backends register by name, built-in ones exactly as a third-party plugin would.
 import type { Captioner, ImageIntake, KnowledgeSource, Ocr, Recognizer, Store } from './stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
+import { ConfigError } from '../config/load.ts';
 
 /** What a backend factory gets besides its own config section. */
 export interface BackendContext {
@@ -37,7 +38,8 @@ export class Registry<T> {
   async create(name: string, ctx: BackendContext): Promise<T> {
     const factory = this.factories.get(name);
     if (!factory) {
-      throw new Error(
+      // A ConfigError: a backend name that nothing registered is a configuration mistake (CLI exit 2).
+      throw new ConfigError(
         `unknown ${this.stage} backend "${name}"; registered: ${this.names().join(', ') || '(none)'}. ` +
           `Load a plugin that registers it, or pick one of those.`,
       );
