@@ -49,6 +49,9 @@ export async function statsCommand(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ community: values.community, top: await opened.stats.top({ ...window, limit: top }) }, null, 2) + '\n');
     } else {
       const rows = await opened.stats.rows(window);
+      if (rows.length === 0 && !values.community.includes(':')) {
+        process.stderr.write(`ekmm stats: no counts for "${values.community}"; the bots store communities as discord:<guild id> or telegram:<chat id>\n`);
+      }
       process.stdout.write(format === 'csv' ? rowsToCsv(rows) : rowsToJson(values.community, rows) + '\n');
     }
   } finally {
