@@ -1,18 +1,11 @@
 // `ekmm eval` runs as a user runs them: through bin/ekmm.js in a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { ekmm } from '../support/cli.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
-function ekmm(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/ekmm.js'), ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const GOLD = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-LOC\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tI-MISC\n\n';
 const PRED = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-ORG\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tO\n\n';

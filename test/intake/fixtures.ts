@@ -1,5 +1,6 @@
 // Builders for intake test images: everything is made here, nothing is read from disk.
 import { crc32, deflateSync } from 'node:zlib';
+import type { IntakeConfig } from '../../src/intake/sharp-intake.ts';
 import sharp, { type Sharp } from 'sharp';
 
 export function solid(width: number, height: number, rgb: [number, number, number]): Sharp {
@@ -47,3 +48,16 @@ export async function pixelAt(png: Buffer, x: number, y: number): Promise<[numbe
   const i = (y * info.width + x) * info.channels;
   return [data[i]!, data[i + 1]!, data[i + 2]!];
 }
+
+/** Intake limits for tests: the defaults, with a 5 MiB byte cap so oversize fixtures stay small. */
+export const TEST_INTAKE: IntakeConfig = {
+  backend: 'sharp',
+  maxBytes: 5 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  maxSide: 1280,
+  allowSvg: false,
+  urlHosts: [],
+  fetchTimeoutMs: 2000,
+  pathRoots: [],
+  memoBytes: 8 * 1024 * 1024,
+};

@@ -3,19 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PreparedImageMemo } from '../../src/intake/memo.ts';
 import { SharpIntake, type IntakeConfig } from '../../src/intake/sharp-intake.ts';
-import { solid } from './fixtures.ts';
+import { solid, TEST_INTAKE } from './fixtures.ts';
 
-const cfg: IntakeConfig = {
-  backend: 'sharp',
-  maxBytes: 5 * 1024 * 1024,
-  maxPixels: 40_000_000,
-  maxSide: 1280,
-  allowSvg: false,
-  urlHosts: [],
-  fetchTimeoutMs: 2000,
-  pathRoots: [],
-  memoBytes: 8 * 1024 * 1024,
-};
+const cfg: IntakeConfig = TEST_INTAKE;
 
 function entry(bytes: number): { png: Buffer; width: number; height: number; format: string } {
   return { png: Buffer.alloc(bytes), width: 1, height: 1, format: 'png' };

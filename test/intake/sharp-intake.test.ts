@@ -8,19 +8,9 @@ import sharp from 'sharp';
 import { SharpIntake, type IntakeConfig } from '../../src/intake/sharp-intake.ts';
 import type { ImageInput } from '../../src/core/types.ts';
 import type { IntakeResult } from '../../src/core/stages.ts';
-import { animatedGif, halfAndHalf, pixelAt, pngBomb, solid } from './fixtures.ts';
+import { animatedGif, halfAndHalf, pixelAt, pngBomb, solid, TEST_INTAKE } from './fixtures.ts';
 
-const base: IntakeConfig = {
-  backend: 'sharp',
-  maxBytes: 5 * 1024 * 1024,
-  maxPixels: 40_000_000,
-  maxSide: 1280,
-  allowSvg: false,
-  urlHosts: [],
-  fetchTimeoutMs: 2000,
-  pathRoots: [],
-  memoBytes: 8 * 1024 * 1024,
-};
+const base: IntakeConfig = TEST_INTAKE;
 
 async function one(input: ImageInput, cfg: Partial<IntakeConfig> = {}): Promise<IntakeResult> {
   const [r] = await new SharpIntake({ ...base, ...cfg }).prepare([input]);
