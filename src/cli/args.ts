@@ -18,3 +18,14 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
     throw err;
   }
 }
+
+/** An optional whole-number option within [min, max]; undefined when the option was not given. */
+export function integerOption(raw: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
+    throw new UsageError(`${flag} must be ${range}, got '${raw}'`);
+  }
+  return n;
+}

@@ -3,7 +3,7 @@ import {
   DataFormatError, mapTagTypes, readDataset, type Dataset, type TypeMap,
 } from '../data/index.ts';
 import { bootstrapF1, checkAligned, evaluate, formatConllevalReport, pairedBootstrap, type EvalMode } from '../eval/index.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 import { parseTypeMap } from './data.ts';
 
 const HELP = `Usage: ekmm eval --gold GOLD --pred PRED [--mode conlleval|strict] [--scheme IOB2|IOBES]
@@ -26,13 +26,6 @@ async function load(path: string, typeMap: TypeMap | undefined): Promise<Dataset
   return { ...ds, posts: ds.posts.map((p) => ({ ...p, tags: mapTagTypes(p.tags, typeMap) })) };
 }
 
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer, got '${value}'`);
-  return n;
-}
-
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
     gold: { type: 'string' }, pred: { type: 'string' }, mode: { type: 'string' }, scheme: { type: 'string' },
@@ -48,7 +41,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (mode !== 'conlleval' && mode !== 'strict') throw new UsageError(`--mode must be conlleval or strict, got '${mode}'`);
   const scheme = values.scheme as 'IOB2' | 'IOBES' | undefined;
   if (scheme !== undefined && scheme !== 'IOB2' && scheme !== 'IOBES') throw new UsageError('--scheme must be IOB2 or IOBES');
-  const samples = positiveInt(values.bootstrap, '--bootstrap');
+  const samples = integerOption(values.bootstrap, '--bootstrap', 1);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   const typeMap = parseTypeMap(values['map-types']);

@@ -7,7 +7,7 @@ import { createEngine, type Engine } from '../core/engine.ts';
 import { startWebServer, type WebRoute } from '../../adapters/web/index.ts';
 import { openEntityStats } from '../stats/open.ts';
 import { statsRoute } from '../stats/http.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
 const HELP = `Usage: ekmm serve [--config FILE] [--host HOST] [--port PORT]
 
@@ -96,11 +96,8 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
   }
   const server: Record<string, unknown> = {};
   if (values.host !== undefined) server.host = values.host;
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0-65535; got "${values.port}"`);
-    server.port = port;
-  }
+  const port = integerOption(values.port, '--port', 0, 65535);
+  if (port !== undefined) server.port = port;
   const config = loadConfig({ ...(values.config ? { file: values.config } : {}), overrides: { server } });
 
   const discordToken = process.env[config.discord.tokenEnv];

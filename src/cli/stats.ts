@@ -4,7 +4,7 @@
 import { loadConfig } from '../config/load.ts';
 import { openEntityStats } from '../stats/open.ts';
 import { rowsToCsv, rowsToJson } from '../stats/export.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
 const HELP = `Usage: ekmm stats --community ID [--days N] [--channel ID] [--format csv|json] [--top N] [--config FILE]
 
@@ -30,14 +30,8 @@ export async function statsCommand(args: string[]): Promise<number> {
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json, got '${format}'`);
   const config = loadConfig(values.config ? { file: values.config } : {});
-  const whole = (name: string, raw: string | undefined, max: number): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got '${raw}'`);
-    return n;
-  };
-  const days = whole('days', values.days, config.stats.retentionDays);
-  const top = whole('top', values.top, 1000);
+  const days = integerOption(values.days, '--days', 1, config.stats.retentionDays);
+  const top = integerOption(values.top, '--top', 1, 1000);
   const window = {
     communityId: values.community,
     ...(days ? { days } : {}),

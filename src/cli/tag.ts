@@ -3,7 +3,7 @@
 import { projectPath } from '../config/load.ts';
 import { attachKnowledge, readCaptions, readDataset, writeDataset, type Post } from '../data/index.ts';
 import { Tagger } from '../recognizers/local/tagger.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
 const HELP = `Usage: ekmm tag --model en|zh|DIR --input FILE --output FILE
                 [--captions FILE] [--knowledge FILE] [--threads N]
@@ -38,8 +38,7 @@ export async function tagCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!values.model || !values.input || !values.output) throw new UsageError('--model, --input and --output are required (see --help)');
-  const threads = values.threads === undefined ? 1 : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got '${values.threads}'`);
+  const threads = integerOption(values.threads, '--threads', 1) ?? 1;
   const dir = values.model === 'en' || values.model === 'zh' ? projectPath(`models/ner-${values.model}`) : values.model;
 
   const dataset = await readDataset(values.input);
