@@ -10,13 +10,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.ts';
 import { createEngine, type Engine } from '../src/core/engine.ts';
 import { normalizeEntityText } from '../src/stats/normalize.ts';
 import { openEntityStats } from '../src/stats/open.ts';
 import { startTelegram } from '../adapters/telegram/index.ts';
 import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../test/support/telegram-emulator.ts';
+import { percentile } from './percentile.ts';
+import { drawTextLines } from '../test/support/draw.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const num = (name: string, dflt: number) => (args[name] === undefined ? dflt : Number(args[name]));
@@ -44,19 +45,7 @@ const GAZETTEER = {
   ORG: ['Google', 'Microsoft', 'United Nations', 'Apple', 'Inter Miami', 'World Health Organization', 'Tesla', 'Amazon', 'Netflix'],
 };
 
-async function poster(lines: string[]): Promise<Buffer> {
-  const size = 56;
-  const width = Math.max(...lines.map((l) => Math.ceil(l.length * size * 0.62))) + 80;
-  const height = Math.round(size * 1.7) * lines.length + Math.round(size * 0.8);
-  const texts = lines.map((t, i) => `<text x="40" y="${Math.round(size * 1.7) * (i + 1)}" font-family="DejaVu Sans" font-size="${size}" fill="#111">${t}</text>`).join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
-}
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function makeEngine(dir: string): Promise<{ engine: Engine; recognizer: string; config: ReturnType<typeof loadConfig> }> {
   const wanted = args.recognizer ?? 'local';
@@ -89,7 +78,7 @@ async function makeEngine(dir: string): Promise<{ engine: Engine; recognizer: st
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-flood-'));
   const { engine, recognizer, config } = await makeEngine(dir);
-  const images = await Promise.all(POSTERS.map(poster));
+  const images = await Promise.all(POSTERS.map((lines) => drawTextLines(lines, 56, 'jpeg')));
 
   // What each template yields: the expected statistics per answered message.
   const countOf = (entities: { text: string }[]) => entities.filter((e) => normalizeEntityText(e.text)).length;

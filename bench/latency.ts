@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.ts';
 import { createEngine } from '../src/core/engine.ts';
 import type { Message } from '../src/core/types.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '300' }, images: { type: 'string', default: '15' } } });
 const N = Number(values.n);
@@ -29,10 +30,6 @@ async function poster(seed: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 /** Times fn; when fn returns a number, that is the figure recorded (a stage's own timing). */
 async function measure(label: string, runs: number, fn: (i: number) => Promise<unknown>, rows: string[][]): Promise<void> {

@@ -18,6 +18,7 @@ import { readingOrder } from '../src/ocr/reading-order.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
 import { degrade, renderLines } from '../test/ocr/render.ts';
 import { corpusAccuracy } from '../test/ocr/metrics.ts';
+import { percentile } from './percentile.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,10 +62,6 @@ async function tweetSamples(n: number): Promise<Sample[]> {
   return out;
 }
 
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 interface Sample {
   set: string;
