@@ -11,9 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.ts';
-import { createEngine, type Engine } from '../src/core/engine.ts';
+import { createEngine, type Engine } from '../src/app/engine.ts';
 import { normalizeEntityText } from '../src/stats/normalize.ts';
 import { openEntityStats } from '../src/stats/open.ts';
+import { Host, InProcessExecutor } from '../src/host/index.ts';
 import { startTelegram } from '../adapters/telegram/index.ts';
 import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../test/support/telegram-emulator.ts';
 import { percentile } from './percentile.ts';
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
 
   const emu = await TelegramEmulator.start();
   const opened = await openEntityStats(config);
-  const bot = await startTelegram(engine, config, { token: emu.token, apiRoot: emu.apiRoot, stats: opened.stats, log: () => {} });
+  const host = new Host({ config, executor: new InProcessExecutor(engine), stats: opened.stats, log: () => {} });
+  const bot = await startTelegram(host, config, { token: emu.token, apiRoot: emu.apiRoot, log: () => {} });
 
   const chats: TgChat[] = Array.from({ length: CHATS }, (_, i) => ({ id: -1_000_000 - i, type: 'group', title: `chat ${i}` }));
   const users: TgUser[] = Array.from({ length: USERS }, (_, i) => ({ id: 10_000 + i, is_bot: false, first_name: `u${i}` }));
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
   const total = plan.length;
   const tally = bot.processor.tally;
   while (tally.recognized + tally.refused + tally.failed + tally.dismissed < total) await new Promise((r) => setTimeout(r, 50));
-  await bot.processor.guards.queue.idle();
+  await host.idle();
   await opened.stats.flush();
   const elapsed = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 300)); // last replies in flight
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
     ['throughput', `${(total / elapsed).toFixed(0)} msg/s handled, ${(answered / elapsed).toFixed(0)} msg/s answered`],
     ['reply latency p50 / p99 / max', `${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} / ${(latencies.at(-1) ?? NaN).toFixed(0)} ms`],
     ['peak RSS (whole process)', `${(peakRss / 2 ** 20).toFixed(0)} MiB (start ${(baseRss / 2 ** 20).toFixed(0)} MiB)`],
-    ['queue peak waiting / refused', `${bot.processor.guards.queue.stats().peakWaiting} / ${bot.processor.guards.queue.stats().refused}`],
+    ['queue peak waiting / refused', `${host.queue.stats().peakWaiting} / ${host.queue.stats().refused}`],
     ['entity counts stored / expected', `${stored} / ${expected} ${stored === expected ? 'OK: none lost' : 'MISMATCH'}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.ts';
-import { createEngine } from '../src/core/engine.ts';
+import { createEngine } from '../src/app/engine.ts';
 import type { Message } from '../src/core/types.ts';
 import { percentile } from './percentile.ts';
 

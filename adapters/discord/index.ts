@@ -22,10 +22,8 @@ import type { ImageInput } from '../../src/core/types.ts';
 import type { IterableStore } from '../../src/core/stages.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
-import { openEntityStats } from '../../src/stats/open.ts';
-import { refusalText } from '../shared/guards.ts';
-import { MessageProcessor, type Outcome, type RecognizingEngine } from '../shared/processor.ts';
-import { formatDiscordReply, formatDiscordTop } from '../shared/reply-format.ts';
+import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
+import { formatDiscordReply, formatDiscordTop, groupEntities, refusalText } from '../shared/reply-format.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
 import { commandDefinitions, CONFIG, ENTITIES, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
@@ -34,10 +32,8 @@ export interface DiscordOptions {
   /** Bot token; defaults to the env var named by discord.tokenEnv. */
   token?: string;
   env?: NodeJS.ProcessEnv;
-  /** Statistics and the store for guild settings; opened from stats.url when absent (and closed on stop). */
-  stats?: EntityStats;
-  store?: IterableStore;
-  processor?: MessageProcessor;
+  /** Where guild settings (/ekmm-config) are kept; the app passes the statistics store. */
+  settingsStore: IterableStore;
   /** Days /stats looks back when the moderator does not say. */
   statsDays?: number;
   log?: (line: string) => void;
@@ -66,19 +62,18 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig, opts: DiscordOptions = {}): Promise<DiscordAdapter> {
+/** Starts the bot on the shared host: its processor (guards, queue, executor) and its statistics. */
+export async function startDiscord(host: Host, config: EkmmConfig, opts: DiscordOptions): Promise<DiscordAdapter> {
   const env = opts.env ?? process.env;
   const tokenEnv = config.discord.tokenEnv;
   const token = opts.token ?? env[tokenEnv];
   if (!token) throw new Error(`Discord bot token missing: set the environment variable ${tokenEnv} (discord.tokenEnv)`);
   const log = opts.log ?? ((line: string) => console.error(line));
 
-  if ((opts.stats === undefined) !== (opts.store === undefined)) throw new Error('startDiscord: pass both stats and store, or neither');
-  const owned = opts.stats ? undefined : await openEntityStats(config);
-  const stats = opts.stats ?? owned!.stats;
-  const store = opts.store ?? owned!.store;
-  const processor = opts.processor ?? new MessageProcessor({ engine, config, stats, log });
-  const settings = new GuildSettingsStore(store, { mode: config.discord.defaultMode, channels: [], language: config.language });
+  if (!host.stats) throw new Error('startDiscord: the host has no statistics store (the bot counts entities and answers /stats)');
+  const stats = host.stats;
+  const processor = host.processor;
+  const settings = new GuildSettingsStore(opts.settingsStore, { mode: config.discord.defaultMode, channels: [], language: config.language });
   const statsDays = opts.statsDays ?? 7;
   const cdnHosts = config.discord.cdnHosts.map((h) => h.toLowerCase());
   const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyDiscordError, log });
@@ -140,7 +135,7 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
   const outcomeText = (outcome: Outcome): string | undefined => {
     switch (outcome.kind) {
       case 'recognized':
-        return formatDiscordReply(outcome.groups);
+        return formatDiscordReply(groupEntities(outcome.recognition.entities, config.entityTypes));
       case 'refused':
         return outcome.notify ? refusalText(outcome.reason, outcome.retryAfterMs) : undefined;
       case 'failed':
@@ -160,7 +155,7 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
     const outcome = await recognizeMessage(msg, text, s, true);
     if (s.mode === 'passive') return;
     // In auto mode only messages with entities get a reply; a mention always gets one.
-    if (s.mode === 'auto' && outcome.kind === 'recognized' && outcome.groups.length === 0) return;
+    if (s.mode === 'auto' && outcome.kind === 'recognized' && outcome.recognition.entities.length === 0) return;
     if (s.mode === 'auto' && outcome.kind !== 'recognized' && !mentioned) return;
     const reply = outcomeText(outcome);
     if (reply) await call('reply', () => msg.reply({ content: reply, allowedMentions: { parse: [], repliedUser: false } }));
@@ -274,7 +269,6 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
   } catch (err) {
     // A refused token or unreachable gateway: release what start-up opened before reporting it.
     await client.destroy();
-    await owned?.close();
     throw err;
   }
 
@@ -285,8 +279,7 @@ export async function startDiscord(engine: RecognizingEngine, config: EkmmConfig
     settings,
     async stop() {
       await client.destroy();
-      await processor.guards.queue.idle();
-      await owned?.close();
+      // The queue and the stores are shared with the other adapters: the app closes them.
     },
   };
 }

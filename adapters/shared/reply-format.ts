@@ -2,6 +2,7 @@
 // once, the ones read from an image marked with 🖼.
 import type { Entity } from '../../src/core/types.ts';
 import { normalizeEntityText } from '../../src/stats/normalize.ts';
+import type { Refusal } from '../../src/host/index.ts';
 import { escapeDiscordMarkdown, escapeTelegramMarkdownV2 } from './markdown.ts';
 
 export const IMAGE_MARK = '🖼';
@@ -100,4 +101,17 @@ export function formatTelegramReply(groups: ReplyGroup[]): string {
 
 export function formatDiscordReply(groups: ReplyGroup[]): string {
   return render(groups, DISCORD, NO_ENTITIES);
+}
+
+/** What a refused user is told (once a minute at most; see Guards.notify). */
+export function refusalText(reason: Refusal, retryAfterMs: number): string {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  switch (reason) {
+    case 'user_rate':
+      return `You're sending messages faster than I can look at them. Please try again in about ${seconds} s.`;
+    case 'community_rate':
+      return `This chat is very busy right now, so I'm skipping some messages. Please try again in about ${seconds} s.`;
+    case 'queue_full':
+      return `I'm overloaded at the moment and couldn't look at this message. Please try again shortly.`;
+  }
 }

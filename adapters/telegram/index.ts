@@ -8,10 +8,8 @@ import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { ImageInput } from '../../src/core/types.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
-import { openEntityStats } from '../../src/stats/open.ts';
-import { refusalText } from '../../adapters/shared/guards.ts';
-import { MessageProcessor, type Outcome, type RecognizingEngine } from '../../adapters/shared/processor.ts';
-import { formatTelegramReply, formatTelegramTop } from '../../adapters/shared/reply-format.ts';
+import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
+import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } from '../../adapters/shared/reply-format.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
 
@@ -21,9 +19,6 @@ export interface TelegramOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides telegram.apiRoot (tests point it at the emulator). */
   apiRoot?: string;
-  /** Statistics to count into; opened from stats.url when absent (and closed on stop). */
-  stats?: EntityStats;
-  processor?: MessageProcessor;
   /** Days /stats looks back when the moderator does not say. */
   statsDays?: number;
   /** Interface and port the webhook server listens on (default: all interfaces, telegram.webhook.port). */
@@ -78,7 +73,8 @@ function messageText(msg: TgMessage): string {
   return '';
 }
 
-export async function startTelegram(engine: RecognizingEngine, config: EkmmConfig, opts: TelegramOptions = {}): Promise<TelegramAdapter> {
+/** Starts the bot on the shared host: its processor (guards, queue, executor) and its statistics. */
+export async function startTelegram(host: Host, config: EkmmConfig, opts: TelegramOptions = {}): Promise<TelegramAdapter> {
   const env = opts.env ?? process.env;
   const tokenEnv = config.telegram.tokenEnv;
   const token = opts.token ?? env[tokenEnv];
@@ -87,9 +83,9 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
   const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
   const apiHost = new URL(apiRoot).hostname;
 
-  const ownedStats = opts.stats ? undefined : await openEntityStats(config);
-  const stats = opts.stats ?? ownedStats!.stats;
-  const processor = opts.processor ?? new MessageProcessor({ engine, config, stats, log });
+  if (!host.stats) throw new Error('startTelegram: the host has no statistics store (the bot counts entities and answers /stats)');
+  const stats = host.stats;
+  const processor = host.processor;
   const statsDays = opts.statsDays ?? 7;
 
   // Replies must not wait behind the 90 s default: a queued message may wait longer in a flood.
@@ -132,10 +128,12 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
       case 'failed':
         if (isPrivate) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Sorry, I could not look at this message. Please try again later.'));
         return;
-      case 'recognized':
+      case 'recognized': {
+        const groups = groupEntities(outcome.recognition.entities, config.entityTypes);
         // In groups only messages with entities get a reply: "nothing found" under every message is noise.
-        if (outcome.groups.length === 0 && !isPrivate) return;
-        await reply(msg.chat.id, msg.message_id, formatTelegramReply(outcome.groups));
+        if (groups.length === 0 && !isPrivate) return;
+        await reply(msg.chat.id, msg.message_id, formatTelegramReply(groups));
+      }
     }
   };
 
@@ -188,16 +186,9 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
     log(`ekmm: telegram update ${ctx.update.update_id} failed: ${what}`);
   });
 
-  let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
-  try {
-    me = await call('getMe', () => bot.telegram.getMe());
-    bot.botInfo = me;
-    await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
-  } catch (err) {
-    // A refused token or unreachable Bot API: release the statistics store opened above before reporting it.
-    await ownedStats?.close();
-    throw err;
-  }
+  const me = await call('getMe', () => bot.telegram.getMe());
+  bot.botInfo = me;
+  await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
 
   let polling: Promise<void> | undefined;
   if (config.telegram.mode === 'webhook') {
@@ -226,8 +217,7 @@ export async function startTelegram(engine: RecognizingEngine, config: EkmmConfi
         // Already stopped (e.g. polling ended on an error).
       }
       await polling;
-      await processor.guards.queue.idle();
-      await ownedStats?.close();
+      // The queue is shared with the other adapters: the host drains it when the process stops.
     },
   };
 }

@@ -1,6 +1,7 @@
-// Small HTTP helpers shared by the web adapter's routes and by routes other adapters register
-// (e.g. /api/stats): JSON replies, capped body reading, and an error type carrying a status.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Small HTTP helpers shared by the web adapter's routes and by routes others register
+// (statistics, dashboard): the error type carrying a status, JSON replies, and the bearer check.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** An error that becomes an HTTP reply: `{ error: { code, message } }` with this status. */
 export class HttpError extends Error {
@@ -15,60 +16,29 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(payload);
+/** Sends `body` as JSON with this status (cache-control: no-store is added to every reply). */
+export function sendJson(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(status).headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+export function errorBody(err: HttpError): { error: { code: string; message: string } } {
+  return { error: { code: err.code, message: err.message } };
+}
+
+/** Compares two secrets in constant time whatever their lengths (both are hashed first). */
+export function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
 }
 
 /**
- * Reads the whole request body, refusing more than `maxBytes`. A declared Content-Length over
- * the cap is refused before reading; a body that grows past it mid-stream is refused as soon as
- * it does. Either way the rest of the upload is discarded (not buffered) so the client can read
- * the 413 instead of seeing a reset connection.
+ * Requires `Authorization: Bearer <expected>`: 401 without one, 403 with a wrong one. The token
+ * is compared in constant time and never appears in an error or a log line.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = (got: string) =>
-    new HttpError(
-      413,
-      'body.too_large',
-      `request body ${got} exceeds the limit of ${maxBytes} bytes (server.maxBodyBytes); send fewer or smaller images`,
-      { connection: 'close' },
-    );
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    return Promise.reject(tooLarge(`of ${declared} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        refused = true;
-        chunks.length = 0;
-        reject(tooLarge(`of more than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!refused) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (!refused) reject(new HttpError(400, 'body.unreadable', `request body could not be read: ${err.message}`));
-    });
-  });
+export function requireBearer(request: FastifyRequest, expected: string, what: string): void {
+  const header = request.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new HttpError(401, 'auth.missing', `send the ${what} as "Authorization: Bearer <token>"`, { 'www-authenticate': 'Bearer' });
+  if (!sameSecret(m[1]!, expected)) throw new HttpError(403, 'auth.refused', `the ${what} is not valid`);
 }

@@ -1,4 +1,5 @@
-// Public surface of the web adapter: `serve`, the chat adapters and the statistics routes use these.
-export { startWebServer } from './server.ts';
-export type { RecognitionService, RouteContext, RouteHandler, WebRoute, WebServer, WebServerOptions } from './server.ts';
-export { HttpError, readBody, sendJson } from './http.ts';
+// Public surface of the web adapter: `serve` and the routes others add (dashboard, hardening) use these.
+export { startWebServer, API_TOKEN_ENV } from './server.ts';
+export type { WebContext, WebPlugin, WebRoute, WebServer, WebServerOptions } from './server.ts';
+export { HttpError, errorBody, requireBearer, sameSecret, sendJson } from './http.ts';
+export { statsHandler } from './stats-route.ts';

@@ -26,6 +26,35 @@ function requireText(value: unknown, field: string, imageCount: number): string 
   return value;
 }
 
+/** The optional integration fields: who sent the message where, and its id (for counting once). */
+const ID_FIELDS = { community: 'communityId', channel: 'channelId', user: 'userId', id: 'messageId' } as const;
+type IdField = keyof typeof ID_FIELDS;
+const ID_MAX = 256;
+
+function parseIdField(value: unknown, field: IdField): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  // A numeric message id (as many platforms have) is accepted from JSON as its decimal text.
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string') throw badRequest('request.bad_field', `"${field}" must be a string; got ${typeof value}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (text.length === 0 || text.length > ID_MAX || /[\u0000-\u001f\u007f]/.test(text)) {
+    throw badRequest('request.bad_field', `"${field}" must be 1 to ${ID_MAX} characters without control characters`);
+  }
+  return text;
+}
+
+/** Web messages are counted and limited under `web:<community>` / `web:<user>`, like a bot's under `telegram:<chat>`. */
+function applyIdFields(message: Message, read: (field: IdField) => unknown): void {
+  const community = parseIdField(read('community'), 'community');
+  const channel = parseIdField(read('channel'), 'channel');
+  const user = parseIdField(read('user'), 'user');
+  const id = parseIdField(read('id'), 'id');
+  if (community !== undefined) message.communityId = `web:${community}`;
+  if (channel !== undefined) message.channelId = channel;
+  if (user !== undefined) message.userId = `web:${user}`;
+  if (id !== undefined) message.messageId = id;
+}
+
 function decodeBase64(data: string, field: string): Uint8Array {
   // Accept data: URLs as produced by FileReader.readAsDataURL.
   const comma = data.startsWith('data:') ? data.indexOf(',') : -1;
@@ -62,10 +91,13 @@ export function messageFromJson(body: Buffer): Message {
     throw badRequest('request.bad_json', 'request body must be a JSON object {text, language?, images?}');
   }
   const obj = parsed as Record<string, unknown>;
-  const known = new Set(['text', 'language', 'images']);
+  const known = new Set(['text', 'language', 'images', ...Object.keys(ID_FIELDS)]);
   const unknown = Object.keys(obj).filter((k) => !known.has(k));
   if (unknown.length) {
-    throw badRequest('request.unknown_field', `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, images`);
+    throw badRequest(
+      'request.unknown_field',
+      `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, images, community, channel, user, id`,
+    );
   }
   if (obj.images !== undefined && !Array.isArray(obj.images)) {
     throw badRequest('request.bad_image', '"images" must be an array of {data: base64, name?}');
@@ -75,6 +107,7 @@ export function messageFromJson(body: Buffer): Message {
   const language = parseLanguage(obj.language, 'language');
   if (language) message.language = language;
   if (images.length) message.images = images;
+  applyIdFields(message, (field) => obj[field]);
   return message;
 }
 
@@ -87,10 +120,13 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
     throw badRequest('request.bad_multipart', `multipart body could not be parsed: ${(err as Error).message}`);
   }
   // As for JSON: a file under another field name (say "file") would otherwise be ignored without a word.
-  const known = new Set(['text', 'language', 'image', 'images']);
+  const known = new Set(['text', 'language', 'image', 'images', ...Object.keys(ID_FIELDS)]);
   const unknown = [...new Set(form.keys())].filter((k) => !known.has(k));
   if (unknown.length) {
-    throw badRequest('request.unknown_field', `unknown multipart field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, image`);
+    throw badRequest(
+      'request.unknown_field',
+      `unknown multipart field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected text, language, image, community, channel, user, id`,
+    );
   }
   const images: ImageInput[] = [];
   for (const field of ['image', 'images']) {
@@ -111,5 +147,10 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
   const parsedLanguage = parseLanguage(typeof language === 'string' ? language : language === null ? undefined : 'a file', 'language');
   if (parsedLanguage) message.language = parsedLanguage;
   if (images.length) message.images = images;
+  applyIdFields(message, (field) => {
+    const value = form.get(field);
+    if (value !== null && typeof value !== 'string') throw badRequest('request.bad_field', `multipart field "${field}" must be a text value, not a file`);
+    return value;
+  });
   return message;
 }

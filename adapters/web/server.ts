@@ -1,56 +1,54 @@
-// The local web adapter: a node:http server with the recognition API, a health check and a
-// single self-contained page. Other adapters reuse it and add routes of their own.
+// The local web adapter on fastify: the recognition API, health, statistics and a single
+// self-contained page. Every recognition goes through the shared host (its queue, guards,
+// statistics and executor), like a chat message.
 //
-// Adding routes (e.g. GET /api/stats from the statistics helper):
-//   const web = await startWebServer(engine, config, {
-//     routes: [{ method: 'GET', path: '/api/stats', handler: async ({ res, url }) => sendJson(res, 200, ...) }],
-//   });
-// or later, on the running server: web.route('GET', '/api/stats', handler).
-// Paths match exactly (the query string is parsed into `url`). A handler may throw HttpError to
-// reply with that status and a JSON `{error: {code, message}}`; any other error becomes a 500.
-// A route registered later for the same method and path replaces the earlier one.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// Adding routes and hooks (dashboard, admission, origin checks...): pass `plugins`, each an
+// ordinary fastify plugin function `(app, ctx) => { app.get('/dashboard', ...); app.addHook(...) }`,
+// or `routes: [{ method: 'GET', url: '/api/x', handler }]`. Both are registered before the server
+// listens (fastify allows no new routes after that). A handler may throw HttpError to reply with
+// that status and `{error: {code, message}}`; any other error becomes a 500. A wrong method on a
+// known path is a 405 with Allow, an unknown path a 404, whoever registered the route.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
-import { HttpError, readBody, sendError, sendJson } from './http.ts';
+import { QueueFullError, type CountAs, type Host } from '../../src/host/index.ts';
+import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
-import { QueueFullError, WorkQueue } from '../shared/work-queue.ts';
+import { statsHandler } from './stats-route.ts';
 
-/** What the web adapter needs of the engine (src/core/engine.ts's Engine satisfies it). */
-export interface RecognitionService {
-  recognize(message: Message): Promise<Recognition>;
-  /** Names of the backends in use (Engine.backends), reported by /healthz. */
-  readonly backends?: Record<string, string | string[]>;
-}
+/** The env var holding the API token; when set, POST /api/recognize needs it as a Bearer token. */
+export const API_TOKEN_ENV = 'EKMM_API_TOKEN';
 
-export interface RouteContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
+/** What plugins get besides the fastify instance. */
+export interface WebContext {
+  host: Host;
   config: EkmmConfig;
-  /** Reads the request body within server.maxBodyBytes (413 beyond). */
-  body(): Promise<Buffer>;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
 }
 
-export type RouteHandler = (ctx: RouteContext) => void | Promise<void>;
+export type WebPlugin = (app: FastifyInstance, ctx: WebContext) => void | Promise<void>;
 
 export interface WebRoute {
-  method: string;
-  path: string;
-  handler: RouteHandler;
+  method: string | string[];
+  url: string;
+  handler: (request: FastifyRequest, reply: FastifyReply) => unknown;
 }
 
 export interface WebServerOptions {
   routes?: WebRoute[];
+  plugins?: WebPlugin[];
+  /** Names of the backends in use (Engine.backends), reported by /healthz; the configured ones otherwise. */
+  backends?: Record<string, string | string[]>;
   /** Override config.server.port / host (e.g. 0 for an ephemeral port in tests). */
   port?: number;
   host?: string;
-  /** Bounds concurrent recognitions (default: a queue sized by config.guards); pass one to share it with other adapters. */
-  queue?: WorkQueue;
+  /** Where tokens are read (EKMM_API_TOKEN, the moderator token); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Where operational messages go; defaults to stderr so stdout stays clean for the CLI. */
   log?: (line: string) => void;
 }
@@ -59,7 +57,7 @@ export interface WebServer {
   /** Base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   port: number;
-  route(method: string, path: string, handler: RouteHandler): void;
+  app: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -72,16 +70,14 @@ function readVersion(): string {
   }
 }
 
-/** Backends the engine loaded (or, for a service that does not say, those configured). */
-function loadedBackends(engine: RecognitionService, config: EkmmConfig): Record<string, string | string[]> {
-  const base = engine.backends ?? {
+function configuredBackends(config: EkmmConfig): Record<string, string | string[]> {
+  return {
     intake: config.intake.backend,
     ocr: config.ocr.backend,
     captioner: config.captioner.backend,
     knowledge: config.knowledge.backend,
     recognizers: config.recognizer.backends,
   };
-  return { ...base, cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
 }
 
 function hostForUrl(host: string): string {
@@ -89,48 +85,97 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export async function startWebServer(engine: RecognitionService, config: EkmmConfig, opts: WebServerOptions = {}): Promise<WebServer> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const routes = new Map<string, Map<string, RouteHandler>>();
-  const route = (method: string, path: string, handler: RouteHandler): void => {
-    const byMethod = routes.get(path) ?? new Map<string, RouteHandler>();
-    byMethod.set(method.toUpperCase(), handler);
-    routes.set(path, byMethod);
-  };
+/** Maps fastify's own errors (body limit, bad length) and anything unexpected onto HttpError. */
+function toHttpError(err: unknown, config: EkmmConfig): HttpError {
+  if (err instanceof HttpError) return err;
+  const fe = err as Partial<FastifyError>;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const max = config.server.maxBodyBytes;
+    return new HttpError(413, 'body.too_large', `request body exceeds the limit of ${max} bytes (server.maxBodyBytes); send fewer or smaller images`, {
+      connection: 'close',
+    });
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new HttpError(fe.statusCode, 'request.invalid', fe.message ?? 'bad request');
+  }
+  return new HttpError(500, 'internal', `recognition failed: ${err instanceof Error ? err.message : String(err)}`);
+}
 
-  const queue = opts.queue ?? new WorkQueue(config.guards.concurrency, config.guards.queueSize);
+export async function startWebServer(host: Host, config: EkmmConfig, opts: WebServerOptions = {}): Promise<WebServer> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const env = opts.env ?? process.env;
   const version = readVersion();
   const startedAt = Date.now();
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
+  const backends = { ...(opts.backends ?? configuredBackends(config)), cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
 
-  route('GET', '/', ({ res }) => {
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': Buffer.byteLength(page),
+  const app = Fastify({ logger: false, bodyLimit: config.server.maxBodyBytes, forceCloseConnections: 'idle' });
+
+  // Methods per path, whoever registers the route, so a wrong method gets 405 with Allow.
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const m of [route.method].flat()) if (m !== 'HEAD') methods.add(m);
+    methodsByPath.set(route.url, methods);
+  });
+
+  // The body arrives as bytes, whatever its type: the routes parse it themselves, so a bad body
+  // gets the API's own 400 naming the field (message.ts), not the framework's wording.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const httpErr = toHttpError(err, config);
+    // A deliberate refusal (stats off, queue full) is logged as one line; only unexpected errors carry a stack.
+    if (httpErr.status >= 500) {
+      const detail = err instanceof HttpError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log(`web: ${request.method} ${request.url.split('?')[0]} failed: ${detail}`);
+    }
+    return sendJson(reply, httpErr.status, errorBody(httpErr), httpErr.headers);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const methods = methodsByPath.get(path);
+    if (methods?.size) {
+      const allow = [...methods].join(', ');
+      throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow}`, { allow });
+    }
+    void reply;
+    throw new HttpError(404, 'not_found', `no route for ${path}; try GET /, GET /healthz or POST /api/recognize`);
+  });
+
+  app.get('/', (_request, reply) =>
+    reply
+      .code(200)
+      .type('text/html; charset=utf-8')
       // Everything the page needs is inline; this also keeps it from loading anything remote.
-      'content-security-policy':
+      .header(
+        'content-security-policy',
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src blob: data:; connect-src 'self'; form-action 'self'",
-      'cache-control': 'no-store',
-    });
-    res.end(page);
-  });
+      )
+      .send(page),
+  );
 
-  route('GET', '/healthz', ({ res }) => {
-    sendJson(res, 200, {
-      ok: true,
-      version,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      backends: loadedBackends(engine, config),
-    });
-  });
+  app.get('/healthz', (_request, reply) =>
+    sendJson(reply, 200, { ok: true, version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), backends }),
+  );
 
-  route('POST', '/api/recognize', async ({ req, res, body }) => {
-    const contentType = req.headers['content-type'] ?? '';
+  app.post('/api/recognize', async (request, reply) => {
+    const token = env[API_TOKEN_ENV];
+    if (token) requireBearer(request, token, `API token (${API_TOKEN_ENV})`);
+    const contentType = request.headers['content-type'] ?? '';
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let message: Message;
     if (/^application\/json\b/i.test(contentType)) {
-      message = messageFromJson(await body());
+      message = messageFromJson(body);
     } else if (/^multipart\/form-data\b/i.test(contentType)) {
-      message = await messageFromMultipart(await body(), contentType);
+      message = await messageFromMultipart(body, contentType);
     } else {
       throw new HttpError(
         415,
@@ -138,74 +183,56 @@ export async function startWebServer(engine: RecognitionService, config: EkmmCon
         `Content-Type must be application/json or multipart/form-data; got ${contentType || '(none)'}`,
       );
     }
-    let recognition: Recognition;
+    // A request that says who sent it is limited like a chat message from that user and community;
+    // anonymous requests are left to the per-client limits in front of the API.
+    if (message.userId || message.communityId) {
+      const admission = await host.guards.admit(message.userId ?? `web-client:${request.ip}`, message.communityId ?? 'web');
+      if (!admission.ok) {
+        const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+        throw new HttpError(429, `rate.${admission.reason}`, `too many requests (${admission.reason.replace('_', ' ')} limit, guards); retry in ${seconds} s`, {
+          'retry-after': String(seconds),
+        });
+      }
+    }
+    const countAs: CountAs | undefined = message.communityId
+      ? {
+          communityId: message.communityId,
+          ...(message.channelId ? { channelId: message.channelId } : {}),
+          ...(message.messageId ? { messageId: message.messageId } : {}),
+        }
+      : undefined;
+    let recognition: Recognition | undefined;
     try {
-      recognition = await queue.run(() => engine.recognize(message));
+      recognition = (await host.recognize({ message, ...(countAs ? { countAs } : {}) }))?.recognition;
     } catch (err) {
       if (err instanceof QueueFullError) throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
       throw err;
     }
-    sendJson(res, 200, recognition);
+    if (!recognition) throw new HttpError(500, 'internal', 'recognition produced no result');
+    return sendJson(reply, 200, recognition);
   });
 
-  for (const r of opts.routes ?? []) route(r.method, r.path, r.handler);
+  if (host.stats) {
+    const stats = host.stats;
+    app.get('/api/stats', statsHandler(stats, config, env));
+  }
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const byMethod = routes.get(url.pathname);
-    if (!byMethod) throw new HttpError(404, 'not_found', `no route for ${url.pathname}; try GET /, GET /healthz or POST /api/recognize`);
-    const method = req.method === 'HEAD' && !byMethod.has('HEAD') ? 'GET' : (req.method ?? 'GET');
-    const handler = byMethod.get(method);
-    if (!handler) {
-      const allow = [...byMethod.keys()].join(', ');
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}; use ${allow}`, { allow });
-    }
-    await handler({ req, res, url, config, body: () => readBody(req, config.server.maxBodyBytes) });
-  };
+  const ctx: WebContext = { host, config, env, log };
+  for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
+  for (const r of opts.routes ?? []) app.route({ method: r.method, url: r.url, handler: r.handler });
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const httpErr =
-        err instanceof HttpError
-          ? err
-          : new HttpError(500, 'internal', `recognition failed: ${err instanceof Error ? err.message : String(err)}`);
-      // A deliberate refusal (stats off, queue full) is logged as one line; only unexpected errors carry a stack.
-      if (httpErr.status >= 500) {
-        const detail = err instanceof HttpError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-        log(`web: ${req.method} ${req.url} failed: ${detail}`);
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendError(res, httpErr);
-    });
-  });
-
-  const host = opts.host ?? config.server.host;
+  const listenHost = opts.host ?? config.server.host;
   const port = opts.port ?? config.server.port;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`web server could not listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`);
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const url = `http://${hostForUrl(host)}:${bound}`;
+  try {
+    await app.listen({ port, host: listenHost });
+  } catch (err) {
+    await app.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`web server could not listen on ${listenHost}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
+  }
+  const bound = (app.server.address() as AddressInfo).port;
+  const url = `http://${hostForUrl(listenHost)}:${bound}`;
   log(`web: listening on ${url}`);
 
-  return {
-    url,
-    port: bound,
-    route,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Idle keep-alive sockets would otherwise hold close() open.
-        server.closeIdleConnections();
-      }),
-  };
+  return { url, port: bound, app, close: () => app.close() };
 }

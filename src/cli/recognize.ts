@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { EkmmConfig } from '../config/schema.ts';
-import { createEngine } from '../core/engine.ts';
+import { createEngine } from '../app/engine.ts';
 import type { Entity, LanguageSetting, Message, Recognition } from '../core/types.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 

@@ -1,12 +1,10 @@
-// `ekmm serve`: one engine shared by every adapter the configuration enables: the web page/API
-// (server.enabled) and the Discord/Telegram bots (when their token env vars are set). Runs until
-// SIGINT/SIGTERM, then stops the adapters and closes the engine.
+// `ekmm serve`: one app (src/app/app.ts: engine, statistics, host) shared by every adapter the
+// configuration enables: the web page/API (server.enabled) and the Discord/Telegram bots (when
+// their token env vars are set). Runs until SIGINT/SIGTERM, then stops the adapters and closes the app.
 import { loadConfig } from '../config/load.ts';
 import type { EkmmConfig } from '../config/schema.ts';
-import { createEngine, type Engine } from '../core/engine.ts';
-import { startWebServer, type WebRoute } from '../../adapters/web/index.ts';
-import { openEntityStats } from '../stats/open.ts';
-import { statsRoute } from '../stats/http.ts';
+import { createApp } from '../app/app.ts';
+import { startWebServer, type WebPlugin } from '../../adapters/web/index.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
 const HELP = `Usage: ekmm serve [--config FILE] [--host HOST] [--port PORT]
@@ -84,8 +82,8 @@ async function stopAll(running: Running[]): Promise<void> {
 }
 
 export interface ServeOptions {
-  /** Extra web routes, e.g. GET /api/stats; see adapters/web/server.ts. */
-  routes?: WebRoute[];
+  /** Extra web routes and hooks as fastify plugins; see adapters/web/server.ts. */
+  webPlugins?: WebPlugin[];
 }
 
 export async function serveCommand(args: string[], opts: ServeOptions = {}): Promise<number> {
@@ -109,32 +107,28 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
   }
 
   const stopping = waitForSignal();
-  const engine = await createEngine(config);
-  const running: Running[] = [];
+  // One host for every adapter: one queue (guards.concurrency in total), one statistics store.
+  const app = await createApp(config, { log });
+  const running: Running[] = [{ name: 'statistics', stop: () => app.close() }];
   try {
-    // One statistics store for every adapter: the bots count into it, /api/stats reads it.
-    const opened = await openEntityStats(config);
-    running.push({ name: 'statistics', stop: () => opened.close() });
     if (config.server.enabled) {
-      const routes = [statsRoute(opened.stats, config), ...(opts.routes ?? [])];
-      const web = await startWebServer(engine, config, { log, routes });
+      const web = await startWebServer(app.host, config, { log, backends: app.engine.backends, plugins: opts.webPlugins ?? [] });
       running.push({ name: 'web', stop: () => web.close() });
     }
     if (discordToken) {
       const { startDiscord } = await loadAdapter<DiscordModule>('discord');
-      const bot = await startDiscord(engine, config, { token: discordToken, stats: opened.stats, store: opened.store, log });
+      const bot = await startDiscord(app.host, config, { token: discordToken, settingsStore: app.settingsStore, log });
       running.push({ name: 'discord', stop: () => bot.stop() });
       log('serve: discord adapter started');
     }
     if (telegramToken) {
       const { startTelegram } = await loadAdapter<TelegramModule>('telegram');
-      const bot = await startTelegram(engine, config, { token: telegramToken, stats: opened.stats, log });
+      const bot = await startTelegram(app.host, config, { token: telegramToken, log });
       running.push({ name: 'telegram', stop: () => bot.stop() });
       log('serve: telegram adapter started');
     }
   } catch (err) {
     await stopAll(running);
-    await engine.close();
     throw err;
   }
   log(`serve: running ${running.map((r) => r.name).filter((n) => n !== 'statistics').join(', ')}; Ctrl+C to stop`);
@@ -142,6 +136,5 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
   const signal = await stopping;
   log(`serve: ${signal} received, shutting down`);
   await stopAll(running);
-  await engine.close();
   return 0;
 }

@@ -1,10 +1,8 @@
 // The recognition pipeline: intake -> (OCR | captions) -> knowledge -> recognizers -> merge.
 // Every stage failure becomes a warning; the text is always recognized and the user always
-// gets a Recognition.
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+// gets a Recognition. The pipeline sees stage interfaces only: src/app/ loads the plugins,
+// opens the stores and builds the stages (with their cache decorators) and hands them in here.
 import type { EkmmConfig } from '../config/schema.ts';
-import { createRegistries, type BackendContext, type Plugin, type Registries } from './registry.ts';
 import type {
   Captioner,
   ImageIntake,
@@ -14,110 +12,38 @@ import type {
   Recognizer,
   RecognizerInput,
   RecognizerOutput,
-  Store,
 } from './stages.ts';
-import { isKnowledgeAware } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
 import { detectLanguage } from './language.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
-import { builtinPlugins } from './builtin.ts';
-import { withCaptionCache, withKnowledgeCache, withOcrCache } from '../cache/index.ts';
 
 export interface Engine {
   readonly config: EkmmConfig;
-  readonly registries: Registries;
   /** Names of the backends in use, for health checks. */
   readonly backends: Record<string, string | string[]>;
   recognize(message: Message): Promise<Recognition>;
   close(): Promise<void>;
 }
 
-export interface EngineOptions {
-  /** Extra plugins registered after the built-in ones (tests, embedding applications). */
-  plugins?: Plugin[];
-}
-
-interface Stages {
+/** The built stages the pipeline runs; src/app/stages.ts makes them from the config. */
+export interface Stages {
   intake: ImageIntake;
   ocr?: Ocr;
   captioner?: Captioner;
   knowledge?: KnowledgeSource;
   recognizers: Recognizer[];
   fallback?: Recognizer;
-  cache?: Store;
+  /** Closes what the stages hold besides themselves (the cache store); called last by close(). */
+  closeResources?: () => Promise<void>;
 }
 
 const now = () => performance.now();
-
-async function loadPlugins(registries: Registries, config: EkmmConfig, extra: Plugin[]): Promise<void> {
-  for (const plugin of builtinPlugins) await plugin(registries);
-  for (const spec of config.plugins) {
-    const target = spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec;
-    const mod = (await import(target)) as { default?: unknown };
-    if (typeof mod.default !== 'function') {
-      throw new Error(`plugin "${spec}" has no default export function (expected (registries) => void)`);
-    }
-    await (mod.default as Plugin)(registries);
-  }
-  for (const plugin of extra) await plugin(registries);
-}
-
-async function buildStages(registries: Registries, config: EkmmConfig): Promise<Stages> {
-  let cache: Store | undefined;
-  if (config.cache.enabled) {
-    const url = new URL(config.cache.url);
-    cache = await (await registries.store.create(url.protocol.replace(/:$/, ''), { config, registries }))(url);
-  }
-  const ctx: BackendContext = { config, registries, ...(cache ? { cache } : {}) };
-  const ttlMs = config.cache.ttlDays * 86_400_000;
-  // Stages made so far: when a later one fails (a mistyped backend name), these are closed so that
-  // their worker threads and files do not keep the process alive after the error.
-  const made: { close?(): Promise<void> }[] = cache ? [cache] : [];
-  const track = <T extends { close?(): Promise<void> }>(stage: T): T => (made.push(stage), stage);
-  const optional = async <T extends { close?(): Promise<void> }>(name: string, create: (n: string) => Promise<T>) =>
-    name === 'none' ? undefined : track(await create(name));
-  try {
-    const intake = await registries.intake.create(config.intake.backend, ctx);
-    const ocr = await optional(config.ocr.backend, (n) => registries.ocr.create(n, ctx));
-    const captioner = await optional(config.captioner.backend, (n) => registries.captioner.create(n, ctx));
-    const knowledge = await optional(config.knowledge.backend, (n) => registries.knowledge.create(n, ctx));
-    const recognizers: Recognizer[] = [];
-    for (const name of config.recognizer.backends) recognizers.push(track(await registries.recognizer.create(name, ctx)));
-    const fallbackName = config.recognizer.fallback;
-    const fallback =
-      fallbackName === 'none'
-        ? undefined
-        : (recognizers.find((r) => r.name === fallbackName) ?? track(await registries.recognizer.create(fallbackName, ctx)));
-    if (knowledge && ![...recognizers, fallback].some((r) => r && isKnowledgeAware(r))) {
-      // Knowledge costs an LLM call per message; asking for it when nothing reads it is a mistake.
-      throw new Error(
-        `knowledge.backend is "${config.knowledge.backend}" but no recognizer reads knowledge ` +
-          `(recognizer.backends: ${config.recognizer.backends.join(', ')}); add "local" or set knowledge.backend: none`,
-      );
-    }
-    return {
-      intake,
-      ...(ocr ? { ocr: withOcrCache(ocr, cache, ttlMs) } : {}),
-      ...(captioner ? { captioner: withCaptionCache(captioner, cache, ttlMs) } : {}),
-      ...(knowledge ? { knowledge: withKnowledgeCache(knowledge, cache, ttlMs) } : {}),
-      recognizers,
-      ...(fallback ? { fallback } : {}),
-      ...(cache ? { cache } : {}),
-    };
-  } catch (err) {
-    await Promise.allSettled(made.map((stage) => stage.close?.()));
-    throw err;
-  }
-}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function createEngine(config: EkmmConfig, options: EngineOptions = {}): Promise<Engine> {
-  const registries = createRegistries();
-  await loadPlugins(registries, config, options.plugins ?? []);
-  const stages = await buildStages(registries, config);
+export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
   const types = config.entityTypes;
 
   async function runRecognizer(r: Recognizer, input: RecognizerInput, warnings: Warning[]): Promise<RecognizerOutput | undefined> {
@@ -241,12 +167,11 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
   async function close(): Promise<void> {
     const closers = [stages.ocr, stages.captioner, stages.knowledge, ...stages.recognizers, stages.fallback];
     for (const s of new Set(closers)) await s?.close?.();
-    await stages.cache?.close();
+    await stages.closeResources?.();
   }
 
   return {
     config,
-    registries,
     backends: {
       intake: stages.intake.name,
       ocr: stages.ocr?.name ?? 'none',

@@ -24,6 +24,8 @@ export interface EntityMention {
 export interface RecordInput {
   communityId: string;
   channelId?: string;
+  /** The platform's message id: a message counted once is not counted again (idempotency, h9a). */
+  messageId?: string;
   entities: EntityMention[];
   at?: Date;
 }

@@ -1,7 +1,7 @@
 // Opens the statistics store named by config `stats.url` (sqlite file by default, so counts
 // survive restarts) and wraps it in EntityStats.
 import type { EkmmConfig } from '../config/schema.ts';
-import { isIterableStore, type IterableStore } from '../core/stages.ts';
+import { isIterableStore, type IterableStore, type Store } from '../core/stages.ts';
 import { openStore } from '../store/open.ts';
 import { EntityStats } from './entity-stats.ts';
 
@@ -12,8 +12,14 @@ export interface OpenedStats {
   close(): Promise<void>;
 }
 
-export async function openEntityStats(config: EkmmConfig, opts: { now?: () => Date } = {}): Promise<OpenedStats> {
-  const store = await openStore(config.stats.url);
+export interface OpenStatsOptions {
+  now?: () => Date;
+  /** Opens the store by URL; the app passes one that goes through the store registry. */
+  openStore?: (url: string) => Promise<Store>;
+}
+
+export async function openEntityStats(config: EkmmConfig, opts: OpenStatsOptions = {}): Promise<OpenedStats> {
+  const store = await (opts.openStore ?? openStore)(config.stats.url);
   if (!isIterableStore(store)) {
     await store.close();
     throw new Error(`stats.url "${config.stats.url}": store ${store.name} cannot list keys by prefix, which statistics need; use sqlite://, redis:// or memory://`);

@@ -4,7 +4,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { createEngine } from '../../src/core/engine.ts';
+import { createEngine } from '../../src/app/engine.ts';
 import type { Plugin } from '../../src/core/registry.ts';
 import type { RecognizerInput } from '../../src/core/stages.ts';
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.ts';
-import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { OpenAiEmulator, completion } from '../support/openai-emulator.ts';
 
 let emu: OpenAiEmulator;

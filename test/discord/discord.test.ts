@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { createApp, type App } from '../../src/app/app.ts';
 import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.ts';
 import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
@@ -20,7 +20,7 @@ const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
 const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
 const logs: string[] = [];
-let engine: Engine;
+let app: App;
 let emu: DiscordEmulator;
 let bot: DiscordAdapter;
 let start: () => Promise<DiscordAdapter>;
@@ -32,8 +32,8 @@ before(async () => {
     stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
     discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
   });
-  engine = await createEngine(config);
-  start = () => startDiscord(engine, config, { token: emu.token, log: (l) => logs.push(l) });
+  app = await createApp(config);
+  start = () => startDiscord(app.host, config, { token: emu.token, settingsStore: app.settingsStore, log: (l) => logs.push(l) });
   bot = await start();
 });
 
@@ -41,7 +41,7 @@ after(async () => {
   if (process.env.EKMM_TEST_DEBUG) console.error(logs.join('\n'));
   await bot?.stop();
   await emu?.close();
-  await engine?.close();
+  await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -118,7 +118,7 @@ test('passive mode counts without replying; /stats refuses members and answers m
   ];
   const counted = async () => (await bot.stats.total(`discord:${guild.id}`)) - before;
   for (let i = 0; i < 200 && (await counted()) < 3; i++) await new Promise((r) => setTimeout(r, 25));
-  await bot.processor.guards.queue.idle();
+  await app.host.idle();
   assert.equal(await counted(), 3, 'Angela Merkel, Berlin, Berlin; the bot message is not counted');
   for (const id of ids) assert.deepEqual(emu.repliesTo(id), []);
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { createApp, type App } from '../../src/app/app.ts';
 import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
@@ -17,14 +17,14 @@ const otherBot: TgUser = { id: 503, is_bot: true, first_name: 'Spam' };
 const dm: TgChat = { id: 501, type: 'private' };
 const group: TgChat = { id: -100200, type: 'supergroup', title: 'Friends' };
 const logs: string[] = [];
-let engine: Engine;
+let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 
-const start = () => startTelegram(engine, config, { token: emu.token, apiRoot: emu.apiRoot, log: (l) => logs.push(l) });
+const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, log: (l) => logs.push(l) });
 
 before(async () => {
-  engine = await createEngine(config);
+  app = await createApp(config);
   emu = await TelegramEmulator.start();
   emu.setAdministrators(group.id, [admin.id]);
   bot = await start();
@@ -33,7 +33,7 @@ before(async () => {
 after(async () => {
   await bot?.stop();
   await emu?.close();
-  await engine?.close();
+  await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -110,7 +110,7 @@ test('webhook mode: updates arrive by POST with the secret header; forged posts 
     });
   });
   const hookConfig = chatTestConfig({ telegram: { mode: 'webhook', webhook: { domain: 'bot.example.test', path: '/tg-hook', port } } });
-  const hooked = await startTelegram(engine, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', log: (l) => logs.push(l) });
+  const hooked = await startTelegram(app.host, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', log: (l) => logs.push(l) });
   try {
     assert.equal(emu.webhook?.url, 'https://bot.example.test/tg-hook');
     assert.match(emu.webhook?.secret ?? '', /^[0-9a-f]{64}$/);
@@ -136,7 +136,7 @@ test('an unreachable Bot API: retries are logged and the start-up error is throw
   });
   const token = '654321:SECRET-must-not-be-logged';
   const lines: string[] = [];
-  const failure = await startTelegram(engine, config, { token, apiRoot: `http://127.0.0.1:${closedPort}`, stats: bot.stats, log: (l) => lines.push(l) }).then(
+  const failure = await startTelegram(app.host, config, { token, apiRoot: `http://127.0.0.1:${closedPort}`, log: (l) => lines.push(l) }).then(
     () => assert.fail('startTelegram should fail when the Bot API cannot be reached'),
     (err: unknown) => err as Error,
   );

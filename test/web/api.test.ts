@@ -2,42 +2,46 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createEngine, type Engine } from '../../src/core/engine.ts';
+import { createApp, type App } from '../../src/app/app.ts';
 import { projectPath } from '../../src/config/load.ts';
 import type { Recognition } from '../../src/core/types.ts';
 import { startWebServer, sendJson, HttpError, type WebServer } from '../../adapters/web/index.ts';
-import { WorkQueue } from '../../adapters/shared/work-queue.ts';
+import { Host, WorkQueue } from '../../src/host/index.ts';
 import type { Message } from '../../src/core/types.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
 
 const MAX_BODY = 1_000_000;
-let engine: Engine;
+let app: App;
 let web: WebServer;
 let poster: Buffer;
 
 before(async () => {
   const config = testConfig({ server: { maxBodyBytes: MAX_BODY } });
-  engine = await createEngine(config);
-  web = await startWebServer(engine, config, {
+  app = await createApp(config);
+  web = await startWebServer(app.host, config, {
     port: 0,
     log: () => {},
+    backends: app.engine.backends,
     routes: [
       {
         method: 'GET',
-        path: '/api/echo',
-        handler: ({ res, url }) => {
-          if (!url.searchParams.get('community')) throw new HttpError(400, 'request.missing_community', 'community is required');
-          sendJson(res, 200, { community: url.searchParams.get('community') });
+        url: '/api/echo',
+        handler: (request, reply) => {
+          const community = new URL(request.url, 'http://x').searchParams.get('community');
+          if (!community) throw new HttpError(400, 'request.missing_community', 'community is required');
+          return sendJson(reply, 200, { community });
         },
       },
     ],
+    // Fastify takes routes only before it listens: a late route comes as a plugin.
+    plugins: [(fastify) => void fastify.get('/api/late', (_request, reply) => sendJson(reply, 200, { late: true }))],
   });
   poster = await drawTextImage(['Barack Obama visits Paris']);
 });
 
 after(async () => {
   await web?.close();
-  await engine?.close();
+  await app?.close();
 });
 
 async function postJson(body: unknown): Promise<Response> {
@@ -209,10 +213,12 @@ test('when every slot and queue place is taken, a request gets 503 with Retry-Af
     recognize: async (m: Message) => {
       entered();
       await gate;
-      return engine.recognize(m);
+      return app.engine.recognize(m);
     },
   };
-  const busy = await startWebServer(gated, testConfig(), { port: 0, log: () => {}, queue: new WorkQueue(1, 0) });
+  const config = testConfig();
+  const host = new Host({ config, executor: { kind: 'gated', recognize: gated.recognize }, queue: new WorkQueue(1, 0) });
+  const busy = await startWebServer(host, config, { port: 0, log: () => {} });
   try {
     const post = () => fetch(`${busy.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"Paris"}' });
     const first = post();
@@ -248,7 +254,6 @@ test('routes registered by other adapters are served, and can throw HttpError', 
   const bad = await fetch(`${web.url}/api/echo`);
   assert.equal(bad.status, 400);
   assert.equal((await errorOf(bad)).code, 'request.missing_community');
-  web.route('GET', '/api/late', ({ res }) => sendJson(res, 200, { late: true }));
   assert.deepEqual(await (await fetch(`${web.url}/api/late`)).json(), { late: true });
 });
 

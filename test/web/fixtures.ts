@@ -12,6 +12,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): EkmmConfig 
   return loadConfig({
     overrides: {
       cache: { url: 'memory://' },
+      stats: { url: 'memory://' },
       recognizer: { backends: ['gazetteer'], fallback: 'none', gazetteer: { entries: GAZETTEER } },
       ...overrides,
     },

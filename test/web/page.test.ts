@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createEngine } from '../../src/core/engine.ts';
+import { createApp } from '../../src/app/app.ts';
 import { startWebServer } from '../../adapters/web/index.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
 
@@ -25,14 +25,14 @@ test('a person types text, attaches an image and sees highlighted entities', { t
   writeFileSync(brokenPath, 'not an image');
 
   const config = testConfig();
-  const engine = await createEngine(config);
-  const web = await startWebServer(engine, config, { port: 0, log: () => {} });
+  const app = await createApp(config);
+  const web = await startWebServer(app.host, config, { port: 0, log: () => {} });
   // Registered before launching, so a failed launch still releases the engine's worker threads.
   let browser: BrowserContext | undefined;
   t.after(async () => {
     await browser?.close();
     await web.close();
-    await engine.close();
+    await app.close();
     rmSync(dir, { recursive: true, force: true });
   });
   // A fresh profile per run: nothing cached or remembered from earlier runs.

@@ -2,8 +2,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.ts';
 import { openEntityStats, type OpenedStats } from '../../src/stats/open.ts';
-import { statsRoute } from '../../src/stats/http.ts';
 import { startWebServer, type WebServer } from '../../adapters/web/index.ts';
+import { Host } from '../../src/host/index.ts';
 
 const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { stats: { url: 'memory://' }, server: { moderatorTokenEnv: 'TEST_MOD_TOKEN' } } });
 const env = { TEST_MOD_TOKEN: 'mod-secret-1' };
@@ -14,9 +14,10 @@ before(async () => {
   opened = await openEntityStats(config);
   await opened.stats.record({ communityId: 'guild-1', channelId: 'general', entities: [{ text: 'Barack Obama', type: 'PER' }, { text: 'Paris', type: 'LOC' }] });
   await opened.stats.record({ communityId: 'guild-2', channelId: 'general', entities: [{ text: 'Secret Org', type: 'ORG' }] });
-  // The web adapter needs an engine; these requests never reach it.
-  const engine = { recognize: () => Promise.reject(new Error('not used by /api/stats')) };
-  web = await startWebServer(engine, config, { port: 0, routes: [statsRoute(opened.stats, config, env)], log: () => {} });
+  // The web adapter needs a host; these requests never reach its executor.
+  const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by /api/stats')) };
+  const host = new Host({ config, executor, stats: opened.stats });
+  web = await startWebServer(host, config, { port: 0, env, log: () => {} });
 });
 after(async () => {
   await web.close();

@@ -1,0 +1,98 @@
+// The path every chat message takes once its adapter has turned it into an Incoming:
+// dismiss -> guards -> the host's bounded queue -> (download images) -> executor -> statistics.
+// Adapters only translate platform events in and replies out.
+import type { ImageInput, LanguageSetting, Message, Recognition } from '../core/types.ts';
+import type { Guards, Refusal } from './guards.ts';
+import type { RecognitionJob, Recognized } from './host.ts';
+import { QueueFullError } from './work-queue.ts';
+
+export interface Incoming {
+  fromBot: boolean;
+  userId: string;
+  communityId: string;
+  channelId?: string;
+  messageId?: string;
+  text: string;
+  /** How many images the message carries; loaded only once the message is admitted. */
+  imageCount: number;
+  loadImages?: () => Promise<ImageInput[]>;
+  language?: LanguageSetting;
+  /** Count the entities in statistics (false for explicit lookups such as /entities). */
+  record: boolean;
+}
+
+export type Outcome =
+  | { kind: 'dismissed'; reason: 'bot' | 'empty' }
+  | { kind: 'refused'; reason: Refusal; retryAfterMs: number; notify: boolean }
+  | { kind: 'recognized'; recognition: Recognition; counted: number }
+  | { kind: 'failed'; error: string };
+
+export type Tally = Record<Outcome['kind'], number>;
+
+/** What the processor needs of the host (Host satisfies it). */
+export interface ProcessorHost {
+  readonly guards: Guards;
+  readonly log: (line: string) => void;
+  recognize(job: RecognitionJob): Promise<Recognized | undefined>;
+}
+
+export class MessageProcessor {
+  /** How many messages ended each way, for health reports and the flood benchmark. */
+  readonly tally: Tally = { dismissed: 0, refused: 0, recognized: 0, failed: 0 };
+
+  constructor(private readonly host: ProcessorHost) {}
+
+  async process(incoming: Incoming): Promise<Outcome> {
+    const outcome = await this.decide(incoming);
+    this.tally[outcome.kind]++;
+    return outcome;
+  }
+
+  private async decide(incoming: Incoming): Promise<Outcome> {
+    if (incoming.fromBot) return { kind: 'dismissed', reason: 'bot' };
+    const text = incoming.text.trim();
+    if (!text && incoming.imageCount === 0) return { kind: 'dismissed', reason: 'empty' };
+
+    const admission = await this.host.guards.admit(incoming.userId, incoming.communityId);
+    if (!admission.ok) return { kind: 'refused', reason: admission.reason, retryAfterMs: admission.retryAfterMs, notify: admission.notify };
+
+    try {
+      const done = await this.host.recognize({
+        message: () => this.message(incoming, text),
+        ...(incoming.record
+          ? {
+              countAs: {
+                communityId: incoming.communityId,
+                ...(incoming.channelId ? { channelId: incoming.channelId } : {}),
+                ...(incoming.messageId ? { messageId: incoming.messageId } : {}),
+              },
+            }
+          : {}),
+      });
+      if (!done) return { kind: 'dismissed', reason: 'empty' };
+      return { kind: 'recognized', recognition: done.recognition, counted: done.counted };
+    } catch (err) {
+      if (err instanceof QueueFullError) {
+        return { kind: 'refused', reason: 'queue_full', retryAfterMs: 0, notify: await this.host.guards.notify(incoming.userId) };
+      }
+      // Only the error's message: it never carries the user's text or a token.
+      const error = err instanceof Error ? err.message : String(err);
+      this.host.log(`ekmm: recognition failed for message ${incoming.messageId ?? '?'} in ${incoming.communityId}: ${error}`);
+      return { kind: 'failed', error };
+    }
+  }
+
+  private async message(incoming: Incoming, text: string): Promise<Message | undefined> {
+    const images = incoming.imageCount > 0 && incoming.loadImages ? await incoming.loadImages() : [];
+    if (!text && images.length === 0) return undefined;
+    return {
+      text,
+      ...(images.length ? { images } : {}),
+      ...(incoming.language ? { language: incoming.language } : {}),
+      communityId: incoming.communityId,
+      ...(incoming.channelId ? { channelId: incoming.channelId } : {}),
+      userId: incoming.userId,
+      ...(incoming.messageId ? { messageId: incoming.messageId } : {}),
+    };
+  }
+}

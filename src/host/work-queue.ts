@@ -1,0 +1,64 @@
+// The one bounded work queue of the process: at most `concurrency` recognitions run at once (over
+// every adapter together) and at most `queueSize` wait. Past that a task is refused at once, so a
+// flood costs a refusal, not memory. p-queue runs the tasks; this only adds the bound and counts.
+import PQueue from 'p-queue';
+
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(queueSize: number) {
+    super(`work queue is full (${queueSize} waiting; guards.queueSize)`);
+  }
+}
+
+export interface WorkQueueStats {
+  running: number;
+  waiting: number;
+  peakWaiting: number;
+  completed: number;
+  refused: number;
+}
+
+export interface RunOptions {
+  /** Aborting removes a waiting task from the queue, or rejects a running one's promise. */
+  signal?: AbortSignal;
+}
+
+export class WorkQueue {
+  private readonly queue: PQueue;
+  private peakWaiting = 0;
+  private completed = 0;
+  private refused = 0;
+
+  constructor(
+    readonly concurrency: number,
+    readonly queueSize: number,
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(queueSize) || queueSize < 0) {
+      throw new Error(`bad work queue limits: concurrency ${concurrency}, queueSize ${queueSize}`);
+    }
+    this.queue = new PQueue({ concurrency });
+  }
+
+  /** Runs the task when a slot frees; rejects with QueueFullError at once when the queue is full. */
+  run<T>(task: (options: RunOptions) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    // p-queue adds and starts synchronously, so `pending + size` is exact here.
+    if (this.queue.pending + this.queue.size >= this.concurrency + this.queueSize) {
+      this.refused++;
+      return Promise.reject(new QueueFullError(this.queueSize));
+    }
+    const done = this.queue.add((opts) => task(opts.signal ? { signal: opts.signal } : {}), options.signal ? { signal: options.signal } : {});
+    this.peakWaiting = Math.max(this.peakWaiting, this.queue.size);
+    return done.finally(() => {
+      this.completed++;
+    });
+  }
+
+  /** Resolves when nothing runs and nothing waits. */
+  idle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  stats(): WorkQueueStats {
+    return { running: this.queue.pending, waiting: this.queue.size, peakWaiting: this.peakWaiting, completed: this.completed, refused: this.refused };
+  }
+}
