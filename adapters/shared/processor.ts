@@ -100,6 +100,8 @@ export class MessageProcessor {
       counted = await this.deps.stats.record({
         communityId: incoming.communityId,
         ...(incoming.channelId ? { channelId: incoming.channelId } : {}),
+        // A retried message (same platform id) is counted once: the store keeps the id.
+        ...(incoming.messageId ? { messageId: incoming.messageId } : {}),
         entities: recognition.entities,
       });
     }

@@ -1,6 +1,7 @@
 // Built-in backends register through the same Plugin interface a third-party package uses.
 import type { Plugin } from './registry.ts';
 import registerStores from '../store/register.ts';
+import registerStats from '../stats/register.ts';
 import registerIntake from '../intake/register.ts';
 import registerOcr from '../ocr/register.ts';
 import registerLlm from '../llm/register.ts';
@@ -9,6 +10,7 @@ import registerGazetteer from '../recognizers/gazetteer.ts';
 
 export const builtinPlugins: readonly Plugin[] = [
   registerStores,
+  registerStats,
   registerIntake,
   registerOcr,
   registerLlm,
