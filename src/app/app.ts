@@ -10,7 +10,6 @@ import { Host, type RecognitionExecutor } from '../host/index.ts';
 import { createEngine, type AssembledEngine, type EngineOptions } from './engine.ts';
 import { createExecutor, type ExecutorFactory } from './executor.ts';
 import { loadPlugins } from './plugins.ts';
-import { openRegisteredStore } from './stores.ts';
 
 export interface AppOptions extends EngineOptions {
   /** Where recognition runs; default: src/app/executor.ts (in-process unless configured). */
@@ -43,7 +42,7 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
   try {
     const statistics = await openEntityStats(config, {
       ...(options.now ? { now: options.now } : {}),
-      openStore: (url) => openRegisteredStore(registries, config, url, 'stats.url'),
+      registries,
     });
     closers.push(() => statistics.close());
     const executor = await (options.executor ?? createExecutor)({ config, engine });

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { EkmmConfig } from '../config/schema.ts';
 import { createRegistries, type Plugin, type Registries } from '../core/registry.ts';
 import registerStores from '../store/register.ts';
+import registerStats from '../stats/register.ts';
 import registerIntake from '../intake/register.ts';
 import registerOcr from '../ocr/register.ts';
 import registerLlm from '../llm/register.ts';
@@ -14,6 +15,7 @@ import registerGazetteer from '../recognizers/gazetteer.ts';
 
 export const builtinPlugins: readonly Plugin[] = [
   registerStores,
+  registerStats,
   registerIntake,
   registerOcr,
   registerLlm,

@@ -2,6 +2,7 @@
 import type { Captioner, ImageIntake, KnowledgeSource, Ocr, Recognizer, Store } from './stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
+import type { StatsOpener } from '../stats/backend.ts';
 
 /** What a backend factory gets besides its own config section. */
 export interface BackendContext {
@@ -56,6 +57,8 @@ export interface Registries {
   knowledge: Registry<KnowledgeSource>;
   /** Keyed by URL scheme (sqlite, redis, memory); the opener gets the full URL. */
   store: Registry<StoreOpener>;
+  /** Statistics backends, keyed by URL scheme like `store` (see src/stats/register.ts). */
+  stats: Registry<StatsOpener>;
 }
 
 export function createRegistries(): Registries {
@@ -66,6 +69,7 @@ export function createRegistries(): Registries {
     recognizer: new Registry<Recognizer>('recognizer'),
     knowledge: new Registry<KnowledgeSource>('knowledge'),
     store: new Registry<StoreOpener>('store'),
+    stats: new Registry<StatsOpener>('stats'),
   };
 }
 

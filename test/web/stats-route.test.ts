@@ -49,7 +49,7 @@ test('JSON and CSV exports hold only the requested community', async () => {
   assert.match(text, /,general,PER,barack obama,1\r\n/);
   assert.doesNotMatch(text, /secret org/);
   const top = await get('/api/stats?community=guild-1&top=1&days=7', 'mod-secret-1');
-  assert.deepEqual(((await top.json()) as { top: unknown }).top, { LOC: [{ entity: 'paris', count: 1 }], PER: [{ entity: 'barack obama', count: 1 }] });
+  assert.deepEqual(((await top.json()) as { top: unknown }).top, { LOC: [{ entity: 'paris', label: 'Paris', count: 1 }], PER: [{ entity: 'barack obama', label: 'Barack Obama', count: 1 }] });
 });
 
 test('bad queries name the parameter', async () => {
