@@ -66,45 +66,77 @@ const caseInsensitive: Tier = {
   needle: (name) => name.toLowerCase(),
 };
 
-const SPACE = /\s/;
+/** What /\s/ matches, by UTF-16 code unit (checked unit by unit, as the earlier regex did). */
+function isSpace(u: number): boolean {
+  return (
+    (u >= 0x09 && u <= 0x0d) || u === 0x20 || u === 0xa0 || u === 0x1680 || (u >= 0x2000 && u <= 0x200a) ||
+    u === 0x2028 || u === 0x2029 || u === 0x202f || u === 0x205f || u === 0x3000 || u === 0xfeff
+  );
+}
+
 const whitespaceInsensitive: Tier = {
   haystack: (text) => {
     const positions: number[] = [];
-    let squeezed = '';
+    const units: number[] = [];
     for (let i = 0; i < text.length; i++) {
-      if (SPACE.test(text[i]!)) continue;
+      const u = text.charCodeAt(i);
+      if (isSpace(u)) continue;
       positions.push(i);
-      squeezed += text[i]!.toLowerCase();
+      if (u < 0x80) units.push(u >= 0x41 && u <= 0x5a ? u + 32 : u);
+      else {
+        // Unit by unit: a whole-string toLowerCase would treat a final sigma differently.
+        const lower = text[i]!.toLowerCase();
+        if (lower.length !== 1) return undefined;
+        units.push(lower.charCodeAt(0));
+      }
     }
-    if (squeezed.length !== positions.length) return undefined;
+    let squeezed = '';
+    for (let i = 0; i < units.length; i += 8192) squeezed += String.fromCharCode(...units.slice(i, i + 8192));
     return { text: squeezed, span: (at, length) => [positions[at]!, positions[at + length - 1]! + 1] };
   },
   needle: (name) => name.replace(/\s+/g, '').toLowerCase(),
 };
 
 const TIERS = [exact, caseInsensitive, whitespaceInsensitive];
+const NONE: readonly Span[] = [];
 
 /**
- * Every span each name matches in each source, per tier: one Aho-Corasick pass per tier and
- * source instead of a scan (and a lower-cased or squeezed copy of the text) per name.
+ * For each source and name, the spans of the first tier that matches the name there on word
+ * boundaries (none when no tier does). One Aho-Corasick pass per tier and source replaces a scan
+ * (and a lower-cased or squeezed copy of the text) per name; a later tier is built only for the
+ * names an earlier one left unmatched somewhere.
  */
-function matchTable(names: readonly string[], sources: readonly AlignSource[]): Span[][][][] {
-  // table[tier][source][name] = spans
-  return TIERS.map((tier) => {
-    const needles = names.map((n) => tier.needle(n));
+function firstMatches(names: readonly string[], sources: readonly AlignSource[]): (readonly Span[])[][] {
+  const result: (readonly Span[])[][] = sources.map(() => names.map(() => NONE));
+  let pending = names.map((_, n) => n);
+  for (const tier of TIERS) {
+    if (pending.length === 0) break;
+    const needles = new Map<number, string>();
     const ids = new Map<string, number>();
-    for (const n of needles) if (n && !ids.has(n)) ids.set(n, ids.size);
+    for (const n of pending) {
+      const needle = tier.needle(names[n]!);
+      if (!needle) continue;
+      needles.set(n, needle);
+      if (!ids.has(needle)) ids.set(needle, ids.size);
+    }
     const search = new PhraseSearch([...ids.keys()]);
-    return sources.map((src) => {
+    sources.forEach((src, s) => {
       const hay = tier.haystack(src.text);
-      const byNeedle = hay ? search.findAll(hay.text) : new Map<number, number[]>();
-      return needles.map((needle) => {
-        const id = ids.get(needle);
-        const starts = id === undefined ? undefined : byNeedle.get(id);
-        return starts && hay ? starts.map((at) => hay.span(at, needle.length)) : [];
-      });
+      if (!hay) return;
+      const found = search.findAll(hay.text);
+      const row = result[s]!;
+      for (const n of pending) {
+        const needle = needles.get(n);
+        if (row[n]!.length || needle === undefined) continue;
+        const starts = found.get(ids.get(needle)!);
+        if (!starts) continue;
+        const spans = starts.map((at) => hay.span(at, needle.length)).filter((sp) => onBoundaries(src.text, sp));
+        if (spans.length) row[n] = spans;
+      }
     });
-  });
+    pending = pending.filter((n) => result.some((row) => row[n]!.length === 0));
+  }
+  return result;
 }
 
 /**
@@ -141,7 +173,7 @@ export function alignEntities(names: TypedName[], sources: AlignSource[], backen
     .map((n) => ({ text: n.text.trim(), type: n.type }))
     .filter((n) => n.text.length > 0)
     .sort((a, b) => b.text.length - a.text.length);
-  const table = matchTable(
+  const matches = firstMatches(
     ordered.map((n) => n.text),
     sources,
   );
@@ -150,34 +182,31 @@ export function alignEntities(names: TypedName[], sources: AlignSource[], backen
     let emitted = false;
     let blocked = false;
     sources.forEach((src, s) => {
-      for (let t = 0; t < TIERS.length; t++) {
-        const spans = table[t]![s]![n]!.filter((sp) => onBoundaries(src.text, sp));
-        if (spans.length === 0) continue;
-        found = true;
-        const free = spans.filter((sp) => !claims[s]!.taken(sp));
-        if (free.length === 0) {
-          // The same name listed twice is a repeat, not a conflict.
-          if (!spans.some((sp) => claimedKeys.has(`${s}:${sp[0]}:${sp[1]}:${name.type}`))) blocked = true;
-          break;
-        }
-        for (const [start, end] of free) {
-          // Occurrences of one name may overlap each other ("aa" in "aaa"): the first one wins.
-          if (claims[s]!.taken([start, end])) continue;
-          emitted = true;
-          claims[s]!.claim([start, end]);
-          claimedKeys.add(`${s}:${start}:${end}:${name.type}`);
-          result.entities.push({
-            text: src.text.slice(start, end),
-            type: name.type,
-            start,
-            end,
-            source: src.source,
-            ...(src.ocrLine !== undefined ? { ocrLine: src.ocrLine } : {}),
-            ...(src.caption !== undefined ? { caption: src.caption } : {}),
-            backend,
-          });
-        }
-        break;
+      const spans = matches[s]![n]!;
+      if (spans.length === 0) return;
+      found = true;
+      const free = spans.filter((sp) => !claims[s]!.taken(sp));
+      if (free.length === 0) {
+        // The same name listed twice is a repeat, not a conflict.
+        if (!spans.some((sp) => claimedKeys.has(`${s}:${sp[0]}:${sp[1]}:${name.type}`))) blocked = true;
+        return;
+      }
+      for (const [start, end] of free) {
+        // Occurrences of one name may overlap each other ("aa" in "aaa"): the first one wins.
+        if (claims[s]!.taken([start, end])) continue;
+        emitted = true;
+        claims[s]!.claim([start, end]);
+        claimedKeys.add(`${s}:${start}:${end}:${name.type}`);
+        result.entities.push({
+          text: src.text.slice(start, end),
+          type: name.type,
+          start,
+          end,
+          source: src.source,
+          ...(src.ocrLine !== undefined ? { ocrLine: src.ocrLine } : {}),
+          ...(src.caption !== undefined ? { caption: src.caption } : {}),
+          backend,
+        });
       }
     });
     if (!found) result.unmatched.push(name);
