@@ -4,6 +4,12 @@
 //   unless it overlaps an entity already kept from a higher-ranked recognizer in the same input
 //   (the text, one OCR line, or one caption). Identical spans are never duplicated.
 // union: every entity is kept; exact duplicates (same input, span and type) collapse to the first.
+//
+// Cost: O(n log n) for n entities. Duplicates are found through a hash set; overlap with the
+// higher ranks through, per input, the kept spans sorted by start with a running maximum of their
+// ends (a span [s, e) overlaps one of them iff some kept span starting before e ends after s).
+// The earlier version compared every new entity with every kept one: a 0.5 MB text froze the
+// event loop for 33 s (issue 8); bench/merge.ts measures both side by side.
 import type { Entity } from './types.ts';
 
 export type MergePolicy = 'first-wins' | 'union';
@@ -12,21 +18,54 @@ function inputKey(e: Entity): string {
   return `${e.source}:${e.ocrLine ?? ''}:${e.caption ?? ''}`;
 }
 
-function overlaps(a: Entity, b: Entity): boolean {
-  return a.start < b.end && b.start < a.end;
+/** The spans kept for one input, frozen for the duration of one rank's list. */
+class SpanIndex {
+  private readonly starts: number[];
+  /** maxEnd[i]: the largest end among the first i + 1 spans in start order. */
+  private readonly maxEnd: number[];
+
+  constructor(spans: readonly Entity[]) {
+    const sorted = [...spans].sort((a, b) => a.start - b.start);
+    this.starts = sorted.map((s) => s.start);
+    this.maxEnd = [];
+    let max = -Infinity;
+    for (const s of sorted) {
+      max = Math.max(max, s.end);
+      this.maxEnd.push(max);
+    }
+  }
+
+  overlaps(start: number, end: number): boolean {
+    // Last span whose start is < end (binary search), then the longest reach among it and those before.
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid]! < end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && this.maxEnd[lo - 1]! > start;
+  }
 }
 
 export function mergeEntities(ranked: Entity[][], policy: MergePolicy): Entity[] {
   const kept: Entity[] = [];
+  const keptByInput = new Map<string, Entity[]>();
+  const seen = new Set<string>();
   for (const list of ranked) {
-    const fromHigherRank = kept.slice();
+    // Entities of the same rank never block each other, so the index is built once per rank.
+    const higher = new Map<string, SpanIndex>();
+    if (policy === 'first-wins') for (const [key, spans] of keptByInput) higher.set(key, new SpanIndex(spans));
     for (const e of list) {
       const key = inputKey(e);
-      const sameInput = (k: Entity) => inputKey(k) === key;
-      const duplicate = kept.some((k) => sameInput(k) && k.start === e.start && k.end === e.end && k.type === e.type);
-      if (duplicate) continue;
-      if (policy === 'first-wins' && fromHigherRank.some((k) => sameInput(k) && overlaps(k, e))) continue;
+      const identity = `${key}|${e.start}|${e.end}|${e.type}`;
+      if (seen.has(identity)) continue;
+      if (higher.get(key)?.overlaps(e.start, e.end)) continue;
+      seen.add(identity);
       kept.push(e);
+      const same = keptByInput.get(key);
+      if (same) same.push(e);
+      else keptByInput.set(key, [e]);
     }
   }
   return sortEntities(kept);

@@ -1,7 +1,12 @@
 // Puts the entities an LLM names back onto spans of what it was shown: the message text, an OCR
 // line or a caption. Matching is exact, then case-insensitive, then whitespace-insensitive; a
 // name found nowhere is dropped (LLMs paraphrase, translate and invent).
+//
+// Cost: linear in the sources, the names and their matches (plus a sort of the names and a
+// log factor per claim check), where the earlier version scanned (and lower-cased) the whole
+// text once per name; bench/merge.ts measures both side by side.
 import type { Entity, EntitySource } from '../core/types.ts';
+import { PhraseSearch } from './phrase-search.ts';
 
 export interface AlignSource {
   source: EntitySource;
@@ -38,45 +43,129 @@ function onBoundaries(text: string, [start, end]: Span): boolean {
   return !cut(text[start], text[start - 1]) && !cut(text[end - 1], text[end]);
 }
 
-function allIndexes(haystack: string, needle: string): number[] {
-  const out: number[] = [];
-  for (let i = haystack.indexOf(needle); i >= 0 && needle; i = haystack.indexOf(needle, i + 1)) out.push(i);
-  return out;
+/**
+ * One way of matching names against a source: how both are normalised, and where a match in the
+ * normalised text lies in the original. Undefined when the normalisation changes length (a few
+ * characters lower-case to two), since offsets would then be wrong.
+ */
+interface Tier {
+  haystack(text: string): { text: string; span: (at: number, length: number) => Span } | undefined;
+  needle(name: string): string;
 }
 
-function exactSpans(text: string, name: string): Span[] {
-  return allIndexes(text, name).map((i) => [i, i + name.length]);
+const exact: Tier = {
+  haystack: (text) => ({ text, span: (at, length) => [at, at + length] }),
+  needle: (name) => name,
+};
+
+const caseInsensitive: Tier = {
+  haystack: (text) => {
+    const lower = text.toLowerCase();
+    return lower.length === text.length ? { text: lower, span: (at, length) => [at, at + length] } : undefined;
+  },
+  needle: (name) => name.toLowerCase(),
+};
+
+/** What /\s/ matches, by UTF-16 code unit (checked unit by unit, as the earlier regex did). */
+function isSpace(u: number): boolean {
+  return (
+    (u >= 0x09 && u <= 0x0d) || u === 0x20 || u === 0xa0 || u === 0x1680 || (u >= 0x2000 && u <= 0x200a) ||
+    u === 0x2028 || u === 0x2029 || u === 0x202f || u === 0x205f || u === 0x3000 || u === 0xfeff
+  );
 }
 
-function caseInsensitiveSpans(text: string, name: string): Span[] {
-  const lower = text.toLowerCase();
-  // Lower-casing can change length for a few characters; offsets would then be wrong.
-  if (lower.length !== text.length) return [];
-  const needle = name.toLowerCase();
-  return allIndexes(lower, needle).map((i) => [i, i + needle.length]);
-}
+const whitespaceInsensitive: Tier = {
+  haystack: (text) => {
+    const positions: number[] = [];
+    const units: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const u = text.charCodeAt(i);
+      if (isSpace(u)) continue;
+      positions.push(i);
+      if (u < 0x80) units.push(u >= 0x41 && u <= 0x5a ? u + 32 : u);
+      else {
+        // Unit by unit: a whole-string toLowerCase would treat a final sigma differently.
+        const lower = text[i]!.toLowerCase();
+        if (lower.length !== 1) return undefined;
+        units.push(lower.charCodeAt(0));
+      }
+    }
+    let squeezed = '';
+    for (let i = 0; i < units.length; i += 8192) squeezed += String.fromCharCode(...units.slice(i, i + 8192));
+    return { text: squeezed, span: (at, length) => [positions[at]!, positions[at + length - 1]! + 1] };
+  },
+  needle: (name) => name.replace(/\s+/g, '').toLowerCase(),
+};
 
-function whitespaceInsensitiveSpans(text: string, name: string): Span[] {
-  const positions: number[] = [];
-  let squeezed = '';
-  for (let i = 0; i < text.length; i++) {
-    if (/\s/.test(text[i]!)) continue;
-    positions.push(i);
-    squeezed += text[i]!.toLowerCase();
+const TIERS = [exact, caseInsensitive, whitespaceInsensitive];
+const NONE: readonly Span[] = [];
+
+/**
+ * For each source and name, the spans of the first tier that matches the name there on word
+ * boundaries (none when no tier does). One Aho-Corasick pass per tier and source replaces a scan
+ * (and a lower-cased or squeezed copy of the text) per name; a later tier is built only for the
+ * names an earlier one left unmatched somewhere.
+ */
+function firstMatches(names: readonly string[], sources: readonly AlignSource[]): (readonly Span[])[][] {
+  const result: (readonly Span[])[][] = sources.map(() => names.map(() => NONE));
+  let pending = names.map((_, n) => n);
+  for (const tier of TIERS) {
+    if (pending.length === 0) break;
+    const needles = new Map<number, string>();
+    const ids = new Map<string, number>();
+    for (const n of pending) {
+      const needle = tier.needle(names[n]!);
+      if (!needle) continue;
+      needles.set(n, needle);
+      if (!ids.has(needle)) ids.set(needle, ids.size);
+    }
+    const search = new PhraseSearch([...ids.keys()]);
+    sources.forEach((src, s) => {
+      const hay = tier.haystack(src.text);
+      if (!hay) return;
+      const found = search.findAll(hay.text);
+      const row = result[s]!;
+      for (const n of pending) {
+        const needle = needles.get(n);
+        if (row[n]!.length || needle === undefined) continue;
+        const starts = found.get(ids.get(needle)!);
+        if (!starts) continue;
+        const spans = starts.map((at) => hay.span(at, needle.length)).filter((sp) => onBoundaries(src.text, sp));
+        if (spans.length) row[n] = spans;
+      }
+    });
+    pending = pending.filter((n) => result.some((row) => row[n]!.length === 0));
   }
-  const needle = name.replace(/\s+/g, '').toLowerCase();
-  if (!needle || squeezed.length !== positions.length) return [];
-  return allIndexes(squeezed, needle).map((i) => [positions[i]!, positions[i + needle.length - 1]! + 1]);
+  return result;
 }
 
-const TIERS = [exactSpans, caseInsensitiveSpans, whitespaceInsensitiveSpans];
+/**
+ * The spans already claimed in one source (disjoint by construction): a Fenwick tree of claimed
+ * code units answers "is any unit of [start, end) claimed?" in O(log n).
+ */
+class Claims {
+  private readonly tree: Int32Array;
+  constructor(private readonly size: number) {
+    this.tree = new Int32Array(size + 1);
+  }
 
-function overlaps(a: Span, b: Span): boolean {
-  return a[0] < b[1] && b[0] < a[1];
+  private prefix(end: number): number {
+    let sum = 0;
+    for (let i = end; i > 0; i -= i & -i) sum += this.tree[i]!;
+    return sum;
+  }
+
+  taken([start, end]: Span): boolean {
+    return this.prefix(end) - this.prefix(start) > 0;
+  }
+
+  claim([start, end]: Span): void {
+    for (let u = start; u < end; u++) for (let i = u + 1; i <= this.size; i += i & -i) this.tree[i]!++;
+  }
 }
 
 export function alignEntities(names: TypedName[], sources: AlignSource[], backend: string): AlignResult {
-  const claimed: Span[][] = sources.map(() => []);
+  const claims = sources.map((src) => new Claims(src.text.length));
   const claimedKeys = new Set<string>();
   const result: AlignResult = { entities: [], unmatched: [], overlapping: [] };
   // Longest first, so "New York City" claims its span before "New York" could.
@@ -84,43 +173,45 @@ export function alignEntities(names: TypedName[], sources: AlignSource[], backen
     .map((n) => ({ text: n.text.trim(), type: n.type }))
     .filter((n) => n.text.length > 0)
     .sort((a, b) => b.text.length - a.text.length);
-  for (const name of ordered) {
+  const matches = firstMatches(
+    ordered.map((n) => n.text),
+    sources,
+  );
+  ordered.forEach((name, n) => {
     let found = false;
     let emitted = false;
     let blocked = false;
     sources.forEach((src, s) => {
-      for (const tier of TIERS) {
-        const spans = tier(src.text, name.text).filter((sp) => onBoundaries(src.text, sp));
-        if (spans.length === 0) continue;
-        found = true;
-        const free = spans.filter((sp) => !claimed[s]!.some((c) => overlaps(c, sp)));
-        if (free.length === 0) {
-          // The same name listed twice is a repeat, not a conflict.
-          if (!spans.some((sp) => claimedKeys.has(`${s}:${sp[0]}:${sp[1]}:${name.type}`))) blocked = true;
-          break;
-        }
-        for (const [start, end] of free) {
-          if (claimed[s]!.some((c) => overlaps(c, [start, end]))) continue;
-          emitted = true;
-          claimed[s]!.push([start, end]);
-          claimedKeys.add(`${s}:${start}:${end}:${name.type}`);
-          result.entities.push({
-            text: src.text.slice(start, end),
-            type: name.type,
-            start,
-            end,
-            source: src.source,
-            ...(src.ocrLine !== undefined ? { ocrLine: src.ocrLine } : {}),
-            ...(src.caption !== undefined ? { caption: src.caption } : {}),
-            backend,
-          });
-        }
-        break;
+      const spans = matches[s]![n]!;
+      if (spans.length === 0) return;
+      found = true;
+      const free = spans.filter((sp) => !claims[s]!.taken(sp));
+      if (free.length === 0) {
+        // The same name listed twice is a repeat, not a conflict.
+        if (!spans.some((sp) => claimedKeys.has(`${s}:${sp[0]}:${sp[1]}:${name.type}`))) blocked = true;
+        return;
+      }
+      for (const [start, end] of free) {
+        // Occurrences of one name may overlap each other ("aa" in "aaa"): the first one wins.
+        if (claims[s]!.taken([start, end])) continue;
+        emitted = true;
+        claims[s]!.claim([start, end]);
+        claimedKeys.add(`${s}:${start}:${end}:${name.type}`);
+        result.entities.push({
+          text: src.text.slice(start, end),
+          type: name.type,
+          start,
+          end,
+          source: src.source,
+          ...(src.ocrLine !== undefined ? { ocrLine: src.ocrLine } : {}),
+          ...(src.caption !== undefined ? { caption: src.caption } : {}),
+          backend,
+        });
       }
     });
     if (!found) result.unmatched.push(name);
     else if (!emitted && blocked) result.overlapping.push(name);
-  }
+  });
   const order: Record<EntitySource, number> = { text: 0, ocr: 1, caption: 2 };
   result.entities.sort(
     (a, b) => order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,

@@ -162,9 +162,13 @@ export class Tagger {
       const bigrams = this.files.bigrams;
       const ids = new BigInt64Array(B * T);
       batch.forEach((seg, i) => {
-        const keys = sequences[seg.seq]!.map(wordKey);
+        // Keys of this segment and the one token after it only: mapping the whole sequence per
+        // segment made a long text quadratic (issue 8).
+        const toks = sequences[seg.seq]!;
+        const keys = toks.slice(seg.from, Math.min(toks.length, seg.to + 1)).map(wordKey);
         for (let t = seg.from; t < seg.to; t++) {
-          const key = keys[t]! + (t + 1 < keys.length ? keys[t + 1]! : '</s>');
+          const k = t - seg.from;
+          const key = keys[k]! + (t + 1 < toks.length ? keys[k + 1]! : '</s>');
           ids[i * T + t - seg.from] = BigInt(bigrams.get(key) ?? UNK);
         }
       });

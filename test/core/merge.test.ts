@@ -1,0 +1,106 @@
+// The O(n log n) merge and alignment must give exactly what the old quadratic versions gave
+// (kept in bench/baseline/ for the benchmark): checked on random inputs with many overlaps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mergeEntities } from '../../src/core/merge.ts';
+import { alignEntities, type AlignSource, type TypedName } from '../../src/llm/align.ts';
+import { PhraseSearch } from '../../src/llm/phrase-search.ts';
+import { mergeEntities as mergeQuadratic } from '../../bench/baseline/merge-quadratic.ts';
+import { alignEntities as alignQuadratic } from '../../bench/baseline/align-quadratic.ts';
+import type { Entity } from '../../src/core/types.ts';
+
+/** Small deterministic generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomEntities(r: () => number, n: number, backend: string): Entity[] {
+  const types = ['PER', 'LOC', 'ORG'];
+  return Array.from({ length: n }, () => {
+    const start = Math.floor(r() * 60);
+    const end = start + Math.floor(r() * 8);
+    const source = r() < 0.6 ? 'text' : r() < 0.5 ? 'ocr' : 'caption';
+    const e: Entity = { text: 'x', type: types[Math.floor(r() * 3)]!, start, end, source, backend };
+    if (source === 'ocr') e.ocrLine = Math.floor(r() * 3);
+    if (source === 'caption') e.caption = Math.floor(r() * 2);
+    return e;
+  });
+}
+
+test('mergeEntities matches the quadratic version on random overlapping inputs (both policies)', () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const r = rng(seed);
+    const ranked = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => randomEntities(r, Math.floor(r() * 40), `b${i}`));
+    for (const policy of ['first-wins', 'union'] as const) {
+      const expected = mergeQuadratic(ranked.map((l) => [...l]), policy);
+      const got = mergeEntities(ranked.map((l) => [...l]), policy);
+      assert.deepEqual(got, expected, `seed ${seed}, ${policy}`);
+    }
+  }
+});
+
+test('mergeEntities: 100,000 entities merge in well under a second', () => {
+  const r = rng(7);
+  const ranked = [randomEntities(r, 50_000, 'a'), randomEntities(r, 50_000, 'b')].map((l) =>
+    l.map((e, i) => ({ ...e, start: e.start + i * 10, end: e.end + i * 10 })),
+  );
+  const t = performance.now();
+  const merged = mergeEntities(ranked, 'first-wins');
+  const ms = performance.now() - t;
+  assert.ok(merged.length > 0);
+  assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
+});
+
+test('PhraseSearch finds every occurrence, overlapping ones included, as indexOf would', () => {
+  const r = rng(3);
+  const alphabet = 'ab A';
+  for (let round = 0; round < 200; round++) {
+    const text = Array.from({ length: Math.floor(r() * 40) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
+    const phrases = [...new Set(Array.from({ length: 1 + Math.floor(r() * 6) }, () =>
+      Array.from({ length: 1 + Math.floor(r() * 4) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('')))];
+    const found = new PhraseSearch(phrases).findAll(text);
+    phrases.forEach((p, id) => {
+      const expected: number[] = [];
+      for (let i = text.indexOf(p); i >= 0; i = text.indexOf(p, i + 1)) expected.push(i);
+      assert.deepEqual(found.get(id) ?? [], expected, `"${p}" in "${text}"`);
+    });
+  }
+});
+
+test('alignEntities matches the quadratic version: exact, case- and whitespace-insensitive, overlaps, repeats', () => {
+  const words = ['New', 'York', 'new', 'york', 'City', 'NewYork', 'Al', 'Alabama', '北京', '大学', 'İstanbul', 'a'];
+  for (let seed = 1; seed <= 300; seed++) {
+    const r = rng(seed);
+    const pick = () => words[Math.floor(r() * words.length)]!;
+    const sentence = (n: number) => Array.from({ length: n }, () => pick()).join(r() < 0.7 ? ' ' : '  ');
+    const sources: AlignSource[] = [
+      { source: 'text', text: sentence(2 + Math.floor(r() * 12)) },
+      { source: 'ocr', text: sentence(Math.floor(r() * 5)), ocrLine: 0 },
+      { source: 'caption', text: sentence(Math.floor(r() * 5)), caption: 0 },
+    ];
+    const names: TypedName[] = Array.from({ length: Math.floor(r() * 10) }, () => ({
+      text: Array.from({ length: 1 + Math.floor(r() * 2) }, () => pick()).join(r() < 0.5 ? ' ' : ''),
+      type: r() < 0.5 ? 'LOC' : 'ORG',
+    }));
+    const expected = alignQuadratic(names, sources, 'llm');
+    const got = alignEntities(names, sources, 'llm');
+    assert.deepEqual(got, expected, `seed ${seed}`);
+  }
+});
+
+test('alignEntities: 100,000 names over a 1 MB text in a few seconds at most', () => {
+  const names: TypedName[] = Array.from({ length: 100_000 }, (_, i) => ({ text: `Name${i}`, type: 'PER' }));
+  const text = names.map((n) => n.text).join(' ').slice(0, 1_000_000);
+  const t = performance.now();
+  const aligned = alignEntities(names, [{ source: 'text', text }], 'llm');
+  const ms = performance.now() - t;
+  assert.ok(aligned.entities.length > 90_000);
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+});
