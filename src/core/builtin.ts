@@ -6,6 +6,7 @@ import registerOcr from '../ocr/register.ts';
 import registerLlm from '../llm/register.ts';
 import registerLocal from '../recognizers/local/register.ts';
 import registerGazetteer from '../recognizers/gazetteer.ts';
+import registerRecorded from '../recorded/register.ts';
 
 export const builtinPlugins: readonly Plugin[] = [
   registerStores,
@@ -14,4 +15,5 @@ export const builtinPlugins: readonly Plugin[] = [
   registerLlm,
   registerLocal,
   registerGazetteer,
+  registerRecorded,
 ];
