@@ -12,6 +12,7 @@ import registerOcr from '../ocr/register.ts';
 import registerLlm from '../llm/register.ts';
 import registerLocal from '../recognizers/local/register.ts';
 import registerGazetteer from '../recognizers/gazetteer.ts';
+import registerRecorded from '../recorded/register.ts';
 
 export const builtinPlugins: readonly Plugin[] = [
   registerStores,
@@ -21,6 +22,7 @@ export const builtinPlugins: readonly Plugin[] = [
   registerLlm,
   registerLocal,
   registerGazetteer,
+  registerRecorded,
 ];
 
 /** Fresh registries with the built-in backends, config.plugins and `extra` registered, in that order. */

@@ -95,6 +95,10 @@ export class CachedCaptioner implements Captioner {
     return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) => this.inner.caption(miss.map((i) => images[i]!)));
   }
 
+  async captionById(id: string): Promise<string | null> {
+    return this.inner.captionById ? this.inner.captionById(id) : null;
+  }
+
   async close(): Promise<void> {
     await this.inner.close?.();
   }

@@ -1,6 +1,7 @@
 // Captions recorded earlier (e.g. the BLIP-2 captions released with PGIM), one per line:
 // `<id>.jpg :<caption>`. An image is looked up by its file name (with or without extension)
-// and by the sha256 of its bytes, so a file may key lines either way.
+// and by the sha256 of its bytes, so a file may key lines either way; a dataset post whose image
+// is not at hand gets its caption by post id (captionById).
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Captioner, PreparedImage } from '../core/stages.ts';
@@ -29,6 +30,8 @@ export class RecordedCaptioner implements Captioner {
   readonly modelId: string;
   readonly templateVersion: string;
   private readonly byKey = new Map<string, string>();
+  /** A file lookup: caching it in the store would only copy the file there. */
+  readonly cachesItself = true;
   /** Number of captions in the file. */
   readonly size: number;
 
@@ -54,5 +57,10 @@ export class RecordedCaptioner implements Captioner {
       }
       return null;
     });
+  }
+
+  /** The caption recorded for a post by its id (a Twitter IMGID names its image `<IMGID>.jpg`). */
+  async captionById(id: string): Promise<string | null> {
+    return this.byKey.get(id) || null;
   }
 }

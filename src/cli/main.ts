@@ -18,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   tag: { summary: 'tag a file of messages in bulk', module: './tag.ts', exportName: 'tagCommand' },
   stats: { summary: "print a community's entity statistics as CSV or JSON (moderators)", module: './stats.ts', exportName: 'statsCommand' },
   export: { summary: 'export a labelled split as fine-tuning data (xtuner)', module: './export.ts', exportName: 'exportCommand' },
+  experiment: { summary: 'run the arms of an experiment plan over a dataset split, report F1 with CIs', module: './experiment.ts', exportName: 'experimentCommand' },
+  examples: { summary: 'build and measure a multimodal similar-example index', module: './examples.ts', exportName: 'examplesCommand' },
 };
 
 const HELP = `Usage: ekmm <command> [options]

@@ -15,6 +15,19 @@ const httpClient = z
   })
   .strict();
 
+/** A recorded answer file: JSONL keyed by post id, or a PGIM knowledge file (keyed through `posts`, or by its tokens). */
+const recordedFile = z
+  .object({
+    /** JSONL `{"id", "entities": [{"text", "type"}]}` / `{"id", "text"}`, or a PGIM knowledge file (`<EOS>` lines). */
+    file: z.string(),
+    /** The dataset split a PGIM file was written for: its items are paired with these posts by order (token-checked) to get their ids. */
+    posts: z.string().optional(),
+  })
+  .strict();
+
+/** A live model's answers are appended to this JSONL file in the `recorded` format, so a run can be replayed. */
+const recordTo = { record: z.string().optional() };
+
 export const configSchema = z
   .object({
     /** Default language of messages that do not say. */
@@ -73,7 +86,22 @@ export const configSchema = z
     knowledge: z
       .object({
         backend: z.string().default('none'),
-        llm: httpClient.optional(),
+        llm: httpClient.extend(recordTo).strict().optional(),
+        /** Backend `recorded`: knowledge text recorded earlier (PGIM files, or JSONL {"id", "text"}). */
+        recorded: recordedFile.optional(),
+        /** Weights and sources of the multimodal similar-example retrieval (see src/examples/). */
+        similar: z
+          .object({
+            /** An index built by `ekmm examples build`; used instead of examplesFile when set. */
+            index: z.string().optional(),
+            text: z.number().min(0).default(1),
+            caption: z.number().min(0).default(0.5),
+            image: z.number().min(0).default(0.5),
+            /** OpenAI-compatible /v1/embeddings endpoint for image similarity; perceptual hashes otherwise. */
+            embeddings: httpClient.optional(),
+          })
+          .strict()
+          .prefault({}),
         /** JSONL or CoNLL file of labelled examples used as few-shot demonstrations. */
         examplesFile: z.string().optional(),
         examples: z.number().int().min(0).max(20).default(4),
@@ -91,9 +119,22 @@ export const configSchema = z
         llm: httpClient
           .extend({
             structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
+            ...recordTo,
           })
           .strict()
           .optional(),
+        /** Backend `vlm`: an OpenAI-compatible vision chat model sees the images and the text and names the entities. */
+        vlm: httpClient
+          .extend({
+            structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
+            /** Images sent per message (the first ones); the rest are not shown to the model. */
+            maxImages: z.number().int().min(1).max(16).default(4),
+            ...recordTo,
+          })
+          .strict()
+          .optional(),
+        /** Backend `recorded`: entity lists recorded earlier, aligned exactly like the llm recognizer's answers. */
+        recorded: recordedFile.optional(),
         local: z
           .object({
             en: z.string().default('models/ner-en'),

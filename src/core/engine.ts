@@ -126,9 +126,22 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       })();
       await Promise.all([ocrTask, captionTask]);
     }
+    const byId = stages.captioner?.captionById;
+    if (byId && message.messageId && captions.length === 0) {
+      // A dataset post whose image is not at hand: its recorded caption, keyed by the post id.
+      const c = await byId.call(stages.captioner, message.messageId).catch((err: unknown) => {
+        warnings.push({ code: 'caption.failed', stage: 'caption', message: `captioning failed: ${errorText(err)}` });
+        return null;
+      });
+      if (c) captions.push({ image: 0, text: c, backend: stages.captioner!.name });
+    }
 
     const language = detectLanguage(message.language ?? config.language, text, ...ocrLines.map((l) => l.text));
-    const input: RecognizerInput = { text, language, ocr: ocrLines, captions };
+    const input: RecognizerInput = {
+      ...(message.messageId ? { id: message.messageId } : {}),
+      text, language, ocr: ocrLines, captions,
+      ...(prepared.length ? { images: prepared } : {}),
+    };
 
     if (stages.knowledge) {
       t = now();

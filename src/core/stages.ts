@@ -42,17 +42,26 @@ export interface Captioner {
   readonly modelId: string;
   /** One caption per image, or null when the backend has none for it. */
   caption(images: PreparedImage[]): Promise<(string | null)[]>;
+  /**
+   * Optional: the caption recorded for a post by its id (IMGID/WID/JSONL id), for datasets whose
+   * images are not at hand. The engine asks it when the message has an id and no image gave a caption.
+   */
+  captionById?(id: string): Promise<string | null>;
   close?(): Promise<void>;
 }
 
 /** What a recognizer sees of one message. */
 export interface RecognizerInput {
+  /** The message's id (Message.messageId; a dataset post's IMGID/WID/id): recorded backends look answers up by it. */
+  id?: string;
   text: string;
   language: LanguageCode;
   ocr: OcrLine[];
   captions: Caption[];
   /** Auxiliary knowledge text from a KnowledgeSource (PGIM-style), when one is configured. */
   knowledge?: string;
+  /** The prepared images, for recognizers that look at pixels (the `vlm` recognizer). */
+  images?: PreparedImage[];
 }
 
 export interface RecognizerOutput {

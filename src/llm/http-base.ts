@@ -4,6 +4,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { LlmClientConfig } from '../config/schema.ts';
+import { countCompletion } from './usage.ts';
 
 /** Placeholder key for local servers (vLLM, llama.cpp, Ollama) that ignore it. */
 export const NO_API_KEY = 'not-needed';
@@ -89,6 +90,7 @@ export class LlmHttpClient {
         if (!Array.isArray(completion?.choices) || completion.choices.length === 0) {
           throw new LlmHttpError('llm.bad_response', `${this.where()}: response has no choices`);
         }
+        countCompletion(completion.usage);
         return completion;
       } catch (err) {
         const error = err instanceof LlmHttpError ? err : this.classify(err);

@@ -13,6 +13,7 @@ import { LlmHttpClient, type LlmHttpOptions } from './http-base.ts';
 import { stripThinking } from './parse.ts';
 import { ExampleIndex, parseExamples, type LabelledExample } from './examples.ts';
 import { mapLimit } from './concurrency.ts';
+import { RecordingWriter } from '../recorded/writer.ts';
 
 export const KNOWLEDGE_TEMPLATE_VERSION = 'pgim-v1';
 
@@ -61,9 +62,10 @@ export class LlmKnowledge implements KnowledgeSource {
   readonly cachesItself = true;
   private readonly client: LlmHttpClient;
   private readonly index: ExampleIndex;
+  private readonly recording: RecordingWriter | undefined;
 
   constructor(
-    private readonly config: LlmClientConfig,
+    private readonly config: LlmClientConfig & { record?: string | undefined },
     examples: LabelledExample[],
     private readonly k: number,
     private readonly entityTypes: string[],
@@ -71,6 +73,7 @@ export class LlmKnowledge implements KnowledgeSource {
   ) {
     this.client = new LlmHttpClient(config, deps);
     this.index = new ExampleIndex(examples);
+    this.recording = config.record ? new RecordingWriter(config.record) : undefined;
     this.modelId = config.model;
     this.templateVersion = KNOWLEDGE_TEMPLATE_VERSION;
   }
@@ -91,6 +94,7 @@ export class LlmKnowledge implements KnowledgeSource {
     const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens });
     const choice = completion.choices[0]!;
     const text = stripThinking(choice.message?.content ?? '').text.trim() || null;
+    if (this.recording && input.id) this.recording.write({ id: input.id, text });
     // A cut-off answer is still useful knowledge now, but is not kept: the next try may finish.
     if (cache && choice.finish_reason !== 'length') await cache.set(key, { v: text }, this.deps.cacheTtlMs);
     return text;

@@ -23,7 +23,10 @@ export class LabelMapper {
   /** The configured type for a label, or undefined when it names none. */
   map(label: string): string | undefined {
     const cleaned = label.trim().replace(/^[\s"'`(\[（【]+|[\s"'`)\]）】.:：]+$/g, '');
-    const candidates = [cleaned, ...cleaned.split(/[\/|,，、]/)];
+    const parts = cleaned.split(/[\/|,，、]/);
+    // "news organization", "sports team": a qualified label is read by its words too, head word last.
+    const words = parts.flatMap((p) => p.trim().split(/\s+/).reverse());
+    const candidates = [cleaned, ...parts, ...words];
     for (const c of candidates) {
       const t = this.lookup(c.trim().toLowerCase());
       if (t) return t;

@@ -3,21 +3,30 @@
 // then plain text, remembering what the server accepted.
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Recognizer, RecognizerInput, RecognizerOutput, Store } from '../core/stages.ts';
-import type { Warning } from '../core/types.ts';
 import type { EkmmConfig, LlmClientConfig } from '../config/schema.ts';
 import { cacheKey } from '../cache/key.ts';
 import { DAY_MS } from '../cache/cached.ts';
 import { LlmHttpClient, LlmHttpError, type LlmHttpOptions } from './http-base.ts';
 import { LabelMapper } from './labels.ts';
-import { parseEntityAnswer } from './parse.ts';
-import { alignEntities, type AlignSource, type TypedName } from './align.ts';
+import { alignNames, proposalsOfAnswer, typedNames, warningCollector } from './answer.ts';
 import { TEMPLATE_VERSION, buildRecognizerMessages, entitySchema } from './recognizer-prompt.ts';
+import { RecordingWriter } from '../recorded/writer.ts';
 import { mapLimit } from './concurrency.ts';
 
 export type StructuredMode = 'json_schema' | 'json_object' | 'none';
 const DOWNGRADE: Record<StructuredMode, StructuredMode | undefined> = { json_schema: 'json_object', json_object: 'none', none: undefined };
 
-export type LlmRecognizerConfig = LlmClientConfig & { structuredOutput: 'auto' | StructuredMode };
+export type LlmRecognizerConfig = LlmClientConfig & { structuredOutput: 'auto' | StructuredMode; record?: string | undefined };
+
+/** What distinguishes the chat recognizers (llm: text only; vlm: the images too): the name and the prompt. */
+export interface RecognizerPrompt {
+  name: string;
+  /** Part of every cache key: bump it with any change to the wording. */
+  templateVersion: string;
+  messages(input: RecognizerInput, entityTypes: string[]): ChatCompletionCreateParamsNonStreaming['messages'];
+}
+
+export const TEXT_PROMPT: RecognizerPrompt = { name: 'llm', templateVersion: TEMPLATE_VERSION, messages: buildRecognizerMessages };
 
 interface Answer {
   content: string;
@@ -31,9 +40,10 @@ export interface LlmRecognizerDeps extends LlmHttpOptions {
 }
 
 export class LlmRecognizer implements Recognizer {
-  readonly name = 'llm';
-  readonly templateVersion = TEMPLATE_VERSION;
+  readonly name: string;
+  readonly templateVersion: string;
   private readonly client: LlmHttpClient;
+  private readonly recording: RecordingWriter | undefined;
   private readonly labels: LabelMapper;
   private mode: StructuredMode;
 
@@ -42,8 +52,12 @@ export class LlmRecognizer implements Recognizer {
     private readonly entityTypes: string[],
     typeAliases: Record<string, string>,
     private readonly deps: LlmRecognizerDeps = {},
+    private readonly prompt: RecognizerPrompt = TEXT_PROMPT,
   ) {
+    this.name = prompt.name;
+    this.templateVersion = prompt.templateVersion;
     this.client = new LlmHttpClient(config, deps);
+    this.recording = config.record ? new RecordingWriter(config.record) : undefined;
     this.labels = new LabelMapper(entityTypes, typeAliases);
     this.mode = config.structuredOutput === 'auto' ? 'json_schema' : config.structuredOutput;
   }
@@ -58,49 +72,23 @@ export class LlmRecognizer implements Recognizer {
   }
 
   private async recognizeOne(input: RecognizerInput): Promise<RecognizerOutput> {
-    const warnings: Warning[] = [];
-    const warn = (code: string, message: string) => warnings.push({ code, message, stage: 'recognize' });
-    const messages = buildRecognizerMessages(input, this.entityTypes);
+    const { warnings, warn } = warningCollector();
+    const who = `${this.name} recognizer`;
+    const messages = this.prompt.messages(input, this.entityTypes);
     const answer = await this.ask(messages, warn);
-    const parsed = parseEntityAnswer(answer.content, answer.finishReason, (label) => this.labels.map(label) !== undefined);
-    for (const note of parsed.notes) warn(note.code, `llm recognizer: ${note.message}`);
-    if (answer.finishReason === 'length' && !parsed.notes.some((n) => n.code === 'llm.truncated')) {
-      warn('llm.truncated', `llm recognizer: answer was cut at max_tokens (${this.config.maxTokens})`);
+    const proposals = proposalsOfAnswer(answer.content, answer.finishReason, this.labels, who, this.config.maxTokens, warn);
+    if (this.recording) {
+      if (input.id) this.recording.write({ id: input.id, entities: proposals.map((p) => ({ text: p.text, type: p.label })) });
+      else warn('record.no_id', `${who}: the message has no id, so its answer was not recorded`);
     }
-
-    const typed: TypedName[] = [];
-    const unknownLabels = new Set<string>();
-    for (const p of parsed.proposals) {
-      const type = this.labels.map(p.label);
-      if (type) typed.push({ text: p.text, type });
-      else unknownLabels.add(p.label);
-    }
-    const untyped = parsed.proposals.length - typed.length;
-    if (untyped) {
-      warn('llm.unknown_type', `llm recognizer: ${untyped} entities had types outside ${this.entityTypes.join('/')}: ${[...unknownLabels].slice(0, 5).join(', ')}`);
-    }
-
-    const sources: AlignSource[] = [
-      { source: 'text', text: input.text },
-      ...input.ocr.map((l, i) => ({ source: 'ocr' as const, text: l.text, ocrLine: i })),
-      ...input.captions.map((c, i) => ({ source: 'caption' as const, text: c.text, caption: i })),
-    ];
-    const aligned = alignEntities(typed, sources, this.name);
-    if (aligned.unmatched.length) {
-      const sample = aligned.unmatched.slice(0, 5).map((n) => `"${n.text}"`).join(', ');
-      warn('llm.entity_not_in_input', `llm recognizer: ${aligned.unmatched.length} entities occur in no input and were dropped: ${sample}`);
-    }
-    if (aligned.overlapping.length) {
-      const sample = aligned.overlapping.slice(0, 5).map((n) => `"${n.text}"`).join(', ');
-      warn('llm.entity_overlap', `llm recognizer: ${aligned.overlapping.length} entities only occur inside other entities and were dropped: ${sample}`);
-    }
-    return { entities: aligned.entities, dropped: untyped + aligned.unmatched.length + aligned.overlapping.length, warnings };
+    const { typed, untyped } = typedNames(proposals, this.labels, this.entityTypes, who, warn);
+    return { ...alignNames(typed, input, this.name, who, warn, untyped), warnings };
   }
 
   private async ask(messages: ChatCompletionCreateParamsNonStreaming['messages'], warn: (code: string, message: string) => void): Promise<Answer> {
     const cache = this.deps.cache;
     const key = cache
-      ? cacheKey('llm-recognizer', { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: TEMPLATE_VERSION })
+      ? cacheKey(`${this.name}-recognizer`, { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: this.templateVersion })
       : undefined;
     if (cache && key) {
       const hit = await cache.get<Answer>(key);
@@ -121,7 +109,7 @@ export class LlmRecognizer implements Recognizer {
         if (!rejected || !next) throw err;
         // Another request may have downgraded already; never upgrade back.
         if (this.mode === mode) this.mode = next;
-        warn('llm.structured_output_fallback', `llm recognizer: server rejected response_format ${mode} (HTTP ${err.status}); using ${next} from now on`);
+        warn('llm.structured_output_fallback', `${this.name} recognizer: server rejected response_format ${mode} (HTTP ${err.status}); using ${next} from now on`);
       }
     }
   }

@@ -1,4 +1,4 @@
-// Plugin: OpenAI-compatible backends (llm recognizer, llm knowledge) and the captioners.
+// Plugin: OpenAI-compatible backends (llm and vlm recognizers, llm knowledge) and the captioners.
 // Backend `none` for knowledge is not registered: the engine treats it as "no knowledge source".
 import type { Plugin } from '../core/registry.ts';
 import { NoCaptioner } from '../captioners/none.ts';
@@ -7,6 +7,7 @@ import { RecordedCaptioner } from '../captioners/recorded.ts';
 import { projectPath } from '../config/load.ts';
 import { createLlmRecognizer } from './recognizer.ts';
 import { createLlmKnowledge } from './knowledge.ts';
+import { createVlmRecognizer } from './vlm.ts';
 
 const registerLlm: Plugin = (r) => {
   r.captioner.register('none', () => new NoCaptioner());
@@ -21,6 +22,7 @@ const registerLlm: Plugin = (r) => {
     return new RecordedCaptioner(projectPath(c.file));
   });
   r.recognizer.register('llm', ({ config, cache }) => createLlmRecognizer(config, cache));
+  r.recognizer.register('vlm', ({ config, cache }) => createVlmRecognizer(config, cache));
   r.knowledge.register('llm', ({ config, cache }) => createLlmKnowledge(config, cache));
 };
 

@@ -97,7 +97,7 @@ describe('recorded and none captioners', () => {
     const r = createRegistries();
     registerLlm(r);
     assert.deepEqual(r.captioner.names(), ['none', 'openai', 'recorded']);
-    assert.deepEqual(r.recognizer.names(), ['llm']);
+    assert.deepEqual(r.recognizer.names(), ['llm', 'vlm']);
     assert.deepEqual(r.knowledge.names(), ['llm']);
     const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { captioner: { backend: 'recorded', recorded: { file } } } });
     const recorded = await r.captioner.create('recorded', { config, registries: r });
