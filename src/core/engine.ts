@@ -18,7 +18,9 @@ import type {
 } from './stages.ts';
 import { isKnowledgeAware } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
-import { detectLanguage } from './language.ts';
+import { detectLanguage, languageOf } from './language.ts';
+import { hintEntities } from './hints.ts';
+import { groupLines } from '../ocr/blocks.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
 import { builtinPlugins } from './builtin.ts';
 import { withCaptionCache, withKnowledgeCache, withOcrCache } from '../cache/index.ts';
@@ -201,8 +203,13 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
       await Promise.all([ocrTask, captionTask]);
     }
 
-    const language = detectLanguage(message.language ?? config.language, text, ...ocrLines.map((l) => l.text));
-    const input: RecognizerInput = { text, language, ocr: ocrLines, captions };
+    // Each input has its own language: the text's is the Recognition's; every OCR line and block
+    // carries its own, so an English message with Chinese screenshots is read by both models.
+    const language = detectLanguage(message.language ?? config.language, text);
+    ocrLines.forEach((line, i) => (ocrLines[i] = { ...line, language: languageOf(line.text) }));
+    const ocrBlocks = groupLines(ocrLines);
+    ocrBlocks.forEach((b, n) => b.lines.forEach((i) => (ocrLines[i]!.block = n)));
+    const input: RecognizerInput = { text, language, ocr: ocrLines, captions, ocrBlocks, ...(message.hints ? { hints: message.hints } : {}) };
 
     if (stages.knowledge) {
       t = now();
@@ -232,10 +239,10 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
       dropped += out.dropped + typed.dropped;
       return [typed.kept];
     });
-    const entities = mergeEntities(typedLists, config.recognizer.merge);
+    const entities = mergeEntities([hintEntities(text, message.hints, types), ...typedLists], config.recognizer.merge);
     timings.recognize = now() - t;
     timings.total = now() - t0;
-    return { text, language, entities, ocr: ocrLines, captions, timings, warnings, droppedEntities: dropped };
+    return { text, language, entities, ocr: ocrLines, ocrBlocks, captions, timings, warnings, droppedEntities: dropped };
   }
 
   async function close(): Promise<void> {

@@ -8,12 +8,21 @@ import type { Entity } from './types.ts';
 
 export type MergePolicy = 'first-wins' | 'union';
 
-function inputKey(e: Entity): string {
-  return `${e.source}:${e.ocrLine ?? ''}:${e.caption ?? ''}`;
+/** Where an entity lies: one span per input it touches (an OCR entity may cover several lines). */
+function placements(e: Entity): Array<{ key: string; start: number; end: number }> {
+  if (e.source === 'ocr' && e.spans?.length) return e.spans.map((s) => ({ key: `ocr:${s.ocrLine}:`, start: s.start, end: s.end }));
+  return [{ key: `${e.source}:${e.ocrLine ?? ''}:${e.caption ?? ''}`, start: e.start, end: e.end }];
+}
+
+function sameSpans(a: Entity, b: Entity): boolean {
+  const pa = placements(a);
+  const pb = placements(b);
+  return pa.length === pb.length && pa.every((p, i) => p.key === pb[i]!.key && p.start === pb[i]!.start && p.end === pb[i]!.end);
 }
 
 function overlaps(a: Entity, b: Entity): boolean {
-  return a.start < b.end && b.start < a.end;
+  const pb = placements(b);
+  return placements(a).some((p) => pb.some((q) => p.key === q.key && p.start < q.end && q.start < p.end));
 }
 
 export function mergeEntities(ranked: Entity[][], policy: MergePolicy): Entity[] {
@@ -21,11 +30,9 @@ export function mergeEntities(ranked: Entity[][], policy: MergePolicy): Entity[]
   for (const list of ranked) {
     const fromHigherRank = kept.slice();
     for (const e of list) {
-      const key = inputKey(e);
-      const sameInput = (k: Entity) => inputKey(k) === key;
-      const duplicate = kept.some((k) => sameInput(k) && k.start === e.start && k.end === e.end && k.type === e.type);
+      const duplicate = kept.some((k) => k.type === e.type && sameSpans(k, e));
       if (duplicate) continue;
-      if (policy === 'first-wins' && fromHigherRank.some((k) => sameInput(k) && overlaps(k, e))) continue;
+      if (policy === 'first-wins' && fromHigherRank.some((k) => overlaps(k, e))) continue;
       kept.push(e);
     }
   }

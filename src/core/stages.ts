@@ -1,6 +1,6 @@
 // One small interface per pipeline stage. Backends implement these and register by name
 // (see registry.ts); the pipeline only ever sees the interfaces.
-import type { Caption, Entity, ImageInput, LanguageCode, OcrLine, Warning } from './types.ts';
+import type { Caption, Entity, ImageInput, LanguageCode, MessageHints, OcrBlock, OcrLine, Warning } from './types.ts';
 
 /** An image that passed intake: decoded, EXIF-oriented, resized, re-encoded as PNG. */
 export interface PreparedImage {
@@ -53,6 +53,10 @@ export interface RecognizerInput {
   captions: Caption[];
   /** Auxiliary knowledge text from a KnowledgeSource (PGIM-style), when one is configured. */
   knowledge?: string;
+  /** OCR lines grouped into text blocks (src/ocr/blocks.ts); recognizers group them when absent. */
+  ocrBlocks?: OcrBlock[];
+  /** What the platform knows about the text (resolved mentions, marked spans). */
+  hints?: MessageHints;
 }
 
 export interface RecognizerOutput {
