@@ -60,14 +60,15 @@ export interface Entity {
   /** Name of the recognizer backend that produced the entity. */
   backend: string;
   /**
-   * OCR entities read over a text block: every line the entity touches, in order, with offsets
-   * into that line. The first span is always `ocrLine`/`start`/`end`.
+   * OCR entities (read over a text block): every line the entity touches, in order, with offsets
+   * into that line. The first span is always `ocrLine`/`start`/`end`; for a name wrapped over
+   * lines `text` is the whole name, its parts joined by a space (by nothing in Chinese).
    */
   spans?: EntitySpan[];
   /**
    * The name as the tagger read it, when that differs from the raw `text` in a way a reader
-   * wants to see: a resolved mention (`<@123>` -> "Angela Merkel"), a split hashtag, a name
-   * wrapped over OCR lines.
+   * wants to see: a resolved mention (`<@123>` -> "Angela Merkel"), a split hashtag
+   * ("TaylorSwift" -> "Taylor Swift"), a re-cased ALL CAPS line.
    */
   display?: string;
 }

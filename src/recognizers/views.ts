@@ -80,10 +80,10 @@ export function entityFromView(
   });
   const first = spans[0];
   if (!first) return undefined;
-  const text = ocr[first.ocrLine]!.text.slice(first.start, first.end);
-  const entity: Entity = { text, type, start: first.start, end: first.end, source: 'ocr', ocrLine: first.ocrLine, backend, spans };
+  // A name wrapped over lines reads as one: its parts joined by a space (nothing in Chinese).
   const joiner = view.language === 'zh' ? '' : ' ';
-  const whole = shown ?? spans.map((sp) => ocr[sp.ocrLine]!.text.slice(sp.start, sp.end)).join(joiner);
-  if (whole !== text) entity.display = whole;
+  const text = spans.map((sp) => ocr[sp.ocrLine]!.text.slice(sp.start, sp.end)).join(joiner);
+  const entity: Entity = { text, type, start: first.start, end: first.end, source: 'ocr', ocrLine: first.ocrLine, backend, spans };
+  if (shown && shown !== text) entity.display = shown;
   return entity;
 }

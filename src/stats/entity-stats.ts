@@ -19,6 +19,8 @@ interface Bucket {
 export interface EntityMention {
   text: string;
   type: string;
+  /** The name as read (a resolved mention's display name); counted instead of `text` when set. */
+  display?: string;
 }
 
 export interface RecordInput {
@@ -100,7 +102,7 @@ export class EntityStats {
     const day = utcDay(at);
     const increments = new Map<string, number>();
     for (const e of input.entities) {
-      const text = normalizeEntityText(e.text);
+      const text = normalizeEntityText(e.display ?? e.text);
       if (!text || !e.type) continue;
       const k = `${e.type}${SEP}${text}`;
       increments.set(k, (increments.get(k) ?? 0) + 1);
