@@ -3,6 +3,7 @@
 // person by the platform's word, so it is reported as PER with backend "hints" and ranks above
 // every recognizer in the merge. Other hints only change what the tagger reads (chat-markup.ts).
 import type { Entity, MessageHints } from './types.ts';
+import { snapToCodePoints } from '../text/offset-map.ts';
 
 export const HINTS_BACKEND = 'hints';
 
@@ -13,8 +14,7 @@ export function hintEntities(text: string, hints: MessageHints | undefined, enti
     if (span.kind !== 'text_mention') continue;
     if (!(Number.isInteger(span.start) && Number.isInteger(span.end) && span.start >= 0 && span.end <= text.length && span.start < span.end)) continue;
     // Trim the span to its visible name: Telegram offsets may include a trailing space.
-    let start = span.start;
-    let end = span.end;
+    let { start, end } = snapToCodePoints(text, span.start, span.end);
     while (start < end && /\s/u.test(text[start]!)) start++;
     while (end > start && /\s/u.test(text[end - 1]!)) end--;
     if (start === end) continue;

@@ -17,7 +17,7 @@
 import type { MessageHints } from '../core/types.ts';
 import { loadWordCosts, type WordCosts } from '../ocr/word-costs.ts';
 import { splitHashtag } from './hashtag.ts';
-import { MappedText, OffsetMapBuilder } from './offset-map.ts';
+import { MappedText, OffsetMapBuilder, snapToCodePoints } from './offset-map.ts';
 
 let costs: WordCosts | undefined;
 function wordCosts(): WordCosts {
@@ -109,6 +109,7 @@ export function normalizeChatText(raw: string, options: NormalizeOptions = {}): 
   // Spans the platform marked are copied as they are; the markup rules apply between them.
   const protectedSpans = (options.hints?.spans ?? [])
     .filter((s) => Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= raw.length && s.start < s.end)
+    .map((s) => snapToCodePoints(raw, s.start, s.end))
     .sort((x, y) => x.start - y.start);
   let at = 0;
   for (const span of protectedSpans) {
