@@ -21,14 +21,16 @@ export interface ReplyGroup {
 export function groupEntities(entities: Entity[], typeOrder: string[]): ReplyGroup[] {
   const groups = new Map<string, Map<string, ReplyItem>>();
   for (const e of entities) {
-    const key = normalizeEntityText(e.text);
+    // A resolved mention or split hashtag is listed by the name the tagger read.
+    const name = e.display ?? e.text;
+    const key = normalizeEntityText(name);
     if (!key) continue;
     const items = groups.get(e.type) ?? new Map<string, ReplyItem>();
     groups.set(e.type, items);
     const fromImage = e.source === 'ocr' || e.source === 'caption';
     const seen = items.get(key);
     if (seen) seen.inImage ||= fromImage;
-    else items.set(key, { text: e.text.replace(/\s+/g, ' ').trim(), inImage: fromImage });
+    else items.set(key, { text: name.replace(/\s+/g, ' ').trim(), inImage: fromImage });
   }
   const rank = (t: string) => {
     const i = typeOrder.indexOf(t);

@@ -139,6 +139,12 @@ async function drawPreview(canvas, file, lines, entities) {
   }
 }
 
+// One piece per OCR line an entity touches (a name wrapped over lines has one span per line).
+function linePieces(entities) {
+  return entities.flatMap((e) => (e.spans && e.spans.length ? e.spans : [{ ocrLine: e.ocrLine, start: e.start, end: e.end }])
+    .map((s) => Object.assign({}, e, { ocrLine: s.ocrLine, start: s.start, end: s.end })));
+}
+
 function renderImages(result, files) {
   const card = $('images-card');
   const list = $('image-list');
@@ -148,7 +154,7 @@ function renderImages(result, files) {
   card.hidden = count === 0;
   for (let i = 0; i < count; i++) {
     const lines = result.ocr.map((line, index) => ({ line, index })).filter((x) => x.line.image === i);
-    const ocrEntities = result.entities.filter((e) => e.source === 'ocr' && lines.some((x) => x.index === e.ocrLine));
+    const ocrEntities = linePieces(result.entities.filter((e) => e.source === 'ocr')).filter((e) => lines.some((x) => x.index === e.ocrLine));
     const canvas = el('canvas');
     const ol = el('ol', { className: 'ocr-lines' });
     for (const { line, index } of lines) {
@@ -178,7 +184,11 @@ function renderImages(result, files) {
 }
 
 function whereOf(e, result) {
-  if (e.source === 'ocr') { const l = result.ocr[e.ocrLine]; return 'image ' + ((l ? l.image : 0) + 1) + ', line ' + (e.ocrLine + 1); }
+  if (e.source === 'ocr') {
+    const l = result.ocr[e.ocrLine];
+    const lines = (e.spans && e.spans.length ? e.spans : [e]).map((s) => s.ocrLine + 1);
+    return 'image ' + ((l ? l.image : 0) + 1) + (lines.length > 1 ? ', lines ' + lines.join('+') : ', line ' + lines[0]);
+  }
   if (e.source === 'caption') { const c = result.captions[e.caption]; return 'caption of image ' + ((c ? c.image : 0) + 1); }
   return 'text ' + e.start + '–' + e.end;
 }
@@ -195,7 +205,7 @@ function render(result, files) {
   for (const e of result.entities) {
     const [bg, border] = colorOf(e.type);
     const type = el('span', { className: 'chip', textContent: e.type }); type.style.background = bg; type.style.borderColor = border; type.style.color = border;
-    tbody.append(el('tr', {}, el('td', { textContent: e.text }), el('td', {}, type), el('td', { textContent: e.source }),
+    tbody.append(el('tr', {}, el('td', { textContent: e.display ? e.display + ' (' + e.text + ')' : e.text }), el('td', {}, type), el('td', { textContent: e.source }),
       el('td', { textContent: whereOf(e, result) }), el('td', { textContent: e.score != null ? e.score.toFixed(2) : '' }), el('td', { textContent: e.backend })));
   }
   $('entities-empty').hidden = result.entities.length > 0;

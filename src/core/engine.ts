@@ -14,7 +14,9 @@ import type {
   RecognizerOutput,
 } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
-import { detectLanguage } from './language.ts';
+import { detectLanguage, languageOf } from './language.ts';
+import { hintEntities } from './hints.ts';
+import { groupLines } from '../ocr/blocks.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
 
 export interface Engine {
@@ -136,11 +138,21 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       if (c) captions.push({ image: 0, text: c, backend: stages.captioner!.name });
     }
 
-    const language = detectLanguage(message.language ?? config.language, text, ...ocrLines.map((l) => l.text));
+    // Each input has its own language: the text's is the Recognition's; every OCR line and block
+    // carries its own, so an English message with Chinese screenshots is read by both models.
+    const language = detectLanguage(message.language ?? config.language, text);
+    ocrLines.forEach((line, i) => (ocrLines[i] = { ...line, language: languageOf(line.text) }));
+    const ocrBlocks = groupLines(ocrLines);
+    ocrBlocks.forEach((b, n) => b.lines.forEach((i) => (ocrLines[i]!.block = n)));
     const input: RecognizerInput = {
       ...(message.messageId ? { id: message.messageId } : {}),
-      text, language, ocr: ocrLines, captions,
+      text,
+      language,
+      ocr: ocrLines,
+      captions,
+      ocrBlocks,
       ...(prepared.length ? { images: prepared } : {}),
+      ...(message.hints ? { hints: message.hints } : {}),
     };
 
     if (stages.knowledge) {
@@ -171,10 +183,10 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       dropped += out.dropped + typed.dropped;
       return [typed.kept];
     });
-    const entities = mergeEntities(typedLists, config.recognizer.merge);
+    const entities = mergeEntities([hintEntities(text, message.hints, types), ...typedLists], config.recognizer.merge);
     timings.recognize = now() - t;
     timings.total = now() - t0;
-    return { text, language, entities, ocr: ocrLines, captions, timings, warnings, droppedEntities: dropped };
+    return { text, language, entities, ocr: ocrLines, ocrBlocks, captions, timings, warnings, droppedEntities: dropped };
   }
 
   async function close(): Promise<void> {

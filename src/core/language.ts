@@ -20,3 +20,28 @@ export function detectLanguage(setting: LanguageSetting, ...texts: string[]): La
   if (setting !== 'auto') return setting;
   return isMostlyHan(texts.join(' ')) ? 'zh' : 'en';
 }
+
+/** The language of one input (the text, an OCR block, a caption) on its own. */
+export function languageOf(text: string): LanguageCode {
+  return isMostlyHan(text) ? 'zh' : 'en';
+}
+
+// A Latin run: Latin words (letters, digits, apostrophes, inner dots and hyphens) separated by
+// spaces or the punctuation that sits inside names ("Taylor Swift", "St. Louis", "AC/DC").
+const LATIN_RUN = /[\p{Script=Latin}][\p{Script=Latin}\p{N}'’.\-&/]*(?:[ \t]+[\p{Script=Latin}\p{N}][\p{Script=Latin}\p{N}'’.\-&/]*)*/gu;
+// A Han run: ideographs with the middle dot of transliterated names (奥巴马·贝拉克).
+const HAN_RUN = /\p{Script=Han}(?:[\p{Script=Han}·・]*\p{Script=Han})?/gu;
+
+/**
+ * Runs of the other script inside a text of `language`: Latin runs inside Chinese, Han runs
+ * inside English. Only runs containing a letter of that script are returned, as [start, end).
+ */
+export function foreignRuns(text: string, language: LanguageCode): Array<[number, number]> {
+  const re = language === 'zh' ? LATIN_RUN : HAN_RUN;
+  const out: Array<[number, number]> = [];
+  for (const m of text.matchAll(re)) {
+    const run = m[0].replace(/[.\-&/'’]+$/u, '');
+    if (run.length) out.push([m.index, m.index + run.length]);
+  }
+  return out;
+}

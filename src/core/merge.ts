@@ -14,8 +14,10 @@ import type { Entity } from './types.ts';
 
 export type MergePolicy = 'first-wins' | 'union';
 
-function inputKey(e: Entity): string {
-  return `${e.source}:${e.ocrLine ?? ''}:${e.caption ?? ''}`;
+/** Where an entity lies: one span per input it touches (an OCR entity may cover several lines). */
+function placements(e: Entity): Array<{ key: string; start: number; end: number }> {
+  if (e.source === 'ocr' && e.spans?.length) return e.spans.map((s) => ({ key: `ocr:${s.ocrLine}:`, start: s.start, end: s.end }));
+  return [{ key: `${e.source}:${e.ocrLine ?? ''}:${e.caption ?? ''}`, start: e.start, end: e.end }];
 }
 
 /** The spans kept for one input, frozen for the duration of one rank's list. */
@@ -24,7 +26,7 @@ class SpanIndex {
   /** maxEnd[i]: the largest end among the first i + 1 spans in start order. */
   private readonly maxEnd: number[];
 
-  constructor(spans: readonly Entity[]) {
+  constructor(spans: readonly { start: number; end: number }[]) {
     const sorted = [...spans].sort((a, b) => a.start - b.start);
     this.starts = sorted.map((s) => s.start);
     this.maxEnd = [];
@@ -50,22 +52,24 @@ class SpanIndex {
 
 export function mergeEntities(ranked: Entity[][], policy: MergePolicy): Entity[] {
   const kept: Entity[] = [];
-  const keptByInput = new Map<string, Entity[]>();
+  const keptByInput = new Map<string, { start: number; end: number }[]>();
   const seen = new Set<string>();
   for (const list of ranked) {
     // Entities of the same rank never block each other, so the index is built once per rank.
     const higher = new Map<string, SpanIndex>();
     if (policy === 'first-wins') for (const [key, spans] of keptByInput) higher.set(key, new SpanIndex(spans));
     for (const e of list) {
-      const key = inputKey(e);
-      const identity = `${key}|${e.start}|${e.end}|${e.type}`;
+      const places = placements(e);
+      const identity = `${places.map((p) => `${p.key}|${p.start}|${p.end}`).join(';')}|${e.type}`;
       if (seen.has(identity)) continue;
-      if (higher.get(key)?.overlaps(e.start, e.end)) continue;
+      if (places.some((p) => higher.get(p.key)?.overlaps(p.start, p.end))) continue;
       seen.add(identity);
       kept.push(e);
-      const same = keptByInput.get(key);
-      if (same) same.push(e);
-      else keptByInput.set(key, [e]);
+      for (const p of places) {
+        const same = keptByInput.get(p.key);
+        if (same) same.push(p);
+        else keptByInput.set(p.key, [p]);
+      }
     }
   }
   return sortEntities(kept);

@@ -1,6 +1,6 @@
 // One small interface per pipeline stage. Backends implement these and register by name
 // (see registry.ts); the pipeline only ever sees the interfaces.
-import type { Caption, Entity, ImageInput, LanguageCode, OcrLine, Warning } from './types.ts';
+import type { Caption, Entity, ImageInput, LanguageCode, MessageHints, OcrBlock, OcrLine, Warning } from './types.ts';
 
 /** An image that passed intake: decoded, EXIF-oriented, resized, re-encoded as PNG. */
 export interface PreparedImage {
@@ -62,6 +62,10 @@ export interface RecognizerInput {
   knowledge?: string;
   /** The prepared images, for recognizers that look at pixels (the `vlm` recognizer). */
   images?: PreparedImage[];
+  /** OCR lines grouped into text blocks (src/ocr/blocks.ts); recognizers group them when absent. */
+  ocrBlocks?: OcrBlock[];
+  /** What the platform knows about the text (resolved mentions, marked spans). */
+  hints?: MessageHints;
 }
 
 export interface RecognizerOutput {

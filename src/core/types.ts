@@ -17,6 +17,30 @@ export interface Message {
   channelId?: string;
   userId?: string;
   messageId?: string;
+  /** What the platform already knows about the text (resolved mentions, marked spans). */
+  hints?: MessageHints;
+}
+
+/** A platform mention the adapter resolved: `<@id>`/`<@!id>` (user), `<@&id>` (role), `<#id>` (channel). */
+export interface MentionHint {
+  kind: 'user' | 'role' | 'channel';
+  id: string;
+  /** Display name the tagger sees in place of the mention markup. */
+  name: string;
+}
+
+/** A span of Message.text the platform marked (Telegram message entities), UTF-16 offsets. */
+export interface SpanHint {
+  kind: 'mention' | 'text_mention';
+  start: number;
+  end: number;
+  /** The user's name, when the platform gives it (text_mention). */
+  name?: string;
+}
+
+export interface MessageHints {
+  mentions?: MentionHint[];
+  spans?: SpanHint[];
 }
 
 export type EntitySource = 'text' | 'ocr' | 'caption';
@@ -35,6 +59,24 @@ export interface Entity {
   score?: number;
   /** Name of the recognizer backend that produced the entity. */
   backend: string;
+  /**
+   * OCR entities (read over a text block): every line the entity touches, in order, with offsets
+   * into that line. The first span is always `ocrLine`/`start`/`end`; for a name wrapped over
+   * lines `text` is the whole name, its parts joined by a space (by nothing in Chinese).
+   */
+  spans?: EntitySpan[];
+  /**
+   * The name as the tagger read it, when that differs from the raw `text` in a way a reader
+   * wants to see: a resolved mention (`<@123>` -> "Angela Merkel"), a split hashtag
+   * ("TaylorSwift" -> "Taylor Swift"), a re-cased ALL CAPS line.
+   */
+  display?: string;
+}
+
+export interface EntitySpan {
+  ocrLine: number;
+  start: number;
+  end: number;
 }
 
 /** Quadrilateral in pixel coordinates of the prepared (oriented, resized) image: TL, TR, BR, BL. */
@@ -46,6 +88,18 @@ export interface OcrLine {
   text: string;
   box: Box;
   score: number;
+  /** Language of this line (its own script, not the message's). Set by the engine. */
+  language?: LanguageCode;
+  /** Index into Recognition.ocrBlocks. Set by the engine. */
+  block?: number;
+}
+
+/** OCR lines that read as one piece of text (a paragraph, a poster title), from their geometry. */
+export interface OcrBlock {
+  image: number;
+  /** Indices into Recognition.ocr, in reading order. */
+  lines: number[];
+  language: LanguageCode;
 }
 
 export interface Caption {
@@ -64,9 +118,12 @@ export interface Warning {
 
 export interface Recognition {
   text: string;
+  /** Language of the message text (OCR lines, blocks and captions carry their own). */
   language: LanguageCode;
   entities: Entity[];
   ocr: OcrLine[];
+  /** OCR lines grouped into text blocks (entities are recognized over a block). */
+  ocrBlocks?: OcrBlock[];
   captions: Caption[];
   /** Milliseconds spent per stage (intake, ocr, caption, knowledge, recognize, total). */
   timings: Record<string, number>;

@@ -28,6 +28,8 @@ export interface EntityMention {
   type: string;
   /** Where it was read; text when absent. */
   source?: MentionSource;
+  /** The name as read (a resolved mention's display name); counted instead of `text` when set. */
+  display?: string;
 }
 
 export interface RecordInput {
@@ -214,13 +216,14 @@ export class EntityStats {
     const surfaces = new Map<string, EntityKey & { surface: string; count: number }>();
     const mix = new Map<string, { type: string; source: CountedSource; count: number }>();
     for (const m of input.entities) {
-      const entity = normalizeEntityText(m.text);
+      const name = m.display ?? m.text;
+      const entity = normalizeEntityText(name);
       if (!entity || !m.type) continue;
       const k = key({ type: m.type, entity });
       const e = entities.get(k) ?? { type: m.type, entity, count: 0 };
       e.count++;
       entities.set(k, e);
-      const surface = surfaceForm(m.text);
+      const surface = surfaceForm(name);
       const sk = `${k}\t${surface}`;
       const s = surfaces.get(sk) ?? { type: m.type, entity, surface, count: 0 };
       s.count++;

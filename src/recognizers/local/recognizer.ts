@@ -1,11 +1,23 @@
 // The "local" recognizer: the committed BiLSTM-CRF models (English tweets, Chinese Weibo), run
 // in-process. Uses KnowledgeSource text and captions as the English model's feature channel.
+// Each input (the text, each OCR block, each caption) goes to the model of its own language,
+// with chat markup normalised (src/text/chat-markup.ts); see src/recognizers/views.ts.
 import type { KnowledgeAware, Recognizer, RecognizerInput, RecognizerOutput } from '../../core/stages.ts';
-import type { Entity, EntitySource, LanguageCode } from '../../core/types.ts';
-import { isMostlyHan } from '../../core/language.ts';
+import type { LanguageCode } from '../../core/types.ts';
+import { foreignRuns } from '../../core/language.ts';
+import { buildViews, entityFromView, type ViewOptions } from '../views.ts';
 import { Tagger } from './tagger.ts';
 import { tokenize, type Token } from './tokenize.ts';
 import { bioSpans } from './viterbi.ts';
+
+/**
+ * How Latin names inside Chinese text (and Han names inside English) are read. `none`: the
+ * input's model reads everything. `runs`: each run of the other script is also read by the other
+ * language's model, and its entities replace the main model's where they overlap.
+ * `runs-exclusive`: as `runs`, and the main model's entities that touch such a run are dropped
+ * even when the other model found nothing there. Measured in README "Language per input".
+ */
+export type MixedScriptPolicy = 'none' | 'runs' | 'runs-exclusive';
 
 export interface LocalRecognizerOptions {
   /** Model directories by language. */
@@ -16,18 +28,36 @@ export interface LocalRecognizerOptions {
   typeAliases: Record<string, string>;
   /** Types kept; others are dropped (and counted). */
   entityTypes: readonly string[];
+  /** Normalise chat markup before tagging (default true). */
+  markup?: boolean;
+  /** Read OCR text block by block rather than line by line (default true). */
+  blocks?: boolean;
+  mixedScript?: MixedScriptPolicy;
 }
 
+/** One token sequence for one model: a whole view, or a run of the other script inside it. */
 interface Job {
   input: number;
-  text: string;
+  view: number;
+  /** Offset of the job's text in the view's text. */
+  offset: number;
+  foreign: boolean;
   tokens: Token[];
-  source: EntitySource;
-  ocrLine?: number;
-  caption?: number;
   knowledge?: string | null;
   captionText?: string | null;
 }
+
+interface Found {
+  start: number;
+  end: number;
+  type: string;
+  foreign: boolean;
+}
+
+export const DEFAULT_MIXED_SCRIPT: MixedScriptPolicy = 'runs';
+
+const kindOf = (lang: LanguageCode) => (lang === 'zh' ? 'char' : 'tweet');
+const other = (lang: LanguageCode): LanguageCode => (lang === 'zh' ? 'en' : 'zh');
 
 export class LocalRecognizer implements Recognizer, KnowledgeAware {
   readonly name = 'local';
@@ -49,53 +79,81 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
   }
 
   async recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]> {
+    const policy = this.options.mixedScript ?? DEFAULT_MIXED_SCRIPT;
+    const viewOptions: ViewOptions = {
+      markup: this.options.markup ?? true,
+      blocks: this.options.blocks ?? true,
+      tagOcr: this.options.tagOcr,
+      tagCaptions: this.options.tagCaptions,
+    };
+    const views = batch.map((input) => buildViews(input, viewOptions));
     const jobs = new Map<LanguageCode, Job[]>([['en', []], ['zh', []]]);
-    const kindOf = (lang: LanguageCode) => (lang === 'zh' ? 'char' : 'tweet');
-    batch.forEach((input, i) => {
+    const runsOf = new Map<string, Array<[number, number]>>();
+    views.forEach((list, i) => {
+      const input = batch[i]!;
       const captionText = input.captions.map((c) => c.text).join(' ') || null;
-      jobs.get(input.language)!.push({
-        input: i, text: input.text, tokens: tokenize(input.text, kindOf(input.language)), source: 'text',
-        knowledge: input.knowledge ?? null, captionText,
+      list.forEach((view, v) => {
+        const text = view.mapped.view;
+        const main: Job = { input: i, view: v, offset: 0, foreign: false, tokens: tokenize(text, kindOf(view.language)) };
+        // The text's own knowledge and captions feed the English model's feature channel.
+        if (view.source === 'text') Object.assign(main, { knowledge: input.knowledge ?? null, captionText });
+        jobs.get(view.language)!.push(main);
+        if (policy === 'none') return;
+        const runs = foreignRuns(text, view.language);
+        runsOf.set(`${i}:${v}`, runs);
+        const lang = other(view.language);
+        for (const [s, e] of runs) {
+          const tokens = tokenize(text.slice(s, e), kindOf(lang)).map((t) => ({ ...t, start: t.start + s, end: t.end + s }));
+          jobs.get(lang)!.push({ input: i, view: v, offset: s, foreign: true, tokens });
+        }
       });
-      if (this.options.tagOcr) {
-        input.ocr.forEach((line, n) => {
-          const lang: LanguageCode = isMostlyHan(line.text) ? 'zh' : 'en';
-          jobs.get(lang)!.push({ input: i, text: line.text, tokens: tokenize(line.text, kindOf(lang)), source: 'ocr', ocrLine: n });
-        });
-      }
-      if (this.options.tagCaptions) {
-        input.captions.forEach((cap, n) => {
-          const lang: LanguageCode = isMostlyHan(cap.text) ? 'zh' : 'en';
-          jobs.get(lang)!.push({ input: i, text: cap.text, tokens: tokenize(cap.text, kindOf(lang)), source: 'caption', caption: n });
-        });
-      }
     });
+
     const outputs: RecognizerOutput[] = batch.map(() => ({ entities: [], dropped: 0, warnings: [] }));
+    const found = new Map<string, Found[]>();
     for (const [lang, list] of jobs) {
       if (list.length === 0) continue;
       const tagger = await this.tagger(lang);
       const tags = await tagger.tag(
         list.map((j) => j.tokens.map((t) => t.text)),
-        list.map((j) => j.knowledge),
-        list.map((j) => j.captionText),
+        list.map((j) => j.knowledge ?? null),
+        list.map((j) => j.captionText ?? null),
       );
       list.forEach((job, k) => {
-        const out = outputs[job.input]!;
         for (const span of bioSpans(tags[k]!)) {
           const type = this.options.typeAliases[span.type] ?? span.type;
           if (!this.options.entityTypes.includes(type)) {
-            out.dropped++;
+            outputs[job.input]!.dropped++;
             continue;
           }
+          const key = `${job.input}:${job.view}`;
           const start = job.tokens[span.start]!.start;
           const end = job.tokens[span.end - 1]!.end;
-          const entity: Entity = { text: job.text.slice(start, end), type, start, end, source: job.source, backend: this.name };
-          if (job.ocrLine !== undefined) entity.ocrLine = job.ocrLine;
-          if (job.caption !== undefined) entity.caption = job.caption;
-          out.entities.push(entity);
+          found.set(key, [...(found.get(key) ?? []), { start, end, type, foreign: job.foreign }]);
         }
       });
     }
+
+    views.forEach((list, i) => {
+      const out = outputs[i]!;
+      list.forEach((view, v) => {
+        const key = `${i}:${v}`;
+        const all = found.get(key) ?? [];
+        const foreign = all.filter((f) => f.foreign);
+        const runs = runsOf.get(key) ?? [];
+        const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
+        const kept = all.filter(
+          (f) =>
+            f.foreign ||
+            !(foreign.some((g) => overlaps(f, g)) || (policy === 'runs-exclusive' && runs.some(([s, e]) => overlaps(f, { start: s, end: e })))),
+        );
+        for (const f of kept.sort((a, b) => a.start - b.start)) {
+          const entity = entityFromView(view, f.start, f.end, f.type, this.name, batch[i]!.ocr);
+          if (entity) out.entities.push(entity);
+          else out.dropped++;
+        }
+      });
+    });
     return outputs;
   }
 
