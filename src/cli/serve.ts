@@ -21,6 +21,9 @@ Options:
   --host HOST     overrides server.host
   --port PORT     overrides server.port (0 picks a free port)
   -h, --help      show this help
+
+Example (the page at http://127.0.0.1:8787/):
+  ekmm serve --port 8787
 `;
 
 const OPTIONS = {
