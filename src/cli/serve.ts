@@ -22,8 +22,8 @@ Options:
   --port PORT     overrides server.port (0 picks a free port)
   -h, --help      show this help
 
-Example (the page at http://127.0.0.1:8787/):
-  ekmm serve --port 8787
+Example (port 0 picks a free port; the page's URL is printed):
+  ekmm serve --port 0
 `;
 
 const OPTIONS = {
