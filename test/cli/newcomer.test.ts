@@ -239,7 +239,9 @@ test('.env.example lists every environment variable the code reads', () => {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
-  const read = new Set([...git.stdout.matchAll(/(?:process\.env\.|default\(')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
+  // PATH, HOME and the like are the system's, not the project's.
+  const SYSTEM = new Set(['PATH', 'HOME', 'TMPDIR']);
+  const read = new Set([...git.stdout.matchAll(/(?:process\.env\.|default\(')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!).filter((v) => !SYSTEM.has(v)));
   assert.ok(read.size >= 5, `found only ${[...read].join(', ')}`);
   const missing = [...read].filter((v) => !named.has(v));
   assert.deepEqual(missing, [], `.env.example lacks ${missing.join(', ')}`);
@@ -256,4 +258,24 @@ test('progress goes to stderr only when it is a terminal', () => {
   assert.equal(piped.code, 0);
   assert.doesNotMatch(piped.err, /\x1b|\r/);
   assert.match(piped.err, /8 posts .* posts\/s/);
+});
+
+test('connection failures name the platform or backend: Discord, Telegram, Redis, LLM', { timeout: 120_000 }, () => {
+  // Port 1 on loopback: nothing listens there, so every connection is refused at once.
+  const off = { EKMM__SERVER__ENABLED: 'false', EKMM__CACHE__URL: 'memory://', EKMM__STATS__URL: 'memory://' };
+  const discord = ekmm(['serve'], { env: { ...off, DISCORD_TOKEN: 'x', EKMM__DISCORD__APIBASE: 'http://127.0.0.1:1' } });
+  assert.equal(discord.code, 1, discord.err);
+  assert.match(discord.err, /Discord: cannot connect or log in \(API http:\/\/127\.0\.0\.1:1, token from DISCORD_TOKEN\)/);
+  const telegram = ekmm(['serve'], { env: { ...off, TELEGRAM_BOT_TOKEN: 'secret-token', EKMM__TELEGRAM__APIROOT: 'http://127.0.0.1:1' } });
+  assert.equal(telegram.code, 1, telegram.err);
+  assert.match(telegram.err, /Telegram: cannot reach the Bot API at http:\/\/127\.0\.0\.1:1 \(token from TELEGRAM_BOT_TOKEN\)/);
+  assert.doesNotMatch(telegram.err, /secret-token/);
+  const redis = ekmm(['recognize', '--text', 'Paris'], { env: { ...QUICK, EKMM__CACHE__URL: 'redis://127.0.0.1:1' } });
+  assert.equal(redis.code, 1);
+  assert.match(redis.err, /cannot connect to Redis/);
+  const llm = ekmm(['recognize', '--text', 'Paris', '--json'], {
+    env: { ...QUICK, EKMM__RECOGNIZER__BACKENDS: '[llm]', EKMM__RECOGNIZER__LLM: '{baseURL: "http://127.0.0.1:1/v1", model: m, retries: 0}' },
+  });
+  const r = JSON.parse(llm.out) as { warnings: { message: string }[] };
+  assert.ok(r.warnings.some((w) => /LLM m at http:\/\/127\.0\.0\.1:1\/v1: connection failed/.test(w.message)), JSON.stringify(r.warnings));
 });
