@@ -267,9 +267,11 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     await client.login(token);
     await ready;
   } catch (err) {
-    // A refused token or unreachable gateway: release what start-up opened before reporting it.
+    // A refused token or unreachable gateway: release what start-up opened before reporting it,
+    // and say it was Discord (a bare "connect ECONNREFUSED" names no platform).
     await client.destroy();
-    throw err;
+    const where = config.discord.apiBase ?? 'https://discord.com/api';
+    throw new Error(`Discord: cannot connect or log in (API ${where}, token from ${tokenEnv}): ${describe(err)}`, { cause: err });
   }
 
   return {

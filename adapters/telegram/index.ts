@@ -79,7 +79,11 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const tokenEnv = config.telegram.tokenEnv;
   const token = opts.token ?? env[tokenEnv];
   if (!token) throw new Error(`Telegram bot token missing: set the environment variable ${tokenEnv} (telegram.tokenEnv)`);
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const print = opts.log ?? ((line: string) => console.error(line));
+  // node-fetch errors quote the request URL, which holds the token (/bot<token>/getMe): every
+  // line is redacted before it is logged.
+  const redact = (line: string) => line.split(token).join('<token>');
+  const log = (line: string) => print(redact(line));
   const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
   const apiHost = new URL(apiRoot).hostname;
 
@@ -186,9 +190,17 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     log(`ekmm: telegram update ${ctx.update.update_id} failed: ${what}`);
   });
 
-  const me = await call('getMe', () => bot.telegram.getMe());
-  bot.botInfo = me;
-  await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+  let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
+  try {
+    me = await call('getMe', () => bot.telegram.getMe());
+    bot.botInfo = me;
+    await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+  } catch (err) {
+    // A refused token or unreachable Bot API: say it was Telegram (a bare "connect ECONNREFUSED"
+    // names no platform).
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`Telegram: cannot reach the Bot API at ${apiRoot} (token from ${tokenEnv}): ${redact(why)}`, { cause: err });
+  }
 
   let polling: Promise<void> | undefined;
   if (config.telegram.mode === 'webhook') {

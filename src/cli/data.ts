@@ -2,10 +2,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  datasetStats, findSplits, mapTagTypes, readDataset, writeDataset,
+  datasetStats, findSplits, mapTagTypes, writeDataset,
   type DataFormat, type Dataset, type SplitStats, type TypeMap,
 } from '../data/index.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { InputError, parseCommandArgs, UsageError } from './args.ts';
+import { readInputDataset } from './inputs.ts';
 
 const HELP = `Usage:
   ekmm data stats PATH [--json] [--map-types MISC=OTHER,...]
@@ -17,6 +18,12 @@ or a directory holding train / valid|dev / test files.
 stats prints per split: posts, tokens, entities per type (conlleval chunks), BIO violations
 (I- tags that do not continue a same-type chunk).
 check lists every malformed line (file:line: reason); exit code 1 when there is any.
+A file that is not a dataset (an image, mostly malformed lines) is refused with exit code 1.
+
+Examples:
+  ekmm data stats examples/tweets.txt
+  ekmm data check examples/tweets.txt
+  ekmm data convert examples/tweets.txt /tmp/ekmm-tweets.jsonl --to jsonl
 `;
 
 const FORMATS: readonly DataFormat[] = ['twitter', 'cmner', 'conll', 'jsonl'];
@@ -35,7 +42,10 @@ export function parseTypeMap(spec: string | undefined): TypeMap | undefined {
 interface SplitFile { split: string; file: string; label: string }
 
 async function splitFiles(path: string): Promise<SplitFile[]> {
-  if ((await stat(path)).isDirectory()) {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+  });
+  if (info.isDirectory()) {
     const splits = Object.entries(await findSplits(path));
     if (splits.length === 0) throw new UsageError(`${path} holds no train / valid|dev / test files`);
     return splits.map(([split, file]) => ({ split, file, label: `${split} (${basename(file)})` }));
@@ -62,7 +72,7 @@ async function statsCommand(args: string[]): Promise<number> {
   const report: Record<string, SplitStats & { file: string; format: DataFormat; issues: number }> = {};
   let anyIssues = false;
   for (const { split, file, label } of await splitFiles(positionals[0]!)) {
-    const ds = await readDataset(file, { allowIssues: true });
+    const ds = await readInputDataset(file, 'PATH', { allowIssues: true });
     const posts = typeMap ? ds.posts.map((p) => ({ ...p, tags: mapTagTypes(p.tags, typeMap) })) : ds.posts;
     const s = datasetStats(posts);
     anyIssues ||= ds.issues.length > 0;
@@ -78,7 +88,7 @@ async function checkCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('data check takes exactly one PATH');
   let total = 0;
   for (const { file } of await splitFiles(positionals[0]!)) {
-    const ds: Dataset = await readDataset(file, { allowIssues: true });
+    const ds: Dataset = await readInputDataset(file, 'PATH', { allowIssues: true });
     for (const i of ds.issues) process.stdout.write(`${i.file}:${i.line}: ${i.message}\n`);
     total += ds.issues.length;
     process.stderr.write(`${file}: ${ds.format}, ${ds.posts.length} posts, ${ds.issues.length} issues\n`);
@@ -91,7 +101,7 @@ async function convertCommand(args: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('data convert takes IN and OUT');
   const to = values.to as DataFormat | undefined;
   if (!to || !FORMATS.includes(to)) throw new UsageError(`--to must be one of ${FORMATS.join(', ')}`);
-  const ds = await readDataset(positionals[0]!);
+  const ds = await readInputDataset(positionals[0]!, 'IN');
   if (to === 'conll' && ds.format !== 'conll') {
     process.stderr.write('note: plain CoNLL has no id lines; post ids are not kept\n');
   }

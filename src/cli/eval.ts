@@ -1,10 +1,9 @@
 // `ekmm eval`: entity-level P/R/F1 of a prediction file against a gold file.
-import {
-  DataFormatError, mapTagTypes, readDataset, type Dataset, type TypeMap,
-} from '../data/index.ts';
+import { mapTagTypes, type Dataset, type TypeMap } from '../data/index.ts';
 import { bootstrapF1, checkAligned, evaluate, formatConllevalReport, pairedBootstrap, type EvalMode } from '../eval/index.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 import { parseTypeMap } from './data.ts';
+import { readInputDataset } from './inputs.ts';
 
 const HELP = `Usage: ekmm eval --gold GOLD --pred PRED [--mode conlleval|strict] [--scheme IOB2|IOBES]
                  [--json] [--bootstrap N] [--seed S] [--compare PRED2] [--map-types MISC=OTHER]
@@ -18,10 +17,14 @@ JSONL); they must hold the same posts with the same tokens, in the same order.
   --compare PRED2   paired bootstrap (N resamplings, 1000 by default) between PRED and PRED2;
                     p = share of resamples where the better system on the full data is not better
 Precision, recall and F1 are percentages (0-100), as conlleval prints them.
+Exit codes: 0 done, 1 a file could not be used (missing, not a dataset, posts not aligned), 2 bad usage.
+
+Example (a file against itself scores 100):
+  ekmm eval --gold examples/tweets.txt --pred examples/tweets.txt
 `;
 
-async function load(path: string, typeMap: TypeMap | undefined): Promise<Dataset> {
-  const ds = await readDataset(path);
+async function load(path: string, flag: string, typeMap: TypeMap | undefined): Promise<Dataset> {
+  const ds = await readInputDataset(path, flag);
   if (!typeMap) return ds;
   return { ...ds, posts: ds.posts.map((p) => ({ ...p, tags: mapTagTypes(p.tags, typeMap) })) };
 }
@@ -46,15 +49,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   const typeMap = parseTypeMap(values['map-types']);
 
-  let gold: Dataset, pred: Dataset, other: Dataset | undefined;
-  try {
-    gold = await load(values.gold, typeMap);
-    pred = await load(values.pred, typeMap);
-    other = values.compare ? await load(values.compare, typeMap) : undefined;
-  } catch (err) {
-    if (err instanceof DataFormatError) throw new Error(err.message);
-    throw err;
-  }
+  const gold = await load(values.gold, '--gold', typeMap);
+  const pred = await load(values.pred, '--pred', typeMap);
+  const other = values.compare ? await load(values.compare, '--compare', typeMap) : undefined;
   checkAligned(gold, pred);
   if (other) checkAligned(gold, other);
   const goldTags = gold.posts.map((p) => p.tags);

@@ -2,13 +2,14 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { attachKnowledge, readCaptions, readDataset, type KnowledgeAttachment } from '../data/index.ts';
+import { attachKnowledge, readCaptions, type KnowledgeAttachment } from '../data/index.ts';
 import {
   buildXtunerExport, formatXtunerJsonl, UnknownEntityTypeError,
   type ExportProblem, type ExportTask, type PromptStyle, type XtunerExportSummary,
 } from '../data/xtuner.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { parseCommandArgs, requireInputFile, UsageError } from './args.ts';
 import { parseTypeMap } from './data.ts';
+import { readInputDataset } from './inputs.ts';
 
 const HELP = `Usage:
   ekmm export xtuner --input SPLIT_FILE --output OUT.jsonl [--task ner|knowledge]
@@ -37,6 +38,9 @@ Load it in an XTuner config with load_dataset('json', data_files=OUT.jsonl) and 
 
 Invalid BIO (I- after O) is read as conlleval reads it: the I- tag starts an entity. The summary on
 stderr counts them. Exit codes: 0 written, 1 failed or refused, 2 bad usage.
+
+Example:
+  ekmm export xtuner --input examples/tweets.txt --output /tmp/ekmm-train.jsonl
 `;
 
 const TASKS: readonly ExportTask[] = ['ner', 'knowledge'];
@@ -76,9 +80,11 @@ async function xtunerCommand(args: string[]): Promise<number> {
 
   const config = loadConfig(values.config ? { file: values.config } : {});
   const typeMap = { ...config.typeAliases, ...parseTypeMap(values['map-types']) };
-  const dataset = await readDataset(input);
-  const captions = values.captions ? await readCaptions(values.captions) : undefined;
-  const attached: KnowledgeAttachment | undefined = values.knowledge ? await attachKnowledge(dataset.posts, values.knowledge) : undefined;
+  const dataset = await readInputDataset(input, '--input');
+  const captions = values.captions ? await readCaptions(await requireInputFile(values.captions, '--captions')) : undefined;
+  const attached: KnowledgeAttachment | undefined = values.knowledge
+    ? await attachKnowledge(dataset.posts, await requireInputFile(values.knowledge, '--knowledge'))
+    : undefined;
 
   let result;
   try {

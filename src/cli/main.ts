@@ -1,7 +1,10 @@
 // `ekmm <command>`: dispatches to the subcommands. Every command returns an exit code:
-// 0 success, 1 failure at run time, 2 bad usage or bad configuration.
-import { ConfigError } from '../config/load.ts';
-import { UsageError } from './args.ts';
+// 0 done, 1 done but an input named on the command line could not be used (or a run-time
+// failure), 2 bad usage or bad configuration.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, projectPath } from '../config/load.ts';
+import { InputError, UsageError } from './args.ts';
 
 interface Command {
   summary: string;
@@ -29,9 +32,34 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Run "ekmm <command> --help" for the options of a command.
+Run "ekmm <command> --help" for the options of a command; "ekmm --version" prints the version.
 Configuration: config/default.yaml, then --config FILE (or EKMM_CONFIG), then EKMM__SECTION__KEY env vars.
+A .env file in the working directory is loaded first when present.
+Exit codes: 0 done, 1 an input named on the command line could not be used, 2 bad usage or configuration.
+
+Example:
+  ekmm recognize --text "Barack Obama meets Angela Merkel in Berlin" --image examples/poster.png
 `;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/**
+ * Loads .env from the working directory (Node's own parser). Variables already set in the
+ * environment win, so a .env never overrides what the caller exported.
+ */
+export function loadDotEnv(cwd = process.cwd()): string | undefined {
+  const file = resolve(cwd, '.env');
+  if (!existsSync(file)) return undefined;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new ConfigError(`${file} could not be read as a .env file: ${(err as Error).message}`);
+  }
+  return file;
+}
 
 type CommandFn = (args: string[]) => Promise<number>;
 
@@ -62,18 +90,28 @@ export async function main(argv: string[]): Promise<number> {
     (name === undefined ? process.stderr : process.stdout).write(HELP);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`ekmm ${version()}\n`);
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`ekmm: unknown command "${name}"\n\n${HELP}`);
+    const hint = name.startsWith('-') ? `unknown option "${name}"` : `unknown command "${name}"`;
+    process.stderr.write(`ekmm: ${hint}\n\n${HELP}`);
     return 2;
   }
   try {
+    loadDotEnv();
     const run = await loadCommand(name, command);
     return await run(rest);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
       process.stderr.write(`ekmm ${name}: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof InputError) {
+      process.stderr.write(`ekmm ${name}: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`ekmm ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.EKMM_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

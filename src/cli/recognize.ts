@@ -6,6 +6,7 @@ import type { EkmmConfig } from '../config/schema.ts';
 import { createEngine } from '../app/engine.ts';
 import type { Entity, LanguageSetting, Message, Recognition } from '../core/types.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
+import { createProgress } from './progress.ts';
 
 const HELP = `Usage: ekmm recognize --text "..." [--image PATH]... [--lang en|zh|auto] [--json] [--config FILE]
 
@@ -21,9 +22,21 @@ Options:
   --config FILE   YAML file layered over config/default.yaml
   -h, --help      show this help
 
-An image that cannot be read becomes a warning in the result; the exit code stays 0.
-Exit codes: 0 done, 1 failed, 2 bad usage or bad configuration.
+An image named here that cannot be used (no such file, outside intake.pathRoots, a URL that
+cannot be fetched) becomes a warning in the result, is named on stderr, and the exit code is 1.
+An image whose content is refused (too large, corrupt, not an image) is a warning only (exit 0).
+Exit codes: 0 done, 1 done but an image named here could not be used, 2 bad usage or configuration.
+
+Examples:
+  ekmm recognize --text "Barack Obama meets Angela Merkel in Berlin" --image examples/poster.png
+  ekmm recognize "Paris by night" --lang en --json
 `;
+
+/**
+ * Intake warnings meaning the input the user named could not be obtained at all, as opposed to
+ * obtained and refused for its content (too large, corrupt, not an image), which stays exit 0.
+ */
+const UNUSABLE_INPUT = new Set(['image.not_found', 'image.path_refused', 'image.fetch_failed', 'image.host_refused']);
 
 const OPTIONS = {
   text: { type: 'string' },
@@ -60,10 +73,18 @@ function pad(s: string, n: number): string {
   return w >= n ? s : s + ' '.repeat(n - w);
 }
 
+/** 1-based number of OCR line `index` within its own image (r.ocr numbers lines across images). */
+export function lineInImage(r: Recognition, index: number): number {
+  const image = r.ocr[index]?.image;
+  let n = 0;
+  for (let i = 0; i <= index && i < r.ocr.length; i++) if (r.ocr[i]!.image === image) n++;
+  return n;
+}
+
 function where(e: Entity, r: Recognition): string {
   if (e.source === 'ocr' && e.ocrLine !== undefined) {
     const line = r.ocr[e.ocrLine];
-    return `image ${(line?.image ?? 0) + 1} line ${e.ocrLine + 1}`;
+    return `image ${(line?.image ?? 0) + 1} line ${lineInImage(r, e.ocrLine)}`;
   }
   if (e.source === 'caption' && e.caption !== undefined) return `caption ${(r.captions[e.caption]?.image ?? 0) + 1}`;
   return `${e.start}-${e.end}`;
@@ -90,7 +111,7 @@ export function formatRecognition(r: Recognition): string {
   }
   if (r.ocr.length) {
     out.push('', `OCR lines (${r.ocr.length}):`);
-    out.push(...r.ocr.map((l, i) => `  [image ${l.image + 1}] #${i + 1} (${l.score.toFixed(2)}) ${l.text}`));
+    out.push(...r.ocr.map((l, i) => `  [image ${l.image + 1}] line ${lineInImage(r, i)} (${l.score.toFixed(2)}) ${l.text}`));
   }
   if (r.captions.length) {
     out.push('', 'Captions:');
@@ -149,18 +170,28 @@ export async function recognizeCommand(args: string[]): Promise<number> {
   }
 
   const run = async () => {
+    // The engine reads all images in one call and reports no counts, so this shows elapsed time.
+    const progress = images.length > 1 ? createProgress(`ekmm recognize: reading ${images.length} images`, { tick: true }) : undefined;
     const engine = await createEngine(config);
     try {
       return await engine.recognize(message);
     } finally {
+      progress?.end();
       await engine.close();
     }
   };
+  let recognition: Recognition;
   if (values.json) {
-    const recognition = await withStdoutReserved(run);
+    recognition = await withStdoutReserved(run);
     process.stdout.write(JSON.stringify(recognition) + '\n');
   } else {
-    process.stdout.write(formatRecognition(await run()));
+    recognition = await run();
+    process.stdout.write(formatRecognition(recognition));
   }
-  return 0;
+  const unusable = recognition.warnings.filter((w) => w.stage === 'intake' && UNUSABLE_INPUT.has(w.code));
+  for (const w of unusable) {
+    const named = w.image === undefined ? undefined : images[w.image];
+    process.stderr.write(`ekmm recognize: --image ${named ?? '?'} could not be used: ${w.message} (${w.code})\n`);
+  }
+  return unusable.length > 0 ? 1 : 0;
 }

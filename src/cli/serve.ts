@@ -21,6 +21,9 @@ Options:
   --host HOST     overrides server.host
   --port PORT     overrides server.port (0 picks a free port)
   -h, --help      show this help
+
+Example (port 0 picks a free port; the page's URL is printed):
+  ekmm serve --port 0
 `;
 
 const OPTIONS = {

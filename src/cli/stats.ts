@@ -10,6 +10,10 @@ const HELP = `Usage: ekmm stats --community ID [--days N] [--channel ID] [--form
 
 ID is discord:<guild id> or telegram:<chat id>. Prints one row per day, channel, type and
 entity (CSV or JSON), or with --top N the N most frequent entities per type as JSON.
+Reads stats.url (default sqlite://var/stats.sqlite under EKMM_HOME or the working directory).
+
+Example:
+  ekmm stats --community discord:123456789 --days 7 --format json
 `;
 
 export async function statsCommand(args: string[]): Promise<number> {

@@ -1,9 +1,13 @@
 // `ekmm tag`: runs a local NER model over a tokenized dataset file and writes its predictions in
 // the same format (one tag per input token; post order, IMGID/WID lines and layout kept).
-import { projectPath } from '../config/load.ts';
-import { attachKnowledge, readCaptions, readDataset, writeDataset, type Post } from '../data/index.ts';
+import { attachKnowledge, readCaptions, writeDataset, type Post } from '../data/index.ts';
 import { Tagger } from '../recognizers/local/tagger.ts';
-import { integerOption, parseCommandArgs, UsageError } from './args.ts';
+import { integerOption, parseCommandArgs, requireInputFile, UsageError } from './args.ts';
+import { datasetLanguage, readInputDataset, resolveModelDir } from './inputs.ts';
+import { createProgress } from './progress.ts';
+
+/** Posts per tagger call: small enough for a progress line to move, big enough to batch well. */
+const CHUNK = 512;
 
 const HELP = `Usage: ekmm tag --model en|zh|DIR --input FILE --output FILE
                 [--captions FILE] [--knowledge FILE] [--threads N]
@@ -15,7 +19,12 @@ model and writes the predictions in the input's format; the input's tags are rep
                     feature (English model only)
   --knowledge FILE  PGIM-style recorded LLM knowledge, attached by order with a token check;
                     feeds the model's knowledge features (English model only)
-Prints posts/s and how many posts had knowledge/captions to stderr.
+Prints posts/s and how many posts had knowledge/captions to stderr (and progress when stderr
+is a terminal). Warns when the model's language is not the input's.
+Exit codes: 0 written, 1 an input file could not be used, 2 bad usage (e.g. an unknown --model).
+
+Example:
+  ekmm tag --model en --input examples/tweets.txt --output /tmp/ekmm-pred.txt
 `;
 
 /** Model types written back in the spelling the input file uses (Twitter-2017 says MISC). */
@@ -39,13 +48,13 @@ export async function tagCommand(args: string[]): Promise<number> {
   }
   if (!values.model || !values.input || !values.output) throw new UsageError('--model, --input and --output are required (see --help)');
   const threads = integerOption(values.threads, '--threads', 1) ?? 1;
-  const dir = values.model === 'en' || values.model === 'zh' ? projectPath(`models/ner-${values.model}`) : values.model;
+  const dir = await resolveModelDir(values.model);
 
-  const dataset = await readDataset(values.input);
+  const dataset = await readInputDataset(values.input, '--input');
   const posts = dataset.posts;
   let knowledge: (string | null)[] | undefined;
   if (values.knowledge) {
-    const attached = await attachKnowledge(posts, values.knowledge);
+    const attached = await attachKnowledge(posts, await requireInputFile(values.knowledge, '--knowledge'));
     knowledge = attached.knowledge;
     for (const p of attached.problems.slice(0, 5)) {
       process.stderr.write(`ekmm tag: knowledge: post ${p.index}${p.id ? ` (${p.id})` : ''}: ${p.reason}\n`);
@@ -56,7 +65,7 @@ export async function tagCommand(args: string[]): Promise<number> {
   }
   let captions: (string | null)[] | undefined;
   if (values.captions) {
-    const byId = await readCaptions(values.captions);
+    const byId = await readCaptions(await requireInputFile(values.captions, '--captions'));
     captions = posts.map((p) => byId.get(p.id) ?? null);
   }
 
@@ -65,8 +74,26 @@ export async function tagCommand(args: string[]): Promise<number> {
     if ((knowledge || captions) && !tagger.usesKnowledge) {
       process.stderr.write(`ekmm tag: the ${tagger.language} model has no knowledge/caption channel; --knowledge/--captions ignored\n`);
     }
+    const inputLanguage = datasetLanguage(dataset);
+    if (inputLanguage !== tagger.language) {
+      const names = { en: 'English', zh: 'Chinese' };
+      process.stderr.write(
+        `ekmm tag: warning: --input ${values.input} looks ${names[inputLanguage]} but --model ${values.model} is the ` +
+          `${names[tagger.language]} model; use --model ${inputLanguage} for ${names[inputLanguage]} text\n`,
+      );
+    }
     const started = performance.now();
-    const tags = await tagger.tag(posts.map((p) => p.tokens), knowledge, captions);
+    const progress = createProgress(`ekmm tag: ${values.input}`, { unit: 'posts', total: posts.length });
+    const tags: string[][] = [];
+    try {
+      for (let from = 0; from < posts.length; from += CHUNK) {
+        const to = Math.min(posts.length, from + CHUNK);
+        tags.push(...(await tagger.tag(posts.slice(from, to).map((p) => p.tokens), knowledge?.slice(from, to), captions?.slice(from, to))));
+        progress.update(to);
+      }
+    } finally {
+      progress.end();
+    }
     const seconds = (performance.now() - started) / 1000;
     const spelling = typeSpelling(posts);
     const out = posts.map((p, i) => ({

@@ -21,7 +21,7 @@ export function detectFormat(text: string, file: string): DataFormat {
   if (first.startsWith('WID:')) return 'cmner';
   if (lines.some((l) => l.startsWith('<EOS>\t'))) {
     throw new DataFormatError([
-      { file, line: 0, message: 'this is a PGIM knowledge file (<EOS> lines); attach it with attachKnowledge()' },
+      { file, line: 0, message: 'this is a PGIM knowledge file (<EOS> lines); pass it to --knowledge of ekmm tag or ekmm export, with the split it belongs to as --input' },
     ]);
   }
   return 'conll';

@@ -1,8 +1,9 @@
-// Store URLs: sqlite:///abs/path, sqlite://relative/path (against the project root), redis://host:port,
+// Store URLs: sqlite:///abs/path, sqlite://relative/path (against EKMM_HOME or the working
+// directory, never the package), redis://host:port,
 // memory://. Each scheme has an opener; plugins may register more in registries.store.
 import { Keyv } from 'keyv';
 import KeyvRedis from '@keyv/redis';
-import { projectPath } from '../config/load.ts';
+import { statePath } from '../config/load.ts';
 import type { Store } from '../core/stages.ts';
 import type { StoreOpener } from '../core/registry.ts';
 import { KeyvStore } from './keyv-store.ts';
@@ -16,7 +17,7 @@ export function sqliteFileFromUrl(url: URL): string {
   const path = decodeURIComponent(raw.split(/[?#]/)[0] ?? '');
   if (!path || path === '/') throw new Error(`store URL "${url.href}" names no file; use sqlite://var/cache.sqlite or sqlite:///abs/path.sqlite`);
   if (path === ':memory:') return path;
-  return path.startsWith('/') ? path : projectPath(path);
+  return path.startsWith('/') ? path : statePath(path);
 }
 
 export const openSqliteStore: StoreOpener = async (url) => {

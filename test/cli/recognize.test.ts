@@ -70,14 +70,17 @@ test('recognize --json prints one JSON object with the entities', { timeout: 90_
   );
 });
 
-test('recognize --json with a good image, a corrupt one and a missing one: warnings, exit 0', { timeout: 90_000 }, async () => {
+test('recognize --json with a good image, a corrupt one and a missing one: warnings, exit 1 for the missing one', { timeout: 90_000 }, async () => {
   // Relative paths from another cwd: the CLI allows the images' directory for intake.
   const run = await ekmm(
     ['recognize', '--text', 'see the poster', '--image', 'poster.png', '--image', 'corrupt.png', '--image', 'missing.png', '--json'],
     {},
     dir,
   );
-  assert.equal(run.code, 0, run.stderr);
+  // The missing file is an input named on the command line that could not be used: exit 1.
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /--image missing\.png could not be used/);
+  assert.doesNotMatch(run.stderr, /corrupt\.png/);
   const r = parseOnlyJson(run.stdout);
   assert.match(r.ocr.map((l) => l.text).join(' '), /Barack Obama visits Paris/i);
   assert.deepEqual(
@@ -93,9 +96,10 @@ test('recognize --json with a good image, a corrupt one and a missing one: warni
   assert.equal(r.warnings.find((w) => w.image === 2)!.code, 'image.not_found');
 });
 
-test('recognize --text - reads stdin; an image URL from a host not allowed is a warning', { timeout: 90_000 }, async () => {
+test('recognize --text - reads stdin; an image URL from a host not allowed is a warning and exit 1', { timeout: 90_000 }, async () => {
   const run = await ekmm(['recognize', '--text', '-', '--image', 'https://images.example.com/p.png', '--json'], { EKMM__OCR__BACKEND: 'none' }, PROJECT_ROOT, 'Paris by night\n');
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /--image https:\/\/images\.example\.com\/p\.png could not be used: .*intake\.urlHosts/);
   const r = parseOnlyJson(run.stdout);
   assert.equal(r.text, 'Paris by night');
   assert.deepEqual(r.entities.map((e) => e.text), ['Paris']);

@@ -7,7 +7,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openStore, sqliteFileFromUrl } from '../../src/store/open.ts';
 import { isIterableStore, type Store } from '../../src/core/stages.ts';
-import { PROJECT_ROOT } from '../../src/config/load.ts';
 import { createRegistries } from '../../src/core/registry.ts';
 import registerStores from '../../src/store/register.ts';
 
@@ -71,8 +70,17 @@ describe('stores', () => {
     }
   });
 
-  test('sqlite URLs: relative paths resolve against the project root, absolute stay', () => {
-    assert.equal(sqliteFileFromUrl(new URL('sqlite://var/cache.sqlite')), join(PROJECT_ROOT, 'var/cache.sqlite'));
+  test('sqlite URLs: relative paths resolve against EKMM_HOME or the cwd (never the package), absolute stay', () => {
+    const saved = process.env.EKMM_HOME;
+    try {
+      delete process.env.EKMM_HOME;
+      assert.equal(sqliteFileFromUrl(new URL('sqlite://var/cache.sqlite')), join(process.cwd(), 'var/cache.sqlite'));
+      process.env.EKMM_HOME = '/srv/ekmm-state';
+      assert.equal(sqliteFileFromUrl(new URL('sqlite://var/cache.sqlite')), '/srv/ekmm-state/var/cache.sqlite');
+    } finally {
+      if (saved === undefined) delete process.env.EKMM_HOME;
+      else process.env.EKMM_HOME = saved;
+    }
     assert.equal(sqliteFileFromUrl(new URL('sqlite:///tmp/x/cache.sqlite')), '/tmp/x/cache.sqlite');
     assert.throws(() => sqliteFileFromUrl(new URL('sqlite://')), /names no file/);
   });
