@@ -15,6 +15,7 @@ import { createEngine, type Engine } from '../src/app/engine.ts';
 import { normalizeEntityText } from '../src/stats/normalize.ts';
 import { openEntityStats } from '../src/stats/open.ts';
 import { Host, InProcessExecutor } from '../src/host/index.ts';
+import { silentLogger } from '../src/observability/logger.ts';
 import { startTelegram } from '../adapters/telegram/index.ts';
 import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../test/support/telegram-emulator.ts';
 import { percentile } from './percentile.ts';
@@ -88,8 +89,8 @@ async function main(): Promise<void> {
 
   const emu = await TelegramEmulator.start();
   const opened = await openEntityStats(config);
-  const host = new Host({ config, executor: new InProcessExecutor(engine), stats: opened.stats, log: () => {} });
-  const bot = await startTelegram(host, config, { token: emu.token, apiRoot: emu.apiRoot, log: () => {} });
+  const host = new Host({ config, executor: new InProcessExecutor(engine), stats: opened.stats, logger: silentLogger() });
+  const bot = await startTelegram(host, config, { token: emu.token, apiRoot: emu.apiRoot });
 
   const chats: TgChat[] = Array.from({ length: CHATS }, (_, i) => ({ id: -1_000_000 - i, type: 'group', title: `chat ${i}` }));
   const users: TgUser[] = Array.from({ length: USERS }, (_, i) => ({ id: 10_000 + i, is_bot: false, first_name: `u${i}` }));

@@ -23,6 +23,7 @@ import type { IterableStore } from '../../src/core/stages.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
+import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatDiscordReply, formatDiscordTop, groupEntities, refusalText } from '../shared/reply-format.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
 import { commandDefinitions, CONFIG, ENTITIES, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
@@ -36,7 +37,8 @@ export interface DiscordOptions {
   settingsStore: IterableStore;
   /** Days /stats looks back when the moderator does not say. */
   statsDays?: number;
-  log?: (line: string) => void;
+  /** Defaults to the host's logger; lines carry adapter: "discord". */
+  logger?: Logger;
 }
 
 export interface DiscordAdapter {
@@ -68,7 +70,8 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const tokenEnv = config.discord.tokenEnv;
   const token = opts.token ?? env[tokenEnv];
   if (!token) throw new Error(`Discord bot token missing: set the environment variable ${tokenEnv} (discord.tokenEnv)`);
-  const log = opts.log ?? ((line: string) => console.error(line));
+  registerSecret(token);
+  const log = (opts.logger ?? host.logger).child({ adapter: 'discord' });
 
   if (!host.stats) throw new Error('startDiscord: the host has no statistics store (the bot counts entities and answers /stats)');
   const stats = host.stats;
@@ -76,7 +79,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const settings = new GuildSettingsStore(opts.settingsStore, { mode: config.discord.defaultMode, channels: [], language: config.language });
   const statsDays = opts.statsDays ?? 7;
   const cdnHosts = config.discord.cdnHosts.map((h) => h.toLowerCase());
-  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyDiscordError, log });
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyDiscordError, logger: log });
 
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
@@ -92,15 +95,15 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       try {
         host = new URL(a.url).hostname.toLowerCase();
       } catch {
-        log(`ekmm: discord attachment ${a.id} skipped: its URL cannot be parsed`);
+        log.warn(`discord attachment ${a.id} skipped: its URL cannot be parsed`);
         return false;
       }
       if (!cdnHosts.includes(host)) {
-        log(`ekmm: discord attachment ${a.id} skipped: host ${host} is not in discord.cdnHosts`);
+        log.warn(`discord attachment ${a.id} skipped: host ${host} is not in discord.cdnHosts`);
         return false;
       }
       if (a.size > config.intake.maxBytes) {
-        log(`ekmm: discord attachment ${a.id} skipped: ${a.size} bytes exceeds intake.maxBytes`);
+        log.warn(`discord attachment ${a.id} skipped: ${a.size} bytes exceeds intake.maxBytes`);
         return false;
       }
       return true;
@@ -111,7 +114,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     for (const a of attachments) {
       const got = await fetchImage(a.url, { allowedHosts: cdnHosts, maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
       if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: a.name });
-      else log(`ekmm: discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
+      else log.warn(`discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
     }
     return out;
   };
@@ -237,20 +240,33 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
 
   // Every handler is guarded: one failing event is reported, never fatal.
   client.on(Events.MessageCreate, (msg) => {
-    onMessage(msg).catch((err: unknown) => log(`ekmm: discord message ${msg.id} failed: ${describe(err)}`));
+    onMessage(msg).catch((err: unknown) => log.warn({ messageId: msg.id, error: describe(err) }, `discord message ${msg.id} failed: ${describe(err)}`));
   });
   client.on(Events.InteractionCreate, (i) => {
-    onInteraction(i).catch((err: unknown) => log(`ekmm: discord interaction ${i.id} failed: ${describe(err)}`));
+    onInteraction(i).catch((err: unknown) => log.warn({ interactionId: i.id, error: describe(err) }, `discord interaction ${i.id} failed: ${describe(err)}`));
   });
-  client.on(Events.Error, (err) => log(`ekmm: discord client error: ${describe(err)}`));
-  client.on(Events.ShardError, (err, shard) => log(`ekmm: discord gateway shard ${shard} error: ${describe(err)}`));
-  client.on(Events.ShardDisconnect, (ev, shard) => log(`ekmm: discord gateway shard ${shard} disconnected for good (code ${ev.code})`));
-  client.on(Events.ShardReconnecting, (shard) => log(`ekmm: discord gateway shard ${shard} lost its connection; reconnecting`));
-  client.on(Events.ShardResume, (shard) => log(`ekmm: discord gateway shard ${shard} resumed`));
-  client.rest.on('rateLimited', (info) => log(`ekmm: discord rate limited on ${info.method} ${info.route}; waiting ${info.retryAfter} ms`));
+  client.on(Events.Error, (err) => log.warn(`discord client error: ${describe(err)}`));
+  client.on(Events.ShardError, (err, shard) => log.warn(`discord gateway shard ${shard} error: ${describe(err)}`));
+  // Readiness and ekmm_adapter_connected follow the gateway: ready/resumed is up, a lost or
+  // closed connection is down until discord.js has reconnected.
+  const status = host.adapterStatus('discord');
+  client.on(Events.ShardReady, () => status.up());
+  client.on(Events.ShardDisconnect, (ev, shard) => {
+    status.down(`gateway shard ${shard} disconnected (code ${ev.code})`);
+    log.warn(`discord gateway shard ${shard} disconnected for good (code ${ev.code})`);
+  });
+  client.on(Events.ShardReconnecting, (shard) => {
+    status.down(`gateway shard ${shard} reconnecting`);
+    log.warn(`discord gateway shard ${shard} lost its connection; reconnecting`);
+  });
+  client.on(Events.ShardResume, (shard) => {
+    status.up();
+    log.info(`discord gateway shard ${shard} resumed`);
+  });
+  client.rest.on('rateLimited', (info) => log.warn(`discord rate limited on ${info.method} ${info.route}; waiting ${info.retryAfter} ms`));
   // discord.js waits out a 429 and retries by itself; this only reports it.
   client.rest.on('response', (req, res) => {
-    if (res.status === 429) log(`ekmm: discord rate limited (429) on ${req.method.toUpperCase()} ${req.route}; discord.js retries after the wait`);
+    if (res.status === 429) log.warn(`discord rate limited (429) on ${req.method.toUpperCase()} ${req.route}; discord.js retries after the wait`);
   });
 
   const ready = new Promise<void>((resolve) => {
@@ -258,7 +274,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       try {
         await call('register commands', () => c.application.commands.set(commandDefinitions(config.stats.retentionDays)));
       } catch (err) {
-        log(`ekmm: discord command registration failed: ${describe(err)}`);
+        log.warn(`discord command registration failed: ${describe(err)}`);
       }
       resolve();
     });
@@ -266,7 +282,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   try {
     await client.login(token);
     await ready;
+    status.up();
   } catch (err) {
+    status.remove();
     // A refused token or unreachable gateway: release what start-up opened before reporting it,
     // and say it was Discord (a bare "connect ECONNREFUSED" names no platform).
     await client.destroy();
@@ -280,6 +298,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     stats,
     settings,
     async stop() {
+      status.remove();
       await client.destroy();
       // The queue and the stores are shared with the other adapters: the app closes them.
     },

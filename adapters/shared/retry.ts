@@ -1,5 +1,6 @@
 // Retries a platform call on rate limiting (429), server errors (5xx) and dropped connections.
 // Other errors (bad request, forbidden) are not going to get better and are returned at once.
+import type { Logger } from '../../src/observability/logger.ts';
 
 export type RetryDecision = { retry: true; afterMs?: number } | { retry: false };
 
@@ -8,7 +9,7 @@ export interface RetryOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   classify: (err: unknown) => RetryDecision;
-  log?: (line: string) => void;
+  logger?: Logger;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +25,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
       const decision = opts.classify(err);
       if (!decision.retry || attempt >= attempts) throw err;
       const delay = Math.min(max, decision.afterMs ?? base * 2 ** (attempt - 1));
-      opts.log?.(`ekmm: ${what} failed (${err instanceof Error ? err.message : String(err)}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
+      opts.logger?.warn({ call: what, attempt, delayMs: delay }, `${what} failed (${err instanceof Error ? err.message : String(err)}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
       await sleep(delay);
     }
   }

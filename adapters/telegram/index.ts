@@ -9,6 +9,7 @@ import type { ImageInput } from '../../src/core/types.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
+import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } from '../../adapters/shared/reply-format.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
@@ -24,7 +25,8 @@ export interface TelegramOptions {
   /** Interface and port the webhook server listens on (default: all interfaces, telegram.webhook.port). */
   webhookHost?: string;
   webhookPort?: number;
-  log?: (line: string) => void;
+  /** Defaults to the host's logger; lines carry adapter: "telegram". */
+  logger?: Logger;
 }
 
 export interface TelegramAdapter {
@@ -79,11 +81,11 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const tokenEnv = config.telegram.tokenEnv;
   const token = opts.token ?? env[tokenEnv];
   if (!token) throw new Error(`Telegram bot token missing: set the environment variable ${tokenEnv} (telegram.tokenEnv)`);
-  const print = opts.log ?? ((line: string) => console.error(line));
-  // node-fetch errors quote the request URL, which holds the token (/bot<token>/getMe): every
-  // line is redacted before it is logged.
+  // node-fetch errors quote the request URL, which holds the token (/bot<token>/getMe): the
+  // logger censors the registered token in every line, and errors thrown here are redacted too.
+  registerSecret(token);
   const redact = (line: string) => line.split(token).join('<token>');
-  const log = (line: string) => print(redact(line));
+  const log = (opts.logger ?? host.logger).child({ adapter: 'telegram' });
   const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
   const apiHost = new URL(apiRoot).hostname;
 
@@ -94,7 +96,32 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
 
   // Replies must not wait behind the 90 s default: a queued message may wait longer in a flood.
   const bot = new Telegraf(token, { telegram: { apiRoot, webhookReply: false }, handlerTimeout: 10 * 60_000 });
-  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyTelegramError, log });
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyTelegramError, logger: log });
+
+  // Connected = the last Bot API call (getUpdates included: telegraf's poller goes through
+  // callApi) reached the API. A network failure marks the adapter down until a call gets through
+  // again; telegraf's poller keeps retrying by itself.
+  const status = host.adapterStatus('telegram');
+  const callApi = bot.telegram.callApi.bind(bot.telegram);
+  bot.telegram.callApi = (async (...args: Parameters<typeof callApi>) => {
+    try {
+      const result = await callApi(...args);
+      if (!status.connected) {
+        status.up();
+        log.info('telegram Bot API reachable');
+      }
+      return result;
+    } catch (err) {
+      if (!(err instanceof TelegramError) && isTransientNetworkError(err) && (err as Error).name !== 'AbortError') {
+        if (status.connected) log.warn({ error: (err as Error).message }, 'telegram Bot API unreachable');
+        status.down(`Bot API unreachable: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+  }) as typeof callApi;
+  status.probeWhileDown(async () => {
+    await bot.telegram.getMe();
+  });
 
   const reply = (chatId: number, replyTo: number, text: string) =>
     call('sendMessage', () =>
@@ -105,7 +132,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const out: ImageInput[] = [];
     for (const ref of refs) {
       if (ref.size !== undefined && ref.size > config.intake.maxBytes) {
-        log(`ekmm: telegram image ${ref.name} skipped: ${ref.size} bytes exceeds intake.maxBytes`);
+        log.warn(`telegram image ${ref.name} skipped: ${ref.size} bytes exceeds intake.maxBytes`);
         continue;
       }
       try {
@@ -113,9 +140,9 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
         // The link embeds the bot token: it is used here and never logged or passed on.
         const got = await fetchImage(link.href, { allowedHosts: [apiHost], maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
         if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
-        else log(`ekmm: telegram image ${ref.name} not downloaded: ${got.code}`);
+        else log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);
       } catch (err) {
-        log(`ekmm: telegram image ${ref.name} not downloaded: ${err instanceof TelegramError ? err.description : (err as Error).name}`);
+        log.warn(`telegram image ${ref.name} not downloaded: ${err instanceof TelegramError ? err.description : (err as Error).name}`);
       }
     }
     return out;
@@ -187,7 +214,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   bot.catch((err, ctx) => {
     // Never fatal: one update failing must not stop the bot.
     const what = err instanceof TelegramError ? `${err.code} ${err.description}` : err instanceof Error ? err.message : String(err);
-    log(`ekmm: telegram update ${ctx.update.update_id} failed: ${what}`);
+    log.warn({ updateId: ctx.update.update_id, error: what }, `telegram update ${ctx.update.update_id} failed: ${what}`);
   });
 
   let me: Awaited<ReturnType<typeof bot.telegram.getMe>>;
@@ -196,6 +223,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     bot.botInfo = me;
     await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
   } catch (err) {
+    status.remove();
     // A refused token or unreachable Bot API: say it was Telegram (a bare "connect ECONNREFUSED"
     // names no platform).
     const why = err instanceof Error ? err.message : String(err);
@@ -214,7 +242,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   } else {
     // launch() resolves only when polling ends; keep the promise to surface a fatal end (401/409).
     polling = bot.launch({ allowedUpdates: ['message'] }).catch((err: unknown) => {
-      log(`ekmm: telegram polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
+      status.down(`polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
+      log.warn(`telegram polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
     });
   }
 
@@ -223,6 +252,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     stats,
     botUsername: me.username,
     async stop() {
+      status.remove();
       try {
         bot.stop('adapter stopped');
       } catch {

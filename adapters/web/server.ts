@@ -10,11 +10,12 @@
 // known path is a 405 with Allow, an unknown path a 404, whoever registered the route.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
 import { QueueFullError, type CountAs, type Host } from '../../src/host/index.ts';
+import type { Logger } from '../../src/observability/logger.ts';
 import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
@@ -28,7 +29,7 @@ export interface WebContext {
   host: Host;
   config: EkmmConfig;
   env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
+  logger: Logger;
 }
 
 export type WebPlugin = (app: FastifyInstance, ctx: WebContext) => void | Promise<void>;
@@ -49,8 +50,8 @@ export interface WebServerOptions {
   host?: string;
   /** Where tokens are read (EKMM_API_TOKEN, the moderator token); default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Where operational messages go; defaults to stderr so stdout stays clean for the CLI. */
-  log?: (line: string) => void;
+  /** Defaults to the host's logger; every request's lines carry its reqId. */
+  logger?: Logger;
 }
 
 export interface WebServer {
@@ -102,14 +103,15 @@ function toHttpError(err: unknown, config: EkmmConfig): HttpError {
 }
 
 export async function startWebServer(host: Host, config: EkmmConfig, opts: WebServerOptions = {}): Promise<WebServer> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = (opts.logger ?? host.logger).child({ adapter: 'web' });
   const env = opts.env ?? process.env;
   const version = readVersion();
   const startedAt = Date.now();
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
   const backends = { ...(opts.backends ?? configuredBackends(config)), cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
 
-  const app = Fastify({ logger: false, bodyLimit: config.server.maxBodyBytes, forceCloseConnections: 'idle' });
+  // Fastify logs each request (method, path, status, time; never headers or bodies) with its reqId.
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.server.maxBodyBytes, forceCloseConnections: 'idle' });
 
   // Methods per path, whoever registers the route, so a wrong method gets 405 with Allow.
   const methodsByPath = new Map<string, Set<string>>();
@@ -133,8 +135,8 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     const httpErr = toHttpError(err, config);
     // A deliberate refusal (stats off, queue full) is logged as one line; only unexpected errors carry a stack.
     if (httpErr.status >= 500) {
-      const detail = err instanceof HttpError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-      log(`web: ${request.method} ${request.url.split('?')[0]} failed: ${detail}`);
+      const fields = err instanceof HttpError ? { code: err.code, error: err.message } : { err };
+      request.log.error(fields, `${request.method} ${request.url.split('?')[0]} failed`);
     }
     return sendJson(reply, httpErr.status, errorBody(httpErr), httpErr.headers);
   });
@@ -166,6 +168,19 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     sendJson(reply, 200, { ok: true, version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), backends }),
   );
 
+  // 200 only when every readiness check passes (models, stores, each enabled adapter connected).
+  app.get('/readyz', async (_request, reply) => {
+    const report = await host.readiness.evaluate();
+    return sendJson(reply, report.ready ? 200 : 503, report);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const registry = host.metrics.registry;
+    return reply.code(200).type(registry.contentType).send(await registry.metrics());
+  });
+
+  const countWeb = (outcome: 'recognized' | 'refused' | 'failed') => host.metrics.recognitions.inc({ platform: 'web', outcome });
+
   app.post('/api/recognize', async (request, reply) => {
     const token = env[API_TOKEN_ENV];
     if (token) requireBearer(request, token, `API token (${API_TOKEN_ENV})`);
@@ -188,6 +203,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     if (message.userId || message.communityId) {
       const admission = await host.guards.admit(message.userId ?? `web-client:${request.ip}`, message.communityId ?? 'web');
       if (!admission.ok) {
+        countWeb('refused');
         const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
         throw new HttpError(429, `rate.${admission.reason}`, `too many requests (${admission.reason.replace('_', ' ')} limit, guards); retry in ${seconds} s`, {
           'retry-after': String(seconds),
@@ -205,10 +221,15 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     try {
       recognition = (await host.recognize({ message, ...(countAs ? { countAs } : {}) }))?.recognition;
     } catch (err) {
-      if (err instanceof QueueFullError) throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
+      if (err instanceof QueueFullError) {
+        countWeb('refused');
+        throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
+      }
+      countWeb('failed');
       throw err;
     }
     if (!recognition) throw new HttpError(500, 'internal', 'recognition produced no result');
+    countWeb('recognized');
     return sendJson(reply, 200, recognition);
   });
 
@@ -217,7 +238,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     app.get('/api/stats', statsHandler(stats, config, env));
   }
 
-  const ctx: WebContext = { host, config, env, log };
+  const ctx: WebContext = { host, config, env, logger };
   for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
   for (const r of opts.routes ?? []) app.route({ method: r.method, url: r.url, handler: r.handler });
 
@@ -232,7 +253,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   }
   const bound = (app.server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(listenHost)}:${bound}`;
-  log(`web: listening on ${url}`);
+  logger.info({ url }, `web: listening on ${url}`);
 
   return { url, port: bound, app, close: () => app.close() };
 }

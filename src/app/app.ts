@@ -3,10 +3,13 @@
 // Adapters receive the host; nothing below this file assembles itself.
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Registries } from '../core/registry.ts';
-import type { IterableStore } from '../core/stages.ts';
+import type { IterableStore, Store } from '../core/stages.ts';
 import type { EntityStats } from '../stats/entity-stats.ts';
 import { openEntityStats } from '../stats/open.ts';
 import { Host, type RecognitionExecutor } from '../host/index.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { Readiness } from '../observability/readiness.ts';
 import { createEngine, type AssembledEngine, type EngineOptions } from './engine.ts';
 import { createExecutor, type ExecutorFactory } from './executor.ts';
 import { loadPlugins } from './plugins.ts';
@@ -14,7 +17,10 @@ import { loadPlugins } from './plugins.ts';
 export interface AppOptions extends EngineOptions {
   /** Where recognition runs; default: src/app/executor.ts (in-process unless configured). */
   executor?: ExecutorFactory;
-  log?: (line: string) => void;
+  /** Default: pino on stderr at LOG_LEVEL. */
+  logger?: Logger;
+  /** Default: a fresh registry with the process metrics (ekmm_process_*, ekmm_nodejs_*). */
+  metrics?: Metrics;
   /** Clock for statistics (tests). */
   now?: () => Date;
 }
@@ -28,13 +34,34 @@ export interface App {
   readonly stats: EntityStats;
   /** Small adapter records kept beside the counts (Discord guild settings). */
   readonly settingsStore: IterableStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
   /** Drains the queue, then closes the executor, the statistics and the engine, in that order. */
   close(): Promise<void>;
 }
 
+/** A store is reachable when a read of a key that is never written answers (within the readiness timeout). */
+function storeAnswers(store: Store, where: string): () => Promise<string | undefined> {
+  return async () => {
+    try {
+      await store.get('ekmm:readyz:probe');
+      return undefined;
+    } catch (err) {
+      return `${where} does not answer: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+}
+
 export async function createApp(config: EkmmConfig, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? new Metrics();
+  const readiness = new Readiness();
   const registries = options.registries ?? (await loadPlugins(config, options.plugins ?? []));
-  const engine = await createEngine(config, { registries });
+  const engine = await createEngine(config, { registries, metrics });
+  // The models load while the engine is built, before anything listens; this check says so on /readyz.
+  readiness.register('models', () => undefined);
+  if (engine.cacheStore) readiness.register('store:cache', storeAnswers(engine.cacheStore, 'cache.url'));
   const closers: (() => Promise<void>)[] = [() => engine.close()];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -45,9 +72,10 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
       registries,
     });
     closers.push(() => statistics.close());
+    readiness.register('store:stats', storeAnswers(statistics.store, 'stats.url'));
     const executor = await (options.executor ?? createExecutor)({ config, engine });
     if (executor.close) closers.push(() => executor.close!());
-    const host = new Host({ config, executor, stats: statistics.stats, ...(options.log ? { log: options.log } : {}) });
+    const host = new Host({ config, executor, stats: statistics.stats, logger, metrics, readiness });
     closers.push(() => host.idle());
     return {
       config,
@@ -57,6 +85,9 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
       host,
       stats: statistics.stats,
       settingsStore: statistics.store,
+      logger,
+      metrics,
+      readiness,
       close: closeAll,
     };
   } catch (err) {

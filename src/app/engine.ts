@@ -3,6 +3,8 @@
 // createApp (app.ts), which adds the statistics, the host and the executor around it.
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Plugin, Registries } from '../core/registry.ts';
+import type { Store } from '../core/stages.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createPipeline, type Engine } from '../core/engine.ts';
 import { loadPlugins } from './plugins.ts';
 import { buildStages } from './stages.ts';
@@ -14,21 +16,26 @@ export interface EngineOptions {
   plugins?: Plugin[];
   /** Registries already loaded (createApp loads them once for the engine and the stores). */
   registries?: Registries;
+  /** Counts cache hits and misses (createApp passes the app's metrics). */
+  metrics?: Metrics;
 }
 
 export interface AssembledEngine extends Engine {
   /** The registries the stages were built from (plugins registered), e.g. to open more stores. */
   readonly registries: Registries;
+  /** The shared cache store, when caching is on (readiness checks it answers). */
+  readonly cacheStore?: Store;
 }
 
 export async function createEngine(config: EkmmConfig, options: EngineOptions = {}): Promise<AssembledEngine> {
   const registries = options.registries ?? (await loadPlugins(config, options.plugins ?? []));
-  const stages = await buildStages(registries, config);
+  const stages = await buildStages(registries, config, options.metrics ? { metrics: options.metrics } : {});
   const engine = createPipeline(config, stages);
   return {
     config: engine.config,
     backends: engine.backends,
     registries,
+    ...(stages.cache ? { cacheStore: stages.cache } : {}),
     recognize: (message) => engine.recognize(message),
     close: () => engine.close(),
   };

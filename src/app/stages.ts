@@ -5,10 +5,18 @@ import type { BackendContext, Registries } from '../core/registry.ts';
 import type { Stages } from '../core/engine.ts';
 import { isKnowledgeAware, type Recognizer, type Store } from '../core/stages.ts';
 import { withCaptionCache, withKnowledgeCache, withOcrCache } from '../cache/index.ts';
+import { withCacheMetrics, type Metrics } from '../observability/metrics.ts';
 import { openRegisteredStore } from './stores.ts';
 
-export async function buildStages(registries: Registries, config: EkmmConfig): Promise<Stages> {
-  const cache: Store | undefined = config.cache.enabled ? await openRegisteredStore(registries, config, config.cache.url, 'cache.url') : undefined;
+export interface BuiltStages extends Stages {
+  /** The cache store the decorators and backends share (for readiness checks); absent when off. */
+  cache?: Store;
+}
+
+export async function buildStages(registries: Registries, config: EkmmConfig, options: { metrics?: Metrics } = {}): Promise<BuiltStages> {
+  const opened: Store | undefined = config.cache.enabled ? await openRegisteredStore(registries, config, config.cache.url, 'cache.url') : undefined;
+  // Every lookup of the shared cache (decorators and self-caching backends alike) counts as a hit or a miss.
+  const cache = opened && options.metrics ? withCacheMetrics(opened, options.metrics) : opened;
   const ctx: BackendContext = { config, registries, ...(cache ? { cache } : {}) };
   const ttlMs = config.cache.ttlDays * 86_400_000;
   // Stages made so far: when a later one fails (a mistyped backend name), these are closed so that
@@ -43,7 +51,7 @@ export async function buildStages(registries: Registries, config: EkmmConfig): P
       ...(knowledge ? { knowledge: withKnowledgeCache(knowledge, cache, ttlMs) } : {}),
       recognizers,
       ...(fallback ? { fallback } : {}),
-      ...(cache ? { closeResources: () => cache.close() } : {}),
+      ...(cache ? { cache, closeResources: () => cache.close() } : {}),
     };
   } catch (err) {
     await Promise.allSettled(made.map((stage) => stage.close?.()));

@@ -4,6 +4,7 @@
 import { loadConfig } from '../config/load.ts';
 import type { EkmmConfig } from '../config/schema.ts';
 import { createApp } from '../app/app.ts';
+import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
 import { startWebServer, type WebPlugin } from '../../adapters/web/index.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
@@ -41,7 +42,6 @@ interface Running {
 type DiscordModule = typeof import('../../adapters/discord/index.ts');
 type TelegramModule = typeof import('../../adapters/telegram/index.ts');
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Bot adapters load only when their token is set, so a deployment without them needs neither library. */
 async function loadAdapter<M>(name: 'discord' | 'telegram'): Promise<M> {
@@ -73,13 +73,13 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-async function stopAll(running: Running[]): Promise<void> {
+async function stopAll(running: Running[], log: Logger): Promise<void> {
   for (const r of [...running].reverse()) {
     try {
       await r.stop();
-      log(`serve: ${r.name} stopped`);
+      log.info({ component: r.name }, `serve: ${r.name} stopped`);
     } catch (err) {
-      log(`serve: ${r.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`);
+      log.error({ component: r.name, error: errorMessage(err) }, `serve: ${r.name} did not stop cleanly`);
     }
   }
 }
@@ -109,35 +109,37 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
     );
   }
 
+  // JSON lines on stderr at LOG_LEVEL (default info); an unknown level stops start-up here.
+  const log = createLogger({ base: { service: 'ekmm-serve' } });
   const stopping = waitForSignal();
   // One host for every adapter: one queue (guards.concurrency in total), one statistics store.
-  const app = await createApp(config, { log });
+  const app = await createApp(config, { logger: log });
   const running: Running[] = [{ name: 'statistics', stop: () => app.close() }];
   try {
     if (config.server.enabled) {
-      const web = await startWebServer(app.host, config, { log, backends: app.engine.backends, plugins: opts.webPlugins ?? [] });
+      const web = await startWebServer(app.host, config, { backends: app.engine.backends, plugins: opts.webPlugins ?? [] });
       running.push({ name: 'web', stop: () => web.close() });
     }
     if (discordToken) {
       const { startDiscord } = await loadAdapter<DiscordModule>('discord');
-      const bot = await startDiscord(app.host, config, { token: discordToken, settingsStore: app.settingsStore, log });
+      const bot = await startDiscord(app.host, config, { token: discordToken, settingsStore: app.settingsStore });
       running.push({ name: 'discord', stop: () => bot.stop() });
-      log('serve: discord adapter started');
+      log.info('serve: discord adapter started');
     }
     if (telegramToken) {
       const { startTelegram } = await loadAdapter<TelegramModule>('telegram');
-      const bot = await startTelegram(app.host, config, { token: telegramToken, log });
+      const bot = await startTelegram(app.host, config, { token: telegramToken });
       running.push({ name: 'telegram', stop: () => bot.stop() });
-      log('serve: telegram adapter started');
+      log.info('serve: telegram adapter started');
     }
   } catch (err) {
-    await stopAll(running);
+    await stopAll(running, log);
     throw err;
   }
-  log(`serve: running ${running.map((r) => r.name).filter((n) => n !== 'statistics').join(', ')}; Ctrl+C to stop`);
+  log.info(`serve: running ${running.map((r) => r.name).filter((n) => n !== 'statistics').join(', ')}; Ctrl+C to stop`);
 
   const signal = await stopping;
-  log(`serve: ${signal} received, shutting down`);
-  await stopAll(running);
+  log.info({ signal }, `serve: ${signal} received, shutting down`);
+  await stopAll(running, log);
   return 0;
 }

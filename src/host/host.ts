@@ -5,10 +5,13 @@
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Message, Recognition } from '../core/types.ts';
 import type { EntityStats } from '../stats/entity-stats.ts';
+import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { AdapterStatus, Readiness } from '../observability/readiness.ts';
 import type { RecognitionExecutor } from './executor.ts';
 import { Guards } from './guards.ts';
 import { MessageProcessor } from './processor.ts';
-import { WorkQueue } from './work-queue.ts';
+import { QueueFullError, WorkQueue } from './work-queue.ts';
 
 export interface HostOptions {
   config: EkmmConfig;
@@ -18,7 +21,11 @@ export interface HostOptions {
   /** Replace the config-made guards or queue (tests use a tiny queue). */
   guards?: Guards;
   queue?: WorkQueue;
-  log?: (line: string) => void;
+  /** Default: pino on stderr at LOG_LEVEL. */
+  logger?: Logger;
+  /** Default: a fresh registry without the process metrics. */
+  metrics?: Metrics;
+  readiness?: Readiness;
 }
 
 /** Whom to count a message under; absent for lookups that are not statistics (/entities). */
@@ -52,7 +59,10 @@ export class Host {
   readonly stats: EntityStats | undefined;
   readonly executor: RecognitionExecutor;
   readonly processor: MessageProcessor;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
+  private readonly adapterCounts = new Map<string, number>();
 
   constructor(options: HostOptions) {
     this.config = options.config;
@@ -60,8 +70,26 @@ export class Host {
     this.stats = options.stats;
     this.guards = options.guards ?? new Guards(options.config.guards);
     this.queue = options.queue ?? new WorkQueue(options.config.guards.concurrency, options.config.guards.queueSize);
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.logger = options.logger ?? createLogger();
+    this.metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
+    this.readiness = options.readiness ?? new Readiness();
+    this.metrics.observeQueue(this.queue);
+    if (options.executor.notReady) {
+      const executor = options.executor;
+      this.readiness.register(`executor:${executor.kind}`, async () => {
+        const reasons = await executor.notReady!();
+        return reasons.length ? reasons.join('; ') : undefined;
+      });
+    }
     this.processor = new MessageProcessor(this);
+  }
+
+  /** The connection state of an adapter (web, telegram, discord): readiness and ekmm_adapter_connected. */
+  adapterStatus(name: string): AdapterStatus {
+    // Two adapters of one kind on one host (a test's second bot) each get their own check.
+    const seen = (this.adapterCounts.get(name) ?? 0) + 1;
+    this.adapterCounts.set(name, seen);
+    return new AdapterStatus(seen === 1 ? name : `${name}#${seen}`, this.readiness, this.metrics);
   }
 
   /**
@@ -69,22 +97,48 @@ export class Host {
    * Rejects with QueueFullError at once when the queue is full; undefined when the message
    * turned out empty.
    */
-  recognize(job: RecognitionJob): Promise<Recognized | undefined> {
-    return this.queue.run(async ({ signal }) => {
-      const message = typeof job.message === 'function' ? await job.message() : job.message;
-      if (!message) return undefined;
-      const recognition = await this.executor.recognize(message, signal ? { signal } : {});
-      let counted = 0;
-      if (job.countAs && this.stats) {
+  async recognize(job: RecognitionJob): Promise<Recognized | undefined> {
+    try {
+      return await this.queue.run(({ signal }) => this.run(job, signal), job.signal ? { signal: job.signal } : {});
+    } catch (err) {
+      if (err instanceof QueueFullError) this.metrics.queueRefused.inc();
+      throw err;
+    }
+  }
+
+  private async run(job: RecognitionJob, signal: AbortSignal | undefined): Promise<Recognized | undefined> {
+    const message = typeof job.message === 'function' ? await job.message() : job.message;
+    if (!message) return undefined;
+    // Ids only: a log line never carries the message text.
+    const log = this.logger.child({ messageId: message.messageId ?? job.countAs?.messageId, community: message.communityId ?? job.countAs?.communityId });
+    let recognition: Recognition;
+    try {
+      recognition = await this.executor.recognize(message, signal ? { signal } : {});
+    } catch (err) {
+      // The caller reports it (the processor's log line, the web adapter's 500).
+      this.metrics.jobFailures.inc({ executor: this.executor.kind });
+      throw err;
+    }
+    this.metrics.observeRecognition(recognition);
+    let counted = 0;
+    if (job.countAs && this.stats) {
+      try {
         counted = await this.stats.record({
           communityId: job.countAs.communityId,
           ...(job.countAs.channelId ? { channelId: job.countAs.channelId } : {}),
           ...(job.countAs.messageId ? { messageId: job.countAs.messageId } : {}),
           entities: recognition.entities,
         });
+        this.metrics.statsWrites.inc({ result: 'ok' });
+        this.metrics.statsEntities.inc(counted);
+      } catch (err) {
+        this.metrics.statsWrites.inc({ result: 'error' });
+        log.error({ error: errorMessage(err) }, 'statistics write failed');
+        throw err;
       }
-      return { recognition, counted };
-    }, job.signal ? { signal: job.signal } : {});
+    }
+    log.debug({ entities: recognition.entities.length, counted, ms: Math.round(recognition.timings.total ?? 0) }, 'recognized');
+    return { recognition, counted };
   }
 
   /** Waits until nothing runs or waits in the queue (before closing the stores). */

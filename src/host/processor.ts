@@ -2,6 +2,8 @@
 // dismiss -> guards -> the host's bounded queue -> (download images) -> executor -> statistics.
 // Adapters only translate platform events in and replies out.
 import type { ImageInput, LanguageSetting, Message, Recognition } from '../core/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
 import type { Guards, Refusal } from './guards.ts';
 import type { RecognitionJob, Recognized } from './host.ts';
 import { QueueFullError } from './work-queue.ts';
@@ -32,7 +34,8 @@ export type Tally = Record<Outcome['kind'], number>;
 /** What the processor needs of the host (Host satisfies it). */
 export interface ProcessorHost {
   readonly guards: Guards;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
   recognize(job: RecognitionJob): Promise<Recognized | undefined>;
 }
 
@@ -45,6 +48,7 @@ export class MessageProcessor {
   async process(incoming: Incoming): Promise<Outcome> {
     const outcome = await this.decide(incoming);
     this.tally[outcome.kind]++;
+    this.host.metrics.recognitions.inc({ platform: Metrics.platformOf(incoming.communityId), outcome: outcome.kind });
     return outcome;
   }
 
@@ -77,7 +81,7 @@ export class MessageProcessor {
       }
       // Only the error's message: it never carries the user's text or a token.
       const error = err instanceof Error ? err.message : String(err);
-      this.host.log(`ekmm: recognition failed for message ${incoming.messageId ?? '?'} in ${incoming.communityId}: ${error}`);
+      this.host.logger.warn({ messageId: incoming.messageId, community: incoming.communityId, error }, 'recognition failed');
       return { kind: 'failed', error };
     }
   }

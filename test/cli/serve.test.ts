@@ -31,7 +31,7 @@ test('serve runs the web adapter until SIGTERM, then exits 0', { timeout: 90_000
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
       if (m) resolve(m[1]!);
     });
     child.on('close', (code) => reject(new Error(`serve exited early with ${code}: ${stderr}`)));

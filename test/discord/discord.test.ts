@@ -9,6 +9,7 @@ import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.
 import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
+import { memoryLogger } from '../support/logs.ts';
 
 const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
@@ -19,7 +20,7 @@ const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
 const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
 const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
-const logs: string[] = [];
+const log = memoryLogger();
 let app: App;
 let emu: DiscordEmulator;
 let bot: DiscordAdapter;
@@ -33,12 +34,12 @@ before(async () => {
     discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
   });
   app = await createApp(config);
-  start = () => startDiscord(app.host, config, { token: emu.token, settingsStore: app.settingsStore, log: (l) => logs.push(l) });
+  start = () => startDiscord(app.host, config, { token: emu.token, settingsStore: app.settingsStore, logger: log.logger });
   bot = await start();
 });
 
 after(async () => {
-  if (process.env.EKMM_TEST_DEBUG) console.error(logs.join('\n'));
+  if (process.env.EKMM_TEST_DEBUG) console.error(log.messages().join('\n'));
   await bot?.stop();
   await emu?.close();
   await app?.close();
@@ -49,6 +50,12 @@ async function configure(options: { name: string; type: number; value: string }[
   const id = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'ekmm-config', options, manageGuild: true });
   return emu.waitForInteractionText(id);
 }
+
+test('once the gateway is ready the adapter counts as connected for /readyz', async () => {
+  const report = await app.readiness.evaluate();
+  assert.deepEqual(report.checks['adapter:discord'], { ok: true });
+  assert.equal(report.ready, true, JSON.stringify(report));
+});
 
 test('connects with minimal intents and registers its commands', () => {
   assert.equal(emu.identifies[0]?.intents, 1 | (1 << 9) | (1 << 15), 'Guilds | GuildMessages | MessageContent');
@@ -101,8 +108,8 @@ test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, 
   });
   const reply = await emu.waitForReply(id, 15_000);
   assert.equal(reply.content, 'No named entities found.');
-  assert.ok(logs.some((l) => /host localhost is not in discord\.cdnHosts/.test(l)), `host refusal logged: ${JSON.stringify(logs)}`);
-  assert.ok(logs.some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)), `size refusal logged: ${JSON.stringify(logs)}`);
+  assert.ok(log.messages().some((l) => /host localhost is not in discord\.cdnHosts/.test(l)), `host refusal logged: ${JSON.stringify(log.messages())}`);
+  assert.ok(log.messages().some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)), `size refusal logged: ${JSON.stringify(log.messages())}`);
 });
 
 test('passive mode counts without replying; /stats refuses members and answers moderators', async () => {
@@ -156,8 +163,8 @@ test('a dropped gateway is resumed and a 500 on send is retried', async () => {
   const id = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Google opened an office in Paris' });
   const reply = await emu.waitForReply(id, 20_000);
   assert.match(reply.content, /\*\*ORG\*\*: Google/);
-  assert.ok(logs.some((l) => /lost its connection; reconnecting/.test(l)), 'the disconnect was reported');
-  assert.ok(logs.every((l) => !l.includes(emu.token)), 'the token never appears in logs');
+  assert.ok(log.messages().some((l) => /lost its connection; reconnecting/.test(l)), 'the disconnect was reported');
+  assert.ok(!log.raw().includes(emu.token), 'the token never appears in logs');
 });
 
 test('a 429 on send is waited out and retried', async () => {
@@ -166,7 +173,7 @@ test('a 429 on send is waited out and retried', async () => {
   const reply = await emu.waitForReply(id, 20_000);
   assert.match(reply.content, /\*\*PER\*\*: Angela Merkel/);
   assert.equal(emu.restCalls.filter((c) => /^POST \/channels\/\d+\/messages$/.test(c)).length >= 2, true);
-  assert.ok(logs.some((l) => /rate limited/.test(l)), 'the rate limit was reported');
+  assert.ok(log.messages().some((l) => /rate limited/.test(l)), 'the rate limit was reported');
 });
 
 test('a restart keeps guild settings and counts', async () => {

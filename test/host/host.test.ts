@@ -6,6 +6,7 @@ import { Guards, Host, QueueFullError, WorkQueue, type RecognitionExecutor } fro
 import { openEntityStats } from '../../src/stats/open.ts';
 import type { Message, Recognition } from '../../src/core/types.ts';
 import { chatTestConfig } from '../telegram/fixtures.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 
 const emptyRecognition = (m: Message): Recognition => ({ text: m.text, language: 'en', entities: [], ocr: [], captions: [], timings: {}, warnings: [], droppedEntities: 0 });
 
@@ -66,7 +67,7 @@ test('processor: bots and empty messages are dismissed before any work; rate lim
       return emptyRecognition(m);
     },
   };
-  const p = new Host({ config, executor, log: () => {} }).processor;
+  const p = new Host({ config, executor, logger: silentLogger() }).processor;
   const base = { userId: 'u1', communityId: 'c1', imageCount: 0, record: false };
   assert.deepEqual(await p.process({ ...base, fromBot: true, text: 'hi' }), { kind: 'dismissed', reason: 'bot' });
   assert.deepEqual(await p.process({ ...base, fromBot: false, text: '  \n ' }), { kind: 'dismissed', reason: 'empty' });
@@ -99,7 +100,7 @@ test('one queue for every adapter: guards.concurrency bounds chat and web work t
       return emptyRecognition(m);
     },
   };
-  const host = new Host({ config, executor, log: () => {} });
+  const host = new Host({ config, executor, logger: silentLogger() });
   // Three "adapters" at once: two chat messages through the processor, two web requests straight to the host.
   const chat = [1, 2].map((i) => host.processor.process({ fromBot: false, userId: `u${i}`, communityId: 'telegram:1', text: `m${i}`, imageCount: 0, record: false }));
   const web = [1, 2].map((i) => host.recognize({ message: { text: `w${i}` } }));
@@ -121,7 +122,7 @@ test('host counts a message under its community, passing the message id to the s
       kind: 'test',
       recognize: async (m) => ({ ...emptyRecognition(m), entities: [{ text: 'Paris', type: 'LOC', start: 0, end: 5, source: 'text', backend: 'test' }] }),
     };
-    const host = new Host({ config, executor, stats: opened.stats, log: () => {} });
+    const host = new Host({ config, executor, stats: opened.stats, logger: silentLogger() });
     const done = await host.recognize({ message: { text: 'Paris' }, countAs: { communityId: 'web:c', messageId: 'm-1' } });
     assert.equal(done?.counted, 1);
     assert.equal(await opened.stats.total('web:c'), 1);

@@ -117,6 +117,23 @@ export class TelegramEmulator extends EventEmitter {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The Bot API "goes away": the port stops answering (connections refused) until resume(). State is kept. */
+  async suspend(): Promise<void> {
+    await this.close();
+  }
+
+  /** Listens again on the same port, as if the API came back. */
+  async resume(): Promise<void> {
+    const port = Number(new URL(this.apiRoot).port);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   setAdministrators(chatId: number, userIds: number[]): void {
     this.admins.set(chatId, userIds);
   }

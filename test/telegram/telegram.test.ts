@@ -8,6 +8,7 @@ import { createApp, type App } from '../../src/app/app.ts';
 import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
+import { memoryLogger } from '../support/logs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-tg-'));
 const config = chatTestConfig({ stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` } });
@@ -16,12 +17,12 @@ const admin: TgUser = { id: 502, is_bot: false, first_name: 'Ada' };
 const otherBot: TgUser = { id: 503, is_bot: true, first_name: 'Spam' };
 const dm: TgChat = { id: 501, type: 'private' };
 const group: TgChat = { id: -100200, type: 'supergroup', title: 'Friends' };
-const logs: string[] = [];
+const log = memoryLogger();
 let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 
-const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, log: (l) => logs.push(l) });
+const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger });
 
 before(async () => {
   app = await createApp(config);
@@ -77,8 +78,8 @@ test('a 429 on sendMessage is retried after retry_after', async () => {
   const id = emu.sendText(dm, alice, 'Google');
   const reply = await emu.waitForReply(id, 10_000);
   assert.match(reply.plain, /ORG: Google/);
-  assert.ok(logs.some((l) => /sendMessage failed .*retry 1/.test(l)), 'the retry was reported');
-  assert.ok(logs.every((l) => !l.includes(emu.token)), 'the token never appears in logs');
+  assert.ok(log.messages().some((l) => /sendMessage failed .*retry 1/.test(l)), 'the retry was reported');
+  assert.ok(!log.raw().includes(emu.token), 'the token never appears in logs');
 });
 
 test('/stats refuses a member and answers an administrator', async () => {
@@ -110,7 +111,7 @@ test('webhook mode: updates arrive by POST with the secret header; forged posts 
     });
   });
   const hookConfig = chatTestConfig({ telegram: { mode: 'webhook', webhook: { domain: 'bot.example.test', path: '/tg-hook', port } } });
-  const hooked = await startTelegram(app.host, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', log: (l) => logs.push(l) });
+  const hooked = await startTelegram(app.host, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', logger: log.logger });
   try {
     assert.equal(emu.webhook?.url, 'https://bot.example.test/tg-hook');
     assert.match(emu.webhook?.secret ?? '', /^[0-9a-f]{64}$/);
@@ -135,11 +136,11 @@ test('an unreachable Bot API: retries are logged and the start-up error is throw
     });
   });
   const token = '654321:SECRET-must-not-be-logged';
-  const lines: string[] = [];
-  const failure = await startTelegram(app.host, config, { token, apiRoot: `http://127.0.0.1:${closedPort}`, log: (l) => lines.push(l) }).then(
+  const lines = memoryLogger();
+  const failure = await startTelegram(app.host, config, { token, apiRoot: `http://127.0.0.1:${closedPort}`, logger: lines.logger }).then(
     () => assert.fail('startTelegram should fail when the Bot API cannot be reached'),
     (err: unknown) => err as Error,
   );
-  assert.ok(lines.some((l) => /getMe failed/.test(l)), `retries were logged: ${JSON.stringify(lines)}`);
-  for (const text of [...lines, failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
+  assert.ok(lines.messages().some((l) => /getMe failed/.test(l)), `retries were logged: ${JSON.stringify(lines.messages())}`);
+  for (const text of [lines.raw(), failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
 });

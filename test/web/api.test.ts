@@ -9,6 +9,7 @@ import { startWebServer, sendJson, HttpError, type WebServer } from '../../adapt
 import { Host, WorkQueue } from '../../src/host/index.ts';
 import type { Message } from '../../src/core/types.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 
 const MAX_BODY = 1_000_000;
 let app: App;
@@ -20,7 +21,7 @@ before(async () => {
   app = await createApp(config);
   web = await startWebServer(app.host, config, {
     port: 0,
-    log: () => {},
+    logger: silentLogger(),
     backends: app.engine.backends,
     routes: [
       {
@@ -218,7 +219,7 @@ test('when every slot and queue place is taken, a request gets 503 with Retry-Af
   };
   const config = testConfig();
   const host = new Host({ config, executor: { kind: 'gated', recognize: gated.recognize }, queue: new WorkQueue(1, 0) });
-  const busy = await startWebServer(host, config, { port: 0, log: () => {} });
+  const busy = await startWebServer(host, config, { port: 0, logger: silentLogger() });
   try {
     const post = () => fetch(`${busy.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"Paris"}' });
     const first = post();

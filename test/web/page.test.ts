@@ -10,6 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { createApp } from '../../src/app/app.ts';
 import { startWebServer } from '../../adapters/web/index.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -26,7 +27,7 @@ test('a person types text, attaches an image and sees highlighted entities', { t
 
   const config = testConfig();
   const app = await createApp(config);
-  const web = await startWebServer(app.host, config, { port: 0, log: () => {} });
+  const web = await startWebServer(app.host, config, { port: 0, logger: silentLogger() });
   // Registered before launching, so a failed launch still releases the engine's worker threads.
   let browser: BrowserContext | undefined;
   t.after(async () => {

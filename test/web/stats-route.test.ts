@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { openEntityStats, type OpenedStats } from '../../src/stats/open.ts';
 import { startWebServer, type WebServer } from '../../adapters/web/index.ts';
 import { Host } from '../../src/host/index.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 
 const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { stats: { url: 'memory://' }, server: { moderatorTokenEnv: 'TEST_MOD_TOKEN' } } });
 const env = { TEST_MOD_TOKEN: 'mod-secret-1' };
@@ -17,7 +18,7 @@ before(async () => {
   // The web adapter needs a host; these requests never reach its executor.
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by /api/stats')) };
   const host = new Host({ config, executor, stats: opened.stats });
-  web = await startWebServer(host, config, { port: 0, env, log: () => {} });
+  web = await startWebServer(host, config, { port: 0, env, logger: silentLogger() });
 });
 after(async () => {
   await web.close();
