@@ -83,15 +83,41 @@ export class LlmHttpClient {
   /** A chat completion with timeout per attempt and retries with backoff. */
   async chat(params: Omit<ChatCompletionCreateParamsNonStreaming, 'model'> & { model?: string }): Promise<ChatCompletion> {
     const body: ChatCompletionCreateParamsNonStreaming = { ...params, model: params.model ?? this.model, stream: false };
+    const completion = await this.withRetries(async () => {
+      const c = await this.once(body);
+      if (!Array.isArray(c?.choices) || c.choices.length === 0) {
+        throw new LlmHttpError('llm.bad_response', `${this.where()}: response has no choices`);
+      }
+      return c;
+    });
+    countCompletion(completion.usage);
+    return completion;
+  }
+
+  /** Vectors from an OpenAI-compatible /v1/embeddings endpoint, one per input, same timeout and retries as chat. */
+  async embed(inputs: string[]): Promise<number[][]> {
+    return this.withRetries(async () => {
+      const signal = AbortSignal.timeout(this.config.timeoutMs);
+      let res;
+      try {
+        res = await this.client.embeddings.create({ model: this.model, input: inputs, encoding_format: 'float' }, { signal });
+      } catch (err) {
+        if (signal.aborted) throw new LlmHttpError('llm.timeout', `${this.where()}: no answer within ${this.config.timeoutMs} ms`);
+        throw err;
+      }
+      const data = [...(res?.data ?? [])].sort((a, b) => a.index - b.index);
+      if (data.length !== inputs.length || data.some((d) => !Array.isArray(d.embedding))) {
+        throw new LlmHttpError('llm.bad_response', `${this.where()}: ${data.length} embeddings for ${inputs.length} inputs`);
+      }
+      return data.map((d) => d.embedding);
+    });
+  }
+
+  private async withRetries<T>(attemptOnce: () => Promise<T>): Promise<T> {
     const attempts = 1 + this.config.retries;
     for (let attempt = 0; ; attempt++) {
       try {
-        const completion = await this.once(body);
-        if (!Array.isArray(completion?.choices) || completion.choices.length === 0) {
-          throw new LlmHttpError('llm.bad_response', `${this.where()}: response has no choices`);
-        }
-        countCompletion(completion.usage);
-        return completion;
+        return await attemptOnce();
       } catch (err) {
         const error = err instanceof LlmHttpError ? err : this.classify(err);
         if (!error.retryable || attempt + 1 >= attempts) {

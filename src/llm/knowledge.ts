@@ -14,6 +14,7 @@ import { stripThinking } from './parse.ts';
 import { ExampleIndex, parseExamples, type LabelledExample } from './examples.ts';
 import { mapLimit } from './concurrency.ts';
 import { RecordingWriter } from '../recorded/writer.ts';
+import { createIndexRetriever, type ExampleRetriever } from '../examples/retriever.ts';
 
 export const KNOWLEDGE_TEMPLATE_VERSION = 'pgim-v1';
 
@@ -49,6 +50,8 @@ export function buildKnowledgeMessages(input: RecognizerInput, examples: Labelle
 }
 
 export interface LlmKnowledgeDeps extends LlmHttpOptions {
+  /** Picks the few-shot examples (the multimodal index); token-set Jaccard over `examples` otherwise. */
+  retriever?: ExampleRetriever | undefined;
   cache?: Store;
   cacheTtlMs?: number;
   concurrency?: number;
@@ -84,7 +87,8 @@ export class LlmKnowledge implements KnowledgeSource {
 
   private async one(input: RecognizerInput): Promise<string | null> {
     const query = [input.text, ...input.captions.map((c) => c.text)].join(' ');
-    const messages = buildKnowledgeMessages(input, this.index.similar(query, this.k), this.entityTypes);
+    const examples = this.deps.retriever ? await this.deps.retriever.similar(input, this.k) : this.index.similar(query, this.k);
+    const messages = buildKnowledgeMessages(input, examples, this.entityTypes);
     const cache = this.deps.cache;
     const key = cacheKey('llm-knowledge', { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: this.templateVersion });
     if (cache) {
@@ -105,9 +109,10 @@ export function createLlmKnowledge(config: EkmmConfig, cache?: Store, deps: LlmK
   const k = config.knowledge;
   if (!k.llm) throw new Error('knowledge backend "llm" needs a knowledge.llm section with at least baseURL and model');
   let examples: LabelledExample[] = [];
-  if (k.examplesFile && k.examples > 0) {
+  const retriever = k.examples > 0 ? createIndexRetriever(config) : undefined;
+  if (!retriever && k.examplesFile && k.examples > 0) {
     const file = projectPath(k.examplesFile);
     examples = parseExamples(readFileSync(file, 'utf8'), file);
   }
-  return new LlmKnowledge(k.llm, examples, k.examples, config.entityTypes, { cache, cacheTtlMs: config.cache.ttlDays * DAY_MS, ...deps });
+  return new LlmKnowledge(k.llm, examples, k.examples, config.entityTypes, { retriever, cache, cacheTtlMs: config.cache.ttlDays * DAY_MS, ...deps });
 }

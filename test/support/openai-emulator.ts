@@ -65,6 +65,18 @@ export class OpenAiEmulator {
     return this.queue.length;
   }
 
+  private embedder: ((input: string) => number[]) | undefined;
+
+  /** Serves POST /v1/embeddings: one vector per input string (an image data URL or a text). */
+  embeddings(embed: (input: string) => number[]): this {
+    this.embedder = embed;
+    return this;
+  }
+
+  get embeddingRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === '/v1/embeddings');
+  }
+
   /** Answer for requests once the scripted queue is empty. */
   otherwise(reply: Script): this {
     this.fallback = reply;
@@ -98,6 +110,11 @@ export class OpenAiEmulator {
         let reply: ScriptedReply;
         if (recorded.method === 'GET' && recorded.path === '/v1/models') {
           reply = { json: { object: 'list', data: [{ id: 'emu-model', object: 'model', created: 0, owned_by: 'emulator' }] } };
+        } else if (recorded.method === 'POST' && recorded.path === '/v1/embeddings' && this.embedder) {
+          const input = recorded.body?.input;
+          const inputs = (Array.isArray(input) ? input : [input]).map(String);
+          const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: this.embedder!(text) }));
+          reply = { json: { object: 'list', data, model: recorded.body?.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } } };
         } else if (recorded.method === 'POST' && recorded.path === '/v1/chat/completions') {
           const script = this.queue.shift() ?? this.fallback;
           reply = typeof script === 'function' ? await script(recorded) : script;
