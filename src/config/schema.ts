@@ -1,5 +1,6 @@
 // The whole configuration tree. Every object is strict: an unknown key is an error at start-up.
 import { z } from 'zod';
+import { templateSettingsSchema } from '../finetune/template.ts';
 
 const httpClient = z
   .object({
@@ -120,6 +121,8 @@ export const configSchema = z
           .extend({
             structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
             ...recordTo,
+            /** Prompt with the fine-tuning template a model was trained on (see `ekmm export xtuner`). */
+            template: templateSettingsSchema.optional(),
           })
           .strict()
           .optional(),

@@ -1,9 +1,12 @@
-// Fine-tuning records for XTuner (InternLM): one `{"conversation": [{"system", "input", "output"}]}`
-// object per post, XTuner's own single-turn format, so configs can load the file with
-// `load_dataset('json', data_files=...)` and `dataset_map_fn=None`.
-// By default the system and input text are exactly what the `llm` recognizer (or the `llm`
-// knowledge source) sends at inference time, so a model tuned on them sees the same prompt
-// shape it is later served with, and answers in the JSON the recognizer parses.
+// Fine-tuning records for XTuner (InternLM), one per post, in one of its two single-turn shapes:
+// - `messages` (the plan's format): `{"messages": [{"role": "system"|"user"|"assistant", "content"}]}`,
+//   loaded with `dataset_map_fn=openai_map_fn` (checked against xtuner/dataset/map_fns/
+//   dataset_map_fns/openai_map_fn.py);
+// - `conversation`: `{"conversation": [{"system", "input", "output"}]}`, XTuner's internal format,
+//   loaded with `dataset_map_fn=None` (xtuner/dataset/map_fns/template_map_fn.py reads it as is).
+// The default prompt is the versioned `mner-sft` template (src/finetune/template.ts), which the
+// `llm` recognizer renders the same way when `recognizer.llm.template` names it, so a model tuned
+// on these records is served exactly the prompt it was trained on.
 import type { KnowledgeProblem } from './knowledge.ts';
 import { bioViolationPositions, mapTagTypes, type TypeMap } from './bio.ts';
 import { conllevalChunks } from './chunks.ts';
@@ -12,10 +15,26 @@ import type { RecognizerInput } from '../core/stages.ts';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { buildRecognizerMessages } from '../llm/recognizer-prompt.ts';
 import { buildKnowledgeMessages } from '../llm/knowledge.ts';
+import {
+  formatAnswer, renderPrompt, type TemplateExample, type TemplateLanguage, type TemplateSettings,
+} from '../finetune/template.ts';
 
 export type ExportTask = 'ner' | 'knowledge';
-/** `recognizer`: the llm backends' own prompts; `plain`: post text, an `Image:` line, a bare JSON list. */
-export type PromptStyle = 'recognizer' | 'plain';
+/**
+ * `sft`: the versioned fine-tuning template (English or Chinese); `recognizer`: the llm backends'
+ * generic zero-shot prompts; `plain`: post text, an `Image:` line, a bare JSON list.
+ */
+export type PromptStyle = 'sft' | 'recognizer' | 'plain';
+export type RecordFormat = 'messages' | 'conversation';
+
+/** What the `sft` prompt needs besides the post: settings, language and the types' names. */
+export interface SftPrompt {
+  settings: TemplateSettings;
+  lang: TemplateLanguage;
+  names: ReadonlyMap<string, string>;
+  /** Similar examples per post, in post order (retrieved beforehand: retrieval may be async). */
+  examples?: readonly (readonly TemplateExample[])[];
+}
 
 export interface XtunerTurn {
   system?: string;
@@ -25,6 +44,15 @@ export interface XtunerTurn {
 
 export interface XtunerRecord {
   conversation: XtunerTurn[];
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface MessagesRecord {
+  messages: ChatMessage[];
 }
 
 export interface XtunerExportOptions {
@@ -41,6 +69,16 @@ export interface XtunerExportOptions {
   knowledgeProblems?: readonly KnowledgeProblem[];
   /** Replaces the system prompt. */
   system?: string;
+  /** Needed with prompt `sft`. */
+  sft?: SftPrompt;
+  /** OCR lines per post id (from a real OCR run over the post's images); every post must have an entry. */
+  ocr?: ReadonlyMap<string, readonly string[]>;
+  /** Why a post has no OCR entry (no image found, image unreadable), by post id. */
+  ocrProblems?: ReadonlyMap<string, string>;
+  /** Image files per post id, for records that carry the image itself (LLaVA): a post without one is a problem. */
+  images?: ReadonlyMap<string, readonly string[]>;
+  /** Where the images were looked for, for the problem text. */
+  imageDir?: string;
 }
 
 export interface ExportProblem {
@@ -102,6 +140,27 @@ export interface GoldEntity {
   type: string;
 }
 
+/** Gold entities of a post (conlleval chunks, types mapped), and the same listed once per text and type. */
+export function goldEntities(post: Post, typeMap: TypeMap): { all: GoldEntity[]; unique: GoldEntity[] } {
+  const chunks = conllevalChunks(mapTagTypes(post.tags, typeMap));
+  const joiner = isCharacterTokenized(post) ? '' : ' ';
+  const all = chunks.map((c) => ({ text: post.tokens.slice(c.start, c.end).join(joiner), type: c.type }));
+  const seen = new Set<string>();
+  const unique = all.filter((g) => {
+    const key = `${g.type}\u0000${g.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { all, unique };
+}
+
+/** The language of a whole split: Chinese when most posts are character-tokenized or CJK. */
+export function datasetLanguage(posts: readonly Post[]): TemplateLanguage {
+  const zh = posts.filter((p) => isCharacterTokenized(p) || CJK.test(p.tokens.join(''))).length;
+  return zh * 2 > posts.length ? 'zh' : 'en';
+}
+
 function messageText(message: ChatCompletionMessageParam | undefined): string {
   const content = message?.content;
   if (typeof content !== 'string') throw new Error('the llm prompt builder returned a message without text content');
@@ -126,9 +185,25 @@ function plainInput(text: string, caption: string | undefined, knowledge: string
 }
 
 function turnFor(
-  post: Post, entities: GoldEntity[], caption: string | undefined, knowledge: string | undefined, opts: XtunerExportOptions,
+  post: Post, index: number, entities: GoldEntity[], caption: string | undefined, knowledge: string | undefined, opts: XtunerExportOptions,
 ): XtunerTurn {
   const text = postText(post);
+  if (opts.prompt === 'sft' && opts.task === 'ner') {
+    const sft = opts.sft;
+    if (!sft) throw new Error('prompt style sft needs the template settings (opts.sft)');
+    const rendered = renderPrompt(
+      {
+        sentence: text,
+        captions: caption === undefined ? [] : [caption],
+        ocr: opts.ocr?.get(post.id) ?? [],
+        ...(knowledge === undefined ? {} : { knowledge }),
+        examples: sft.examples?.[index] ?? [],
+      },
+      sft.lang, sft.settings, sft.names,
+    );
+    const system = opts.system ?? rendered.system;
+    return { ...(system === undefined ? {} : { system }), input: rendered.user, output: formatAnswer(entities, sft.names) };
+  }
   const input = recognizerInput(post, text, caption, opts.task === 'ner' ? knowledge : undefined);
   let system: string;
   let user: string;
@@ -164,9 +239,7 @@ export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOpti
   const recordIds: string[] = [];
   posts.forEach((post, index) => {
     const tags = mapTagTypes(post.tags, opts.typeMap);
-    const chunks = conllevalChunks(tags);
-    const joiner = isCharacterTokenized(post) ? '' : ' ';
-    const gold = chunks.map((c) => ({ text: post.tokens.slice(c.start, c.end).join(joiner), type: c.type }));
+    const { all: gold, unique: entities } = goldEntities(post, opts.typeMap);
     for (const g of gold) {
       if (!opts.entityTypes.includes(g.type)) {
         const ids = unknownTypes.get(g.type) ?? [];
@@ -177,6 +250,11 @@ export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOpti
     const missing: string[] = [];
     const caption = opts.captions?.get(post.id);
     if (opts.captions && caption === undefined) missing.push(`no caption for image '${post.id}'`);
+    if (opts.ocr && !opts.ocr.has(post.id)) missing.push(opts.ocrProblems?.get(post.id) ?? 'no OCR text (no image found)');
+    if (opts.images) {
+      if (!opts.images.has(post.id)) missing.push(`no image in ${opts.imageDir ?? 'the image folder'} (looked for ${post.id}.<ext> and ${post.id}_*.<ext>)`);
+      if (postText(post).includes('<image>')) missing.push('the post text contains the literal <image> token, which LLaVA records reserve for the image');
+    }
     let knowledge: string | undefined;
     if (opts.knowledge) {
       const reason = knowledgeProblem.get(index);
@@ -189,20 +267,13 @@ export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOpti
       problems.push({ index, id: post.id, reason: missing.join('; ') });
       return;
     }
-    const seen = new Set<string>();
-    const entities = gold.filter((g) => {
-      const key = `${g.type}\u0000${g.text}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
     const violations = bioViolationPositions(tags).length;
     summary.bioViolations += violations;
     if (violations > 0) summary.postsWithViolations++;
     summary.entities += gold.length;
     summary.repeatsMerged += gold.length - entities.length;
     for (const g of gold) summary.entitiesPerType[g.type] = (summary.entitiesPerType[g.type] ?? 0) + 1;
-    records.push({ conversation: [turnFor(post, entities, caption, knowledge, opts)] });
+    records.push({ conversation: [turnFor(post, index, entities, caption, knowledge, opts)] });
     recordIds.push(post.id);
   });
   if (unknownTypes.size > 0) throw new UnknownEntityTypeError(unknownTypes, opts.entityTypes);
@@ -211,7 +282,17 @@ export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOpti
   return { records, recordIds, problems, summary };
 }
 
+/** The same single turn as openai_map_fn input: system (when there is one), user, assistant. */
+export function toMessagesRecord(record: XtunerRecord): MessagesRecord {
+  const messages: ChatMessage[] = [];
+  for (const turn of record.conversation) {
+    if (turn.system !== undefined) messages.push({ role: 'system', content: turn.system });
+    messages.push({ role: 'user', content: turn.input }, { role: 'assistant', content: turn.output });
+  }
+  return { messages };
+}
+
 /** JSONL, one record a line; JSON.stringify leaves non-ASCII as is, so CJK stays readable UTF-8. */
-export function formatXtunerJsonl(records: readonly XtunerRecord[]): string {
-  return records.map((r) => JSON.stringify(r) + '\n').join('');
+export function formatXtunerJsonl(records: readonly XtunerRecord[], format: RecordFormat = 'conversation'): string {
+  return records.map((r) => JSON.stringify(format === 'messages' ? toMessagesRecord(r) : r) + '\n').join('');
 }

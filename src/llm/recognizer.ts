@@ -12,6 +12,8 @@ import { alignNames, proposalsOfAnswer, typedNames, warningCollector } from './a
 import { TEMPLATE_VERSION, buildRecognizerMessages, entitySchema } from './recognizer-prompt.ts';
 import { RecordingWriter } from '../recorded/writer.ts';
 import { mapLimit } from './concurrency.ts';
+import { projectPath } from '../config/load.ts';
+import { TemplatePrompt } from '../finetune/served-prompt.ts';
 
 export type StructuredMode = 'json_schema' | 'json_object' | 'none';
 const DOWNGRADE: Record<StructuredMode, StructuredMode | undefined> = { json_schema: 'json_object', json_object: 'none', none: undefined };
@@ -37,6 +39,8 @@ export interface LlmRecognizerDeps extends LlmHttpOptions {
   cache?: Store;
   cacheTtlMs?: number;
   concurrency?: number;
+  /** The fine-tuning template to prompt with instead of the generic prompt (recognizer.llm.template). */
+  template?: TemplatePrompt;
 }
 
 export class LlmRecognizer implements Recognizer {
@@ -55,10 +59,11 @@ export class LlmRecognizer implements Recognizer {
     private readonly prompt: RecognizerPrompt = TEXT_PROMPT,
   ) {
     this.name = prompt.name;
-    this.templateVersion = prompt.templateVersion;
+    this.templateVersion = deps.template?.id ?? prompt.templateVersion;
     this.client = new LlmHttpClient(config, deps);
     this.recording = config.record ? new RecordingWriter(config.record) : undefined;
-    this.labels = new LabelMapper(entityTypes, typeAliases);
+    // The template's type names (人名, location, ...) are the labels a tuned model answers with.
+    this.labels = new LabelMapper(entityTypes, { ...typeAliases, ...deps.template?.labelAliases() });
     this.mode = config.structuredOutput === 'auto' ? 'json_schema' : config.structuredOutput;
   }
 
@@ -74,8 +79,10 @@ export class LlmRecognizer implements Recognizer {
   private async recognizeOne(input: RecognizerInput): Promise<RecognizerOutput> {
     const { warnings, warn } = warningCollector();
     const who = `${this.name} recognizer`;
-    const messages = this.prompt.messages(input, this.entityTypes);
-    const answer = await this.ask(messages, warn);
+    const template = this.deps.template;
+    const messages = template ? await template.messages(input) : this.prompt.messages(input, this.entityTypes);
+    const labels = template ? [...template.typeNames(template.languageFor(input)).values()] : this.entityTypes;
+    const answer = await this.ask(messages, labels, warn);
     const proposals = proposalsOfAnswer(answer.content, answer.finishReason, this.labels, who, this.config.maxTokens, warn);
     if (this.recording) {
       if (input.id) this.recording.write({ id: input.id, entities: proposals.map((p) => ({ text: p.text, type: p.label })) });
@@ -85,7 +92,9 @@ export class LlmRecognizer implements Recognizer {
     return { ...alignNames(typed, input, this.name, who, warn, untyped), warnings };
   }
 
-  private async ask(messages: ChatCompletionCreateParamsNonStreaming['messages'], warn: (code: string, message: string) => void): Promise<Answer> {
+  private async ask(
+    messages: ChatCompletionCreateParamsNonStreaming['messages'], labels: string[], warn: (code: string, message: string) => void,
+  ): Promise<Answer> {
     const cache = this.deps.cache;
     const key = cache
       ? cacheKey(`${this.name}-recognizer`, { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: this.templateVersion })
@@ -97,7 +106,7 @@ export class LlmRecognizer implements Recognizer {
     for (;;) {
       const mode = this.mode;
       try {
-        const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens, ...this.responseFormat(mode) });
+        const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens, ...this.responseFormat(mode, labels) });
         const choice = completion.choices[0]!;
         const answer: Answer = { content: choice.message?.content ?? '', finishReason: choice.finish_reason ?? null };
         // Only complete answers are worth keeping; a cut-off one might succeed next time.
@@ -114,9 +123,10 @@ export class LlmRecognizer implements Recognizer {
     }
   }
 
-  private responseFormat(mode: StructuredMode): Pick<ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+  /** `labels`: the type names the prompt asks for (the configured types, or the template's names). */
+  private responseFormat(mode: StructuredMode, labels: string[]): Pick<ChatCompletionCreateParamsNonStreaming, 'response_format'> {
     if (mode === 'json_schema') {
-      return { response_format: { type: 'json_schema', json_schema: { name: 'entities', strict: true, schema: entitySchema(this.entityTypes) } } };
+      return { response_format: { type: 'json_schema', json_schema: { name: 'entities', strict: true, schema: entitySchema(labels) } } };
     }
     if (mode === 'json_object') return { response_format: { type: 'json_object' } };
     return {};
@@ -126,7 +136,9 @@ export class LlmRecognizer implements Recognizer {
 export function createLlmRecognizer(config: EkmmConfig, cache?: Store, deps: LlmRecognizerDeps = {}): LlmRecognizer {
   const llm = config.recognizer.llm;
   if (!llm) throw new Error('recognizer backend "llm" needs a recognizer.llm section with at least baseURL and model');
+  const template = llm.template ? new TemplatePrompt(llm.template, config.entityTypes, config.typeAliases, { resolvePath: projectPath }) : undefined;
   return new LlmRecognizer(llm, config.entityTypes, config.typeAliases, {
+    ...(template ? { template } : {}),
     cache,
     cacheTtlMs: config.cache.ttlDays * DAY_MS,
     ...deps,

@@ -48,13 +48,17 @@ const CMNER = [
   'WID:4456', '马\tB-PER', '云\tI-PER', '说\tO', '话\tO',
 ].join('\r\n') + '\r\n';
 
-test('export xtuner (ner): Twitter split with captions, default recognizer prompt', (t) => {
+// The legacy shape: --format conversation with the llm recognizer's generic prompt (the defaults
+// are now messages and the mner-sft template; see test/finetune/).
+const LEGACY = ['--format', 'conversation', '--prompt', 'recognizer'];
+
+test('export xtuner (ner): Twitter split with captions, --format conversation --prompt recognizer', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-xtuner-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'train.txt'), TWITTER);
   writeFileSync(join(dir, 'captions.txt'), CAPTIONS);
   const out = join(dir, 'out.jsonl');
-  const r = ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--captions', join(dir, 'captions.txt'));
+  const r = ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--captions', join(dir, 'captions.txt'), ...LEGACY);
   assert.equal(r.code, 0, r.err);
   const turns = readTurns(out);
   assert.equal(turns.length, 3);
@@ -79,7 +83,7 @@ test('export xtuner (ner): Twitter split with captions, default recognizer promp
   // Plain prompt: post text, an "Image:" line, a bare JSON list; --system replaces the system text.
   const plain = join(dir, 'plain.jsonl');
   const p = ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', plain,
-    '--captions', join(dir, 'captions.txt'), '--prompt', 'plain', '--system', 'Tag entities.');
+    '--captions', join(dir, 'captions.txt'), '--format', 'conversation', '--prompt', 'plain', '--system', 'Tag entities.');
   assert.equal(p.code, 0, p.err);
   const plainTurns = readTurns(plain);
   assert.equal(plainTurns[0]!.input, 'RT @BarackObama visits New York City\nImage: a man waving from a car');
@@ -92,7 +96,7 @@ test('export xtuner: CMNER (CRLF) joins characters without spaces and maps MISC 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'dev.txt'), CMNER);
   const out = join(dir, 'out.jsonl');
-  const r = ekmm('export', 'xtuner', '--input', join(dir, 'dev.txt'), '--output', out, '--map-types', 'MISC=OTHER');
+  const r = ekmm('export', 'xtuner', '--input', join(dir, 'dev.txt'), '--output', out, '--map-types', 'MISC=OTHER', ...LEGACY);
   assert.equal(r.code, 0, r.err);
   const bytes = readFileSync(out);
   assert.ok(bytes.includes(Buffer.from('北京', 'utf8')), 'CJK is written as UTF-8, not \\u escapes');
@@ -119,7 +123,7 @@ test('export xtuner (knowledge): a missing knowledge item stops the export unles
   writeFileSync(join(dir, 'knowledge.txt'), KNOWLEDGE);
   const out = join(dir, 'out.jsonl');
   const args = ['export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--task', 'knowledge',
-    '--knowledge', join(dir, 'knowledge.txt'), '--captions', join(dir, 'captions.txt')];
+    '--knowledge', join(dir, 'knowledge.txt'), '--captions', join(dir, 'captions.txt'), '--format', 'conversation'];
   const refused = ekmm(...args);
   assert.equal(refused.code, 1);
   assert.match(refused.err, /2 problem\(s\)/);
