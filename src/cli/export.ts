@@ -86,7 +86,7 @@ async function xtunerCommand(args: string[]): Promise<number> {
     ? await attachKnowledge(dataset.posts, await requireInputFile(values.knowledge, '--knowledge'))
     : undefined;
 
-  let result;
+  let result: ReturnType<typeof buildXtunerExport>;
   try {
     result = buildXtunerExport(dataset.posts, {
       task, prompt, entityTypes: config.entityTypes, typeMap,
