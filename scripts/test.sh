@@ -15,4 +15,5 @@ if [ -f requirements-test.txt ]; then
 fi
 npm ci --no-audit --no-fund
 npx tsc -p tsconfig.json --noEmit
+npm run lint
 node bin/run-tests.js "$@"

@@ -23,7 +23,13 @@ main { max-width:1100px; margin:0 auto; padding:20px 24px 48px; }
 textarea { width:100%; min-height:90px; padding:10px; font:inherit; border:1px solid var(--line); border-radius:6px; resize:vertical; }
 .row { display:flex; flex-wrap:wrap; gap:14px; align-items:center; margin-top:10px; }
 label { color:var(--muted); font-size:14px; }
-select, input[type=file] { font:inherit; }
+select, input[type=file] { font:inherit; max-width:100%; }
+button.secondary { background:transparent; color:var(--accent); border:1px solid var(--accent); padding:7px 14px; }
+#form.dragging { outline:3px dashed var(--accent); outline-offset:-6px; }
+#attached { font-size:13px; color:var(--muted); }
+.hint { font-size:13px; color:var(--muted); margin:6px 0 0; }
+.table-wrap { overflow-x:auto; }
+table.no-scores .score-col { display:none; }
 button { font:inherit; font-weight:600; padding:8px 20px; border:0; border-radius:6px; background:var(--accent); color:#fff; cursor:pointer; }
 button:disabled { opacity:.6; cursor:progress; }
 #status { font-size:14px; color:var(--muted); }
@@ -51,6 +57,16 @@ ul.warnings li { color:#a61e4d; margin:3px 0; }
 ul.warnings code { background:#fff0f6; padding:0 4px; border-radius:3px; }
 .timings { font-size:13px; color:var(--muted); }
 @media (max-width:720px) { .image-block { grid-template-columns:1fr; } }
+/* A phone (390 px): tighter margins, and table cells that wrap instead of pushing the card wider. */
+@media (max-width:480px) {
+  header { padding:12px 14px; flex-wrap:wrap; }
+  main { padding:12px 10px 32px; }
+  .card { padding:12px; }
+  table { font-size:13px; }
+  th, td { padding:4px 4px; overflow-wrap:break-word; }
+  td .chip { padding:1px 6px; font-size:12px; }
+  .highlighted { font-size:16px; }
+}
 `;
 
 // Runs in the browser. Kept as plain ES2020 without a build step.
@@ -112,7 +128,7 @@ function legend(entities) {
   return box;
 }
 
-async function drawPreview(canvas, file, lines, entities) {
+async function drawPreview(canvas, file, lines, entities, result) {
   let bitmap;
   try { bitmap = await createImageBitmap(file); } catch { canvas.replaceWith(el('p', { className: 'empty', textContent: 'no preview (the browser cannot decode this file)' })); return; }
   // Boxes are in the coordinates of the image as intake prepared it: downsized to maxSide.
@@ -130,13 +146,22 @@ async function drawPreview(canvas, file, lines, entities) {
     line.box.forEach(([x, y], k) => (k ? ctx.lineTo(x / scale, y / scale) : ctx.moveTo(x / scale, y / scale)));
     ctx.closePath(); ctx.stroke();
     // The line number on a filled tag above the box's top-left corner, matching the list.
-    const label = String(index + 1);
+    const label = String(lineNo(result, index));
     const size = parseInt(ctx.font.split(' ')[1], 10);
     const lx = line.box[0][0] / scale, ly = Math.max(size + 4, line.box[0][1] / scale - 2);
     ctx.fillRect(lx, ly - size - 2, ctx.measureText(label).width + 8, size + 4);
     ctx.fillStyle = '#fff';
     ctx.fillText(label, lx + 4, ly - 2);
   }
+}
+
+// OCR lines are numbered per image (1, 2, ... in each), as the CLI numbers them: result.ocr
+// holds the lines of all images in one list.
+function lineNo(result, index) {
+  const image = result.ocr[index] ? result.ocr[index].image : 0;
+  let n = 0;
+  for (let i = 0; i <= index && i < result.ocr.length; i++) if (result.ocr[i].image === image) n++;
+  return n;
 }
 
 // One piece per OCR line an entity touches (a name wrapped over lines has one span per line).
@@ -158,7 +183,7 @@ function renderImages(result, files) {
     const canvas = el('canvas');
     const ol = el('ol', { className: 'ocr-lines' });
     for (const { line, index } of lines) {
-      const li = el('li', { value: index + 1 });
+      const li = el('li', { value: lineNo(result, index) });
       li.dataset.ocrLine = String(index);
       const mine = ocrEntities.filter((e) => e.ocrLine === index);
       li.append(highlight(line.text, mine), el('span', { className: 'score', textContent: 'conf ' + line.score.toFixed(2) }));
@@ -179,14 +204,14 @@ function renderImages(result, files) {
     const block = el('div', { className: 'image-block' }, files[i] ? canvas : el('p', { className: 'empty', textContent: 'no preview' }), info);
     block.dataset.image = String(i);
     list.append(block);
-    if (files[i]) drawPreview(canvas, files[i], lines, ocrEntities);
+    if (files[i]) drawPreview(canvas, files[i], lines, ocrEntities, result);
   }
 }
 
 function whereOf(e, result) {
   if (e.source === 'ocr') {
     const l = result.ocr[e.ocrLine];
-    const lines = (e.spans && e.spans.length ? e.spans : [e]).map((s) => s.ocrLine + 1);
+    const lines = (e.spans && e.spans.length ? e.spans : [e]).map((s) => lineNo(result, s.ocrLine));
     return 'image ' + ((l ? l.image : 0) + 1) + (lines.length > 1 ? ', lines ' + lines.join('+') : ', line ' + lines[0]);
   }
   if (e.source === 'caption') { const c = result.captions[e.caption]; return 'caption of image ' + ((c ? c.image : 0) + 1); }
@@ -206,8 +231,10 @@ function render(result, files) {
     const [bg, border] = colorOf(e.type);
     const type = el('span', { className: 'chip', textContent: e.type }); type.style.background = bg; type.style.borderColor = border; type.style.color = border;
     tbody.append(el('tr', {}, el('td', { textContent: e.display ? e.display + ' (' + e.text + ')' : e.text }), el('td', {}, type), el('td', { textContent: e.source }),
-      el('td', { textContent: whereOf(e, result) }), el('td', { textContent: e.score != null ? e.score.toFixed(2) : '' }), el('td', { textContent: e.backend })));
+      el('td', { textContent: whereOf(e, result) }), el('td', { className: 'score-col', textContent: e.score != null ? e.score.toFixed(2) : '' }), el('td', { textContent: e.backend })));
   }
+  // Only some backends give a score; the column shows when at least one entity has one.
+  $('entity-table').classList.toggle('no-scores', !result.entities.some((e) => e.score != null));
   $('entities-empty').hidden = result.entities.length > 0;
   $('entity-table').hidden = result.entities.length === 0;
   const ul = $('warnings');
@@ -220,11 +247,18 @@ function render(result, files) {
 $('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const files = [...$('image-input').files];
+  const status = $('status');
+  if (!$('text-input').value.trim() && files.length === 0) {
+    status.className = 'error';
+    status.textContent = 'Type a message or add an image first (paste or drop one here, or try the sample).';
+    $('text-input').focus();
+    return;
+  }
   const form = new FormData();
   form.append('text', $('text-input').value);
   form.append('language', $('language-input').value);
   for (const f of files) form.append('image', f, f.name);
-  const button = $('submit'); const status = $('status');
+  const button = $('submit');
   button.disabled = true; status.className = ''; status.textContent = 'Recognizing…';
   const started = performance.now();
   try {
@@ -238,6 +272,55 @@ $('form').addEventListener('submit', async (event) => {
   } finally { button.disabled = false; }
 });
 $('text-input').addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $('form').requestSubmit(); });
+
+// Images also come from the clipboard (paste anywhere on the page) and from drag and drop onto
+// the form; they join the file input's list, so one submit path sends them all.
+function showAttached() {
+  const names = [...$('image-input').files].map((f) => f.name);
+  $('attached').textContent = names.length ? 'attached: ' + names.join(', ') : '';
+}
+function attach(newFiles) {
+  const images = [...newFiles].filter((f) => f.type.startsWith('image/'));
+  if (!images.length) return 0;
+  const dt = new DataTransfer();
+  for (const f of [...$('image-input').files, ...images]) dt.items.add(f);
+  $('image-input').files = dt.files;
+  showAttached();
+  return images.length;
+}
+$('image-input').addEventListener('change', showAttached);
+document.addEventListener('paste', (e) => {
+  const files = e.clipboardData ? [...e.clipboardData.files] : [];
+  if (attach(files)) e.preventDefault();
+});
+const formEl = $('form');
+formEl.addEventListener('dragover', (e) => { e.preventDefault(); formEl.classList.add('dragging'); });
+formEl.addEventListener('dragleave', (e) => { if (e.target === formEl) formEl.classList.remove('dragging'); });
+formEl.addEventListener('drop', (e) => {
+  e.preventDefault();
+  formEl.classList.remove('dragging');
+  if (e.dataTransfer) attach(e.dataTransfer.files);
+});
+
+// The sample: a message and a poster drawn here on a canvas, so it needs no file from the server.
+const SAMPLE_TEXT = 'Barack Obama met Angela Merkel in Berlin before the G20 summit.';
+$('sample').addEventListener('click', () => {
+  $('text-input').value = SAMPLE_TEXT;
+  const c = document.createElement('canvas');
+  c.width = 900; c.height = 260;
+  const g = c.getContext('2d');
+  g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
+  g.fillStyle = '#111'; g.font = '52px sans-serif';
+  g.fillText('Taylor Swift live in London', 40, 100);
+  g.fillText('Wembley Stadium, 21 June', 40, 200);
+  c.toBlob((blob) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'sample-poster.png', { type: 'image/png' }));
+    $('image-input').files = dt.files;
+    showAttached();
+    $('status').className = ''; $('status').textContent = 'Sample loaded: press Recognize.';
+  }, 'image/png');
+});
 `;
 
 function escapeHtml(s: string): string {
@@ -265,15 +348,17 @@ export function renderPage(opts: PageOptions): string {
     <label>Language <select id="language-input" name="language"><option value="auto">auto</option><option value="en">English</option><option value="zh">中文</option></select></label>
     <label>Images <input id="image-input" type="file" name="image" accept="image/*" multiple></label>
     <button id="submit" type="submit">Recognize</button>
+    <button id="sample" type="button" class="secondary">Try a sample</button>
     <span id="status" role="status"></span>
   </div>
+  <p class="hint">Paste an image (Ctrl+V) or drop one on this box. <span id="attached"></span></p>
 </form>
 <section id="results" hidden>
   <div class="card"><h2>Entities in the text <span id="language-out" class="score"></span></h2><div id="legend"></div><div id="text-out"></div></div>
   <div class="card" id="images-card"><h2>Images: OCR lines and captions</h2><div id="image-list"></div></div>
   <div class="card"><h2>All entities</h2>
     <p id="entities-empty" class="empty">No entities found.</p>
-    <table id="entity-table"><thead><tr><th>Text</th><th>Type</th><th>Source</th><th>Where</th><th>Score</th><th>Backend</th></tr></thead><tbody id="entity-rows"></tbody></table>
+    <div class="table-wrap"><table id="entity-table"><thead><tr><th>Text</th><th>Type</th><th>Source</th><th>Where</th><th class="score-col">Score</th><th>Backend</th></tr></thead><tbody id="entity-rows"></tbody></table></div>
   </div>
   <div class="card" id="warnings-card"><h2>Warnings</h2><ul id="warnings" class="warnings"></ul></div>
   <p id="timings" class="timings"></p>

@@ -40,7 +40,7 @@ export async function cachedBatch<T>(
 ): Promise<T[]> {
   const hits = await Promise.all(keys.map((k) => store.get<Envelope<T>>(k)));
   const out: (T | undefined)[] = hits.map((h) => (h && typeof h === 'object' && 'v' in h ? h.v : undefined));
-  const misses = out.flatMap((v, i) => (hits[i] && 'v' in (hits[i] as object) ? [] : [i]));
+  const misses = out.flatMap((_v, i) => (hits[i] && 'v' in (hits[i] as object) ? [] : [i]));
   if (misses.length) {
     const computed = await computeMisses(misses);
     if (computed.length !== misses.length) {

@@ -23,6 +23,9 @@ running the same command again resumes an interrupted run (a changed arm config 
   --record DIR    live llm/vlm recognizers and llm knowledge write their answers to
                   DIR/<dataset>/<arm>.<stage>.jsonl in the recorded format, for replay
   --dataset NAME  only these datasets of the plan
+
+Example (two arms over the eight posts in examples/split/test.txt):
+  ekmm experiment --plan examples/experiment.yaml --data examples/split --out /tmp/ekmm-experiment
 `;
 
 export async function experimentCommand(args: string[]): Promise<number> {
@@ -35,7 +38,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!values.plan || !values.data || !values.out) throw new UsageError('--plan, --data and --out are required (see --help)');
-  let plan;
+  let plan: ReturnType<typeof loadPlan>;
   try {
     plan = loadPlan(values.plan);
   } catch (err) {

@@ -22,8 +22,8 @@ export class LabelMapper {
 
   /** The configured type for a label, or undefined when it names none. */
   map(label: string): string | undefined {
-    const cleaned = label.trim().replace(/^[\s"'`(\[（【]+|[\s"'`)\]）】.:：]+$/g, '');
-    const parts = cleaned.split(/[\/|,，、]/);
+    const cleaned = label.trim().replace(/^[\s"'`([（【]+|[\s"'`)\]）】.:：]+$/g, '');
+    const parts = cleaned.split(/[/|,，、]/);
     // "news organization", "sports team": a qualified label is read by its words too, head word last.
     const words = parts.flatMap((p) => p.trim().split(/\s+/).reverse());
     const candidates = [cleaned, ...parts, ...words];

@@ -30,7 +30,7 @@ export const MERGE_MARGIN = 8;
 /** A lone letter other than "a"/"I" is no word: "part s" (3.9) merges on this smaller margin. */
 export const ORPHAN_LETTER_MARGIN = 3;
 
-const LATIN = /[A-Za-z0-9\u00C0-\u024F.,:;!?'"’)(&%$@#\-]/;
+const LATIN = /[A-Za-z0-9\u00C0-\u024F.,:;!?'"’)(&%$@#-]/;
 
 function otsu(grey: Uint8Array): number {
   const hist = new Array<number>(256).fill(0);

@@ -273,7 +273,7 @@ export class EntityStats {
       communityId: query.communityId,
       window: this.window(query),
       ...(query.channelId !== undefined ? { channel: query.channelId } : {}),
-      ...(query.types && query.types.length ? { types: query.types } : {}),
+      ...(query.types?.length ? { types: query.types } : {}),
     };
   }
 
@@ -338,6 +338,7 @@ export class EntityStats {
     const previous = { first: addDays(slice.window.first, -length), last: addDays(slice.window.first, -1) };
     const oldest = addDays(utcDay(query.now ?? this.now()), -(this.options.retentionDays - 1));
     const minCount = query.minCount ?? 5;
+    // biome-ignore lint/complexity/useMathMinMax: days are 'YYYY-MM-DD' strings; Math.max would make NaN of them
     const rows = await this.backend.rising(slice, previous.first < oldest ? oldest : previous.first, minCount);
     const ranked = rows
       .filter((r) => r.count > r.previous)

@@ -4,7 +4,7 @@
 import type { EkmmConfig } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
 import { createRegistries, type Registries } from '../core/registry.ts';
-import { isIterableStore, type IterableStore } from '../core/stages.ts';
+import { isIterableStore, type IterableStore, type Store } from '../core/stages.ts';
 import registerStores from '../store/register.ts';
 import { EntityStats } from './entity-stats.ts';
 import registerStats from './register.ts';
@@ -41,7 +41,7 @@ export async function openEntityStats(config: EkmmConfig, opts: OpenStatsOptions
   const now = opts.now ?? (() => new Date());
   const ctx = { config, registries };
   const backend = await (await registries.stats.create(scheme, ctx))(url, { retentionDays: config.stats.retentionDays, now });
-  let store;
+  let store: Store;
   try {
     store = await (await registries.store.create(scheme, ctx))(url);
   } catch (err) {

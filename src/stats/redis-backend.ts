@@ -182,7 +182,7 @@ export class RedisStatsBackend implements StatsBackend {
 
   private async sumEntities(slice: Slice, window: DayWindow): Promise<Map<string, number>> {
     const sums = new Map<string, number>();
-    const types = slice.types && slice.types.length ? new Set(slice.types) : undefined;
+    const types = slice.types?.length ? new Set(slice.types) : undefined;
     for (const h of await this.hashes(this.entityKeys(slice, window))) {
       for (const [field, v] of Object.entries(h)) {
         if (types && !types.has(field.slice(0, field.indexOf('\t')))) continue;
@@ -232,7 +232,7 @@ export class RedisStatsBackend implements StatsBackend {
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
     const p = prefix(slice.communityId);
     const keys = daysOf(slice.window).map((d) => (slice.channel !== undefined ? `${p}pc:${d}:${enc(slice.channel)}` : `${p}p:${d}`));
-    const types = slice.types && slice.types.length ? new Set(slice.types) : undefined;
+    const types = slice.types?.length ? new Set(slice.types) : undefined;
     const sums = new Map<string, number>();
     for (const h of await this.hashes(keys)) for (const [f, v] of Object.entries(h)) sums.set(f, (sums.get(f) ?? 0) + Number(v));
     const out: PairCount[] = [];
@@ -246,7 +246,7 @@ export class RedisStatsBackend implements StatsBackend {
 
   async mix(slice: Slice): Promise<MixRow[]> {
     const p = prefix(slice.communityId);
-    const types = slice.types && slice.types.length ? new Set(slice.types) : undefined;
+    const types = slice.types?.length ? new Set(slice.types) : undefined;
     const sums = new Map<string, MixRow>();
     for (const h of await this.hashes(daysOf(slice.window).map((d) => `${p}m:${d}`))) {
       for (const [f, v] of Object.entries(h)) {
@@ -290,7 +290,7 @@ export class RedisStatsBackend implements StatsBackend {
       for (const channel of [...channels].sort()) if (slice.channel === undefined || channel === slice.channel) wanted.push({ day, channel });
     });
     const hashes = await this.hashes(wanted.map((w) => `${p}ec:${w.day}:${enc(w.channel)}`));
-    const types = slice.types && slice.types.length ? new Set(slice.types) : undefined;
+    const types = slice.types?.length ? new Set(slice.types) : undefined;
     const out: RawRow[] = [];
     wanted.forEach((w, i) => {
       const rows = Object.entries(hashes[i]!)

@@ -198,7 +198,7 @@ export class SqliteStatsBackend implements StatsBackend {
   }
 
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const types = slice.types?.length ? slice.types : undefined;
     const typeSql = types ? ` AND (type_a IN (${types.map(() => '?').join(',')}) OR type_b IN (${types.map(() => '?').join(',')}))` : '';
     const typeParams = types ? [...types, ...types] : [];
     const [table, scope, scopeParams]: [string, string, Params] =

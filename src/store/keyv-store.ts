@@ -1,6 +1,6 @@
 // One Store implementation over keyv for every backend; what differs per backend is only the
 // keyv adapter and how a key prefix is enumerated.
-import { Keyv } from 'keyv';
+import type { Keyv } from 'keyv';
 import type { IterableStore } from '../core/stages.ts';
 
 /** Raw [key, serialized envelope] pairs whose key starts with the prefix (expired ones may appear). */

@@ -17,7 +17,7 @@
 import type { MessageHints } from '../core/types.ts';
 import { loadWordCosts, type WordCosts } from '../ocr/word-costs.ts';
 import { splitHashtag } from './hashtag.ts';
-import { MappedText, OffsetMapBuilder, snapToCodePoints } from './offset-map.ts';
+import { type MappedText, OffsetMapBuilder, snapToCodePoints } from './offset-map.ts';
 
 let costs: WordCosts | undefined;
 function wordCosts(): WordCosts {

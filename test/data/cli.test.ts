@@ -8,7 +8,6 @@ import { join } from 'node:path';
 
 
 const GOLD = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-LOC\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tI-MISC\n\n';
-const PRED = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-ORG\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tO\n\n';
 
 test('ekmm data stats / check / convert on a dataset directory', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-cli-'));

@@ -36,7 +36,7 @@ describe('openai captioner over HTTP', () => {
     assert.equal(req!.headers.authorization, 'Bearer vk-1');
     assert.equal(req!.body?.temperature, 0);
     assert.equal(req!.body?.max_tokens, 60);
-    const content = (req!.body?.messages as Array<{ content: Array<{ type: string; text?: string; image_url?: { url: string } }> }>)[0]!.content;
+    const content = (req!.body!.messages as Array<{ content: Array<{ type: string; text?: string; image_url?: { url: string } }> }>)[0]!.content;
     assert.equal(content[0]!.text, 'Describe this image in one sentence.');
     const url = content[1]!.image_url!.url;
     assert.match(url, /^data:image\/png;base64,/);

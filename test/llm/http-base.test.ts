@@ -1,6 +1,6 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { LlmHttpClient, LlmHttpError, backoffDelay, NO_API_KEY } from '../../src/llm/http-base.ts';
+import { LlmHttpClient, type LlmHttpError, backoffDelay, NO_API_KEY } from '../../src/llm/http-base.ts';
 import { OpenAiEmulator, completion, httpError } from '../support/openai-emulator.ts';
 
 const config = (baseURL: string, over: Partial<Parameters<typeof makeClient>[1]> = {}) => ({
