@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, projectPath } from '../config/load.ts';
 import { InputError, UsageError } from './args.ts';
+import { siblingModule } from '../runtime/module-url.ts';
 
 interface Command {
   summary: string;
@@ -64,7 +65,7 @@ export function loadDotEnv(cwd = process.cwd()): string | undefined {
 type CommandFn = (args: string[]) => Promise<number>;
 
 async function loadCommand(name: string, command: Command): Promise<CommandFn> {
-  const url = new URL(command.module, import.meta.url);
+  const url = siblingModule(command.module, import.meta.url);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url.href)) as Record<string, unknown>;

@@ -3,6 +3,7 @@
 // their token env vars are set). Runs until SIGINT/SIGTERM, then stops the adapters and closes the app.
 import { loadConfig } from '../config/load.ts';
 import { createApp } from '../app/app.ts';
+import { siblingModule } from '../runtime/module-url.ts';
 import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
 import { startWebServer, type WebPlugin } from '../../adapters/web/index.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
@@ -44,12 +45,12 @@ type TelegramModule = typeof import('../../adapters/telegram/index.ts');
 
 /** Bot adapters load only when their token is set, so a deployment without them needs neither library. */
 async function loadAdapter<M>(name: 'discord' | 'telegram'): Promise<M> {
-  const url = new URL(`../../adapters/${name}/index.ts`, import.meta.url);
+  const url = siblingModule(`../../adapters/${name}/index.ts`, import.meta.url);
   try {
     return (await import(url.href)) as M;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`adapters/${name}/index.ts`)) {
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`adapters/${name}/index.`)) {
       throw new Error(`the ${name} adapter is not installed (adapters/${name}/index.ts is missing)`);
     }
     throw err;

@@ -2,13 +2,18 @@
 // EKMM__SECTION__KEY environment overrides. The result is validated against the schema and an
 // unknown or mistyped key stops start-up with a message naming the key and where it came from.
 import { readFileSync, existsSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { basename, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type EkmmConfig } from './schema.ts';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SOURCE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The checkout: src/config/ is two levels down, or three from the compiled dist/src/config/. */
+export const PROJECT_ROOT =
+  import.meta.url.endsWith('.js') && basename(SOURCE_ROOT) === 'dist' && existsSync(resolve(SOURCE_ROOT, '..', 'package.json'))
+    ? dirname(SOURCE_ROOT)
+    : SOURCE_ROOT;
 const ENV_PREFIX = 'EKMM__';
 
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 // A fixed set of OCR worker threads with a queue and a per-job deadline. A worker that misses
 // its deadline is terminated (ONNX calls cannot be interrupted) and replaced by a fresh one.
 import { Worker } from 'node:worker_threads';
+import { isCompiled, siblingModule } from '../runtime/module-url.ts';
 import type { ModelFiles, RawLine, RunSettings } from './pipeline.ts';
 import type { OcrJob, WorkerInit, WorkerReply } from './protocol.ts';
 
@@ -20,13 +21,16 @@ interface Slot {
   busy?: { pending: Pending; timer: NodeJS.Timeout };
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
+const COMPILED = isCompiled(import.meta.url);
+const WORKER_URL = siblingModule('./worker.ts', import.meta.url);
 /**
  * Node 20 workers do not inherit the parent's module hooks (and ignore `--import` in execArgv),
  * so a small bootstrap registers tsx in the worker before loading the TypeScript entry.
  */
-const BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); })
+const BOOTSTRAP = COMPILED
+  ? ''
+  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })
   .catch((err) => { require('node:worker_threads').parentPort.postMessage({ kind: 'load_failed', error: String(err && err.stack || err) }); });`;
 
 export class OcrWorkerPool {
@@ -54,7 +58,10 @@ export class OcrWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: this.init, execArgv: [] });
+    // Compiled (dist/): the worker is plain JavaScript and loads directly, without tsx.
+    const worker = COMPILED
+      ? new Worker(WORKER_URL, { workerData: this.init, execArgv: [] })
+      : new Worker(BOOTSTRAP, { eval: true, workerData: this.init, execArgv: [] });
     worker.unref();
     let slot!: Slot;
     slot = {
