@@ -4,6 +4,7 @@
 // or is random per process start when unset (links then die with a restart). Tokens are bearer
 // secrets: never log them.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EkmmConfig } from '../config/schema.ts';
 
 export const DASHBOARD_SECRET_ENV = 'EKMM_DASHBOARD_SECRET';
 export const DEFAULT_DASHBOARD_TTL_MS = 24 * 3_600_000;
@@ -72,23 +73,45 @@ export class DashboardTokens {
   }
 }
 
-let processTokens: DashboardTokens | undefined;
+const signers = new Map<string, DashboardTokens>();
 
 /**
- * The process's signer: the bots sign with it and the web adapter verifies with it, so they
- * agree even when the secret is random per start. Read from the environment once.
+ * The process's signer for a secret: the bots sign with it and the web adapter verifies with
+ * it, so they agree even when the secret is random per start (one random key per process).
  */
 export function dashboardTokens(env: NodeJS.ProcessEnv = process.env): DashboardTokens {
-  processTokens ??= new DashboardTokens(env[DASHBOARD_SECRET_ENV] || undefined);
-  return processTokens;
+  const secret = env[DASHBOARD_SECRET_ENV] || '';
+  let signer = signers.get(secret);
+  if (!signer) {
+    signer = new DashboardTokens(secret || undefined);
+    signers.set(secret, signer);
+  }
+  return signer;
 }
 
 /** A token for one community's dashboard, valid `ttlMs` (default 24 h). */
-export function signDashboardToken(communityId: string, ttlMs: number = DEFAULT_DASHBOARD_TTL_MS): string {
-  return dashboardTokens().sign(communityId, ttlMs);
+export function signDashboardToken(communityId: string, ttlMs: number = DEFAULT_DASHBOARD_TTL_MS, env: NodeJS.ProcessEnv = process.env): string {
+  return dashboardTokens(env).sign(communityId, ttlMs);
 }
 
 /** `<publicUrl>/dashboard#t=<token>`: the token rides in the fragment, which browsers never send to servers or put in Referer. */
 export function dashboardLink(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/dashboard#t=${token}`;
+}
+
+/**
+ * The link a bot hands a moderator: signed for the community, valid server.dashboardTokenHours,
+ * on server.publicUrl or, when unset, the web server's own address (`serverUrl` when known).
+ */
+export function dashboardLinkFor(
+  config: Pick<EkmmConfig, 'server'>,
+  communityId: string,
+  opts: { serverUrl?: string; env?: NodeJS.ProcessEnv; now?: Date } = {},
+): { url: string; expiresAt: Date } {
+  const ttlMs = config.server.dashboardTokenHours * 3_600_000;
+  const now = opts.now ?? new Date();
+  const token = dashboardTokens(opts.env).sign(communityId, ttlMs, now);
+  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const base = config.server.publicUrl ?? opts.serverUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+  return { url: dashboardLink(base, token), expiresAt: new Date(now.getTime() + ttlMs) };
 }
