@@ -154,7 +154,10 @@
   }
 
   // ---- loading -----------------------------------------------------------------------------
+  var loads = 0;
   function load() {
+    // Only the latest request's answer is drawn, whatever order the answers come in.
+    var mine = ++loads;
     var p = filterParams();
     var withLimit = function (name, value) { var q = new URLSearchParams(p); q.set(name, value); return q; };
     return Promise.all([
@@ -170,6 +173,7 @@
       data.candidates = candidates;
       return loadSeries(p, data);
     }).then(function (data) {
+      if (mine !== loads) return;
       state.data = data;
       if (!p.has('channel')) fillChannels(data.breakdown.channels);
       render();
@@ -238,7 +242,7 @@
       ariaSummary(chart, typeName(type), entries.map(function (e) { return e.label + ' ' + e.count; }));
       new Chartist.BarChart(chart, { labels: entries.map(function (e) { return e.label; }), series: [entries.map(function (e) { return e.count; })] }, {
         horizontalBars: true, reverseData: true, seriesBarDistance: 0,
-        axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 20 },
+        axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 36 },
       });
     });
   }
@@ -296,10 +300,13 @@
     legend($('channels-legend'), [t('text'), t('image')]);
     ariaSummary(chart, t('channels'), shown.map(function (c) { return (c.channel || t('noChannel')) + ' ' + c.count; }));
     if (shown.length === 0) { chart.appendChild(el('p', { class: 'empty', text: t('none') })); return; }
+    // Horizontal bars are drawn bottom-up; reverse the rows by hand (reverseData would also swap
+    // the series, and with them the colours the legend promises).
+    var rows = shown.slice().reverse();
     new Chartist.BarChart(chart, {
-      labels: shown.map(function (c) { return c.channel || t('noChannel'); }),
-      series: [shown.map(function (c) { return c.text; }), shown.map(function (c) { return c.image; })],
-    }, { stackBars: true, horizontalBars: true, reverseData: true, axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 20 } });
+      labels: rows.map(function (c) { return c.channel || t('noChannel'); }),
+      series: [rows.map(function (c) { return c.text; }), rows.map(function (c) { return c.image; })],
+    }, { stackBars: true, horizontalBars: true, axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 36 } });
   }
   function renderPairs(pairs) {
     var table = clear($('pairs-table'));
