@@ -3,6 +3,9 @@
 // then times each dashboard query and prints p50/p99 per query.
 //
 //   node --import tsx bench/stats.ts [--mentions=1000000] [--runs=40] [--url=sqlite:///tmp/x.sqlite|redis://127.0.0.1:6379]
+//        [--seedOnly] [--reuse]
+// With --url the store is kept; --seedOnly stops after seeding, --reuse then skips seeding a store
+// that already holds exactly --mentions for the bench community.
 //
 // The data: 12 channels, 4 types, a Zipf-distributed vocabulary of 20,000 entities per type (a few
 // very frequent, a long tail), 1-5 entities per message (3 on average), 30 % of mentions from images.
@@ -13,6 +16,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { openEntityStats } from '../src/stats/open.ts';
 import type { EntityMention, RecordInput } from '../src/stats/entity-stats.ts';
 import { percentile } from './percentile.ts';
+import { SqliteStatsBackend } from '../src/stats/sqlite-backend.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const MENTIONS = Number(args.mentions ?? 1_000_000);
@@ -64,7 +68,9 @@ async function main(): Promise<void> {
   const sources: Array<EntityMention['source']> = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'ocr', 'ocr', 'caption'];
 
   const t0 = performance.now();
-  let seeded = 0;
+  // --reuse: a store seeded by an earlier run (--seedOnly) with exactly this many mentions is used as it is.
+  const reuse = args.reuse !== undefined && (await opened.stats.total(COMMUNITY)) === MENTIONS;
+  let seeded = reuse ? MENTIONS : 0;
   let messages = 0;
   let batch: RecordInput[] = [];
   while (seeded < MENTIONS) {
@@ -121,6 +127,20 @@ async function main(): Promise<void> {
     ['breakdown 90 d (channels, sources)', () => s.breakdown({ communityId: c, days: 90 })],
     ['communities (operator list)', () => s.communities()],
   ];
+  // The same answers by one plain GROUP BY over the window, side by side (SQLite only).
+  const backend = s.backend;
+  if (backend instanceof SqliteStatsBackend) {
+    const slice = (days: number, channel?: string) => ({ communityId: c, window: s.window({ communityId: c, days }), ...(channel ? { channel } : {}) });
+    const previousFirst = (days: number) => s.window({ communityId: c, days: Math.min(DAYS, 2 * days) }).first;
+    queries.push(
+      ['  backend top 90 d, threshold algorithm', () => backend.top(slice(90), 10)],
+      ['  backend top 90 d, plain GROUP BY', () => backend.topByGrouping(slice(90), 10)],
+      ['  backend pairs 90 d, threshold algorithm', () => backend.pairs(slice(90), 20)],
+      ['  backend pairs 90 d, plain GROUP BY', () => backend.pairsByGrouping(slice(90), 20)],
+      ['  backend rising 30 d, two steps', () => backend.rising(slice(30), previousFirst(30), 5)],
+      ['  backend rising 30 d, plain GROUP BY', () => backend.risingByGrouping(slice(30), previousFirst(30), 5)],
+    );
+  }
   const rows: Array<[string, string, string]> = [];
   for (const [name, run] of queries) {
     await run(); // warm the page cache and statement cache
@@ -133,15 +153,15 @@ async function main(): Promise<void> {
     rows.push([name, percentile(times, 50).toFixed(1), percentile(times, 99).toFixed(1)]);
   }
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nEKMM statistics queries: ${MENTIONS.toLocaleString('en')} mentions in ${messages.toLocaleString('en')} messages over ${DAYS} days, one community`);
-  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions); ${RUNS} runs per query`);
+  console.log(`\nEKMM statistics queries: ${MENTIONS.toLocaleString('en')} mentions over ${DAYS} days, one community${reuse ? '' : ` (${messages.toLocaleString('en')} messages)`}`);
+  const seedNote = reuse ? 'seeded by an earlier --seedOnly run' : `seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions)`;
+  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}; ${RUNS} runs per query`);
   console.log(`${'query'.padEnd(w)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
   console.log('-'.repeat(w + 20));
   for (const [name, p50, p99] of rows) console.log(`${name.padEnd(w)}  ${p50.padStart(8)}  ${p99.padStart(8)}`);
-  await opened.stats.deleteCommunity(c);
+  if (args.url === undefined) await opened.stats.deleteCommunity(c);
   await opened.close();
-  if (args.keep === undefined) rmSync(dir, { recursive: true, force: true });
-  else console.log(`kept ${dir}`);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {

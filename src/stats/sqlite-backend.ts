@@ -85,17 +85,23 @@ function typeFilter(types: string[] | undefined, column = 'type'): { sql: string
  * algorithm): read each day's `depth` most counted keys (an index in count order makes that a
  * short scan); a key outside every day's list totals at most the sum of the days' depth-th
  * counts. Once the k-th best exact total of the keys seen exceeds that bound, nothing unseen can
- * enter the top k; otherwise look twice as deep. On Zipf-like chat data a depth of a few dozen
- * settles it, so a 90-day window costs ~90 short index scans plus a few hundred exact sums.
+ * enter the top k; otherwise look twice as deep. On a large community's Zipf-like counts the
+ * first or second depth settles it (see bench/stats.ts). On flat data (few mentions, mostly
+ * counted once) the bound never bites: when a round leaves it unsettled with many distinct keys
+ * seen, or after MAX_ROUNDS, this gives up (undefined) and the caller runs the plain GROUP BY,
+ * which is cheap exactly there.
  */
+const MAX_ROUNDS = 3;
+
 function thresholdTop(
   days: string[],
   limit: number,
   dayList: (day: string, depth: number) => Array<{ key: string; count: number }>,
   exactTotal: (key: string) => number,
-): Array<[string, number]> {
+): Array<[string, number]> | undefined {
   const totals = new Map<string, number>();
-  for (let depth = Math.max(limit * 2, 16); ; depth *= 2) {
+  let depth = Math.max(limit * 2, 16);
+  for (let round = 0; round < MAX_ROUNDS; round++, depth *= 2) {
     let threshold = 0;
     let exhausted = true;
     for (const day of days) {
@@ -109,7 +115,10 @@ function thresholdTop(
     const ranked = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     // Strictly greater: an unseen key tying the k-th would be ordered by name, so look deeper.
     if (exhausted || (ranked.length >= limit && ranked[limit - 1]![1] > threshold)) return ranked.slice(0, limit);
+    // Many distinct keys already and still unsettled: flat data, where the GROUP BY is the cheaper way.
+    if (totals.size > Math.max(500, 50 * limit)) return undefined;
   }
+  return undefined;
 }
 
 export class SqliteStatsBackend implements StatsBackend {
@@ -215,6 +224,7 @@ export class SqliteStatsBackend implements StatsBackend {
         (day, depth) => list.all(...scope, type, day, depth),
         (entity) => exact.get(...scope, type, entity, slice.window.first, slice.window.last)?.count ?? 0,
       );
+      if (!ranked) return this.topByGrouping(slice, limit);
       for (const [entity, count] of ranked) out.push({ type, entity, count });
     }
     return out;
@@ -230,7 +240,37 @@ export class SqliteStatsBackend implements StatsBackend {
     return this.db.prepare<Params, EntityCount>(sql).all(...s.params, limit);
   }
 
+  /**
+   * Two steps instead of one pass over both windows: sum the current window day by day through
+   * the (…, type, day, count) index, keep what reaches minCount, then look up only those
+   * entities' previous counts by primary key. The previous window is never scanned whole.
+   */
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
+    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const byChannel = slice.channel !== undefined;
+    const table = byChannel ? 'stats_entity' : 'stats_entity_all';
+    const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
+    const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
+    const current = this.db.prepare<Params, { entity: string; count: number }>(
+      `SELECT entity, SUM(count) AS count FROM ${table} INDEXED BY ${table}_ranked
+       WHERE ${scopeSql} AND type = ? AND day BETWEEN ? AND ? GROUP BY entity HAVING SUM(count) >= ?`,
+    );
+    const previous = this.db.prepare<Params, { count: number | null }>(
+      `SELECT SUM(count) AS count FROM ${table} WHERE ${scopeSql} AND type = ? AND entity = ? AND day BETWEEN ? AND ?`,
+    );
+    const previousLast = addDays(slice.window.first, -1);
+    const out: RisingCount[] = [];
+    for (const type of types) {
+      for (const r of current.all(...scope, type, slice.window.first, slice.window.last, minCount)) {
+        const before = previousFirst <= previousLast ? (previous.get(...scope, type, r.entity, previousFirst, previousLast)?.count ?? 0) : 0;
+        out.push({ type, entity: r.entity, count: r.count, previous: before });
+      }
+    }
+    return out;
+  }
+
+  /** rising() in one GROUP BY pass over both windows (for bench/stats.ts's comparison and the tests). */
+  async risingByGrouping(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
     const s = this.entityScope({ ...slice, window: { first: previousFirst, last: slice.window.last } });
     const sql = `SELECT type, entity, current AS count, previous FROM (
         SELECT type, entity,
@@ -292,6 +332,7 @@ export class SqliteStatsBackend implements StatsBackend {
       (day, depth) => list.all(...scope, day, ...typeParams, depth),
       (key) => exact.get(...scope, ...(key.split('\t') as [string, string, string, string]), slice.window.first, slice.window.last)?.count ?? 0,
     );
+    if (!ranked) return this.pairsByGrouping(slice, limit);
     return ranked.map(([key, count]) => {
       const [ta, ea, tb, eb] = key.split('\t') as [string, string, string, string];
       return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };

@@ -234,7 +234,7 @@ test('CSV export quotes separators and defuses spreadsheet formulas', () => {
   assert.equal(csv, 'day,channel,type,entity,count\r\n2026-01-01,"c,1",ORG,"say ""hi""",2\r\n2026-01-01,c,OTHER,"\'=HYPERLINK(""x"")",1\r\n');
 });
 
-test('sqlite top entities and pairs by the threshold algorithm equal a plain GROUP BY over the window', async () => {
+test('sqlite top entities and pairs by the threshold algorithm, and rising in two steps, equal a plain GROUP BY', async () => {
   const { SqliteStatsBackend } = await import('../../src/stats/sqlite-backend.ts');
   const now = new Date('2026-04-30T12:00:00Z');
   const opened = await openEntityStats(configFor(`sqlite://${join(dir, 'threshold.sqlite')}`), { now: () => now });
@@ -253,6 +253,9 @@ test('sqlite top entities and pairs by the threshold algorithm equal a plain GRO
     const slice = { communityId: 'ta', window: opened.stats.window({ communityId: 'ta', days }), ...(channel ? { channel } : {}) };
     assert.deepEqual(await backend.top(slice, limit), await backend.topByGrouping(slice, limit), `top, ${days} days, channel ${channel}, limit ${limit}`);
     assert.deepEqual(await backend.pairs(slice, limit), await backend.pairsByGrouping(slice, limit), `pairs, ${days} days, channel ${channel}, limit ${limit}`);
+    const byKey = (rows: Array<{ type: string; entity: string }>) => [...rows].sort((x, y) => `${x.type}\t${x.entity}`.localeCompare(`${y.type}\t${y.entity}`));
+    const previousFirst = opened.stats.window({ communityId: 'ta', days: Math.min(40, days * 2) }).first;
+    assert.deepEqual(byKey(await backend.rising(slice, previousFirst, 3)), byKey(await backend.risingByGrouping(slice, previousFirst, 3)), `rising, ${days} days`);
   }
   await opened.close();
 });
