@@ -1,6 +1,6 @@
 // The moderators' dashboard in a real headless Chromium: charts for a seeded community, filters
 // that change them, a CSV download holding what is shown, the Chinese interface, and nothing
-// loaded from outside our server. Screenshots go to test-artifacts/ (not committed).
+// loaded from outside our server. Screenshots go to test/artifacts/ (git-ignored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import type { RecordInput } from '../../src/stats/entity-stats.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
+const ARTIFACTS = join(PROJECT_ROOT, 'test/artifacts');
 const A = 'discord:9001';
 const B = 'telegram:-42';
 
