@@ -20,6 +20,7 @@ import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
 import { statsHandler } from './stats-route.ts';
+import { registerDashboard } from './dashboard/routes.ts';
 
 /** The env var holding the API token; when set, POST /api/recognize needs it as a Bearer token. */
 export const API_TOKEN_ENV = 'EKMM_API_TOKEN';
@@ -236,6 +237,8 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   if (host.stats) {
     const stats = host.stats;
     app.get('/api/stats', statsHandler(stats, config, env));
+    // The moderators' dashboard and its statistics API (/dashboard, /api/stats/*, /api/communities).
+    registerDashboard(app, { stats, config, env });
   }
 
   const ctx: WebContext = { host, config, env, logger };

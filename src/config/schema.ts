@@ -178,6 +178,10 @@ export const configSchema = z
         maxBodyBytes: z.number().int().positive().default(25 * 1024 * 1024),
         /** Env var holding the moderator token for /api/stats. */
         moderatorTokenEnv: z.string().default('EKMM_MODERATOR_TOKEN'),
+        /** Base of the dashboard links the bots hand out (`<publicUrl>/dashboard#t=…`); the server's own address when unset. */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Lifetime of a dashboard link in hours. */
+        dashboardTokenHours: z.number().positive().max(24 * 31).default(24),
       })
       .strict()
       .prefault({}),

@@ -3,9 +3,11 @@
 // processes can write one file and a retried message is counted once.
 //
 // Layout (all WITHOUT ROWID, primary keys chosen for the dashboard's queries):
-//   stats_entity_all (community, day, type, entity)             counts over all channels: top, rising, series
-//   stats_entity     (community, channel, day, type, entity)    the same per channel: channel filter, export
-//   stats_pair_all / stats_pair                                 entity pairs within one message
+//   stats_entity_all (community, type, entity, day)             counts over all channels: series, exact sums
+//     + index (community, type, day, count)                     each day's entities in count order: top
+//   stats_entity     (community, channel, type, entity, day)    the same per channel: channel filter, export
+//     + index (community, channel, type, day, count)
+//   stats_pair_all / stats_pair  (community[, channel], pair, day) + (…, day, count)   entity pairs within one message
 //   stats_mix        (community, day, channel, type, source)    per-channel breakdown and image/text share
 //   stats_surface    (community, type, entity, day, surface)    surface forms, for display
 //   stats_seen       (community, message_id) -> day             the dedupe record, pruned with retention
@@ -30,22 +32,26 @@ import type {
   SurfaceCount,
 } from './backend.ts';
 import { migrateSqliteV1 } from './migrate-v1.ts';
+import { addDays } from './normalize.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stats_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stats_entity_all (
   community TEXT NOT NULL, day TEXT NOT NULL, type TEXT NOT NULL, entity TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (community, day, type, entity)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stats_entity_all_by_entity ON stats_entity_all (community, type, entity, day, count);
+  PRIMARY KEY (community, type, entity, day)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stats_entity_all_ranked ON stats_entity_all (community, type, day, count);
 CREATE TABLE IF NOT EXISTS stats_entity (
   community TEXT NOT NULL, channel TEXT NOT NULL, day TEXT NOT NULL, type TEXT NOT NULL, entity TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (community, channel, day, type, entity)) WITHOUT ROWID;
+  PRIMARY KEY (community, channel, type, entity, day)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stats_entity_ranked ON stats_entity (community, channel, type, day, count);
 CREATE TABLE IF NOT EXISTS stats_pair_all (
   community TEXT NOT NULL, day TEXT NOT NULL, type_a TEXT NOT NULL, entity_a TEXT NOT NULL, type_b TEXT NOT NULL, entity_b TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (community, day, type_a, entity_a, type_b, entity_b)) WITHOUT ROWID;
+  PRIMARY KEY (community, type_a, entity_a, type_b, entity_b, day)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stats_pair_all_ranked ON stats_pair_all (community, day, count);
 CREATE TABLE IF NOT EXISTS stats_pair (
   community TEXT NOT NULL, channel TEXT NOT NULL, day TEXT NOT NULL, type_a TEXT NOT NULL, entity_a TEXT NOT NULL, type_b TEXT NOT NULL, entity_b TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (community, channel, day, type_a, entity_a, type_b, entity_b)) WITHOUT ROWID;
+  PRIMARY KEY (community, channel, type_a, entity_a, type_b, entity_b, day)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stats_pair_ranked ON stats_pair (community, channel, day, count);
 CREATE TABLE IF NOT EXISTS stats_mix (
   community TEXT NOT NULL, day TEXT NOT NULL, channel TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL,
   PRIMARY KEY (community, day, channel, type, source)) WITHOUT ROWID;
@@ -63,9 +69,56 @@ const DAY_TABLES = ['stats_entity_all', 'stats_entity', 'stats_pair_all', 'stats
 
 type Params = Array<string | number>;
 
+function daysOf(w: DayWindow): string[] {
+  const out: string[] = [];
+  for (let d = w.first; d <= w.last; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
 function typeFilter(types: string[] | undefined, column = 'type'): { sql: string; params: string[] } {
   if (!types || types.length === 0) return { sql: '', params: [] };
   return { sql: ` AND ${column} IN (${types.map(() => '?').join(',')})`, params: types };
+}
+
+/**
+ * Exact top-k of sums over days without aggregating the whole window (Fagin's threshold
+ * algorithm): read each day's `depth` most counted keys (an index in count order makes that a
+ * short scan); a key outside every day's list totals at most the sum of the days' depth-th
+ * counts. Once the k-th best exact total of the keys seen exceeds that bound, nothing unseen can
+ * enter the top k; otherwise look twice as deep. On a large community's Zipf-like counts the
+ * first or second depth settles it (see bench/stats.ts). On flat data (few mentions, mostly
+ * counted once) the bound never bites: when a round leaves it unsettled with many distinct keys
+ * seen, or after MAX_ROUNDS, this gives up (undefined) and the caller runs the plain GROUP BY,
+ * which is cheap exactly there.
+ */
+const MAX_ROUNDS = 3;
+
+function thresholdTop(
+  days: string[],
+  limit: number,
+  dayList: (day: string, depth: number) => Array<{ key: string; count: number }>,
+  exactTotal: (key: string) => number,
+): Array<[string, number]> | undefined {
+  const totals = new Map<string, number>();
+  let depth = Math.max(limit * 2, 16);
+  for (let round = 0; round < MAX_ROUNDS; round++, depth *= 2) {
+    let threshold = 0;
+    let exhausted = true;
+    for (const day of days) {
+      const rows = dayList(day, depth);
+      if (rows.length === depth) {
+        threshold += rows[depth - 1]!.count;
+        exhausted = false;
+      }
+      for (const r of rows) if (!totals.has(r.key)) totals.set(r.key, exactTotal(r.key));
+    }
+    const ranked = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // Strictly greater: an unseen key tying the k-th would be ordered by name, so look deeper.
+    if (exhausted || (ranked.length >= limit && ranked[limit - 1]![1] > threshold)) return ranked.slice(0, limit);
+    // Many distinct keys already and still unsettled: flat data, where the GROUP BY is the cheaper way.
+    if (totals.size > Math.max(500, 50 * limit)) return undefined;
+  }
+  return undefined;
 }
 
 export class SqliteStatsBackend implements StatsBackend {
@@ -149,7 +202,36 @@ export class SqliteStatsBackend implements StatsBackend {
     };
   }
 
+  /** Exact top-k per type, by thresholdTop over the (…, type, day, count) indexes. */
   async top(slice: Slice, limit: number): Promise<EntityCount[]> {
+    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const days = daysOf(slice.window);
+    const byChannel = slice.channel !== undefined;
+    const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
+    const list = this.db.prepare<Params, { key: string; count: number }>(
+      `SELECT entity AS key, count FROM ${byChannel ? 'stats_entity' : 'stats_entity_all'}
+       WHERE community = ?${byChannel ? ' AND channel = ?' : ''} AND type = ? AND day = ? ORDER BY count DESC LIMIT ?`,
+    );
+    const exact = this.db.prepare<Params, { count: number | null }>(
+      `SELECT SUM(count) AS count FROM ${byChannel ? 'stats_entity' : 'stats_entity_all'}
+       WHERE community = ?${byChannel ? ' AND channel = ?' : ''} AND type = ? AND entity = ? AND day BETWEEN ? AND ?`,
+    );
+    const out: EntityCount[] = [];
+    for (const type of [...types].sort()) {
+      const ranked = thresholdTop(
+        days,
+        limit,
+        (day, depth) => list.all(...scope, type, day, depth),
+        (entity) => exact.get(...scope, type, entity, slice.window.first, slice.window.last)?.count ?? 0,
+      );
+      if (!ranked) return this.topByGrouping(slice, limit);
+      for (const [entity, count] of ranked) out.push({ type, entity, count });
+    }
+    return out;
+  }
+
+  /** top() by aggregating every row of the window (the plain GROUP BY; kept for bench/stats.ts's comparison). */
+  async topByGrouping(slice: Slice, limit: number): Promise<EntityCount[]> {
     const s = this.entityScope(slice);
     const sql = `SELECT type, entity, count FROM (
         SELECT type, entity, count, ROW_NUMBER() OVER (PARTITION BY type ORDER BY count DESC, entity) AS rank
@@ -158,7 +240,37 @@ export class SqliteStatsBackend implements StatsBackend {
     return this.db.prepare<Params, EntityCount>(sql).all(...s.params, limit);
   }
 
+  /**
+   * Two steps instead of one pass over both windows: sum the current window day by day through
+   * the (…, type, day, count) index, keep what reaches minCount, then look up only those
+   * entities' previous counts by primary key. The previous window is never scanned whole.
+   */
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
+    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const byChannel = slice.channel !== undefined;
+    const table = byChannel ? 'stats_entity' : 'stats_entity_all';
+    const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
+    const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
+    const current = this.db.prepare<Params, { entity: string; count: number }>(
+      `SELECT entity, SUM(count) AS count FROM ${table} INDEXED BY ${table}_ranked
+       WHERE ${scopeSql} AND type = ? AND day BETWEEN ? AND ? GROUP BY entity HAVING SUM(count) >= ?`,
+    );
+    const previous = this.db.prepare<Params, { count: number | null }>(
+      `SELECT SUM(count) AS count FROM ${table} WHERE ${scopeSql} AND type = ? AND entity = ? AND day BETWEEN ? AND ?`,
+    );
+    const previousLast = addDays(slice.window.first, -1);
+    const out: RisingCount[] = [];
+    for (const type of types) {
+      for (const r of current.all(...scope, type, slice.window.first, slice.window.last, minCount)) {
+        const before = previousFirst <= previousLast ? (previous.get(...scope, type, r.entity, previousFirst, previousLast)?.count ?? 0) : 0;
+        out.push({ type, entity: r.entity, count: r.count, previous: before });
+      }
+    }
+    return out;
+  }
+
+  /** rising() in one GROUP BY pass over both windows (for bench/stats.ts's comparison and the tests). */
+  async risingByGrouping(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
     const s = this.entityScope({ ...slice, window: { first: previousFirst, last: slice.window.last } });
     const sql = `SELECT type, entity, current AS count, previous FROM (
         SELECT type, entity,
@@ -197,20 +309,51 @@ export class SqliteStatsBackend implements StatsBackend {
       .map((r) => r.type);
   }
 
+  /** Top pairs by thresholdTop over the (…, day, count) indexes; `types` keeps pairs with a side of those types. */
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types?.length ? slice.types : undefined;
-    const typeSql = types ? ` AND (type_a IN (${types.map(() => '?').join(',')}) OR type_b IN (${types.map(() => '?').join(',')}))` : '';
+    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const marks = types?.map(() => '?').join(',');
+    const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
     const typeParams = types ? [...types, ...types] : [];
-    const [table, scope, scopeParams]: [string, string, Params] =
-      slice.channel !== undefined
-        ? ['stats_pair', 'community = ? AND channel = ?', [slice.communityId, slice.channel]]
-        : ['stats_pair_all', 'community = ?', [slice.communityId]];
-    const sql = `SELECT type_a, entity_a, type_b, entity_b, SUM(count) AS count FROM ${table}
-      WHERE ${scope} AND day BETWEEN ? AND ?${typeSql}
-      GROUP BY type_a, entity_a, type_b, entity_b ORDER BY count DESC, entity_a, entity_b LIMIT ?`;
+    const byChannel = slice.channel !== undefined;
+    const table = byChannel ? 'stats_pair' : 'stats_pair_all';
+    const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
+    const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
+    const list = this.db.prepare<Params, { key: string; count: number }>(
+      `SELECT type_a || char(9) || entity_a || char(9) || type_b || char(9) || entity_b AS key, count FROM ${table}
+       WHERE ${scopeSql} AND day = ?${typeSql} ORDER BY count DESC LIMIT ?`,
+    );
+    const exact = this.db.prepare<Params, { count: number | null }>(
+      `SELECT SUM(count) AS count FROM ${table} WHERE ${scopeSql} AND type_a = ? AND entity_a = ? AND type_b = ? AND entity_b = ? AND day BETWEEN ? AND ?`,
+    );
+    const ranked = thresholdTop(
+      daysOf(slice.window),
+      limit,
+      (day, depth) => list.all(...scope, day, ...typeParams, depth),
+      (key) => exact.get(...scope, ...(key.split('\t') as [string, string, string, string]), slice.window.first, slice.window.last)?.count ?? 0,
+    );
+    if (!ranked) return this.pairsByGrouping(slice, limit);
+    return ranked.map(([key, count]) => {
+      const [ta, ea, tb, eb] = key.split('\t') as [string, string, string, string];
+      return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };
+    });
+  }
+
+  /** pairs() by a plain GROUP BY over the window (for bench/stats.ts's comparison and the tests). */
+  async pairsByGrouping(slice: Slice, limit: number): Promise<PairCount[]> {
+    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const marks = types?.map(() => '?').join(',');
+    const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
+    const typeParams = types ? [...types, ...types] : [];
+    const byChannel = slice.channel !== undefined;
+    const sql = `SELECT type_a, entity_a, type_b, entity_b, SUM(count) AS count FROM ${byChannel ? 'stats_pair' : 'stats_pair_all'}
+      WHERE community = ?${byChannel ? ' AND channel = ?' : ''} AND day BETWEEN ? AND ?${typeSql}
+      GROUP BY type_a, entity_a, type_b, entity_b
+      ORDER BY count DESC, type_a || char(9) || entity_a || char(9) || type_b || char(9) || entity_b LIMIT ?`;
+    const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
     const rows = this.db
       .prepare<Params, { type_a: string; entity_a: string; type_b: string; entity_b: string; count: number }>(sql)
-      .all(...scopeParams, slice.window.first, slice.window.last, ...typeParams, limit);
+      .all(...scope, slice.window.first, slice.window.last, ...typeParams, limit);
     return rows.map((r) => ({ a: { type: r.type_a, entity: r.entity_a }, b: { type: r.type_b, entity: r.entity_b }, count: r.count }));
   }
 

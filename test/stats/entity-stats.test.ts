@@ -233,3 +233,29 @@ test('CSV export quotes separators and defuses spreadsheet formulas', () => {
   ]);
   assert.equal(csv, 'day,channel,type,entity,count\r\n2026-01-01,"c,1",ORG,"say ""hi""",2\r\n2026-01-01,c,OTHER,"\'=HYPERLINK(""x"")",1\r\n');
 });
+
+test('sqlite top entities and pairs by the threshold algorithm, and rising in two steps, equal a plain GROUP BY', async () => {
+  const { SqliteStatsBackend } = await import('../../src/stats/sqlite-backend.ts');
+  const now = new Date('2026-04-30T12:00:00Z');
+  const opened = await openEntityStats(configFor(`sqlite://${join(dir, 'threshold.sqlite')}`), { now: () => now });
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const inputs = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = 1 + Math.floor(random() * 4);
+    // Skewed: low ranks are frequent, with many ties among the tail.
+    const entities = Array.from({ length: n }, () => ({ text: `E${Math.floor(random() ** 3 * 60)}`, type: random() < 0.5 ? 'PER' : 'ORG' }));
+    inputs.push({ communityId: 'ta', channelId: `c${Math.floor(random() * 3)}`, entities, at: new Date(now.getTime() - Math.floor(random() * 40) * 86_400_000) });
+  }
+  await opened.stats.recordMany(inputs);
+  const backend = opened.stats.backend as InstanceType<typeof SqliteStatsBackend>;
+  for (const [days, channel, limit] of [[1, undefined, 5], [7, undefined, 10], [30, 'c1', 3], [40, undefined, 25], [12, 'c2', 1]] as const) {
+    const slice = { communityId: 'ta', window: opened.stats.window({ communityId: 'ta', days }), ...(channel ? { channel } : {}) };
+    assert.deepEqual(await backend.top(slice, limit), await backend.topByGrouping(slice, limit), `top, ${days} days, channel ${channel}, limit ${limit}`);
+    assert.deepEqual(await backend.pairs(slice, limit), await backend.pairsByGrouping(slice, limit), `pairs, ${days} days, channel ${channel}, limit ${limit}`);
+    const byKey = (rows: Array<{ type: string; entity: string }>) => [...rows].sort((x, y) => `${x.type}\t${x.entity}`.localeCompare(`${y.type}\t${y.entity}`));
+    const previousFirst = opened.stats.window({ communityId: 'ta', days: Math.min(40, days * 2) }).first;
+    assert.deepEqual(byKey(await backend.rising(slice, previousFirst, 3)), byKey(await backend.risingByGrouping(slice, previousFirst, 3)), `rising, ${days} days`);
+  }
+  await opened.close();
+});
