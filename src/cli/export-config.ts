@@ -1,13 +1,13 @@
 // `ekmm export xtuner-config`: an XTuner v0.x training config for an exported data file.
 import { basename, dirname, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
-import { percentile } from '../finetune/tokens.ts';
 import { readRecordFile, type CheckResult } from '../finetune/check.ts';
 import {
   CLIP_L14_336_IMAGE_TOKENS, maxLengthFor, METHODS, promptTemplateFor, renderXtunerConfig, XTUNER_PROMPT_TEMPLATES, type TuneMethod,
 } from '../finetune/xtuner-config.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 import { describeIssue, readAndCheck } from './export-check.ts';
+import { ESTIMATE, percentile, tokenCounterFor } from '../finetune/tokens.ts';
 import { writeAtomically } from './export-common.ts';
 
 function firstPrompts(records: unknown[], format: CheckResult['format']): { system: string; inputs: string[]; image?: string } {
@@ -38,12 +38,12 @@ export async function xtunerConfigCommand(args: string[]): Promise<number> {
     data: { type: 'string' }, model: { type: 'string' }, method: { type: 'string' }, vlm: { type: 'boolean' }, out: { type: 'string' },
     images: { type: 'string' }, projector: { type: 'string' }, 'visual-encoder': { type: 'string' }, 'prompt-template': { type: 'string' },
     'max-length': { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, accumulate: { type: 'string' },
-    lr: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    lr: { type: 'string' }, estimate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write('Usage: ekmm export xtuner-config --data FILE --model NAME_OR_PATH --method qlora|lora|full --out FILE.py\n' +
       '       [--vlm --images DIR --projector PTH [--visual-encoder NAME]] [--prompt-template NAME] [--max-length N]\n' +
-      '       [--epochs N] [--batch-size N] [--accumulate N] [--lr X]\n(see ekmm export --help)\n');
+      '       [--epochs N] [--batch-size N] [--accumulate N] [--lr X] [--estimate]\n(see ekmm export --help)\n');
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -69,7 +69,9 @@ export async function xtunerConfigCommand(args: string[]): Promise<number> {
   if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got '${values.lr}'`);
 
   // The data must pass the validator: a config for records XTuner would reject helps nobody.
-  const checked = await readAndCheck(data, { maxLength: Number.MAX_SAFE_INTEGER, ...(vlm ? { images: values.images! } : {}) });
+  // Lengths by the model family's real tokenizer where one ships (Qwen, Llama 3), else the estimate.
+  const tokens = values.estimate ? ESTIMATE : await tokenCounterFor(template);
+  const checked = await readAndCheck(data, { maxLength: Number.MAX_SAFE_INTEGER, tokens, ...(vlm ? { images: values.images! } : {}) });
   if (checked.issues.length) {
     const shown = checked.issues.slice(0, 10).map((i) => `  ${describeIssue(data, i)}`);
     process.stderr.write([`${data}: ${checked.invalidRecords} invalid record(s); no config written (details: ekmm export check ${data}):`, ...shown, ''].join('\n'));
@@ -82,12 +84,12 @@ export async function xtunerConfigCommand(args: string[]): Promise<number> {
   }
   const sorted = [...checked.tokens].sort((a, b) => a - b);
   const lengths = { records: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1]! };
-  const maxLength = integerOption(values['max-length'], '--max-length', 64) ?? maxLengthFor(lengths);
-  if (maxLength < lengths.max) process.stderr.write(`warning: --max-length ${maxLength} is below the longest record (about ${lengths.max} tokens); XTuner truncates those\n`);
+  const maxLength = integerOption(values['max-length'], '--max-length', 64) ?? maxLengthFor(lengths, tokens.exact);
+  if (maxLength < lengths.max) process.stderr.write(`warning: --max-length ${maxLength} is below the longest record (${lengths.max} tokens); XTuner truncates those\n`);
   const { items } = readRecordFile(await readFile(data, 'utf8'), data);
   const prompts = firstPrompts(items.map((i) => i.value), checked.format);
   const text = renderXtunerConfig({
-    dataFile: data, format: checked.format, model, method, promptTemplate: template, maxLength, lengths,
+    dataFile: data, format: checked.format, model, method, promptTemplate: template, maxLength, lengths, counter: tokens,
     epochs, batchSize, accumulativeCounts, lr, system: prompts.system, evaluationInputs: prompts.inputs,
     provenance: `generated ${new Date().toISOString().slice(0, 10)} from ${basename(data)} (${lengths.records} records)`,
     ...(vlm
@@ -105,7 +107,7 @@ export async function xtunerConfigCommand(args: string[]): Promise<number> {
   const map = vlm ? 'llava_map_fn' : checked.format === 'messages' ? 'openai_map_fn' : 'None';
   process.stderr.write(
     `wrote ${out}: ${method}${vlm ? ' LLaVA' : ''} on ${model}, prompt template ${template}, dataset_map_fn ${map}, ` +
-      `max_length ${maxLength} (records: median ${lengths.p50}, p95 ${lengths.p95}, max ${lengths.max} estimated tokens` +
+      `max_length ${maxLength} (records: median ${lengths.p50}, p95 ${lengths.p95}, max ${lengths.max} tokens by the ${tokens.exact ? tokens.name : 'estimate'}` +
       `${vlm ? `; plus ${CLIP_L14_336_IMAGE_TOKENS} image tokens` : ''}), ${epochs} epochs, batch ${batchSize} x ${accumulativeCounts} accumulated, lr ${lr}\n`,
   );
   return 0;

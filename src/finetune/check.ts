@@ -5,7 +5,7 @@
 // - xtuner/dataset/map_fns/template_map_fn.py (`conversation`: turns of system?/input/output);
 // - xtuner/dataset/map_fns/dataset_map_fns/llava_map_fn.py and xtuner/dataset/llava.py (`conversations`
 //   from human/gpt, `id` read for every record, `image` relative to image_folder, .json array or .jsonl).
-import { estimateTokens, TEMPLATE_OVERHEAD_PER_MESSAGE } from './tokens.ts';
+import { ESTIMATE, TEMPLATE_OVERHEAD_PER_MESSAGE, type TokenCounter } from './tokens.ts';
 import { IMAGE_TOKEN } from './llava.ts';
 
 export type RecordFormat = 'messages' | 'conversation' | 'llava';
@@ -41,6 +41,8 @@ export interface CheckOptions {
   maxLength: number;
   /** Whether an image path (relative to the image folder) exists; absent: not checked. */
   imageExists?: (relative: string) => boolean;
+  /** Counts the tokens of the length rule (default: the estimate). */
+  tokens?: TokenCounter;
 }
 
 export interface CheckResult {
@@ -48,7 +50,7 @@ export interface CheckResult {
   records: number;
   invalidRecords: number;
   issues: CheckIssue[];
-  /** Estimated tokens per record that could be measured. */
+  /** Tokens per record that could be measured (message texts plus a per-message template allowance). */
   tokens: number[];
 }
 
@@ -188,9 +190,10 @@ export function checkRecords(items: readonly Item[], opts: CheckOptions, earlier
     format ??= f;
     if (f !== format) return report('mixed-format', `a ${f} record in a ${format} file`);
     const texts = f === 'messages' ? checkMessages(o.messages, report) : f === 'conversation' ? checkConversation(o.conversation, report) : checkLlava(o, report, opts);
-    const n = texts.reduce((sum, t) => sum + estimateTokens(t) + TEMPLATE_OVERHEAD_PER_MESSAGE, 0);
+    const counter = opts.tokens ?? ESTIMATE;
+    const n = texts.reduce((sum, t) => sum + counter.count(t) + TEMPLATE_OVERHEAD_PER_MESSAGE, 0);
     tokens.push(n);
-    if (n > opts.maxLength) report('too-long', `about ${n} tokens (estimated), over --max-length ${opts.maxLength}`);
+    if (n > opts.maxLength) report('too-long', `${counter.exact ? '' : 'about '}${n} tokens (${counter.exact ? counter.name : 'estimated'}), over --max-length ${opts.maxLength}`);
   });
   const invalid = new Set(issues.map((x) => x.record));
   return { format, records: items.length, invalidRecords: invalid.size, issues, tokens };

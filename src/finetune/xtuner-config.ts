@@ -8,6 +8,7 @@
 // - xtuner/utils/templates.py (PROMPT_TEMPLATE names);
 // - xtuner/dataset/map_fns/dataset_map_fns/openai_map_fn.py, llava_map_fn.py, template_map_fn.py.
 import type { RecordFormat } from './check.ts';
+import { TEMPLATE_OVERHEAD_PER_MESSAGE } from './tokens.ts';
 
 export type TuneMethod = 'qlora' | 'lora' | 'full';
 export const METHODS: readonly TuneMethod[] = ['qlora', 'lora', 'full'];
@@ -71,6 +72,8 @@ export interface XtunerConfigOptions {
   promptTemplate: string;
   maxLength: number;
   lengths: LengthStats;
+  /** What counted the lengths (a real tokenizer or the estimate). */
+  counter: { name: string; exact: boolean };
   epochs: number;
   batchSize: number;
   accumulativeCounts: number;
@@ -94,9 +97,9 @@ function py(v: string | number | boolean | null | readonly string[]): string {
   return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
 }
 
-/** Round up to a multiple of 128 with 15% headroom over the longest record. */
-export function maxLengthFor(lengths: LengthStats): number {
-  return Math.max(256, Math.ceil((lengths.max * 1.15) / 128) * 128);
+/** The longest record rounded up to a multiple of 128; with 15% headroom when the lengths are estimated. */
+export function maxLengthFor(lengths: LengthStats, exact: boolean): number {
+  return Math.max(256, Math.ceil((lengths.max * (exact ? 1 : 1.15)) / 128) * 128);
 }
 
 const QUANTIZATION = `        quantization_config=dict(
@@ -129,7 +132,7 @@ function header(o: XtunerConfigOptions): string {
 # ${o.provenance}
 # Data: ${o.dataFile} (${o.vlm ? 'LLaVA records' : `${o.format} records`}), dataset_map_fn: ${map}.
 # Method: ${o.method}${o.vlm ? ' (VLM: LLaVA)' : ''}; model: ${o.model}; prompt template: ${o.promptTemplate}.
-# Estimated tokens per record (no tokenizer at export time; the estimate errs long):
+# Tokens per record (${o.counter.name}, plus ${TEMPLATE_OVERHEAD_PER_MESSAGE} per message for the chat template):
 #   ${o.lengths.records} records, median ${o.lengths.p50}, p95 ${o.lengths.p95}, max ${o.lengths.max} -> max_length ${o.maxLength}${
     o.vlm ? `\n#   (text tokens; each image adds ${CLIP_L14_336_IMAGE_TOKENS} visual tokens on top)` : ''
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ekmm } from '../support/cli.ts';
 import { CMNER, TWITTER, tempDir } from './fixtures.ts';
 import { promptTemplateFor } from '../../src/finetune/xtuner-config.ts';
-import { estimateTokens } from '../../src/finetune/tokens.ts';
+import { estimateTokens, tokenCounterFor } from '../../src/finetune/tokens.ts';
 
 const ok = (user: string, answer: string) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: answer }] });
 
@@ -72,7 +72,7 @@ function compiles(file: string): void {
   assert.equal(r.status, 0, `py_compile ${file}: ${r.stderr}`);
 }
 
-test('export xtuner-config: compiles, and names the map function, template and max_length the data needs', (t) => {
+test('export xtuner-config: compiles, and names the map function, template and max_length the data needs', async (t) => {
   const dir = tempDir(t, { 'train.txt': TWITTER, 'dev.txt': CMNER });
   const messages = join(dir, 'm.jsonl');
   const conversation = join(dir, 'c.jsonl');
@@ -91,11 +91,14 @@ test('export xtuner-config: compiles, and names the map function, template and m
   assert.match(q, /^max_epochs = 3$/m);
   assert.match(q, /^SYSTEM = "你是社交媒体图文帖子的命名实体识别助手。"$/m);
   assert.match(q, /^evaluation_inputs = \["任务：/m);
-  // max_length covers the longest record's estimate with headroom, in steps of 128.
-  const longest = Math.max(...readFileSync(messages, 'utf8').trim().split('\n').map((line) =>
-    (JSON.parse(line) as { messages: Array<{ content: string }> }).messages.reduce((n, m) => n + estimateTokens(m.content) + 8, 0)));
-  const maxLength = Number(/^max_length = (\d+)$/m.exec(q)![1]);
-  assert.ok(maxLength >= longest && maxLength % 128 === 0, `max_length ${maxLength} for a longest record of ${longest}`);
+  // Qwen: lengths by the real Qwen tokenizer; max_length is the longest record rounded up to 128.
+  const qwenTokens = await tokenCounterFor('qwen_chat');
+  const recordLengths = (count: (s: string) => number) => readFileSync(messages, 'utf8').trim().split('\n').map((line) =>
+    (JSON.parse(line) as { messages: Array<{ content: string }> }).messages.reduce((n, m) => n + count(m.content) + 8, 0));
+  const longest = Math.max(...recordLengths((s) => qwenTokens.count(s)));
+  assert.match(q, new RegExp(`^# Tokens per record \\(Qwen tokenizer .*\\n#   3 records, .*max ${longest} -> max_length ${Math.max(256, Math.ceil(longest / 128) * 128)}$`, 'm'));
+  // The estimate (other families, or --estimate) errs long: never below the real count here.
+  for (const [real, est] of recordLengths((s) => qwenTokens.count(s)).map((n, i) => [n, recordLengths(estimateTokens)[i]!])) assert.ok(est! >= real!, `${est} < ${real}`);
 
   const internlm = join(dir, 'internlm.py');
   const c = ekmm('export', 'xtuner-config', '--data', conversation, '--model', '/models/internlm2-chat-7b', '--method', 'full',
@@ -110,6 +113,7 @@ test('export xtuner-config: compiles, and names the map function, template and m
   assert.match(ic, /^max_epochs = 2$\n/m);
   assert.match(ic, /^batch_size = 4 /m);
   assert.match(ic, /^accumulative_counts = 8$/m);
+  assert.match(ic, /^# Tokens per record \(estimate \(CJK character = 1/m);
 
   // LLaVA records: llava_map_fn, LLaVADataset, the projector and image folder.
   const images = join(dir, 'img');
