@@ -73,7 +73,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   registerSecret(token);
   const log = (opts.logger ?? host.logger).child({ adapter: 'discord' });
 
-  if (!host.stats) throw new Error('startDiscord: the host has no statistics store (the bot counts entities and answers /stats)');
+  if (!host.stats) throw new Error('Discord adapter: the host has no statistics store (the bot counts entities and answers /stats)');
   const stats = host.stats;
   const processor = host.processor;
   const settings = new GuildSettingsStore(opts.settingsStore, { mode: config.discord.defaultMode, channels: [], language: config.language });

@@ -89,7 +89,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
   const apiHost = new URL(apiRoot).hostname;
 
-  if (!host.stats) throw new Error('startTelegram: the host has no statistics store (the bot counts entities and answers /stats)');
+  if (!host.stats) throw new Error('Telegram adapter: the host has no statistics store (the bot counts entities and answers /stats)');
   const stats = host.stats;
   const processor = host.processor;
   const statsDays = opts.statsDays ?? 7;

@@ -235,14 +235,20 @@ test('.env in the working directory is loaded at start; exported variables win o
 test('.env.example lists every environment variable the code reads', () => {
   const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
   const named = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-  const git = spawnSync('git', ['grep', '-hoE', String.raw`process\.env\.[A-Z][A-Z0-9_]+|Env: z\.string\(\)\.default\('[A-Z0-9_]+'\)`, '--', 'src', 'adapters', 'bin', 'test', 'bench'], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  });
-  // PATH, HOME and the like are the system's, not the project's.
-  const SYSTEM = new Set(['PATH', 'HOME', 'TMPDIR']);
-  const read = new Set([...git.stdout.matchAll(/(?:process\.env\.|default\(')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!).filter((v) => !SYSTEM.has(v)));
-  assert.ok(read.size >= 5, `found only ${[...read].join(', ')}`);
+  const grep = (pattern: string, paths: string[]) =>
+    spawnSync('git', ['grep', '-hoE', pattern, '--', ...paths], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout;
+  // process.env.NAME anywhere; quoted EKMM_* / *_TOKEN / *_KEY names in the product code (tests
+  // name their own throwaway variables); ${env:NAME} in experiment plans.
+  const found = [
+    ...grep(String.raw`process\.env\.[A-Z][A-Z0-9_]+`, ['src', 'adapters', 'bin', 'test', 'bench']).matchAll(/process\.env\.([A-Z][A-Z0-9_]+)/g),
+    ...grep(String.raw`['"\x60](EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(TOKEN|KEY))['"\x60]`, ['src', 'adapters', 'bin']).matchAll(/(EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(?:TOKEN|KEY))/g),
+    ...grep(String.raw`\$\{env:[A-Z][A-Z0-9_]+\}`, ['experiments', 'examples']).matchAll(/env:([A-Z][A-Z0-9_]+)/g),
+  ].map((m) => m[1]!);
+  // PATH, HOME and the like are the system's; NAME is the placeholder in the plan docs; EKMM__ is
+  // the prefix of the config variables (.env.example shows the form).
+  const SYSTEM = new Set(['PATH', 'HOME', 'TMPDIR', 'NAME']);
+  const read = new Set(found.filter((v) => !SYSTEM.has(v) && !v.endsWith('_')));
+  assert.ok(read.size >= 8, `found only ${[...read].join(', ')}`);
   const missing = [...read].filter((v) => !named.has(v));
   assert.deepEqual(missing, [], `.env.example lacks ${missing.join(', ')}`);
 });

@@ -7,6 +7,7 @@ import { openEntityStats, type OpenedStats } from '../../src/stats/open.ts';
 import { startWebServer, type WebServer } from '../../adapters/web/index.ts';
 import { Host } from '../../src/host/index.ts';
 import { dashboardLinkFor, dashboardTokens, DashboardTokens, DashboardTokenError } from '../../src/stats/dashboard-token.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 
 const config = loadConfig({
   skipDefaultFile: true,
@@ -31,7 +32,12 @@ before(async () => {
   await opened.stats.record({ communityId: B, channelId: 'x', messageId: 'b1', entities: [{ text: 'Secret Org', type: 'ORG' }], at: day(0) });
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by the dashboard')) };
   const host = new Host({ config, executor, stats: opened.stats });
-  web = await startWebServer(host, config, { port: 0, env, log: (line) => logged.push(line) });
+  web = await startWebServer(host, config, {
+    port: 0,
+    env,
+    // Every log line, at every level, is kept to check that no token or signed link is ever logged.
+    logger: createLogger({ level: 'trace', destination: { write: (line: string) => void logged.push(line) } }),
+  });
 });
 after(async () => {
   await web.close();
