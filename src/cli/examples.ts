@@ -4,7 +4,8 @@ import { findSplits, readCaptions, readDataset, type SplitName } from '../data/i
 import { LlmHttpClient } from '../llm/http-base.ts';
 import { buildIndex, postImage } from '../examples/build.ts';
 import { entryOf, readIndex, SimilarExamples, writeIndex, type Weights } from '../examples/index.ts';
-import { formatRetrievalTable, measureRetrieval, type HeldOut } from '../examples/measure.ts';
+import { formatRetrievalTable, measureRetrieval, type HeldOut, type RetrievalConfig } from '../examples/measure.ts';
+import { ExampleIndex } from '../llm/examples.ts';
 import { perceptualHash } from '../examples/phash.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
 
@@ -86,8 +87,15 @@ export async function examplesCommand(args: string[]): Promise<number> {
     heldOut.push({ entry, query: { text: entry.text, caption: entry.caption, ...(img ? { phash: await perceptualHash(img) } : {}), excludeId: post.id } });
   }
   const hasImages = entries.some((e) => e.phash) && heldOut.some((h) => h.query.phash);
-  const configs = [
+  // The retrieval the llm knowledge source used before the index: token-set Jaccard over text + caption.
+  const jaccard = new ExampleIndex(entries.map((e) => ({ text: [e.text, e.caption ?? ''].join(' '), entities: e.entities })));
+  const byText = new Map(entries.map((e, i) => [jaccard.examples[i]!, e]));
+  const configs: RetrievalConfig[] = [
     { name: 'random', weights: null },
+    {
+      name: 'token-set Jaccard (before)', weights: null,
+      retrieve: (h, n) => jaccard.similar([h.query.text, h.query.caption ?? ''].join(' '), n + 1).map((x) => byText.get(x)!).filter((e) => e.id !== h.entry.id).slice(0, n),
+    },
     { name: 'text (BM25)', weights: { text: 1, caption: 0, image: 0 } },
     ...(captions ? [{ name: 'caption (BM25)', weights: { text: 0, caption: 1, image: 0 } }] : []),
     ...(hasImages ? [{ name: 'image (perceptual hash)', weights: { text: 0, caption: 0, image: 1 } }] : []),

@@ -145,6 +145,8 @@ export const configSchema = z
             /** Run the tagger on OCR lines and captions as well as the text. */
             tagOcr: z.boolean().default(true),
             tagCaptions: z.boolean().default(false),
+            /** Normalise chat markup (hashtags, URLs, emoji, ALL CAPS) before tagging; off for dataset posts already tokenized as the model was trained. */
+            markup: z.boolean().default(true),
           })
           .strict()
           .prefault({}),

@@ -34,17 +34,27 @@ function overlap(post: IndexEntry, examples: readonly IndexEntry[]): { types: nu
   return { types: t, strings: s };
 }
 
+export interface RetrievalConfig {
+  name: string;
+  /** Weights of SimilarExamples; null with no `retrieve`: k random examples. */
+  weights: Weights | null;
+  /** Another retriever to compare with (e.g. the earlier token-set Jaccard). */
+  retrieve?: (h: HeldOut, k: number) => IndexEntry[];
+}
+
 export function measureRetrieval(
-  index: SimilarExamples, heldOut: readonly HeldOut[], k: number, configs: Array<{ name: string; weights: Weights | null }>, seed = 12345,
+  index: SimilarExamples, heldOut: readonly HeldOut[], k: number, configs: RetrievalConfig[], seed = 12345,
 ): RetrievalRow[] {
   const posts = heldOut.filter((h) => h.entry.entities.length > 0);
-  return configs.map(({ name, weights }) => {
+  return configs.map(({ name, weights, retrieve }) => {
     const random = seededRandom(seed);
     let typeHit = 0, typeShare = 0, stringHit = 0, stringShare = 0;
     for (const h of posts) {
-      const examples = weights
-        ? index.similar(h.query, k, weights).map((r) => r.entry)
-        : Array.from({ length: k }, () => index.entries[Math.floor(random() * index.entries.length)]!);
+      const examples = retrieve
+        ? retrieve(h, k)
+        : weights
+          ? index.similar(h.query, k, weights).map((r) => r.entry)
+          : Array.from({ length: k }, () => index.entries[Math.floor(random() * index.entries.length)]!);
       const o = overlap(h.entry, examples);
       if (o.types) typeHit++;
       if (o.strings) stringHit++;

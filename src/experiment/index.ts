@@ -115,6 +115,12 @@ async function runDataset(opts: ExperimentOptions, dataset: string | undefined):
       comparisons.push(compareArms(posts, arm.name, recs.map((r) => r.tags), plan.baseline, baseline.map((r) => r.tags), plan.errorExamples));
     }
   }
+  for (const pair of plan.compare) {
+    const a = records.get(pair.arm);
+    const b = records.get(pair.against);
+    // A pair with a skipped arm has nothing to compare; the skipped list says why.
+    if (a && b) comparisons.push(compareArms(posts, pair.arm, a.map((r) => r.tags), pair.against, b.map((r) => r.tags), plan.errorExamples));
+  }
   const results: DatasetResults = {
     plan: plan.name, dataset: name, split: plan.split, file: relative(opts.data, file) || basename(file), posts: posts.length,
     baseline: plan.baseline, bootstrap: plan.bootstrap, arms, skipped,

@@ -47,6 +47,8 @@ export const planSchema = z
       .prefault({}),
     /** Posts in flight at once (LLM arms wait on the network). */
     concurrency: z.number().int().min(1).max(64).default(4),
+    /** Extra pairs for the error analysis besides every arm against the baseline. */
+    compare: z.array(z.object({ arm: z.string(), against: z.string() }).strict()).default([]),
     /** Examples per type and direction in the error analysis. */
     errorExamples: z.number().int().min(0).max(50).default(3),
   })
@@ -56,6 +58,9 @@ export const planSchema = z
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['arms'], message: `arm "${dup}" is named twice` });
     if (!names.includes(plan.baseline)) ctx.addIssue({ code: 'custom', path: ['baseline'], message: `baseline "${plan.baseline}" is none of the arms (${names.join(', ')})` });
+    plan.compare.forEach((c, i) => {
+      for (const n of [c.arm, c.against]) if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['compare', i], message: `"${n}" is none of the arms` });
+    });
     const base = plan.arms.find((a) => a.name === plan.baseline);
     if (base?.when) ctx.addIssue({ code: 'custom', path: ['baseline'], message: 'the baseline arm cannot be conditional (when:)' });
   });

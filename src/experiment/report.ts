@@ -79,8 +79,8 @@ export function markdownReport(r: DatasetResults, comparisons: Comparison[]): st
     for (const a of noAnswer) out.push(`- **${a.name}**: ${a.noAnswer} post(s), e.g. ${a.noAnswerIds.slice(0, 10).join(', ')}`);
     out.push('');
   }
-  out.push('## Error analysis against the baseline', '');
-  out.push('Per type: gold entities the arm gets right and the baseline wrong (gains), the reverse (losses), and wrong entities the arm adds or removes.', '');
+  out.push('## Error analysis', '');
+  out.push('Each arm against the baseline, then the pairs the plan asks for. Per type: gold entities the first arm gets right and the second wrong (gains), the reverse (losses), and wrong entities the first adds or removes.', '');
   for (const c of comparisons) {
     out.push(`### ${c.arm} vs ${c.against}`, '');
     const rows = Object.entries(c.byType).map(([t, s]) => [t, String(s.gains), String(s.losses), String(s.gains - s.losses), String(s.addedFalsePositives), String(s.removedFalsePositives)]);
@@ -148,7 +148,7 @@ export function htmlReport(r: DatasetResults, comparisons: Comparison[]): string
   body.push('<h2>F1 with 95% intervals, per arm and per type</h2>', f1Chart(r));
   body.push('<h2>F1 per type (95% CI)</h2>', htmlTable(['arm', ...typesOf(r)], typeRows(r)));
   if (r.skipped.length) body.push('<h2>Skipped arms</h2><ul>' + r.skipped.map((s) => `<li><b>${esc(s.name)}</b> was skipped: ${esc(s.reason)}.</li>`).join('') + '</ul>');
-  body.push('<h2>Error analysis against the baseline</h2>');
+  body.push('<h2>Error analysis</h2><p>Each arm against the baseline, then the pairs the plan asks for: per type, gold entities the first arm gets right and the second wrong (gains), and the reverse (losses).</p>');
   for (const c of comparisons) {
     body.push(`<h3>${esc(c.arm)} vs ${esc(c.against)}</h3>`);
     body.push(htmlTable(['type', 'gains', 'losses', 'net', 'false positives added', 'false positives removed'],

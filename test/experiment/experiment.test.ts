@@ -65,6 +65,7 @@ name: fixture
 split: test
 baseline: text-only
 bootstrap: { samples: 200, seed: 7 }
+compare: [{ arm: llm-direct, against: knowledge }, { arm: vlm, against: knowledge }]
 config: { ocr: { backend: none }, language: en, recognizer: { fallback: none } }
 arms:
   - name: text-only
@@ -105,6 +106,17 @@ arms:
     const html = readFileSync(join(a, 'report.html'), 'utf8');
     assert.match(html, /<svg[^>]*aria-label="F1 with 95% intervals per arm and type"/);
     assert.doesNotMatch(html, /<script|<link|src="http/, 'the report loads nothing from outside');
+
+    const errors = JSON.parse(readFileSync(join(a, 'errors.json'), 'utf8')) as Array<{ arm: string; against: string; byType: Record<string, { gains: number; losses: number }> }>;
+    assert.deepEqual(errors.map((c) => `${c.arm}>${c.against}`), ['knowledge>text-only', 'llm-direct>text-only', 'llm-direct>knowledge']);
+    // The recorded list has every entity but post 104's; the tagger misses some, so llm-direct gains over it.
+    const gains = Object.values(errors[1]!.byType).reduce((n, t) => n + t.gains, 0);
+    const losses = Object.values(errors[1]!.byType).reduce((n, t) => n + t.losses, 0);
+    const textOnly = results.arms[0];
+    const direct = results.arms[2];
+    const gold = POSTS.flatMap(([, t]) => goldEntities(t)).length;
+    const correct = (arm: { recall: number }) => Math.round((arm.recall * gold) / 100);
+    assert.equal(gains - losses, correct(direct) - correct(textOnly), 'gains - losses = the difference in correct entities');
 
     // Resume: keep the header and two posts of one arm's cache; the rerun recomputes only the rest.
     const cache = join(a, 'cache', 'llm-direct.jsonl');
@@ -199,6 +211,7 @@ arms:
   test('plan mistakes are named: unknown baseline, unknown ${var}, missing split', async () => {
     assert.throws(() => parsePlan('split: test\nbaseline: x\narms: [{ name: a }]\n', 'p.yaml'), /p\.yaml: invalid plan:[\s\S]*baseline "x" is none of the arms \(a\)/);
     assert.throws(() => parsePlan('split: test\nbaseline: a\narms: [{ name: a }, { name: a }]\n', 'p.yaml'), /arm "a" is named twice/);
+    assert.throws(() => parsePlan('split: test\nbaseline: a\ncompare: [{ arm: a, against: b }]\narms: [{ name: a }]\n', 'p.yaml'), /"compare\.0": "b" is none of the arms/);
     const plan = parsePlan('split: test\nbaseline: a\narms: [{ name: a, config: { captioner: { backend: recorded, recorded: { file: "${nope}" } } } }]\n', 'p.yaml');
     await assert.rejects(runExperiment({ plan, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }), /arm a: unknown \$\{nope\}/);
     const valid = parsePlan('split: valid\nbaseline: a\narms: [{ name: a }]\n', 'p.yaml');

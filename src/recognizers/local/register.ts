@@ -13,6 +13,7 @@ const register: Plugin = (registries) => {
       models: { en: projectPath(local.en), zh: projectPath(local.zh) },
       tagOcr: local.tagOcr,
       tagCaptions: local.tagCaptions,
+      markup: local.markup,
       typeAliases: config.typeAliases,
       entityTypes: config.entityTypes,
     });
