@@ -7,16 +7,17 @@ import type { EkmmConfig } from '../config/schema.ts';
 import type { Post } from '../data/types.ts';
 import type { TypeMap } from '../data/bio.ts';
 import { datasetLanguage, postText, type ExportProblem, type SftPrompt, type XtunerExportSummary } from '../data/xtuner.ts';
-import { LexicalRetriever, loadTemplateExamples, type ExampleRetriever } from '../finetune/examples.ts';
+import { LexicalRetriever, loadIndexRetriever, loadTemplateExamples, type ExampleRetriever } from '../finetune/examples.ts';
 import { findPostImages } from '../finetune/post-images.ts';
 import { ocrPostImages, type PostOcr } from '../finetune/ocr-run.ts';
 import {
   SFT_TEMPLATE_ID, TemplateTypeError, templateSettings, typeNames, type TemplateExample, type TemplateLanguage, type TemplateSettings,
 } from '../finetune/template.ts';
-import { integerOption, UsageError } from './args.ts';
+import { InputError, integerOption, requireInputFile, UsageError } from './args.ts';
 
 export const TEMPLATE_OPTIONS = {
   lang: { type: 'string' }, types: { type: 'string' }, examples: { type: 'string' }, 'examples-file': { type: 'string' },
+  'examples-index': { type: 'string' },
   ocr: { type: 'boolean' }, images: { type: 'string' },
 } as const;
 
@@ -25,6 +26,7 @@ export interface TemplateFlags {
   types?: string;
   examples?: string;
   'examples-file'?: string;
+  'examples-index'?: string;
 }
 
 /** `--types PER=人物,LOC=地点`: the names the prompt gives the entity types. */
@@ -48,14 +50,21 @@ export interface PreparedTemplate {
 /** Template settings, language, type names and similar examples for every post. */
 export async function prepareTemplate(
   posts: readonly Post[], input: string, flags: TemplateFlags, parts: { caption: boolean; ocr: boolean; knowledge: boolean; system: boolean },
-  entityTypes: string[], typeMap: TypeMap,
+  config: Pick<EkmmConfig, 'entityTypes' | 'knowledge'>, typeMap: TypeMap, captions?: ReadonlyMap<string, string>,
 ): Promise<PreparedTemplate> {
+  const { entityTypes } = config;
   const langFlag = flags.lang ?? 'auto';
   if (!['en', 'zh', 'auto'].includes(langFlag)) throw new UsageError(`--lang must be en, zh or auto, got '${langFlag}'`);
   const lang: TemplateLanguage = langFlag === 'auto' ? datasetLanguage(posts) : (langFlag as TemplateLanguage);
   const k = integerOption(flags.examples, '--examples', 0, 20) ?? 0;
-  if (flags['examples-file'] !== undefined && k === 0) throw new UsageError('--examples-file needs --examples K (how many similar examples each prompt shows)');
-  const examplesFile = k > 0 ? (flags['examples-file'] ?? input) : undefined;
+  for (const flag of ['examples-file', 'examples-index'] as const) {
+    if (flags[flag] !== undefined && k === 0) throw new UsageError(`--${flag} needs --examples K (how many similar examples each prompt shows)`);
+  }
+  if (flags['examples-file'] !== undefined && flags['examples-index'] !== undefined) throw new UsageError('--examples-file and --examples-index exclude each other');
+  const examplesIndex = k > 0 ? flags['examples-index'] : undefined;
+  const examplesFile = k > 0 && examplesIndex === undefined ? (flags['examples-file'] ?? input) : undefined;
+  // The index's text and caption weights come from the config (knowledge.similar), as for the knowledge source.
+  const examplesWeights = examplesIndex === undefined ? undefined : { text: config.knowledge.similar.text, caption: config.knowledge.similar.caption };
   const types = parseTypeNames(flags.types);
   let names: Map<string, string>;
   try {
@@ -70,12 +79,24 @@ export async function prepareTemplate(
     parts: { caption: parts.caption, ocr: parts.ocr, knowledge: parts.knowledge, examples: k },
     types,
     ...(examplesFile === undefined ? {} : { examplesFile }),
+    ...(examplesIndex === undefined ? {} : { examplesIndex, examplesWeights }),
   });
   let examples: TemplateExample[][] | undefined;
-  if (examplesFile !== undefined) {
-    const retriever: ExampleRetriever = new LexicalRetriever(await loadTemplateExamples(examplesFile, typeMap), examplesFile);
+  if (k > 0) {
+    let retriever: ExampleRetriever;
+    if (examplesIndex !== undefined) {
+      try {
+        retriever = loadIndexRetriever(await requireInputFile(examplesIndex, '--examples-index'), examplesWeights!, typeMap);
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        throw new InputError(`--examples-index ${examplesIndex}: ${(err as Error).message}`);
+      }
+    } else retriever = new LexicalRetriever(await loadTemplateExamples(examplesFile!, typeMap), examplesFile);
     examples = [];
-    for (const p of posts) examples.push(await retriever.similar({ text: postText(p) }, k));
+    for (const p of posts) {
+      const caption = parts.caption ? captions?.get(p.id) : undefined;
+      examples.push(await retriever.similar({ text: postText(p), ...(caption === undefined ? {} : { captions: [caption] }) }, k));
+    }
   }
   return { sft: { settings, lang, names, ...(examples ? { examples } : {}) }, settings };
 }
@@ -95,7 +116,11 @@ export async function postImagesAndOcr(
 }
 
 export function templateSnippet(settings: TemplateSettings): string {
-  const template = { ...settings, ...(settings.examplesFile ? { examplesFile: resolve(settings.examplesFile) } : {}) };
+  const template = {
+    ...settings,
+    ...(settings.examplesFile ? { examplesFile: resolve(settings.examplesFile) } : {}),
+    ...(settings.examplesIndex ? { examplesIndex: resolve(settings.examplesIndex) } : {}),
+  };
   const yaml = stringify({ recognizer: { llm: { template } } }).trimEnd();
   return `prompt: ${SFT_TEMPLATE_ID} (${settings.lang}); to serve a model tuned on it with the same prompt, put in the config:\n${yaml.replace(/^/gm, '  ')}`;
 }

@@ -18,7 +18,8 @@ const HELP = `Usage:
   ekmm export xtuner --input SPLIT_FILE --output OUT.jsonl [--format messages|conversation]
                      [--task ner|knowledge] [--prompt sft|recognizer|plain] [--lang en|zh|auto]
                      [--types PER=NAME,...] [--captions FILE] [--ocr --images DIR]
-                     [--examples K [--examples-file SPLIT]] [--knowledge FILE] [--map-types MISC=OTHER,...]
+                     [--examples K [--examples-file SPLIT | --examples-index FILE]] [--knowledge FILE]
+                     [--map-types MISC=OTHER,...]
                      [--system TEXT | --no-system] [--allow-missing] [--config FILE]
   ekmm export llava --input SPLIT_FILE --images DIR --output OUT.json|OUT.jsonl [--lang ...] [--types ...]
                      [--ocr] [--examples K [--examples-file SPLIT]] [--knowledge FILE] [--map-types ...]
@@ -44,8 +45,10 @@ export xtuner: one record per post, in input order.
   --captions FILE   recorded image captions ('<IMGID>.jpg :<caption>' lines): the image description part
   --ocr             OCR text part: runs the ppocr backend over each post's images in --images DIR
                     (<id>.jpg for Twitter, <wid>_<n>.jpg for CMNER)
-  --examples K      K similar labelled examples in each prompt (lexical retrieval over --examples-file,
-                    default the input split; a post is never its own example)
+  --examples K      K similar labelled examples in each prompt: lexical retrieval over --examples-file
+                    (default the input split), or BM25 over text and caption in an 'ekmm examples build'
+                    index (--examples-index, weights knowledge.similar.text/caption); a post is never
+                    its own example (same text)
   --knowledge FILE  recorded PGIM knowledge for the same split (items in post order): with --task ner
                     the background-knowledge part; with --task knowledge the answer
   --map-types MAP   entity type renames applied to the gold tags, over the config's typeAliases (MISC=OTHER)
@@ -114,7 +117,7 @@ async function xtunerCommand(args: string[]): Promise<number> {
   if (values['no-system'] && prompt !== 'sft') throw new UsageError('--no-system applies to --prompt sft');
   if (values.ocr && !values.images) throw new UsageError('--ocr needs --images DIR (the folder with the posts\' images)');
   if (values.images && !values.ocr) throw new UsageError('--images is used with --ocr (export llava writes image records)');
-  const templateOnly = ['lang', 'types', 'examples', 'examples-file', 'ocr'] as const;
+  const templateOnly = ['lang', 'types', 'examples', 'examples-file', 'examples-index', 'ocr'] as const;
   const misplaced = templateOnly.filter((k) => values[k] !== undefined);
   if (prompt !== 'sft' && misplaced.length) throw new UsageError(`--${misplaced[0]} belongs to --prompt sft`);
 
@@ -128,7 +131,7 @@ async function xtunerCommand(args: string[]): Promise<number> {
   const template = prompt === 'sft'
     ? await prepareTemplate(dataset.posts, input, values, {
         caption: captions !== undefined, ocr: values.ocr === true, knowledge: attached !== undefined, system: !values['no-system'],
-      }, config.entityTypes, typeMap)
+      }, config, typeMap, captions)
     : undefined;
   const seen = values.ocr && values.images ? await postImagesAndOcr(dataset.posts, values.images, true, config) : undefined;
 
@@ -168,7 +171,7 @@ async function llavaCommand(args: string[]): Promise<number> {
   // LLaVA turns carry no system message, and the image itself replaces its description.
   const template = await prepareTemplate(dataset.posts, input, values, {
     caption: false, ocr: values.ocr === true, knowledge: attached !== undefined, system: false,
-  }, config.entityTypes, typeMap);
+  }, config, typeMap);
   const seen = await postImagesAndOcr(dataset.posts, images, values.ocr === true, config);
 
   const result = build(dataset.posts, {

@@ -3,7 +3,7 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { RecognizerInput } from '../core/stages.ts';
 import type { TypeMap } from '../data/bio.ts';
-import { LexicalRetriever, loadTemplateExamples, type ExampleRetriever } from './examples.ts';
+import { DEFAULT_INDEX_WEIGHTS, LexicalRetriever, loadIndexRetriever, loadTemplateExamples, type ExampleRetriever } from './examples.ts';
 import {
   SFT_TEMPLATE_ID, renderPrompt, typeNames, type TemplateInput, type TemplateLanguage, type TemplateSettings,
 } from './template.ts';
@@ -58,23 +58,27 @@ export class TemplatePrompt {
   }
 
   private examples(): Promise<ExampleRetriever> {
-    const file = this.settings.examplesFile;
+    const { examplesFile: file, examplesIndex: index } = this.settings;
+    const resolve = (f: string) => (this.options.resolvePath ? this.options.resolvePath(f) : f);
     this.retriever ??= this.options.retriever
       ? Promise.resolve(this.options.retriever)
       : (async () => {
+          if (index !== undefined) return loadIndexRetriever(resolve(index), this.settings.examplesWeights ?? DEFAULT_INDEX_WEIGHTS, this.typeMap);
           if (file === undefined) return new LexicalRetriever([], 'none');
-          const path = this.options.resolvePath ? this.options.resolvePath(file) : file;
-          return new LexicalRetriever(await loadTemplateExamples(path, this.typeMap), file);
+          return new LexicalRetriever(await loadTemplateExamples(resolve(file), this.typeMap), file);
         })();
     return this.retriever;
   }
 
   async templateInput(input: RecognizerInput): Promise<TemplateInput> {
     const k = this.settings.parts.examples;
-    const examples = k > 0 ? await (await this.examples()).similar({ text: input.text }, k) : [];
+    const captions = input.captions.map((c) => c.text);
+    // Captions steer retrieval only when the prompt shows them, as in the export.
+    const query = { text: input.text, ...(this.settings.parts.caption ? { captions } : {}) };
+    const examples = k > 0 ? await (await this.examples()).similar(query, k) : [];
     return {
       sentence: input.text,
-      captions: input.captions.map((c) => c.text),
+      captions,
       ocr: input.ocr.map((l) => l.text),
       ...(input.knowledge === undefined ? {} : { knowledge: input.knowledge }),
       examples,

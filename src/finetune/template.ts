@@ -39,13 +39,21 @@ export const templateSettingsSchema = z
     system: z.boolean().default(true),
     /** Entity type -> the name the prompt uses for it, over the template's names for the language. */
     types: z.record(z.string(), z.string().min(1)).default({}),
-    /** The labelled split the similar examples come from (needed when parts.examples > 0). */
+    /** The labelled split the similar examples come from (lexical retrieval). */
     examplesFile: z.string().optional(),
+    /** Or an `ekmm examples build` index (BM25 over text and caption, src/examples/). */
+    examplesIndex: z.string().optional(),
+    /** Weights of the index retrieval's text and caption channels (images are not used: see README). */
+    examplesWeights: z.object({ text: z.number().min(0), caption: z.number().min(0) }).strict().optional(),
   })
   .strict()
-  .refine((t) => t.parts.examples === 0 || t.examplesFile !== undefined, {
-    message: 'parts.examples > 0 needs examplesFile (the split the training examples were drawn from)',
+  .refine((t) => t.parts.examples === 0 || t.examplesFile !== undefined || t.examplesIndex !== undefined, {
+    message: 'parts.examples > 0 needs examplesFile or examplesIndex (where the training examples were drawn from)',
     path: ['examplesFile'],
+  })
+  .refine((t) => t.examplesFile === undefined || t.examplesIndex === undefined, {
+    message: 'examplesFile and examplesIndex exclude each other',
+    path: ['examplesIndex'],
   });
 
 export type TemplateSettings = z.infer<typeof templateSettingsSchema>;
@@ -166,7 +174,7 @@ export function formatAnswer(entities: readonly NamedEntity[], names: ReadonlyMa
 
 function section(label: string, enabled: boolean, body: string | undefined, none: string): string[] {
   if (!enabled) return [];
-  return [`${label}${body && body.trim() ? body : none}`];
+  return [`${label}${body?.trim() ? body : none}`];
 }
 
 /** The system and user text of one prompt. Deterministic: same settings and input, same bytes. */

@@ -4,7 +4,7 @@
 // character one token, each run of Latin letters or digits one token per 4 characters (at least
 // one), every other visible character one token. Measured against both tokenizers on the exported
 // Twitter-2017 and CMNER train splits, the estimate is 1.36-1.62 times the real count in total and
-// never below it for any record (lowest ratio 1.09; notes/h11.md has the run).
+// never below it for any record (lowest ratio 1.09; bench/finetune-tokens.ts).
 const CJK = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]/u;
 
 export function estimateTokens(text: string): number {

@@ -48,21 +48,35 @@ describe('served prompt equals exported prompt', () => {
   for (const split of [
     { name: 'Twitter (en, captions, 2 examples)', file: 'train.txt', text: TWITTER, extra: ['--captions', 'CAPTIONS', '--examples', '2'] },
     { name: 'CMNER (zh, 1 example, renamed types)', file: 'dev.txt', text: CMNER, extra: ['--examples', '1', '--types', 'PER=人物'] },
+    { name: 'Twitter (en, captions, 2 examples from an `ekmm examples build` index)', file: 'train.txt', text: TWITTER,
+      extra: ['--captions', 'CAPTIONS', '--examples', '2', '--examples-index', 'INDEX'] },
   ]) {
     test(split.name, async (t) => {
       const dir = tempDir(t, { [split.file]: split.text, 'captions.txt': CAPTIONS });
       const input = join(dir, split.file);
       const out = join(dir, 'out.jsonl');
-      const extra = split.extra.map((a) => (a === 'CAPTIONS' ? join(dir, 'captions.txt') : a));
+      const extra = split.extra.map((a) => (a === 'CAPTIONS' ? join(dir, 'captions.txt') : a === 'INDEX' ? join(dir, 'index.jsonl') : a));
+      if (split.extra.includes('INDEX')) {
+        const built = ekmm('examples', 'build', '--data', dir, '--split', 'train', '--captions', join(dir, 'captions.txt'), '--out', join(dir, 'index.jsonl'));
+        assert.equal(built.code, 0, built.err);
+      }
       const r = ekmm('export', 'xtuner', '--input', input, '--output', out, ...extra);
       assert.equal(r.code, 0, r.err);
       const records = readJsonl<{ messages: Message[] }>(readFileSync(out, 'utf8'));
       const template = printedTemplate(r.err);
+      if (split.extra.includes('INDEX')) {
+        assert.equal(template.examplesIndex, join(dir, 'index.jsonl'));
+        assert.deepEqual(template.examplesWeights, { text: 1, caption: 0.5 });
+        // Each prompt shows two examples, never the post itself.
+        for (const rec of records) assert.equal(rec.messages[1]!.content.split('\nAnswer: {').length - 1, 2);
+      }
 
+      // retries: 1 because the exports above block the event loop (spawnSync) past the emulator's
+      // keep-alive timeout, and the client's first request may meet a socket the server just closed.
       const config = loadConfig({
         skipDefaultFile: true,
         env: {},
-        overrides: { recognizer: { llm: { baseURL: emu.baseURL, model: 'tuned', retries: 0, structuredOutput: 'json_schema', template } } },
+        overrides: { recognizer: { llm: { baseURL: emu.baseURL, model: 'tuned', retries: 1, backoffMs: 5, structuredOutput: 'json_schema', template } } },
       });
       const recognizer = createLlmRecognizer(config, undefined, { env: {} });
       assert.equal(recognizer.templateVersion, SFT_TEMPLATE_ID);
