@@ -4,6 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +75,37 @@ test('bin/ekmm.js runs the fresh build for a user and says nothing about tsx', a
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^ekmm \d+\.\d+\.\d+/);
   assert.doesNotMatch(r.stderr, /older than the sources/);
+});
+
+test('npm start from dist/: serve answers /readyz and /metrics, logs JSON lines, stops on SIGTERM', { timeout: 90_000 }, async () => {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/ekmm.js'), 'serve', '--port', '0'], {
+    cwd: PROJECT_ROOT,
+    env: { ...ENV, EKMM__STATS__URL: 'memory://', EKMM__OCR__BACKEND: 'none', DISCORD_TOKEN: '', TELEGRAM_BOT_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = once(child, 'close');
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('close', (code) => reject(new Error(`serve exited early with ${code}: ${stderr}`)));
+  });
+  try {
+    const ready = await fetch(`${url}/readyz`);
+    assert.equal(ready.status, 200, await ready.clone().text());
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^# HELP ekmm_/m);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const [code] = (await exited) as [number | null];
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /older than the sources/, 'the compiled build ran');
+  for (const line of stderr.trim().split('\n')) {
+    const record = JSON.parse(line) as { level: number; time: string; msg: string };
+    assert.equal(typeof record.level, 'number', line);
+  }
 });
