@@ -44,3 +44,31 @@ export function createIndexRetriever(config: EkmmConfig): IndexRetriever | undef
   const weights: Weights = { text: s.text, caption: s.caption, image: s.image };
   return new IndexRetriever(new SimilarExamples(entries, weights), config.typeAliases, s.embeddings ? new LlmHttpClient(s.embeddings) : undefined);
 }
+
+/**
+ * The index behind the fine-tuning export's retriever interface (src/finetune/examples.ts), so
+ * exported prompts and served prompts can take their "k similar examples" from the same
+ * multimodal index. The export asks by sentence only, so only the text channel (BM25) can score
+ * unless `captionOf` supplies the post's caption; the query's own sentence is never returned.
+ */
+export class IndexTemplateRetriever {
+  readonly id: string;
+  constructor(
+    private readonly examples: SimilarExamples,
+    source: string,
+    private readonly typeMap: Record<string, string>,
+    private readonly captionOf?: (text: string) => string | undefined,
+  ) {
+    const w = examples.weights;
+    this.id = `ekmm-examples:${source}:${w.text}/${w.caption}/${w.image}`;
+  }
+
+  async similar(query: { text: string }, k: number): Promise<Array<{ text: string; entities: Array<{ text: string; type: string }> }>> {
+    const wanted = query.text.trim();
+    const found = this.examples.similar({ text: query.text, caption: this.captionOf?.(query.text) }, k + 1);
+    return found
+      .filter(({ entry }) => entry.text.trim() !== wanted)
+      .slice(0, k)
+      .map(({ entry }) => ({ text: entry.text, entities: entry.entities.map((e) => ({ text: e.text, type: this.typeMap[e.type] ?? e.type })) }));
+  }
+}

@@ -10,7 +10,8 @@ import { Bm25, terms } from '../../src/examples/bm25.ts';
 import { hashSimilarity, perceptualHash } from '../../src/examples/phash.ts';
 import { INDEX_FORMAT, readIndex, SimilarExamples, type IndexEntry } from '../../src/examples/index.ts';
 import { buildIndex } from '../../src/examples/build.ts';
-import { IndexRetriever } from '../../src/examples/retriever.ts';
+import { IndexRetriever, IndexTemplateRetriever } from '../../src/examples/retriever.ts';
+import type { ExampleRetriever } from '../../src/finetune/examples.ts';
 import { LlmHttpClient } from '../../src/llm/http-base.ts';
 import { createLlmKnowledge } from '../../src/llm/knowledge.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -134,6 +135,18 @@ describe('example index', () => {
     const phash = await perceptualHash(await picture('vstripes', '#00c', 150));
     assert.equal(first({ text: '', phash }, { text: 0, caption: 0, image: 1 }), '3');
     assert.equal(sim.similar({ text: 'Obama in Chicago', excludeId: '3' }, 4).every((r) => r.entry.id !== '3'), true, 'a post is never its own example');
+  });
+
+  test("the index serves the fine-tuning export's retriever interface (never the sentence itself)", async () => {
+    const posts = (await readDataset(join(dir, 'data', 'train.txt'))).posts;
+    const idx = await buildIndex({ posts, split: 'train', source: 'train.txt' });
+    const retriever: ExampleRetriever = new IndexTemplateRetriever(new SimilarExamples(idx.entries, { text: 1, caption: 0, image: 0 }), 'train.txt', { MISC: 'OTHER' });
+    assert.equal(retriever.id, 'ekmm-examples:train.txt:1/0/0');
+    const got = await retriever.similar({ text: 'New iPhone from Apple' }, 2);
+    assert.ok(got.every((e) => e.text !== 'New iPhone from Apple'));
+    assert.equal(got.length, 2);
+    const apple = await retriever.similar({ text: 'Apple news' }, 1);
+    assert.deepEqual(apple, [{ text: 'New iPhone from Apple', entities: [{ text: 'iPhone', type: 'OTHER' }, { text: 'Apple', type: 'ORG' }] }]);
   });
 
   test('image similarity from an OpenAI-compatible /v1/embeddings endpoint', async () => {
