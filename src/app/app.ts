@@ -73,7 +73,7 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
     });
     closers.push(() => statistics.close());
     readiness.register('store:stats', storeAnswers(statistics.store, 'stats.url'));
-    const executor = await (options.executor ?? createExecutor)({ config, engine });
+    const executor = await (options.executor ?? createExecutor)({ config, engine, logger });
     if (executor.close) closers.push(() => executor.close!());
     const host = new Host({ config, executor, stats: statistics.stats, logger, metrics, readiness });
     closers.push(() => host.idle());
