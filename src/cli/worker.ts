@@ -76,6 +76,6 @@ export async function workerCommand(args: string[]): Promise<number> {
     await opened.close();
     await engine.close();
   }
-  log.info('worker: stopped');
+  log.info(worker?.done ?? {}, `worker: stopped after ${worker?.done.completed ?? 0} completed and ${worker?.done.failed ?? 0} failed job(s)`);
   return 0;
 }

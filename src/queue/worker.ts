@@ -30,6 +30,8 @@ export interface RecognitionWorkerOptions {
 
 export interface RecognitionWorker {
   readonly worker: Worker<RecognitionJobData, RecognitionJobResult>;
+  /** Jobs this process finished, by outcome (an attempt that failed counts as failed). */
+  readonly done: { completed: number; failed: number };
   /** Resolves once the worker is connected and taking jobs. */
   ready(): Promise<void>;
   /** Stops taking jobs, waits for the running ones to finish, disconnects. */
@@ -97,12 +99,15 @@ export async function startRecognitionWorker(config: EkmmConfig, deps: WorkerDep
     maxStalledCount: q.attempts,
     autorun: true,
   });
+  const done = { completed: 0, failed: 0 };
+  worker.on('completed', () => done.completed++);
   let lastError: string | undefined;
   worker.on('error', (err) => {
     if (err.message !== lastError) log.warn({ redis: where, error: err.message }, 'worker: redis connection error');
     lastError = err.message;
   });
   worker.on('failed', (job, err) => {
+    done.failed++;
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
     // Ids and the error only: never the message text.
@@ -112,6 +117,7 @@ export async function startRecognitionWorker(config: EkmmConfig, deps: WorkerDep
 
   return {
     worker,
+    done,
     ready: () => worker.waitUntilReady().then(() => undefined),
     close: () => worker.close(),
   };
