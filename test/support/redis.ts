@@ -45,16 +45,9 @@ async function waitForPong(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/**
- * Starts redis-server for the test `t`, stopped when the test ends. Returns undefined after
- * skipping the test when redis-server is not installed and CI is not set.
- */
-export async function startRedis(t: TestContext): Promise<RedisServer | undefined> {
-  if (!redisServerInstalled()) {
-    if (process.env.CI) throw new Error('redis-server is not installed but CI is set: run scripts/install-system-deps.sh');
-    t.skip('redis-server not installed (scripts/install-system-deps.sh installs it)');
-    return undefined;
-  }
+/** Starts redis-server on a free loopback port (benchmarks; tests use startRedis). Throws when it is not installed. */
+export async function launchRedis(): Promise<RedisServer> {
+  if (!redisServerInstalled()) throw new Error('redis-server is not installed (scripts/install-system-deps.sh installs it)');
   const port = await freePort();
   let child: ChildProcess | undefined;
   const server: RedisServer = {
@@ -76,6 +69,20 @@ export async function startRedis(t: TestContext): Promise<RedisServer | undefine
     },
   };
   await server.start();
+  return server;
+}
+
+/**
+ * Starts redis-server for the test `t`, stopped when the test ends. Returns undefined after
+ * skipping the test when redis-server is not installed and CI is not set.
+ */
+export async function startRedis(t: TestContext): Promise<RedisServer | undefined> {
+  if (!redisServerInstalled()) {
+    if (process.env.CI) throw new Error('redis-server is not installed but CI is set: run scripts/install-system-deps.sh');
+    t.skip('redis-server not installed (scripts/install-system-deps.sh installs it)');
+    return undefined;
+  }
+  const server = await launchRedis();
   t.after(() => server.stop(true));
   return server;
 }
