@@ -13,6 +13,7 @@ import { createApp } from '../src/app/app.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Message } from '../src/core/types.ts';
 import { openEntityStats } from '../src/stats/open.ts';
+import { createLogger } from '../src/observability/logger.ts';
 import { drawTextLines } from '../test/support/draw.ts';
 import { mapLimit, startEkmm, type EkmmProcess } from '../test/support/processes.ts';
 import { launchRedis } from '../test/support/redis.ts';
@@ -78,7 +79,7 @@ async function mode(label: string, workers: number, opts: { killAfter?: number }
   for (let w = 0; w < workers; w++) procs.push(startEkmm(`worker-${w}`, ['worker', '--concurrency', '2'], settings(statsFile, queueName, 'ppocr')));
   await Promise.all(procs.map((p) => p.waitFor(/worker: ready/, 120_000)));
   const env = settings(statsFile, queueName, workers > 0 ? 'none' : 'ppocr');
-  const app = await createApp(loadConfig({ env }), { log: () => {} });
+  const app = await createApp(loadConfig({ env }), { logger: createLogger({ level: 'silent' }) });
   const community = `bench-${run}`;
   const send = (image: Buffer, id: string) => {
     const message: Message = { text: 'Berlin tonight', images: [{ kind: 'bytes', bytes: image }], communityId: community, messageId: id };
