@@ -15,6 +15,11 @@ export class ReplyTimeoutError extends RecognitionUnavailableError {
   override readonly name = 'ReplyTimeoutError';
 }
 
+/** Redis refused or dropped the job before any worker could see it. */
+export class QueueUnavailableError extends RecognitionUnavailableError {
+  override readonly name = 'QueueUnavailableError';
+}
+
 /** The job ran and failed on every attempt; `message` is the worker's failedReason. */
 export class JobFailedError extends Error {
   override readonly name = 'JobFailedError';
@@ -93,7 +98,12 @@ export class QueueExecutor implements RecognitionExecutor {
       `no recognition worker answered within ${this.q.replyTimeoutMs} ms (queue "${this.q.name}" on ${this.where}; are \`ekmm worker\` processes running?)`;
     const adding = this.queue.add(JOB_NAME, encodeJob(request));
     adding.catch(() => {});
-    const added = await Promise.race([adding, timer(this.q.replyTimeoutMs)]);
+    let added: Awaited<typeof adding> | 'timeout';
+    try {
+      added = await Promise.race([adding, timer(this.q.replyTimeoutMs)]);
+    } catch (err) {
+      throw new QueueUnavailableError(`cannot enqueue the recognition: redis ${this.where}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (added === 'timeout') throw new ReplyTimeoutError(timeoutText());
     const job = added;
     if (options.signal?.aborted) {

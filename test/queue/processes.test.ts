@@ -144,3 +144,50 @@ test('kill -9 of one worker mid-run: every message still answered, none counted 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('/readyz turns 503 when the queue Redis goes away and 200 again when it is back; a message meanwhile gets a 503, not silence', { timeout: 120_000 }, async (t) => {
+  const redis = await startRedis(t);
+  if (!redis) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ekmm-procs-'));
+  const e = env(redis.url, join(dir, 'stats.sqlite'), { EKMM__QUEUE__REPLYTIMEOUTMS: '3000' });
+  const worker = startEkmm('worker', ['worker'], e);
+  const serve = startEkmm('serve', ['serve', '--port', '0'], e);
+  const readyz = async () => {
+    const res = await fetch(`${url}/readyz`);
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, { ok: boolean; reason?: string }> } };
+  };
+  const eventually = async (want: number, what: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await readyz();
+      if (r.status === want) return r;
+      if (Date.now() > deadline) throw new Error(`${what}: /readyz still ${r.status}: ${JSON.stringify(r.body)}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  };
+  let url = '';
+  try {
+    [url] = await Promise.all([serve.waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!), worker.waitFor(/worker: ready/)]);
+    const up = await eventually(200, 'with Redis and a worker up');
+    assert.deepEqual(up.body.checks['executor:bullmq'], { ok: true });
+
+    await redis.stop(true);
+    const down = await eventually(503, 'after Redis was killed');
+    assert.equal(down.body.checks['executor:bullmq']?.ok, false);
+    assert.match(down.body.checks['executor:bullmq']?.reason ?? '', /queue redis redis:\/\/127\.0\.0\.1:\d+/);
+    const t0 = Date.now();
+    const lost = await post(url, { text: 'Angela Merkel', community: 'r', id: 'while-down' });
+    assert.equal(lost.status, 503, lost.text);
+    assert.match(lost.text, /recognition\.unavailable/);
+    assert.ok(Date.now() - t0 < 10_000, 'the refusal comes within the reply timeout');
+
+    await redis.start();
+    await eventually(200, 'after Redis came back');
+    const back = await post(url, { text: 'Angela Merkel in Paris', community: 'r', id: 'after' });
+    assert.equal(back.status, 200, back.text);
+    assert.equal(back.entities.length, 2);
+  } finally {
+    for (const p of [serve, worker]) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
