@@ -3,6 +3,7 @@
 // queue.replyTimeoutMs. Past that the caller gets a ReplyTimeoutError, which the message
 // processor turns into a polite failure reply: the user never meets silence.
 import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Gauge, type Registry } from 'prom-client';
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Message, Recognition } from '../core/types.ts';
 import { RecognitionUnavailableError, type ExecuteOptions, type RecognitionExecutor } from '../host/executor.ts';
@@ -152,6 +153,26 @@ export class QueueExecutor implements RecognitionExecutor {
   /** Waiting, active, delayed and failed job counts (for metrics and the operator). */
   async depth(): Promise<Record<string, number>> {
     return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  }
+
+  /**
+   * ekmm_bullmq_jobs{state}: the BullMQ queue's job counts, read from Redis at scrape time (the
+   * host's ekmm_queue_* gauges count only this process's in-flight work). A Redis that does not
+   * answer within 1 s leaves the last values, so /metrics never hangs on it.
+   */
+  registerMetrics(registry: Registry): void {
+    const executor = this;
+    new Gauge({
+      name: 'ekmm_bullmq_jobs',
+      help: 'Recognition jobs in the BullMQ queue by state (waiting, active, delayed, failed)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const counts = await Promise.race([executor.depth().catch(() => undefined), timer(1000)]);
+        if (!counts || counts === 'timeout') return;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
   }
 
   async close(): Promise<void> {

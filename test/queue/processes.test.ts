@@ -186,6 +186,9 @@ test('/readyz turns 503 when the queue Redis goes away and 200 again when it is 
     const back = await post(url, { text: 'Angela Merkel in Paris', community: 'r', id: 'after' });
     assert.equal(back.status, 200, back.text);
     assert.equal(back.entities.length, 2);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^ekmm_bullmq_jobs\{state="waiting"\} 0$/m);
+    assert.match(metrics, /^ekmm_bullmq_jobs\{state="failed"\} 0$/m);
   } finally {
     for (const p of [serve, worker]) await p.stop();
     rmSync(dir, { recursive: true, force: true });
