@@ -15,7 +15,7 @@ import { decodeJob, encodeJob, JobDataError } from '../../src/queue/codec.ts';
 import { describeRedisUrl } from '../../src/queue/connection.ts';
 import type { RecognizingEngine } from '../../src/host/executor.ts';
 import { JobFailedError, QueueExecutor, ReplyTimeoutError } from '../../src/queue/producer.ts';
-import { startRecognitionWorker } from '../../src/queue/worker.ts';
+import { recognizeJob, startRecognitionWorker } from '../../src/queue/worker.ts';
 import { openEntityStats } from '../../src/stats/open.ts';
 import { ekmm } from '../support/cli.ts';
 import { startRedis } from '../support/redis.ts';
@@ -103,6 +103,31 @@ describe('queue codec', () => {
   test('a Redis URL is described without its password', () => {
     assert.equal(describeRedisUrl('redis://user:hunter2@10.0.0.1:6379/2'), 'redis://user:***@10.0.0.1:6379/2');
     assert.equal(describeRedisUrl('redis://10.0.0.1:6379'), 'redis://10.0.0.1:6379');
+  });
+});
+
+describe('worker job', () => {
+  test('a job run again after its worker died past the count is not counted twice (idempotent by message id)', async () => {
+    const config = queueConfig('redis://127.0.0.1:1');
+    const engine = await createEngine(config);
+    const opened = await openEntityStats(config, { registries: engine.registries });
+    try {
+      const request = { message: message('m-crash'), countAs: counted('m-crash') };
+      // The first attempt counted and then its process died before BullMQ heard of it; the retry runs the same job.
+      const first = await recognizeJob(request, { engine, stats: opened.stats }, new AbortController().signal);
+      const retry = await recognizeJob(request, { engine, stats: opened.stats }, new AbortController().signal);
+      assert.equal(first.counted, 3);
+      assert.equal(retry.counted, 0);
+      assert.equal(retry.recognition.entities.length, 3, 'the retry still answers');
+      assert.equal(await opened.stats.total('test:c1'), 3);
+      const aborted = new AbortController();
+      aborted.abort();
+      await assert.rejects(recognizeJob({ message: message('m-late'), countAs: counted('m-late') }, { engine, stats: opened.stats }, aborted.signal));
+      assert.equal(await opened.stats.total('test:c1'), 3, 'a timed-out attempt records nothing');
+    } finally {
+      await opened.close();
+      await engine.close();
+    }
   });
 });
 
