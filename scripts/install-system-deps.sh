@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   chromium   # headless browser for test/web/page.test.ts (driven by playwright-core)
   fonts-wqy-microhei   # CJK font: test/ocr draws Chinese text into its own images
-  redis-server   # test/store/store.test.ts starts one on a random loopback port (skipped when absent)
+  redis-server   # test/support/redis.ts starts one per test on a random loopback port (store, queue tests; required under CI)
 )
 
 missing=()

@@ -14,7 +14,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
-import { QueueFullError, type CountAs, type Host } from '../../src/host/index.ts';
+import { QueueFullError, RecognitionUnavailableError, type CountAs, type Host } from '../../src/host/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
@@ -227,6 +227,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
         throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
       }
       countWeb('failed');
+      if (err instanceof RecognitionUnavailableError) throw new HttpError(503, 'recognition.unavailable', err.message, { 'retry-after': '5' });
       throw err;
     }
     if (!recognition) throw new HttpError(500, 'internal', 'recognition produced no result');

@@ -12,6 +12,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { Readiness } from '../observability/readiness.ts';
 import { createEngine, type AssembledEngine, type EngineOptions } from './engine.ts';
 import { createExecutor, type ExecutorFactory } from './executor.ts';
+import { QueueExecutor } from '../queue/producer.ts';
 import { loadPlugins } from './plugins.ts';
 
 export interface AppOptions extends EngineOptions {
@@ -73,8 +74,9 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
     });
     closers.push(() => statistics.close());
     readiness.register('store:stats', storeAnswers(statistics.store, 'stats.url'));
-    const executor = await (options.executor ?? createExecutor)({ config, engine });
+    const executor = await (options.executor ?? createExecutor)({ config, engine, logger });
     if (executor.close) closers.push(() => executor.close!());
+    if (executor instanceof QueueExecutor) executor.registerMetrics(metrics.registry);
     const host = new Host({ config, executor, stats: statistics.stats, logger, metrics, readiness });
     closers.push(() => host.idle());
     return {

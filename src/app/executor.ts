@@ -4,12 +4,17 @@
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Engine } from '../core/engine.ts';
 import { InProcessExecutor, type RecognitionExecutor } from '../host/index.ts';
+import { QueueExecutor } from '../queue/producer.ts';
+import type { Logger } from '../observability/logger.ts';
 
 export interface ExecutorContext {
   config: EkmmConfig;
   engine: Engine;
+  logger?: Logger;
 }
 
 export type ExecutorFactory = (ctx: ExecutorContext) => RecognitionExecutor | Promise<RecognitionExecutor>;
 
-export const createExecutor: ExecutorFactory = ({ engine }) => new InProcessExecutor(engine);
+/** BullMQ workers when queue.url is set (serve enqueues, `ekmm worker` recognizes); in-process otherwise. */
+export const createExecutor: ExecutorFactory = ({ config, engine, logger }) =>
+  config.queue.url ? QueueExecutor.start(config, logger ? { logger } : {}) : new InProcessExecutor(engine);

@@ -24,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   export: { summary: 'export a labelled split as fine-tuning data (xtuner)', module: './export.ts', exportName: 'exportCommand' },
   experiment: { summary: 'run the arms of an experiment plan over a dataset split, report F1 with CIs', module: './experiment.ts', exportName: 'experimentCommand' },
   examples: { summary: 'build and measure a multimodal similar-example index', module: './examples.ts', exportName: 'examplesCommand' },
+  worker: { summary: 'process recognition jobs from the BullMQ queue (queue.url)', module: './worker.ts', exportName: 'workerCommand' },
+  queue: { summary: 'list or retry failed recognition jobs (queue failed | queue retry)', module: './queue.ts', exportName: 'queueCommand' },
 };
 
 const HELP = `Usage: ekmm <command> [options]

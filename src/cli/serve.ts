@@ -7,6 +7,7 @@ import { siblingModule } from '../runtime/module-url.ts';
 import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
 import { startWebServer, type WebPlugin } from '../../adapters/web/index.ts';
 import { integerOption, parseCommandArgs, UsageError } from './args.ts';
+import { startDiscordShards } from '../../adapters/discord/shards.ts';
 
 const HELP = `Usage: ekmm serve [--config FILE] [--host HOST] [--port PORT]
 
@@ -15,12 +16,16 @@ Starts the adapters the configuration enables, all sharing one engine:
             the env var named by server.moderatorTokenEnv) when server.enabled; server.host/port
   discord   when the env var named by discord.tokenEnv (default DISCORD_TOKEN) is set
   telegram  when the env var named by telegram.tokenEnv (default TELEGRAM_BOT_TOKEN) is set
+With queue.url (redis://host:port) set, recognition runs on \`ekmm worker\` processes: each message
+is enqueued to BullMQ and the answer awaited up to queue.replyTimeoutMs (then a polite failure).
+With discord.shards (auto or a number), each Discord gateway shard runs in its own process.
 Stops cleanly on SIGINT (Ctrl+C) or SIGTERM.
 
 Options:
   --config FILE   YAML file layered over config/default.yaml
   --host HOST     overrides server.host
   --port PORT     overrides server.port (0 picks a free port)
+  --discord-shard (internal) run one Discord shard; discord.js's ShardingManager starts these
   -h, --help      show this help
 
 Example (port 0 picks a free port; the page's URL is printed):
@@ -31,6 +36,7 @@ const OPTIONS = {
   config: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
+  'discord-shard': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -103,6 +109,10 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
 
   const discordToken = process.env[config.discord.tokenEnv];
   const telegramToken = process.env[config.telegram.tokenEnv];
+  if (values['discord-shard']) {
+    if (!discordToken) throw new UsageError(`--discord-shard needs the bot token in ${config.discord.tokenEnv}`);
+    return runDiscordShard(config, discordToken);
+  }
   if (!config.server.enabled && !discordToken && !telegramToken) {
     throw new UsageError(
       `nothing to serve: server.enabled is false and neither ${config.discord.tokenEnv} nor ${config.telegram.tokenEnv} is set`,
@@ -120,7 +130,11 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
       const web = await startWebServer(app.host, config, { backends: app.engine.backends, plugins: opts.webPlugins ?? [] });
       running.push({ name: 'web', stop: () => web.close() });
     }
-    if (discordToken) {
+    if (discordToken && config.discord.shards !== undefined) {
+      const shards = await startDiscordShards(config, { token: discordToken, logger: log, ...(values.config ? { configFile: values.config } : {}) });
+      running.push({ name: 'discord', stop: () => shards.stop() });
+      log.info({ shards: shards.count }, `serve: discord adapter started in ${shards.count} shard process(es)`);
+    } else if (discordToken) {
       const { startDiscord } = await loadAdapter<DiscordModule>('discord');
       const bot = await startDiscord(app.host, config, { token: discordToken, settingsStore: app.settingsStore });
       running.push({ name: 'discord', stop: () => bot.stop() });
@@ -140,6 +154,31 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
 
   const signal = await stopping;
   log.info({ signal }, `serve: ${signal} received, shutting down`);
+  await stopAll(running, log);
+  return 0;
+}
+
+/** One shard process under ShardingManager: only the Discord adapter (discord.js reads SHARDS/SHARD_COUNT). */
+async function runDiscordShard(config: EkmmConfig, token: string): Promise<number> {
+  const stopping = Promise.race([
+    waitForSignal(),
+    // The manager went away (crash, kill -9): a shard without it must not linger.
+    new Promise<'disconnect'>((resolve) => process.once('disconnect', () => resolve('disconnect'))),
+  ]);
+  const log = createLogger({ base: { service: 'ekmm-discord-shard', shard: process.env.SHARDS ?? '?' } });
+  const app = await createApp(config, { logger: log });
+  const running: Running[] = [{ name: 'statistics', stop: () => app.close() }];
+  try {
+    const { startDiscord } = await loadAdapter<DiscordModule>('discord');
+    const bot = await startDiscord(app.host, config, { token, settingsStore: app.settingsStore });
+    running.push({ name: 'discord', stop: () => bot.stop() });
+    log.info(`serve: discord shard ${JSON.stringify(bot.client.options.shards)} of ${bot.client.options.shardCount} ready`);
+  } catch (err) {
+    await stopAll(running, log);
+    throw err;
+  }
+  const why = await stopping;
+  log.info(`serve: discord shard stopping (${why})`);
   await stopAll(running, log);
   return 0;
 }

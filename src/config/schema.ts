@@ -206,6 +206,38 @@ export const configSchema = z
       .strict()
       .prefault({}),
 
+    /**
+     * Recognition on BullMQ workers (`ekmm worker`). Without `url` everything runs in the serve
+     * process (the embedded default); with it, serve enqueues each message and waits for a worker.
+     */
+    queue: z
+      .object({
+        /** redis://[user:password@]host:port[/db] (rediss:// for TLS). Unset: recognition in-process. */
+        url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+        /** BullMQ queue name; serve and its workers must agree. */
+        name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('ekmm-recognize'),
+        /** A job running longer than this fails on the worker (and is retried while attempts remain). */
+        jobTimeoutMs: z.number().int().positive().default(60_000),
+        /** Tries per job, the first included (a crash or timeout uses one). */
+        attempts: z.number().int().min(1).max(20).default(3),
+        /** First retry delay; doubles each retry (BullMQ exponential backoff). */
+        backoffMs: z.number().int().min(0).default(1000),
+        /** How long serve waits for a worker's answer before telling the user it failed. */
+        replyTimeoutMs: z.number().int().positive().default(30_000),
+        /** Jobs run at once per `ekmm worker` process (--concurrency overrides). */
+        concurrency: z.number().int().min(1).max(256).default(1),
+        /** Worker lock: a worker that stops renewing it (kill -9) loses the job after this long. */
+        lockDurationMs: z.number().int().min(1000).default(30_000),
+        /** How often workers look for stalled jobs (ones whose lock expired) and put them back. */
+        stalledIntervalMs: z.number().int().min(500).default(30_000),
+        /** Finished jobs kept in Redis for inspection; older ones are removed. */
+        keepCompleted: z.number().int().min(0).default(100),
+        /** Failed jobs kept for `ekmm queue failed` / `retry`. */
+        keepFailed: z.number().int().min(0).default(1000),
+      })
+      .strict()
+      .prefault({}),
+
     discord: z
       .object({
         tokenEnv: z.string().default('DISCORD_TOKEN'),
@@ -213,6 +245,14 @@ export const configSchema = z
         apiBase: z.string().optional(),
         defaultMode: z.enum(['mention', 'auto', 'passive']).default('mention'),
         cdnHosts: z.array(z.string()).default(['cdn.discordapp.com', 'media.discordapp.net']),
+        /**
+         * Gateway sharding. Unset: one client in the serve process. `auto` (Discord's recommended
+         * count from GET /gateway/bot) or a number: discord.js's ShardingManager runs each shard
+         * in its own process, all with the same config (with queue.url they all enqueue to BullMQ).
+         */
+        shards: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).optional(),
+        /** Wait between starting shard processes (Discord allows one IDENTIFY per 5 s per bucket). */
+        shardSpawnDelayMs: z.number().int().min(0).default(5500),
       })
       .strict()
       .prefault({}),

@@ -112,16 +112,20 @@ export class Host {
     // Ids only: a log line never carries the message text.
     const log = this.logger.child({ messageId: message.messageId ?? job.countAs?.messageId, community: message.communityId ?? job.countAs?.communityId });
     let recognition: Recognition;
+    // Executors that count where they recognize (BullMQ workers, idempotent by message id) are
+    // handed whom to count the message under; the host then records nothing itself.
+    const countRemotely = job.countAs && this.stats && this.executor.recognizeAndCount ? job.countAs : undefined;
+    let counted = 0;
     try {
-      recognition = await this.executor.recognize(message, signal ? { signal } : {});
+      if (countRemotely) ({ recognition, counted } = await this.executor.recognizeAndCount!(message, countRemotely, signal ? { signal } : {}));
+      else recognition = await this.executor.recognize(message, signal ? { signal } : {});
     } catch (err) {
       // The caller reports it (the processor's log line, the web adapter's 500).
       this.metrics.jobFailures.inc({ executor: this.executor.kind });
       throw err;
     }
     this.metrics.observeRecognition(recognition);
-    let counted = 0;
-    if (job.countAs && this.stats) {
+    if (job.countAs && this.stats && !countRemotely) {
       try {
         counted = await this.stats.record({
           communityId: job.countAs.communityId,

@@ -41,6 +41,13 @@ interface Session {
   seq: number;
   id: string;
   identified: boolean;
+  /** [shard id, shard count] from IDENTIFY; [0, 1] when the client does not shard. */
+  shard: [number, number];
+}
+
+/** Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count. */
+export function shardOfGuild(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
 }
 
 const PERM_MANAGE_GUILD = 1n << 5n;
@@ -55,7 +62,9 @@ export class DiscordEmulator {
   readonly interactions = new Map<string, InteractionRecord>();
   readonly commands: { name: string; type?: number; default_member_permissions?: string | null }[] = [];
   readonly restCalls: string[] = [];
-  readonly identifies: { intents: number }[] = [];
+  readonly identifies: { intents: number; shard: [number, number] }[] = [];
+  /** The `shards` GET /gateway/bot recommends (what discord.shards: auto uses). */
+  recommendedShards = 1;
   resumes = 0;
   private readonly guilds: DcGuild[] = [];
   private readonly attachments = new Map<string, { bytes: Buffer; contentType: string }>();
@@ -238,15 +247,18 @@ export class DiscordEmulator {
   }
 
   private dispatch(t: string, d: unknown): void {
+    const guildId = (d as { guild_id?: unknown }).guild_id;
     for (const s of this.sessions) {
       if (!s.identified) continue;
+      // Guild events go only to the shard that owns the guild, as on Discord.
+      if (typeof guildId === 'string' && shardOfGuild(guildId, s.shard[1]) !== s.shard[0]) continue;
       s.seq++;
       s.socket.send(JSON.stringify({ op: 0, t, s: s.seq, d }));
     }
   }
 
   private onConnection(socket: WebSocket): void {
-    const session: Session = { socket, seq: 0, id: '', identified: false };
+    const session: Session = { socket, seq: 0, id: '', identified: false, shard: [0, 1] };
     this.sessions.add(session);
     socket.on('close', () => this.sessions.delete(session));
     socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
@@ -255,21 +267,24 @@ export class DiscordEmulator {
       if (msg.op === 1) {
         socket.send(JSON.stringify({ op: 11 }));
       } else if (msg.op === 2) {
-        const d = msg.d as { token: string; intents: number };
+        const d = msg.d as { token: string; intents: number; shard?: [number, number] };
         if (d.token !== this.token) return socket.close(4004, 'Authentication failed.');
-        this.identifies.push({ intents: d.intents });
+        const shard: [number, number] = d.shard ?? [0, 1];
+        if (!(shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1])) return socket.close(4010, 'Invalid shard.');
+        this.identifies.push({ intents: d.intents, shard });
+        session.shard = shard;
         session.identified = true;
         session.id = `session-${nextId()}`;
         this.sendTo(session, 'READY', {
           v: 10,
           user: { ...this.botUser, discriminator: '0', avatar: null, global_name: null, verified: true, flags: 0 },
-          guilds: this.guilds.map((g) => ({ id: g.id, unavailable: true })),
+          guilds: this.shardGuilds(shard).map((g) => ({ id: g.id, unavailable: true })),
           session_id: session.id,
           resume_gateway_url: `ws://127.0.0.1:${this.port}/gateway`,
           application: { id: this.applicationId, flags: 0 },
-          shard: [0, 1],
+          shard,
         });
-        for (const g of this.guilds) this.sendTo(session, 'GUILD_CREATE', this.guildShape(g));
+        for (const g of this.shardGuilds(shard)) this.sendTo(session, 'GUILD_CREATE', this.guildShape(g));
       } else if (msg.op === 6) {
         const d = msg.d as { token: string; session_id: string; seq: number };
         if (d.token !== this.token) return socket.close(4004, 'Authentication failed.');
@@ -280,6 +295,10 @@ export class DiscordEmulator {
         this.sendTo(session, 'RESUMED', {});
       }
     });
+  }
+
+  private shardGuilds(shard: [number, number]): DcGuild[] {
+    return this.guilds.filter((g) => shardOfGuild(g.id, shard[1]) === shard[0]);
   }
 
   private sendTo(session: Session, t: string, d: unknown): void {
@@ -350,7 +369,7 @@ export class DiscordEmulator {
     const now = new Date().toISOString();
     let r: RegExpExecArray | null;
     if (method === 'GET' && route === '/gateway/bot') {
-      return sendJson(res, 200, { url: `ws://127.0.0.1:${this.port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+      return sendJson(res, 200, { url: `ws://127.0.0.1:${this.port}/gateway`, shards: this.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     }
     if (method === 'GET' && route === '/users/@me') return sendJson(res, 200, { ...this.botUser, discriminator: '0', avatar: null });
     if (method === 'GET' && route === '/applications/@me') return sendJson(res, 200, { id: this.applicationId, name: 'ekmm', flags: 0, bot_public: false, owner: this.botUser });
