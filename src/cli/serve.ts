@@ -2,6 +2,7 @@
 // configuration enables: the web page/API (server.enabled) and the Discord/Telegram bots (when
 // their token env vars are set). Runs until SIGINT/SIGTERM, then stops the adapters and closes the app.
 import { loadConfig } from '../config/load.ts';
+import type { EkmmConfig } from '../config/schema.ts';
 import { createApp } from '../app/app.ts';
 import { siblingModule } from '../runtime/module-url.ts';
 import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
