@@ -204,7 +204,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** Exact top-k per type, by thresholdTop over the (…, type, day, count) indexes. */
   async top(slice: Slice, limit: number): Promise<EntityCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const types = slice.types?.length ? slice.types : this.typesOf(slice.communityId);
     const days = daysOf(slice.window);
     const byChannel = slice.channel !== undefined;
     const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
@@ -246,7 +246,7 @@ export class SqliteStatsBackend implements StatsBackend {
    * entities' previous counts by primary key. The previous window is never scanned whole.
    */
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const types = slice.types?.length ? slice.types : this.typesOf(slice.communityId);
     const byChannel = slice.channel !== undefined;
     const table = byChannel ? 'stats_entity' : 'stats_entity_all';
     const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
@@ -311,7 +311,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** Top pairs by thresholdTop over the (…, day, count) indexes; `types` keeps pairs with a side of those types. */
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const types = slice.types?.length ? slice.types : undefined;
     const marks = types?.map(() => '?').join(',');
     const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
     const typeParams = types ? [...types, ...types] : [];
@@ -341,7 +341,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** pairs() by a plain GROUP BY over the window (for bench/stats.ts's comparison and the tests). */
   async pairsByGrouping(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const types = slice.types?.length ? slice.types : undefined;
     const marks = types?.map(() => '?').join(',');
     const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
     const typeParams = types ? [...types, ...types] : [];
