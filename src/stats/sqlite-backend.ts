@@ -246,8 +246,8 @@ export class SqliteStatsBackend implements StatsBackend {
    * (day, entity) rows at or above that, found per day by seeking the (…, type, day, count)
    * index; only their current and previous totals are then summed, by primary key. With the
    * default minimum (0.1 % of the window's mentions, see EntityStats.rising) that is a few
-   * dozen entities per type even on a large community. Exact for any minCount; a tiny minCount
-   * on a big window makes the candidate set large, and this degrades to summing the window.
+   * dozen entities per type even on a large community. When minCount is no more than the
+   * window's length the daily minimum is 1 and prunes nothing: then one GROUP BY does it.
    */
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
     const types = slice.types?.length ? slice.types : this.typesOf(slice.communityId);
@@ -256,7 +256,9 @@ export class SqliteStatsBackend implements StatsBackend {
     const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
     const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
     const days = daysOf(slice.window);
-    const perDay = Math.max(1, Math.ceil(minCount / days.length));
+    const perDay = Math.ceil(minCount / days.length);
+    // A daily minimum of 1 prunes nothing: every row is a candidate, and one GROUP BY is cheaper.
+    if (perDay <= 1) return this.risingByGrouping(slice, previousFirst, minCount);
     const candidates = this.db.prepare<Params, { entity: string }>(
       `SELECT entity FROM ${table} INDEXED BY ${table}_ranked WHERE ${scopeSql} AND type = ? AND day = ? AND count >= ?`,
     );
