@@ -64,7 +64,7 @@ export interface SeriesQuery extends WindowQuery {
 }
 
 export interface RisingQuery extends WindowQuery {
-  /** Fewer mentions than this in the window never rise (noise). */
+  /** Fewer mentions than this in the window never rise (noise); default 5, or 0.1 % of the window's mentions when that is more. */
   minCount?: number;
   limit?: number;
 }
@@ -337,7 +337,8 @@ export class EntityStats {
     const length = daysBetween(slice.window.first, slice.window.last);
     const previous = { first: addDays(slice.window.first, -length), last: addDays(slice.window.first, -1) };
     const oldest = addDays(utcDay(query.now ?? this.now()), -(this.options.retentionDays - 1));
-    const minCount = query.minCount ?? 5;
+    // The noise floor: 5 mentions, or 0.1 % of the window's mentions on a big community.
+    const minCount = query.minCount ?? Math.max(5, Math.ceil((await this.backend.mix(slice)).reduce((n, r) => n + r.count, 0) / 1000));
     // biome-ignore lint/complexity/useMathMinMax: days are 'YYYY-MM-DD' strings; Math.max would make NaN of them
     const rows = await this.backend.rising(slice, previous.first < oldest ? oldest : previous.first, minCount);
     const ranked = rows

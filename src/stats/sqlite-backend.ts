@@ -204,7 +204,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** Exact top-k per type, by thresholdTop over the (…, type, day, count) indexes. */
   async top(slice: Slice, limit: number): Promise<EntityCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const types = slice.types?.length ? slice.types : this.typesOf(slice.communityId);
     const days = daysOf(slice.window);
     const byChannel = slice.channel !== undefined;
     const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
@@ -241,29 +241,40 @@ export class SqliteStatsBackend implements StatsBackend {
   }
 
   /**
-   * Two steps instead of one pass over both windows: sum the current window day by day through
-   * the (…, type, day, count) index, keep what reaches minCount, then look up only those
-   * entities' previous counts by primary key. The previous window is never scanned whole.
+   * Without summing the window: an entity with at least minCount mentions over D days was
+   * mentioned at least ceil(minCount / D) times on one of them. So the candidates are the
+   * (day, entity) rows at or above that, found per day by seeking the (…, type, day, count)
+   * index; only their current and previous totals are then summed, by primary key. With the
+   * default minimum (0.1 % of the window's mentions, see EntityStats.rising) that is a few
+   * dozen entities per type even on a large community. When minCount is no more than the
+   * window's length the daily minimum is 1 and prunes nothing: then one GROUP BY does it.
    */
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : this.typesOf(slice.communityId);
+    const types = slice.types?.length ? slice.types : this.typesOf(slice.communityId);
     const byChannel = slice.channel !== undefined;
     const table = byChannel ? 'stats_entity' : 'stats_entity_all';
     const scopeSql = `community = ?${byChannel ? ' AND channel = ?' : ''}`;
     const scope: Params = byChannel ? [slice.communityId, slice.channel!] : [slice.communityId];
-    const current = this.db.prepare<Params, { entity: string; count: number }>(
-      `SELECT entity, SUM(count) AS count FROM ${table} INDEXED BY ${table}_ranked
-       WHERE ${scopeSql} AND type = ? AND day BETWEEN ? AND ? GROUP BY entity HAVING SUM(count) >= ?`,
+    const days = daysOf(slice.window);
+    const perDay = Math.ceil(minCount / days.length);
+    // A daily minimum of 1 prunes nothing: every row is a candidate, and one GROUP BY is cheaper.
+    if (perDay <= 1) return this.risingByGrouping(slice, previousFirst, minCount);
+    const candidates = this.db.prepare<Params, { entity: string }>(
+      `SELECT entity FROM ${table} INDEXED BY ${table}_ranked WHERE ${scopeSql} AND type = ? AND day = ? AND count >= ?`,
     );
-    const previous = this.db.prepare<Params, { count: number | null }>(
+    const total = this.db.prepare<Params, { count: number | null }>(
       `SELECT SUM(count) AS count FROM ${table} WHERE ${scopeSql} AND type = ? AND entity = ? AND day BETWEEN ? AND ?`,
     );
     const previousLast = addDays(slice.window.first, -1);
     const out: RisingCount[] = [];
     for (const type of types) {
-      for (const r of current.all(...scope, type, slice.window.first, slice.window.last, minCount)) {
-        const before = previousFirst <= previousLast ? (previous.get(...scope, type, r.entity, previousFirst, previousLast)?.count ?? 0) : 0;
-        out.push({ type, entity: r.entity, count: r.count, previous: before });
+      const seen = new Set<string>();
+      for (const day of days) for (const r of candidates.all(...scope, type, day, perDay)) seen.add(r.entity);
+      for (const entity of seen) {
+        const count = total.get(...scope, type, entity, slice.window.first, slice.window.last)?.count ?? 0;
+        if (count < minCount) continue;
+        const previous = previousFirst <= previousLast ? (total.get(...scope, type, entity, previousFirst, previousLast)?.count ?? 0) : 0;
+        out.push({ type, entity, count, previous });
       }
     }
     return out;
@@ -311,7 +322,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** Top pairs by thresholdTop over the (…, day, count) indexes; `types` keeps pairs with a side of those types. */
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const types = slice.types?.length ? slice.types : undefined;
     const marks = types?.map(() => '?').join(',');
     const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
     const typeParams = types ? [...types, ...types] : [];
@@ -341,7 +352,7 @@ export class SqliteStatsBackend implements StatsBackend {
 
   /** pairs() by a plain GROUP BY over the window (for bench/stats.ts's comparison and the tests). */
   async pairsByGrouping(slice: Slice, limit: number): Promise<PairCount[]> {
-    const types = slice.types && slice.types.length ? slice.types : undefined;
+    const types = slice.types?.length ? slice.types : undefined;
     const marks = types?.map(() => '?').join(',');
     const typeSql = types ? ` AND (type_a IN (${marks}) OR type_b IN (${marks}))` : '';
     const typeParams = types ? [...types, ...types] : [];

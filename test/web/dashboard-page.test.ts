@@ -10,9 +10,9 @@ import { loadConfig, PROJECT_ROOT } from '../../src/config/load.ts';
 import { openEntityStats } from '../../src/stats/open.ts';
 import { startWebServer } from '../../adapters/web/index.ts';
 import { Host } from '../../src/host/index.ts';
+import { memoryLogger } from '../support/logs.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import type { RecordInput } from '../../src/stats/entity-stats.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(PROJECT_ROOT, 'test/artifacts');
@@ -65,7 +65,7 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   const opened = await openEntityStats(config);
   await opened.stats.recordMany(seed());
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by the dashboard')) };
-  const web = await startWebServer(new Host({ config, executor, stats: opened.stats }), config, { port: 0, env, logger: silentLogger() });
+  const web = await startWebServer(new Host({ config, executor, stats: opened.stats }), config, { port: 0, env, logger: memoryLogger().logger });
   let browser: Browser | undefined;
   t.after(async () => {
     await browser?.close();

@@ -1,13 +1,13 @@
 // The moderators' dashboard (plain browser JavaScript, no build step). It reads the sign-in
 // token from the URL fragment (#t=…, never sent to a server), keeps it in sessionStorage, and
 // draws what /api/stats/* return with Chartist (SVG charts served by our own server).
-(function () {
-  'use strict';
+(() => {
+  
 
   var TOKEN_KEY = 'ekmm.dashboard.token';
   var LANG_KEY = 'ekmm.dashboard.lang';
   var PALETTE = ['#2f5fd0', '#e8833a', '#3aa37a', '#b04fc4', '#c9a227', '#d04a4a', '#4ab3d0', '#7a7a7a'];
-  var LETTERS = 'abcdefgh';
+  var _LETTERS = 'abcdefgh';
   var MAX_PICKS = 8;
 
   var TEXT = {
@@ -44,17 +44,17 @@
   function $(id) { return document.getElementById(id); }
   function t(key, vars) {
     var s = (TEXT[state.lang] && TEXT[state.lang][key]) || TEXT.en[key] || key;
-    if (vars) Object.keys(vars).forEach(function (k) { s = s.split('{' + k + '}').join(String(vars[k])); });
+    if (vars) Object.keys(vars).forEach((k) => { s = s.split('{' + k + '}').join(String(vars[k])); });
     return s;
   }
   function typeName(type) { return TEXT[state.lang][type] || TEXT.en[type] || type; }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
+    Object.keys(attrs || {}).forEach((k) => {
       if (k === 'text') node.textContent = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
-    (children || []).forEach(function (c) { node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    (children || []).forEach((c) => { node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
     return node;
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
@@ -64,15 +64,15 @@
   // ---- language ----------------------------------------------------------------------------
   function pickLanguage() {
     var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
+    try { saved = localStorage.getItem(LANG_KEY); } catch (_e) { /* storage off */ }
     if (saved === 'en' || saved === 'zh') return saved;
-    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+    var langs = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
     return /^zh\b/i.test(langs[0] || '') ? 'zh' : 'en';
   }
   function applyLanguage() {
     document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
     document.title = t('title') + ' · EKMM';
-    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (node) { node.textContent = t(node.getAttribute('data-i18n')); });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), (node) => { node.textContent = t(node.getAttribute('data-i18n')); });
     $('lang-en').setAttribute('aria-pressed', String(state.lang === 'en'));
     $('lang-zh').setAttribute('aria-pressed', String(state.lang === 'zh'));
     fillTypes();
@@ -80,21 +80,21 @@
   }
   function setLanguage(lang) {
     state.lang = lang;
-    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
+    try { localStorage.setItem(LANG_KEY, lang); } catch (_e) { /* storage off */ }
     applyLanguage();
   }
 
   // ---- token and API -----------------------------------------------------------------------
   function readToken() {
     var m = /(?:^#|&)t=([^&]+)/.exec(location.hash || '');
-    if (m) {
-      var token = decodeURIComponent(m[1]);
-      try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* storage off */ }
+    var token = m ? decodeURIComponent(m[1]) : null;
+    if (token) {
+      try { sessionStorage.setItem(TOKEN_KEY, token); } catch (_e) { /* storage off */ }
       // Drop the token from the address bar and history.
       history.replaceState(null, '', location.pathname + location.search);
       return token;
     }
-    try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+    try { return sessionStorage.getItem(TOKEN_KEY); } catch (_e) { return null; }
   }
   function notice(message) {
     var n = $('notice');
@@ -103,14 +103,12 @@
   }
   function api(path, params) {
     var qs = params ? params.toString() : '';
-    return fetch(path + (qs ? '?' + qs : ''), { headers: { authorization: 'Bearer ' + state.token }, cache: 'no-store' }).then(function (res) {
-      return res.json().then(function (body) {
+    return fetch(path + (qs ? '?' + qs : ''), { headers: { authorization: 'Bearer ' + state.token }, cache: 'no-store' }).then((res) => res.json().then((body) => {
         if (res.ok) return body;
-        var err = new Error((body && body.error && body.error.message) || res.statusText);
+        var err = new Error((body?.error?.message) || res.statusText);
         err.status = res.status;
         throw err;
-      });
-    });
+      }));
   }
 
   // ---- filters -----------------------------------------------------------------------------
@@ -118,16 +116,16 @@
     var select = $('type');
     var current = select.value;
     clear(select).appendChild(el('option', { value: '', text: t('allTypes') }));
-    ((state.session && state.session.entityTypes) || []).forEach(function (type) { select.appendChild(el('option', { value: type, text: typeName(type) })); });
+    ((state.session?.entityTypes) || []).forEach((type) => { select.appendChild(el('option', { value: type, text: typeName(type) })); });
     select.value = current;
   }
   function fillChannels(channels) {
     var select = $('channel');
     var current = select.value;
     clear(select).appendChild(el('option', { value: '', text: t('allChannels') }));
-    var names = channels.map(function (c) { return c.channel; });
+    var names = channels.map((c) => c.channel);
     if (current && names.indexOf(current) < 0) names.push(current);
-    names.forEach(function (name) {
+    names.forEach((name) => {
       var o = el('option', { value: name, text: name || t('noChannel') });
       if (name === '') o.setAttribute('data-empty', '1');
       select.appendChild(o);
@@ -159,20 +157,20 @@
     // Only the latest request's answer is drawn, whatever order the answers come in.
     var mine = ++loads;
     var p = filterParams();
-    var withLimit = function (name, value) { var q = new URLSearchParams(p); q.set(name, value); return q; };
+    var withLimit = (name, value) => { var q = new URLSearchParams(p); q.set(name, value); return q; };
     return Promise.all([
       api('/api/stats/top', withLimit('limit', '10')),
       api('/api/stats/rising', withLimit('limit', '10')),
       api('/api/stats/pairs', withLimit('limit', '15')),
       api('/api/stats/breakdown', p),
-    ]).then(function (r) {
+    ]).then((r) => {
       var data = { top: r[0], rising: r[1], pairs: r[2], breakdown: r[3] };
       var candidates = topCandidates(data.top);
-      if (!state.pickTouched) state.picks = candidates.slice(0, 3).map(function (c) { return c.key; });
-      else state.picks = state.picks.filter(function (k) { return candidates.some(function (c) { return c.key === k; }); });
+      if (!state.pickTouched) state.picks = candidates.slice(0, 3).map((c) => c.key);
+      else state.picks = state.picks.filter((k) => candidates.some((c) => c.key === k));
       data.candidates = candidates;
       return loadSeries(p, data);
-    }).then(function (data) {
+    }).then((data) => {
       if (mine !== loads) return;
       state.data = data;
       if (!p.has('channel')) fillChannels(data.breakdown.channels);
@@ -183,11 +181,11 @@
   function loadSeries(p, data) {
     if (state.picks.length === 0) { data.series = { days: [], series: [] }; return Promise.resolve(data); }
     var q = new URLSearchParams(p);
-    state.picks.forEach(function (k) { q.append('entity', k); });
-    return api('/api/stats/series', q).then(function (s) { data.series = s; return data; });
+    state.picks.forEach((k) => { q.append('entity', k); });
+    return api('/api/stats/series', q).then((s) => { data.series = s; return data; });
   }
   function reloadSeries() {
-    loadSeries(filterParams(), state.data).then(function () { render(); document.body.setAttribute('data-loaded', String(Date.now())); }).catch(failed);
+    loadSeries(filterParams(), state.data).then(() => { render(); document.body.setAttribute('data-loaded', String(Date.now())); }).catch(failed);
   }
   function failed(err) {
     if (err.status === 401) { notice(t('expired')); $('board').hidden = true; $('filters').hidden = true; return; }
@@ -196,10 +194,10 @@
   }
   function topCandidates(top) {
     var all = [];
-    Object.keys(top.top).forEach(function (type) {
-      top.top[type].forEach(function (e) { all.push({ key: type + ':' + e.entity, type: type, label: e.label, count: e.count }); });
+    Object.keys(top.top).forEach((type) => {
+      top.top[type].forEach((e) => { all.push({ key: type + ':' + e.entity, type: type, label: e.label, count: e.count }); });
     });
-    return all.sort(function (a, b) { return b.count - a.count; });
+    return all.sort((a, b) => b.count - a.count);
   }
 
   // ---- rendering ---------------------------------------------------------------------------
@@ -208,13 +206,13 @@
   }
   function dataTable(headers, rows) {
     var table = el('table');
-    table.appendChild(el('thead', {}, [el('tr', {}, headers.map(function (h, i) { return el('th', { class: i ? 'num' : '', text: h }); }))]));
-    table.appendChild(el('tbody', {}, rows.map(function (r) { return el('tr', {}, r.map(function (c, i) { return el('td', { class: i ? 'num' : '', text: String(c) }); })); })));
+    table.appendChild(el('thead', {}, [el('tr', {}, headers.map((h, i) => el('th', { class: i ? 'num' : '', text: h })))]));
+    table.appendChild(el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: i ? 'num' : '', text: String(c) }))))));
     return table;
   }
   function legend(node, items) {
     clear(node);
-    items.forEach(function (item, i) {
+    items.forEach((item, i) => {
       node.appendChild(el('span', {}, [el('span', { class: 'swatch', style: 'background:' + PALETTE[i % PALETTE.length] }), item]));
     });
   }
@@ -232,15 +230,15 @@
     var box = clear($('top-charts'));
     var types = Object.keys(top.top);
     if (types.length === 0) { box.appendChild(el('p', { class: 'empty', text: t('none') })); return; }
-    types.forEach(function (type) {
+    types.forEach((type) => {
       var entries = top.top[type];
       var chart = el('div', { class: 'chart', role: 'img', 'data-type': type });
       var fig = el('figure', { class: 'chart-figure type-chart' }, [el('h3', { text: typeName(type) }), chart]);
-      var details = el('details', {}, [el('summary', { text: t('showData') }), dataTable([t('entity'), t('count')], entries.map(function (e) { return [e.label, fmt(e.count)]; }))]);
+      var details = el('details', {}, [el('summary', { text: t('showData') }), dataTable([t('entity'), t('count')], entries.map((e) => [e.label, fmt(e.count)]))]);
       fig.appendChild(details);
       box.appendChild(fig);
-      ariaSummary(chart, typeName(type), entries.map(function (e) { return e.label + ' ' + e.count; }));
-      new Chartist.BarChart(chart, { labels: entries.map(function (e) { return e.label; }), series: [entries.map(function (e) { return e.count; })] }, {
+      ariaSummary(chart, typeName(type), entries.map((e) => e.label + ' ' + e.count));
+      new Chartist.BarChart(chart, { labels: entries.map((e) => e.label), series: [entries.map((e) => e.count)] }, {
         horizontalBars: true, reverseData: true, seriesBarDistance: 0,
         axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 36 },
       });
@@ -248,27 +246,27 @@
   }
   function renderTrend(d) {
     var picks = clear($('trend-picks'));
-    d.candidates.forEach(function (c) {
+    d.candidates.forEach((c) => {
       var box = el('input', { type: 'checkbox', value: c.key });
       box.checked = state.picks.indexOf(c.key) >= 0;
-      box.addEventListener('change', function () {
+      box.addEventListener('change', () => {
         state.pickTouched = true;
         if (box.checked && state.picks.length >= MAX_PICKS) { box.checked = false; notice(t('pickMax')); return; }
         notice('');
-        state.picks = box.checked ? state.picks.concat([c.key]) : state.picks.filter(function (k) { return k !== c.key; });
+        state.picks = box.checked ? state.picks.concat([c.key]) : state.picks.filter((k) => k !== c.key);
         reloadSeries();
       });
       picks.appendChild(el('label', { title: typeName(c.type) }, [box, c.label]));
     });
     var chart = $('trend-chart');
     var series = d.series.series || [];
-    legend($('trend-legend'), series.map(function (s) { return s.label + ' (' + typeName(s.type) + ')'; }));
-    ariaSummary(chart, t('trend'), series.map(function (s) { return s.label + ' ' + s.total; }));
+    legend($('trend-legend'), series.map((s) => s.label + ' (' + typeName(s.type) + ')'));
+    ariaSummary(chart, t('trend'), series.map((s) => s.label + ' ' + s.total));
     clear(chart);
     if (series.length === 0) { chart.appendChild(el('p', { class: 'empty', text: t('none') })); return; }
     var days = d.series.days;
     var every = Math.max(1, Math.ceil(days.length / 10));
-    new Chartist.LineChart(chart, { labels: days.map(function (day, i) { return i % every === 0 ? day.slice(5) : ''; }), series: series.map(function (s) { return s.counts; }) }, {
+    new Chartist.LineChart(chart, { labels: days.map((day, i) => i % every === 0 ? day.slice(5) : ''), series: series.map((s) => s.counts) }, {
       axisY: { onlyInteger: true }, showPoint: days.length <= 31, fullWidth: true, chartPadding: { right: 30 }, low: 0,
     });
   }
@@ -277,9 +275,7 @@
     $('rising-hint').textContent = t('risingHint', { n: r.minCount }) + (r.previousComplete ? '' : t('risingPartial'));
     if (r.entries.length === 0) { table.appendChild(el('caption', { class: 'empty', text: t('none') })); return; }
     table.appendChild(el('thead', {}, [el('tr', {}, [el('th', { text: t('entity') }), el('th', { text: t('type') }), el('th', { class: 'num', text: t('count') }), el('th', { class: 'num', text: t('previous') }), el('th', { class: 'num', text: t('change') })])]));
-    table.appendChild(el('tbody', {}, r.entries.map(function (e) {
-      return el('tr', {}, [el('td', { text: e.label }), el('td', { text: typeName(e.type) }), el('td', { class: 'num', text: fmt(e.count) }), el('td', { class: 'num', text: fmt(e.previous) }), el('td', { class: 'num', text: '×' + e.ratio })]);
-    })));
+    table.appendChild(el('tbody', {}, r.entries.map((e) => el('tr', {}, [el('td', { text: e.label }), el('td', { text: typeName(e.type) }), el('td', { class: 'num', text: fmt(e.count) }), el('td', { class: 'num', text: fmt(e.previous) }), el('td', { class: 'num', text: '×' + e.ratio })]))));
   }
   function shareParts(s) {
     var parts = [['text', s.text], ['ocr', s.ocr], ['caption', s.caption]];
@@ -289,32 +285,30 @@
   function renderShare(s) {
     var chart = clear($('share-chart'));
     var parts = shareParts(s);
-    legend($('share-legend'), parts.map(function (p) { return t(p[0]) + ': ' + fmt(p[1]) + ' (' + pct(p[1], s.total) + ')'; }));
-    ariaSummary(chart, t('share'), parts.map(function (p) { return t(p[0]) + ' ' + pct(p[1], s.total); }));
+    legend($('share-legend'), parts.map((p) => t(p[0]) + ': ' + fmt(p[1]) + ' (' + pct(p[1], s.total) + ')'));
+    ariaSummary(chart, t('share'), parts.map((p) => t(p[0]) + ' ' + pct(p[1], s.total)));
     if (!s.total) { chart.appendChild(el('p', { class: 'empty', text: t('none') })); return; }
-    new Chartist.PieChart(chart, { series: parts.map(function (p) { return p[1]; }) }, { donut: true, donutWidth: 42, showLabel: false });
+    new Chartist.PieChart(chart, { series: parts.map((p) => p[1]) }, { donut: true, donutWidth: 42, showLabel: false });
   }
   function renderChannels(channels) {
     var chart = clear($('channels-chart'));
     var shown = channels.slice(0, 12);
     legend($('channels-legend'), [t('text'), t('image')]);
-    ariaSummary(chart, t('channels'), shown.map(function (c) { return (c.channel || t('noChannel')) + ' ' + c.count; }));
+    ariaSummary(chart, t('channels'), shown.map((c) => (c.channel || t('noChannel')) + ' ' + c.count));
     if (shown.length === 0) { chart.appendChild(el('p', { class: 'empty', text: t('none') })); return; }
     // Horizontal bars are drawn bottom-up; reverse the rows by hand (reverseData would also swap
     // the series, and with them the colours the legend promises).
     var rows = shown.slice().reverse();
     new Chartist.BarChart(chart, {
-      labels: rows.map(function (c) { return c.channel || t('noChannel'); }),
-      series: [rows.map(function (c) { return c.text; }), rows.map(function (c) { return c.image; })],
+      labels: rows.map((c) => c.channel || t('noChannel')),
+      series: [rows.map((c) => c.text), rows.map((c) => c.image)],
     }, { stackBars: true, horizontalBars: true, axisX: { onlyInteger: true }, axisY: { offset: 110 }, chartPadding: { right: 36 } });
   }
   function renderPairs(pairs) {
     var table = clear($('pairs-table'));
     if (pairs.length === 0) { table.appendChild(el('caption', { class: 'empty', text: t('none') })); return; }
     table.appendChild(el('thead', {}, [el('tr', {}, [el('th', { text: t('pair') }), el('th', { class: 'num', text: t('count') })])]));
-    table.appendChild(el('tbody', {}, pairs.map(function (p) {
-      return el('tr', {}, [el('td', { text: p.a.label + ' + ' + p.b.label }), el('td', { class: 'num', text: fmt(p.count) })]);
-    })));
+    table.appendChild(el('tbody', {}, pairs.map((p) => el('tr', {}, [el('td', { text: p.a.label + ' + ' + p.b.label }), el('td', { class: 'num', text: fmt(p.count) })]))));
   }
 
   // ---- CSV of what is shown ----------------------------------------------------------------
@@ -330,33 +324,33 @@
     var rows = [['section', 'type', 'entity', 'channel', 'day', 'count', 'previous']];
     var channel = d.top.channel === null ? '' : d.top.channel;
     var range = w.first + '..' + w.last;
-    Object.keys(d.top.top).forEach(function (type) { d.top.top[type].forEach(function (e) { rows.push(['top', type, e.label, channel, range, e.count, '']); }); });
-    (d.series.series || []).forEach(function (s) { d.series.days.forEach(function (day, i) { rows.push(['trend', s.type, s.label, channel, day, s.counts[i], '']); }); });
-    d.rising.entries.forEach(function (e) { rows.push(['rising', e.type, e.label, channel, range, e.count, e.previous]); });
-    shareParts(d.breakdown.sources).forEach(function (p) { rows.push(['source', '', p[0], channel, range, p[1], '']); });
-    d.breakdown.channels.forEach(function (c) { rows.push(['channel', '', '', c.channel, range, c.count, '']); });
-    d.pairs.pairs.forEach(function (p) { rows.push(['pair', p.a.type + '+' + p.b.type, p.a.label + ' + ' + p.b.label, channel, range, p.count, '']); });
+    Object.keys(d.top.top).forEach((type) => { d.top.top[type].forEach((e) => { rows.push(['top', type, e.label, channel, range, e.count, '']); }); });
+    (d.series.series || []).forEach((s) => { d.series.days.forEach((day, i) => { rows.push(['trend', s.type, s.label, channel, day, s.counts[i], '']); }); });
+    d.rising.entries.forEach((e) => { rows.push(['rising', e.type, e.label, channel, range, e.count, e.previous]); });
+    shareParts(d.breakdown.sources).forEach((p) => { rows.push(['source', '', p[0], channel, range, p[1], '']); });
+    d.breakdown.channels.forEach((c) => { rows.push(['channel', '', '', c.channel, range, c.count, '']); });
+    d.pairs.pairs.forEach((p) => { rows.push(['pair', p.a.type + '+' + p.b.type, p.a.label + ' + ' + p.b.label, channel, range, p.count, '']); });
     return rows;
   }
   function downloadCsv() {
     if (!state.data) return;
-    var body = csvRows().map(function (r) { return r.map(csvCell).join(','); }).join('\r\n') + '\r\n';
+    var body = csvRows().map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
     var blob = new Blob(['\ufeff' + body], { type: 'text/csv;charset=utf-8' });
     var a = el('a', { href: URL.createObjectURL(blob), download: 'ekmm-' + String(state.community).replace(/[^\w.-]/g, '_') + '-' + state.data.top.window.first + '_' + state.data.top.window.last + '.csv' });
     document.body.appendChild(a);
     a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
   // ---- start -------------------------------------------------------------------------------
   function start() {
     state.lang = pickLanguage();
-    $('lang-en').addEventListener('click', function () { setLanguage('en'); });
-    $('lang-zh').addEventListener('click', function () { setLanguage('zh'); });
+    $('lang-en').addEventListener('click', () => { setLanguage('en'); });
+    $('lang-zh').addEventListener('click', () => { setLanguage('zh'); });
     applyLanguage();
     state.token = readToken();
     if (!state.token) { notice(t('noToken')); return; }
-    api('/api/dashboard/session').then(function (session) {
+    api('/api/dashboard/session').then((session) => {
       state.session = session;
       fillTypes();
       var today = new Date().toISOString().slice(0, 10);
@@ -364,21 +358,21 @@
       $('from').min = $('to').min = new Date(Date.now() - (session.retentionDays - 1) * 86400000).toISOString().slice(0, 10);
       $('from').max = $('to').max = today;
       if (!session.operator) return session.community;
-      return api('/api/communities').then(function (r) {
+      return api('/api/communities').then((r) => {
         var pick = $('community-pick');
-        r.communities.forEach(function (c) { pick.appendChild(el('option', { value: c.communityId, text: c.communityId + ' (' + fmt(c.mentions) + ')' })); });
+        r.communities.forEach((c) => { pick.appendChild(el('option', { value: c.communityId, text: c.communityId + ' (' + fmt(c.mentions) + ')' })); });
         $('community-pick-label').hidden = false;
-        pick.addEventListener('change', function () { state.community = pick.value; $('community-name').textContent = pick.value; state.pickTouched = false; fillChannels([]); load(); });
+        pick.addEventListener('change', () => { state.community = pick.value; $('community-name').textContent = pick.value; state.pickTouched = false; fillChannels([]); load(); });
         return r.communities.length ? r.communities[0].communityId : null;
       });
-    }).then(function (community) {
+    }).then((community) => {
       if (!community) { notice(t('none')); return; }
       state.community = community;
       $('community-name').textContent = community;
       $('filters').hidden = false;
       $('board').hidden = false;
-      ['days', 'channel', 'type', 'from', 'to'].forEach(function (id) {
-        $(id).addEventListener('change', function () {
+      ['days', 'channel', 'type', 'from', 'to'].forEach((id) => {
+        $(id).addEventListener('change', () => {
           $('custom-range').hidden = $('days').value !== 'custom';
           load();
         });
