@@ -22,6 +22,10 @@ build    writes an ekmm-examples/1 index (JSONL; format in src/examples/index.ts
 measure  for each held-out post with entities: how often the k examples retrieved by text
          (BM25), by caption, by image and by the weighted mix share an entity type / an entity
          string with it, against k random examples. Prints a Markdown table.
+
+Examples (examples/split holds eight posts as train and as test):
+  ekmm examples build --data examples/split --split train --out /tmp/ekmm-examples.jsonl
+  ekmm examples measure --index /tmp/ekmm-examples.jsonl --data examples/split --split test --k 2
 `;
 
 async function splitPosts(data: string, split: string) {

@@ -98,7 +98,7 @@ export class LlmHttpClient {
   async embed(inputs: string[]): Promise<number[][]> {
     return this.withRetries(async () => {
       const signal = AbortSignal.timeout(this.config.timeoutMs);
-      let res;
+      let res: Awaited<ReturnType<typeof this.client.embeddings.create>>;
       try {
         res = await this.client.embeddings.create({ model: this.model, input: inputs, encoding_format: 'float' }, { signal });
       } catch (err) {

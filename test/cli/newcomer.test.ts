@@ -99,7 +99,7 @@ function shell(line: string): Promise<Run & { signal: NodeJS.Signals | null }> {
 }
 
 test('every command has a --help with an example, and each example works as typed', { timeout: 240_000 }, async () => {
-  const commands = ['recognize', 'serve', 'data', 'eval', 'tag', 'stats', 'export', 'experiment'];
+  const commands = ['recognize', 'serve', 'data', 'eval', 'tag', 'stats', 'export', 'experiment', 'examples'];
   const top = ekmm(['--help']);
   assert.equal(top.code, 0);
   const all = [...examples(top.out)];
@@ -265,6 +265,11 @@ test('progress goes to stderr only when it is a terminal', () => {
   assert.equal(piped.code, 0);
   assert.ok(!piped.err.includes(ESC) && !piped.err.includes('\r'), JSON.stringify(piped.err));
   assert.match(piped.err, /8 posts .* posts\/s/);
+  // recognize with several images: the engine reports no counts, so the line shows elapsed time.
+  const images = `${process.execPath} ${BIN} recognize --text hi --image examples/poster.png --image examples/poster.png`;
+  const many = spawnSync('script', ['-qec', images, '/dev/null'], { cwd: PROJECT_ROOT, encoding: 'utf8', env: cleanEnv(QUICK) });
+  assert.equal(many.status, 0, many.stdout);
+  assert.ok(many.stdout.includes(`\r${ESC}[2Kekmm recognize: reading 2 images, 0 s elapsed`), JSON.stringify(many.stdout.slice(0, 300)));
 });
 
 test('connection failures name the platform or backend: Discord, Telegram, Redis, LLM', { timeout: 120_000 }, () => {

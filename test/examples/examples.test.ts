@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Bm25, terms } from '../../src/examples/bm25.ts';
 import { hashSimilarity, perceptualHash } from '../../src/examples/phash.ts';
-import { INDEX_FORMAT, readIndex, SimilarExamples, type IndexEntry } from '../../src/examples/index.ts';
+import { INDEX_FORMAT, readIndex, SimilarExamples } from '../../src/examples/index.ts';
 import { buildIndex } from '../../src/examples/build.ts';
 import { IndexRetriever, IndexTemplateRetriever } from '../../src/examples/retriever.ts';
 import type { ExampleRetriever } from '../../src/finetune/examples.ts';

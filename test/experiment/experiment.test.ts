@@ -208,10 +208,12 @@ arms:
     assert.equal(readFileSync(join(out2, 'predictions', 'replay.txt'), 'utf8'), readFileSync(join(out, 'predictions', 'live.txt'), 'utf8'));
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the plan syntax ${var} is what this test is about
   test('plan mistakes are named: unknown baseline, unknown ${var}, missing split', async () => {
     assert.throws(() => parsePlan('split: test\nbaseline: x\narms: [{ name: a }]\n', 'p.yaml'), /p\.yaml: invalid plan:[\s\S]*baseline "x" is none of the arms \(a\)/);
     assert.throws(() => parsePlan('split: test\nbaseline: a\narms: [{ name: a }, { name: a }]\n', 'p.yaml'), /arm "a" is named twice/);
     assert.throws(() => parsePlan('split: test\nbaseline: a\ncompare: [{ arm: a, against: b }]\narms: [{ name: a }]\n', 'p.yaml'), /"compare\.0": "b" is none of the arms/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a plan placeholder, not a template
     const plan = parsePlan('split: test\nbaseline: a\narms: [{ name: a, config: { captioner: { backend: recorded, recorded: { file: "${nope}" } } } }]\n', 'p.yaml');
     await assert.rejects(runExperiment({ plan, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }), /arm a: unknown \$\{nope\}/);
     const valid = parsePlan('split: valid\nbaseline: a\narms: [{ name: a }]\n', 'p.yaml');

@@ -8,7 +8,7 @@ import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/ind
 import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
-import { parsePrometheusText, valueOf, type Exposition } from './prometheus-text.ts';
+import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.ts';
 
 const dm: TgChat = { id: 901, type: 'private' };
 const alice: TgUser = { id: 901, is_bot: false, first_name: 'Alice' };
@@ -71,7 +71,7 @@ test('/metrics is Prometheus text, every family named ekmm_*, with the families 
   ] as const) {
     assert.equal(m.types.get(name), type, `${name} is a ${type}`);
   }
-  assert.equal(valueOf(m, 'ekmm_adapter_connected', { adapter: 'telegram' }), 1, 'the Telegram adapter reports connected');
+  assert.equal(sampleValue(m, 'ekmm_adapter_connected', { adapter: 'telegram' }), 1, 'the Telegram adapter reports connected');
 });
 
 test('/metrics moves when messages flow: outcomes, stage timings, cache misses then hits, statistics writes', async () => {
@@ -84,7 +84,7 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
   const webRes = await fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Google' }) });
   assert.equal(webRes.status, 200);
   const after = await scrape();
-  const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+  const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
   assert.equal(delta('ekmm_recognitions_total', { platform: 'telegram', outcome: 'recognized' }), 2);
   assert.equal(delta('ekmm_recognitions_total', { platform: 'web', outcome: 'recognized' }), 1);
   assert.equal(delta('ekmm_stage_duration_seconds_count', { stage: 'ocr' }), 2, 'two OCR timings observed');
@@ -93,7 +93,7 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
   assert.equal(delta('ekmm_cache_misses_total', { cache: 'ocr' }), 1, 'the first photo is read');
   assert.equal(delta('ekmm_cache_hits_total', { cache: 'ocr' }), 1, 'the same photo again comes from the cache');
   assert.equal(delta('ekmm_statistics_writes_total', { result: 'ok' }), 2, 'the two chat messages were counted; the anonymous web request was not');
-  assert.equal(valueOf(after, 'ekmm_queue_running'), 0);
+  assert.equal(sampleValue(after, 'ekmm_queue_running'), 0);
   // Logs: JSON lines with a level and time; per-request lines carry a reqId; none carries message text.
   const requestLines = log.records.filter((r) => r.adapter === 'web' && r.reqId !== undefined);
   assert.ok(requestLines.length > 0, 'fastify request lines carry reqId');
@@ -116,12 +116,12 @@ test('/readyz is 200 when everything is up, 503 with the reason while the Bot AP
   assert.match(down.body.checks['adapter:telegram']?.reason ?? '', /Bot API unreachable/);
   assert.equal(down.body.checks['store:stats']?.ok, true);
   assert.equal((await fetch(`${web.url}/healthz`)).status, 200, 'liveness is not readiness');
-  assert.equal(valueOf(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 0);
+  assert.equal(sampleValue(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 0);
 
   await emu.resume();
   // telegraf's poller waits 5 s after a network error before it tries again.
   await eventually(async () => (await readyz()).status === 200, '/readyz 200 again', 30_000);
-  assert.equal(valueOf(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 1);
+  assert.equal(sampleValue(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 1);
   const id = emu.sendText(dm, alice, 'Back in Paris');
   assert.match((await emu.waitForReply(id, 20_000)).plain, /LOC: Paris/);
 });

@@ -71,7 +71,7 @@ export function parsePrometheusText(text: string): Exposition {
 }
 
 /** Sum of the samples named `name` whose labels include `labels`. */
-export function valueOf(exposition: Exposition, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string> = {}): number {
   return exposition.samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
