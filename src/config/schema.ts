@@ -145,6 +145,12 @@ export const configSchema = z
             /** Run the tagger on OCR lines and captions as well as the text. */
             tagOcr: z.boolean().default(true),
             tagCaptions: z.boolean().default(false),
+            /** Normalise chat markup (hashtags, mentions, custom emoji, URLs, emoji, elongations, ALL CAPS) before tagging. */
+            markup: z.boolean().default(true),
+            /** Read OCR lines grouped into text blocks, so a name wrapped over lines is one entity (false: line by line). */
+            blocks: z.boolean().default(true),
+            /** Latin runs inside Chinese text (and Han runs inside English) also read by the other language's model. */
+            mixedScript: z.enum(['none', 'runs', 'runs-exclusive']).default('runs'),
           })
           .strict()
           .prefault({}),

@@ -13,6 +13,9 @@ const register: Plugin = (registries) => {
       models: { en: projectPath(local.en), zh: projectPath(local.zh) },
       tagOcr: local.tagOcr,
       tagCaptions: local.tagCaptions,
+      markup: local.markup,
+      blocks: local.blocks,
+      mixedScript: local.mixedScript,
       typeAliases: config.typeAliases,
       entityTypes: config.entityTypes,
     });
