@@ -25,6 +25,8 @@ import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatDiscordReply, formatDiscordTop, groupEntities, refusalText } from '../shared/reply-format.ts';
+import { withHints } from '../../src/host/processor.ts';
+import { discordHints } from './hints.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
 import { commandDefinitions, CONFIG, ENTITIES, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
@@ -131,6 +133,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       imageCount: images.length,
       loadImages: () => download(images),
       ...(guildSettings ? { language: guildSettings.language } : {}),
+      ...withHints(discordHints(msg, client.user?.id)),
       record,
     });
   };

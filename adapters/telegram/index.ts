@@ -11,6 +11,8 @@ import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } from '../../adapters/shared/reply-format.ts';
+import { withHints } from '../../src/host/processor.ts';
+import { telegramHints } from './hints.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
 
@@ -206,6 +208,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       text,
       imageCount: refs.length,
       loadImages: () => downloadImages(refs),
+      ...withHints(telegramHints(msg)),
       record: true,
     });
     await answer(msg, outcome);

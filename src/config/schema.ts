@@ -1,6 +1,7 @@
 // The whole configuration tree. Every object is strict: an unknown key is an error at start-up.
 import { z } from 'zod';
 import { templateSettingsSchema } from '../finetune/template.ts';
+import { MARKUP_RULES } from '../text/chat-markup.ts';
 
 const httpClient = z
   .object({
@@ -145,8 +146,14 @@ export const configSchema = z
             /** Run the tagger on OCR lines and captions as well as the text. */
             tagOcr: z.boolean().default(true),
             tagCaptions: z.boolean().default(false),
-            /** Normalise chat markup (hashtags, URLs, emoji, ALL CAPS) before tagging; off for dataset posts already tokenized as the model was trained. */
+            /** Normalise chat markup (hashtags, mentions, custom emoji, URLs, emoji, elongations, ALL CAPS) before tagging. */
             markup: z.boolean().default(true),
+            /** Which markup rules apply (default: those measured to help; see README "Chat markup"). */
+            markupRules: z.array(z.enum(MARKUP_RULES)).optional(),
+            /** Read OCR lines grouped into text blocks, so a name wrapped over lines is one entity (false: line by line). */
+            blocks: z.boolean().default(true),
+            /** Latin runs inside Chinese text (and Han runs inside English) also read by the other language's model. */
+            mixedScript: z.enum(['none', 'runs', 'runs-exclusive']).default('runs'),
           })
           .strict()
           .prefault({}),

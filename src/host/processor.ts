@@ -1,7 +1,7 @@
 // The path every chat message takes once its adapter has turned it into an Incoming:
 // dismiss -> guards -> the host's bounded queue -> (download images) -> executor -> statistics.
 // Adapters only translate platform events in and replies out.
-import type { ImageInput, LanguageSetting, Message, Recognition } from '../core/types.ts';
+import type { ImageInput, LanguageSetting, Message, MessageHints, Recognition } from '../core/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { Guards, Refusal } from './guards.ts';
@@ -19,6 +19,8 @@ export interface Incoming {
   imageCount: number;
   loadImages?: () => Promise<ImageInput[]>;
   language?: LanguageSetting;
+  /** What the platform resolved about the text (mentions, marked spans; offsets into `text`). */
+  hints?: MessageHints;
   /** Count the entities in statistics (false for explicit lookups such as /entities). */
   record: boolean;
 }
@@ -93,10 +95,22 @@ export class MessageProcessor {
       text,
       ...(images.length ? { images } : {}),
       ...(incoming.language ? { language: incoming.language } : {}),
+      ...(incoming.hints ? { hints: shiftHints(incoming.hints, incoming.text.length - incoming.text.trimStart().length) } : {}),
       communityId: incoming.communityId,
       ...(incoming.channelId ? { channelId: incoming.channelId } : {}),
       userId: incoming.userId,
       ...(incoming.messageId ? { messageId: incoming.messageId } : {}),
     };
   }
+}
+
+/** Hints whose span offsets follow the text after its leading whitespace was trimmed off. */
+function shiftHints(hints: MessageHints, by: number): MessageHints {
+  if (!by || !hints.spans) return hints;
+  return { ...hints, spans: hints.spans.map((s) => ({ ...s, start: s.start - by, end: s.end - by })) };
+}
+
+/** `{ hints }` when there are any, for spreading into an Incoming. */
+export function withHints(hints: MessageHints | undefined): { hints?: MessageHints } {
+  return hints ? { hints } : {};
 }

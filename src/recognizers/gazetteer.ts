@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Plugin } from '../core/registry.ts';
 import type { Recognizer, RecognizerInput, RecognizerOutput } from '../core/stages.ts';
-import type { Entity, EntitySource } from '../core/types.ts';
+import type { Entity } from '../core/types.ts';
+import { buildViews, entityFromView } from './views.ts';
 import { projectPath } from '../config/load.ts';
 
 interface Pattern {
@@ -60,16 +61,16 @@ export class GazetteerRecognizer implements Recognizer {
   constructor(private readonly patterns: Pattern[]) {}
 
   async recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]> {
+    // The same views the local tagger reads: chat markup normalised (a resolved mention or a
+    // split hashtag matches a listed name), OCR lines block by block (a wrapped name matches).
     return batch.map((input) => {
       const entities: Entity[] = [];
-      const add = (text: string, source: EntitySource, extra: Partial<Entity>) => {
-        for (const m of findNames(text, this.patterns)) {
-          entities.push({ text: text.slice(m.start, m.end), type: m.type, start: m.start, end: m.end, source, backend: this.name, ...extra });
+      for (const view of buildViews(input, { markup: true, blocks: true, tagOcr: true, tagCaptions: true })) {
+        for (const m of findNames(view.mapped.view, this.patterns)) {
+          const entity = entityFromView(view, m.start, m.end, m.type, this.name, input.ocr);
+          if (entity) entities.push(entity);
         }
-      };
-      add(input.text, 'text', {});
-      input.ocr.forEach((line, i) => add(line.text, 'ocr', { ocrLine: i }));
-      input.captions.forEach((c, i) => add(c.text, 'caption', { caption: i }));
+      }
       return { entities, dropped: 0, warnings: [] };
     });
   }

@@ -6,12 +6,14 @@ import type { RecognizerInput } from '../core/stages.ts';
 import type { Entity, EntitySource, EntitySpan, LanguageCode, OcrBlock, OcrLine } from '../core/types.ts';
 import { languageOf } from '../core/language.ts';
 import { blockText, groupLines } from '../ocr/blocks.ts';
-import { normalizeChatText } from '../text/chat-markup.ts';
+import { normalizeChatText, type MarkupRule } from '../text/chat-markup.ts';
 import { MappedText } from '../text/offset-map.ts';
 
 export interface ViewOptions {
   /** Normalise chat markup (hashtags, mentions, emoji, elongation, ALL CAPS) before tagging. */
   markup: boolean;
+  /** Which markup rules apply (default: all). */
+  markupRules?: readonly MarkupRule[];
   /** Read OCR lines block by block (false: line by line). */
   blocks: boolean;
   tagOcr: boolean;
@@ -36,7 +38,9 @@ export function blocksOf(input: RecognizerInput, grouped: boolean): OcrBlock[] {
 
 export function buildViews(input: RecognizerInput, options: ViewOptions): TaggingView[] {
   const read = (text: string, withHints: boolean) =>
-    options.markup ? normalizeChatText(text, withHints && input.hints ? { hints: input.hints } : {}) : MappedText.identity(text);
+    options.markup
+      ? normalizeChatText(text, { ...(withHints && input.hints ? { hints: input.hints } : {}), ...(options.markupRules ? { rules: options.markupRules } : {}) })
+      : MappedText.identity(text);
   const views: TaggingView[] = [{ source: 'text', language: input.language, mapped: read(input.text, true) }];
   if (options.tagOcr) {
     for (const block of blocksOf(input, options.blocks)) {
@@ -61,6 +65,7 @@ export function entityFromView(
   backend: string,
   ocr: readonly OcrLine[],
 ): Entity | undefined {
+  if (view.mapped.cutsWhole(start, end)) return undefined;
   const raw = view.mapped.toRaw(start, end);
   if (raw.start >= raw.end) return undefined;
   const shown = view.mapped.showsView(start, end) ? tidy(view.mapped.view.slice(start, end)) : undefined;

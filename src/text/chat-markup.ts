@@ -2,8 +2,10 @@
 //
 //  - Discord mentions <@id> <@!id> <@&id> <#id>: the display name the adapter resolved
 //    (MessageHints.mentions), else kept as a handle "@id" / "#id".
-//  - Custom emoji <:name:id> <a:name:id>, timestamps <t:...>, URLs, Unicode emoji, @everyone /
-//    @here: removed from the tagger's view (a space keeps the neighbours apart).
+//  - Custom emoji <:name:id> <a:name:id>, timestamps <t:...>, Unicode emoji, @everyone / @here:
+//    removed from the tagger's view (a space keeps the neighbours apart).
+//  - URLs: kept (the Twitter models saw them), only Discord's <url> brackets go; the `urls` rule
+//    (off by default) removes them.
 //  - #hashtags: split into words at case and digit boundaries, then by the wordsninja word list
 //    ("#TaylorSwift" -> "Taylor Swift", "#worldcupfinal" -> "world cup final"); the '#' goes.
 //  - @handles: kept as they are (the Twitter models saw them that way).
@@ -97,13 +99,26 @@ function squeezed(word: string, runs: Array<[number, number]>, keep: 1 | 2): str
   return out + word.slice(at);
 }
 
+/** The rules, each switchable (recognizer.local.markupRules); mentions always resolve when hints name them. */
+export const MARKUP_RULES = ['mentions', 'customEmoji', 'urls', 'emoji', 'hashtags', 'elongation', 'caps'] as const;
+export type MarkupRule = (typeof MARKUP_RULES)[number];
+/**
+ * The default: every rule but `urls`. The Twitter models saw URLs (their word key maps any URL to
+ * one key), and removing them cost 0.5 F1 on Twitter-2015 test and gained nothing on the chat set
+ * (bench/markup-ablation.ts; README "Chat markup").
+ */
+export const DEFAULT_MARKUP_RULES: readonly MarkupRule[] = MARKUP_RULES.filter((r) => r !== 'urls');
+
 export interface NormalizeOptions {
   hints?: MessageHints;
+  /** Rules applied (default DEFAULT_MARKUP_RULES); markup of a rule left out is copied as it is. */
+  rules?: readonly MarkupRule[];
 }
 
 /** The tagger's view of a chat text, and the map back to it. */
 export function normalizeChatText(raw: string, options: NormalizeOptions = {}): MappedText {
   const b = new OffsetMapBuilder(raw);
+  const rules = new Set<MarkupRule>(options.rules ?? DEFAULT_MARKUP_RULES);
   const names = new Map<string, string>();
   for (const m of options.hints?.mentions ?? []) if (m.name.trim()) names.set(`${m.kind}:${m.id}`, m.name.trim());
   // Spans the platform marked are copied as they are; the markup rules apply between them.
@@ -114,15 +129,15 @@ export function normalizeChatText(raw: string, options: NormalizeOptions = {}): 
   let at = 0;
   for (const span of protectedSpans) {
     if (span.start < at) continue; // overlapping marks: the first one wins
-    normalizeRange(raw, at, span.start, b, names);
+    normalizeRange(raw, at, span.start, b, names, rules);
     b.copy(span.start, raw.slice(span.start, span.end));
     at = span.end;
   }
-  normalizeRange(raw, at, raw.length, b, names);
+  normalizeRange(raw, at, raw.length, b, names, rules);
   return b.build();
 }
 
-function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuilder, names: Map<string, string>): void {
+function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuilder, names: Map<string, string>, rules: Set<MarkupRule>): void {
   if (from >= to) return;
   const text = raw.slice(from, to);
   const capsLines = lineCapsFlags(raw);
@@ -141,26 +156,50 @@ function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuild
     const rawStart = from + start;
     const rawEnd = from + end;
     if (g.user !== undefined || g.role !== undefined || g.channel !== undefined) {
+      if (!rules.has('mentions')) {
+        b.copy(rawStart, m[0]);
+        at = end;
+        continue;
+      }
       const [kind, id, sigil] = g.user !== undefined ? ['user', g.userId!, '@'] : g.role !== undefined ? ['role', g.roleId!, '@'] : ['channel', g.channelId!, '#'];
       const name = names.get(`${kind}:${id}`);
       b.replace(rawStart, rawEnd, name ?? `${sigil}${id}`, name !== undefined);
+    } else if (g.url !== undefined && !rules.has('urls')) {
+      // Kept for the tagger (the Twitter models saw URLs); only Discord's <...> embed guard goes.
+      const inner = /^<(.*)>$/s.exec(m[0]);
+      if (inner) {
+        b.insert(rawStart, ' ');
+        b.copy(rawStart + 1, inner[1]!);
+        b.insert(rawEnd, ' ');
+      } else b.copy(rawStart, m[0]);
+    } else if ((g.customEmoji !== undefined || g.timestamp !== undefined) && !rules.has('customEmoji')) {
+      b.copy(rawStart, m[0]);
+    } else if (g.emoji !== undefined && !rules.has('emoji')) {
+      b.copy(rawStart, m[0]);
     } else if (g.customEmoji !== undefined || g.timestamp !== undefined || g.url !== undefined || g.broadcast !== undefined || g.emoji !== undefined) {
       b.insert(rawStart, ' ');
+    } else if (g.hashtag !== undefined && !rules.has('hashtags')) {
+      b.copy(rawStart, m[0]);
     } else if (g.hashtag !== undefined) {
       const body = g.tag!;
       const bodyAt = rawStart + 1;
-      const caps = capsAt(rawStart) || isAllCapsLine(body);
+      const caps = rules.has('caps') && (capsAt(rawStart) || isAllCapsLine(body));
       b.insert(rawStart, ' ');
+      // A hashtag names one thing or none: "#TaylorSwift" is a person, "#BlackhawksRally" is no
+      // team. An entity may take all of its words or none (measured on Twitter-2015, README).
+      const wordsStart = b.length;
       splitHashtag(body).forEach(([offset, length], k) => {
         if (k > 0) b.insert(bodyAt + offset, ' ');
         const piece = body.slice(offset, offset + length);
         const cased = caps && CASED_LETTER.test(piece) ? headlineCase(piece, k === 0) : piece;
         b.copy(bodyAt + offset, cased, true);
       });
+      b.whole(wordsStart, b.length);
     } else if (g.handle !== undefined) {
       b.copy(rawStart, m[0]);
     } else {
-      word(m[0], rawStart, capsAt(rawStart), lastWordEnd < 0 || /[\n.!?:]\s*$/.test(raw.slice(Math.max(0, lastWordEnd), rawStart)), b);
+      const first = lastWordEnd < 0 || /[\n.!?:]\s*$/.test(raw.slice(Math.max(0, lastWordEnd), rawStart));
+      word(m[0], rawStart, rules.has('caps') && capsAt(rawStart), first, rules.has('elongation'), b);
       lastWordEnd = rawEnd;
     }
     at = end;
@@ -179,13 +218,13 @@ function lineCapsFlags(raw: string): Array<[number, number]> {
   return out;
 }
 
-function word(text: string, rawStart: number, caps: boolean, first: boolean, b: OffsetMapBuilder): void {
+function word(text: string, rawStart: number, caps: boolean, first: boolean, elongation: boolean, b: OffsetMapBuilder): void {
   if (HAN.test(text)) {
     // Chinese has no case, and repeated characters (哈哈哈) are words, not elongation.
     b.copy(rawStart, text);
     return;
   }
-  const runs = elongatedRuns(text);
+  const runs = elongation ? elongatedRuns(text) : [];
   if (runs.length === 0) {
     const cased = caps ? headlineCase(text, first) : text;
     b.copy(rawStart, cased, cased !== text);

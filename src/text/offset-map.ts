@@ -18,7 +18,14 @@ export class MappedText {
     private readonly rawEnd: Int32Array,
     /** Per view unit: 1 where a reader should see the view's spelling (a resolved mention, a split hashtag). */
     private readonly displayed: Uint8Array,
+    /** View ranges [start, end) that are one unit: a span may hold all of one or none of it (a hashtag's words). */
+    private readonly wholes: ReadonlyArray<readonly [number, number]> = [],
   ) {}
+
+  /** True when [start, end) takes part of a whole (some of a hashtag's words but not all). */
+  cutsWhole(start: number, end: number): boolean {
+    return this.wholes.some(([s, e]) => start < e && s < end && (start > s || end < e));
+  }
 
   /**
    * The original span behind view units [start, end): from the first unit's origin to the last
@@ -49,6 +56,7 @@ export class OffsetMapBuilder {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly shown: number[] = [];
+  private readonly wholes: Array<[number, number]> = [];
 
   constructor(private readonly raw: string) {}
 
@@ -85,6 +93,16 @@ export class OffsetMapBuilder {
     for (let k = 0; k < text.length; k++) this.push(text[k]!, at, at, false);
   }
 
+  /** Where the next appended unit will go in the view. */
+  get length(): number {
+    return this.view.length;
+  }
+
+  /** Marks view units [start, end) as one whole (see MappedText.cutsWhole). */
+  whole(start: number, end: number): void {
+    if (start < end) this.wholes.push([start, end]);
+  }
+
   private push(unit: string, start: number, end: number, displayed: boolean): void {
     this.view += unit;
     this.starts.push(start);
@@ -93,7 +111,7 @@ export class OffsetMapBuilder {
   }
 
   build(): MappedText {
-    return new MappedText(this.view, this.raw, Int32Array.from(this.starts), Int32Array.from(this.ends), Uint8Array.from(this.shown));
+    return new MappedText(this.view, this.raw, Int32Array.from(this.starts), Int32Array.from(this.ends), Uint8Array.from(this.shown), this.wholes);
   }
 }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.ts';
 import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { blockText, groupLines } from '../../src/ocr/blocks.ts';
-import type { Box, OcrLine } from '../../src/core/types.ts';
+import type { Box, Entity, OcrLine } from '../../src/core/types.ts';
+import { mergeEntities } from '../../src/core/merge.ts';
 import { drawPoster } from '../support/draw.ts';
 import { OTHER_BLOCK, wrappedCases } from './wrapped-names.ts';
 
@@ -62,4 +63,16 @@ test('drawn posters, real OCR: a name wrapped over lines is one entity with a sp
   const pku = zh.entities.find((e) => e.text === '北京大学');
   assert.ok(pku, `北京大学 not found whole in ${JSON.stringify(zh.entities)}`);
   assert.deepEqual(pku.spans, [{ ocrLine: 0, start: 4, end: 5 }, { ocrLine: 1, start: 0, end: 3 }]);
+});
+
+test('merge: a name wrapped over lines blocks lower-ranked entities on any line it touches, and is one duplicate', () => {
+  const wrapped: Entity = {
+    text: 'Angela Merkel', type: 'PER', start: 0, end: 6, source: 'ocr', ocrLine: 0, backend: 'local',
+    spans: [{ ocrLine: 0, start: 0, end: 6 }, { ocrLine: 1, start: 0, end: 6 }],
+  };
+  const onSecondLine: Entity = { text: 'Merkel', type: 'PER', start: 0, end: 6, source: 'ocr', ocrLine: 1, backend: 'llm' };
+  const elsewhere: Entity = { text: 'Berlin', type: 'LOC', start: 14, end: 20, source: 'ocr', ocrLine: 1, backend: 'llm' };
+  assert.deepEqual(mergeEntities([[wrapped], [onSecondLine, elsewhere]], 'first-wins').map((e) => e.text), ['Angela Merkel', 'Berlin']);
+  assert.deepEqual(mergeEntities([[wrapped], [{ ...wrapped, spans: [...wrapped.spans!] }]], 'union').length, 1);
+  assert.equal(mergeEntities([[wrapped], [onSecondLine]], 'union').length, 2);
 });

@@ -17,6 +17,15 @@ export interface DcGuild {
   id: string;
   name: string;
   channels: { id: string; name: string }[];
+  /** Roles besides @everyone. */
+  roles?: { id: string; name: string }[];
+}
+
+/** A user the message mentions as <@id>, with the member's server nickname and global name. */
+export interface DcMention {
+  user: DcUser;
+  nick?: string;
+  globalName?: string;
 }
 
 export interface BotMessage {
@@ -125,7 +134,18 @@ export class DiscordEmulator {
   }
 
   /** A user posts a message; returns its id. Attachments are served from the emulator's CDN route. */
-  postMessage(opts: { guildId: string; channelId: string; author: DcUser; content: string; mentionBot?: boolean; attachments?: { filename: string; bytes: Buffer; contentType: string; host?: string }[] }): string {
+  postMessage(opts: {
+    guildId: string;
+    channelId: string;
+    author: DcUser;
+    content: string;
+    mentionBot?: boolean;
+    attachments?: { filename: string; bytes: Buffer; contentType: string; host?: string }[];
+    /** Users mentioned in `content` (as Discord sends them: user objects with a partial member). */
+    mentions?: DcMention[];
+    /** Role ids mentioned in `content`. */
+    mentionRoles?: string[];
+  }): string {
     const id = nextId();
     const attachments = (opts.attachments ?? []).map((a) => {
       const attId = nextId();
@@ -140,7 +160,17 @@ export class DiscordEmulator {
       guild_id: opts.guildId,
       member: this.memberShape(opts.author, 0n),
       attachments,
-      mentions: opts.mentionBot ? [this.botUser] : [],
+      mentions: [
+        ...(opts.mentionBot ? [this.botUser] : []),
+        ...(opts.mentions ?? []).map((m) => ({
+          ...m.user,
+          discriminator: '0',
+          avatar: null,
+          global_name: m.globalName ?? null,
+          member: { nick: m.nick ?? null, roles: [], joined_at: '2025-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 },
+        })),
+      ],
+      mention_roles: opts.mentionRoles ?? [],
     };
     this.dispatch('MESSAGE_CREATE', message);
     return id;
@@ -316,7 +346,9 @@ export class DiscordEmulator {
       member_count: 3,
       large: false,
       features: [],
-      roles: [{ id: g.id, name: '@everyone', permissions: '1071698660929', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      roles: [{ id: g.id, name: '@everyone' }, ...(g.roles ?? [])].map((r, i) => ({
+        ...r, permissions: i === 0 ? '1071698660929' : '0', position: i, color: 0, hoist: false, managed: false, mentionable: i > 0, flags: 0,
+      })),
       emojis: [],
       stickers: [],
       channels: g.channels.map((c, i) => ({ id: c.id, type: 0, name: c.name, guild_id: g.id, position: i, permission_overwrites: [], nsfw: false, parent_id: null })),

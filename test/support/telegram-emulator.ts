@@ -143,9 +143,11 @@ export class TelegramEmulator extends EventEmitter {
     this.failures.push({ method, status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
 
-  sendText(chat: TgChat, from: TgUser, text: string): number {
-    const entities = text.startsWith('/') ? [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0]!.length }] : undefined;
-    return this.push(chat, from, { text, ...(entities ? { entities } : {}) });
+  /** A text message; `entities` are added to the bot_command one a leading /command gets. */
+  sendText(chat: TgChat, from: TgUser, text: string, extraEntities: Record<string, unknown>[] = []): number {
+    const command = text.startsWith('/') ? [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0]!.length }] : [];
+    const entities = [...command, ...extraEntities];
+    return this.push(chat, from, { text, ...(entities.length ? { entities } : {}) });
   }
 
   /** A photo message: small sizes are a 1x1 placeholder, the largest holds `image`. */

@@ -6,6 +6,7 @@ import type { KnowledgeAware, Recognizer, RecognizerInput, RecognizerOutput } fr
 import type { LanguageCode } from '../../core/types.ts';
 import { foreignRuns } from '../../core/language.ts';
 import { buildViews, entityFromView, type ViewOptions } from '../views.ts';
+import { DEFAULT_MARKUP_RULES, type MarkupRule } from '../../text/chat-markup.ts';
 import { Tagger } from './tagger.ts';
 import { tokenize, type Token } from './tokenize.ts';
 import { bioSpans } from './viterbi.ts';
@@ -30,6 +31,8 @@ export interface LocalRecognizerOptions {
   entityTypes: readonly string[];
   /** Normalise chat markup before tagging (default true). */
   markup?: boolean;
+  /** Which markup rules apply (default DEFAULT_MARKUP_RULES). */
+  markupRules?: readonly MarkupRule[];
   /** Read OCR text block by block rather than line by line (default true). */
   blocks?: boolean;
   mixedScript?: MixedScriptPolicy;
@@ -82,6 +85,7 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
     const policy = this.options.mixedScript ?? DEFAULT_MIXED_SCRIPT;
     const viewOptions: ViewOptions = {
       markup: this.options.markup ?? true,
+      markupRules: this.options.markupRules ?? DEFAULT_MARKUP_RULES,
       blocks: this.options.blocks ?? true,
       tagOcr: this.options.tagOcr,
       tagCaptions: this.options.tagCaptions,

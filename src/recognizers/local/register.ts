@@ -14,6 +14,9 @@ const register: Plugin = (registries) => {
       tagOcr: local.tagOcr,
       tagCaptions: local.tagCaptions,
       markup: local.markup,
+      ...(local.markupRules ? { markupRules: local.markupRules } : {}),
+      blocks: local.blocks,
+      mixedScript: local.mixedScript,
       typeAliases: config.typeAliases,
       entityTypes: config.entityTypes,
     });
