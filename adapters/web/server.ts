@@ -180,7 +180,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     return reply.code(200).type(registry.contentType).send(await registry.metrics());
   });
 
-  const countWeb = (outcome: 'recognized' | 'refused' | 'failed') => host.metrics.recognitions.inc({ platform: 'web', outcome });
+  const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed') => host.metrics.recognitions.inc({ platform: 'web', outcome });
 
   app.post('/api/recognize', async (request, reply) => {
     const token = env[API_TOKEN_ENV];
@@ -218,10 +218,20 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
           ...(message.messageId ? { messageId: message.messageId } : {}),
         }
       : undefined;
+    // A client that goes away while its request waits in the queue gives its place up.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) gone.abort(new HttpError(499, 'client.gone', 'the client closed the connection before the answer'));
+    };
+    reply.raw.once('close', onClose);
     let recognition: Recognition | undefined;
     try {
-      recognition = (await host.recognize({ message, ...(countAs ? { countAs } : {}) }))?.recognition;
+      recognition = (await host.recognize({ message, signal: gone.signal, ...(countAs ? { countAs } : {}) }))?.recognition;
     } catch (err) {
+      if (gone.signal.aborted) {
+        countWeb('dismissed');
+        throw err;
+      }
       if (err instanceof QueueFullError) {
         countWeb('refused');
         throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });

@@ -19,7 +19,11 @@ export interface WorkQueueStats {
 }
 
 export interface RunOptions {
-  /** Aborting removes a waiting task from the queue, or rejects a running one's promise. */
+  /**
+   * Aborting removes a task that is still waiting (its promise rejects with the signal's reason).
+   * A running task keeps its slot until it ends, so the concurrency bound holds; it receives the
+   * signal and may stop early.
+   */
   signal?: AbortSignal;
 }
 
@@ -46,10 +50,27 @@ export class WorkQueue {
       this.refused++;
       return Promise.reject(new QueueFullError(this.queueSize));
     }
-    const done = this.queue.add((opts) => task(opts.signal ? { signal: opts.signal } : {}), options.signal ? { signal: options.signal } : {});
+    const external = options.signal;
+    if (external?.aborted) return Promise.reject(external.reason);
+    // p-queue, given a signal, also rejects a *running* task's promise and frees its slot while
+    // the work goes on; so p-queue gets a signal that fires only while the task waits.
+    let started = false;
+    const whileWaiting = new AbortController();
+    const onAbort = () => {
+      if (!started) whileWaiting.abort(external?.reason);
+    };
+    external?.addEventListener('abort', onAbort, { once: true });
+    const done = this.queue.add(
+      () => {
+        started = true;
+        return task(external ? { signal: external } : {});
+      },
+      external ? { signal: whileWaiting.signal } : {},
+    );
     this.peakWaiting = Math.max(this.peakWaiting, this.queue.size);
     return done.finally(() => {
-      this.completed++;
+      external?.removeEventListener('abort', onAbort);
+      if (started) this.completed++;
     });
   }
 

@@ -133,3 +133,31 @@ test('host counts a message under its community, passing the message id to the s
     await opened.close();
   }
 });
+
+test('work queue: an abort removes a waiting task, but a running task keeps its slot until it ends', async () => {
+  const q = new WorkQueue(1, 5);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const running = new AbortController();
+  const first = q.run(async ({ signal }) => {
+    await gate;
+    return signal?.aborted ? 'saw the abort' : 'ran';
+  }, { signal: running.signal });
+  const waiting = new AbortController();
+  let secondRan = false;
+  const second = q.run(async () => {
+    secondRan = true;
+  }, { signal: waiting.signal });
+  assert.deepEqual([q.stats().running, q.stats().waiting], [1, 1]);
+  waiting.abort(new Error('client gone'));
+  await assert.rejects(second, /client gone/);
+  assert.equal(q.stats().waiting, 0, 'the aborted task left the queue');
+  running.abort(new Error('too late'));
+  const third = q.run(async () => 'third');
+  assert.deepEqual([q.stats().running, q.stats().waiting], [1, 1], 'the aborted running task still holds the only slot');
+  release();
+  assert.equal(await first, 'saw the abort', 'the running task got the signal and finished');
+  assert.equal(await third, 'third');
+  assert.equal(secondRan, false);
+  await assert.rejects(q.run(async () => 1, { signal: AbortSignal.abort(new Error('already')) }), /already/);
+});

@@ -4,6 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startWebServer, type WebServer } from '../../adapters/web/index.ts';
+import { Host, WorkQueue, type RecognitionExecutor } from '../../src/host/index.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 
@@ -97,4 +99,38 @@ test('with EKMM_API_TOKEN set the API needs it as a Bearer token; the token is n
   assert.equal((await fetch(`${guarded.url}/healthz`)).status, 200, 'health stays open');
   assert.ok(log.records.length > 0, 'requests were logged');
   assert.doesNotMatch(log.raw(), new RegExp(TOKEN));
+});
+
+test('a client that goes away while its request waits gives its queue place up', async () => {
+  const config = testConfig({ ocr: { backend: 'none' } });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const seen: string[] = [];
+  const executor: RecognitionExecutor = {
+    kind: 'gated',
+    async recognize(m) {
+      seen.push(m.text);
+      await gate;
+      return app.engine.recognize(m);
+    },
+  };
+  const host = new Host({ config, executor, queue: new WorkQueue(1, 5), logger: silentLogger() });
+  const web = await startWebServer(host, config, { port: 0, env: {}, logger: silentLogger() });
+  try {
+    const first = post(web, { text: 'first in Paris' });
+    while (host.queue.stats().running === 0) await new Promise((r) => setTimeout(r, 10));
+    const leaving = new AbortController();
+    const second = fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'second' }), signal: leaving.signal });
+    while (host.queue.stats().waiting === 0) await new Promise((r) => setTimeout(r, 10));
+    leaving.abort();
+    await assert.rejects(second);
+    while (host.queue.stats().waiting > 0) await new Promise((r) => setTimeout(r, 10));
+    release();
+    assert.equal((await first).status, 200);
+    assert.deepEqual(seen, ['first in Paris'], 'the abandoned request never reached the executor');
+    assert.equal((await host.metrics.recognitions.get()).values.find((v) => v.labels.outcome === 'dismissed')?.value, 1);
+  } finally {
+    release();
+    await web.close();
+  }
 });
