@@ -226,7 +226,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     reply.raw.once('close', onClose);
     let recognition: Recognition | undefined;
     try {
-      recognition = (await host.recognize({ message, signal: gone.signal, ...(countAs ? { countAs } : {}) }))?.recognition;
+      recognition = (await host.recognize({ message, signal: gone.signal, logBindings: { reqId: request.id }, ...(countAs ? { countAs } : {}) }))?.recognition;
     } catch (err) {
       if (gone.signal.aborted) {
         countWeb('dismissed');

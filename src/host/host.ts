@@ -44,6 +44,8 @@ export interface RecognitionJob {
   message: Message | (() => Promise<Message | undefined>);
   countAs?: CountAs;
   signal?: AbortSignal;
+  /** Fields for the job's log lines besides messageId and community, e.g. the web request's reqId. */
+  logBindings?: Record<string, string | number>;
 }
 
 export interface Recognized {
@@ -110,7 +112,7 @@ export class Host {
     const message = typeof job.message === 'function' ? await job.message() : job.message;
     if (!message) return undefined;
     // Ids only: a log line never carries the message text.
-    const log = this.logger.child({ messageId: message.messageId ?? job.countAs?.messageId, community: message.communityId ?? job.countAs?.communityId });
+    const log = this.logger.child({ ...job.logBindings, messageId: message.messageId ?? job.countAs?.messageId, community: message.communityId ?? job.countAs?.communityId });
     let recognition: Recognition;
     // Executors that count where they recognize (BullMQ workers, idempotent by message id) are
     // handed whom to count the message under; the host then records nothing itself.

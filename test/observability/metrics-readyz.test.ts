@@ -12,7 +12,7 @@ import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-
 
 const dm: TgChat = { id: 901, type: 'private' };
 const alice: TgUser = { id: 901, is_bot: false, first_name: 'Alice' };
-const log = memoryLogger('info');
+const log = memoryLogger('debug');
 let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
@@ -97,6 +97,9 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
   // Logs: JSON lines with a level and time; per-request lines carry a reqId; none carries message text.
   const requestLines = log.records.filter((r) => r.adapter === 'web' && r.reqId !== undefined);
   assert.ok(requestLines.length > 0, 'fastify request lines carry reqId');
+  const recognized = log.records.filter((r) => r.msg === 'recognized');
+  assert.ok(recognized.some((r) => r.community === 'telegram:901' && r.messageId !== undefined), 'chat lines carry the message id and community');
+  assert.ok(recognized.some((r) => typeof r.reqId === 'string' && requestLines.some((q) => q.reqId === r.reqId)), "a web recognition's line carries its request's reqId");
   assert.ok(log.records.every((r) => typeof r.level === 'number' && typeof r.time === 'string'));
   assert.doesNotMatch(log.raw(), /Barack Obama|Google/, 'no log line carries message text');
 });

@@ -30,9 +30,10 @@ function parseLabels(raw: string, line: string): Record<string, string> {
 }
 
 function parseValue(raw: string, line: string): number {
-  if (raw === '+Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
+  // Prometheus reads values with Go's ParseFloat: NaN and Inf in any letter case (prom-client writes "Nan").
+  if (/^\+?inf$/i.test(raw)) return Infinity;
+  if (/^-inf$/i.test(raw)) return -Infinity;
+  if (/^nan$/i.test(raw)) return NaN;
   const v = Number(raw);
   if (!Number.isFinite(v)) throw new Error(`bad value in line: ${line}`);
   return v;
