@@ -3,9 +3,9 @@
 // config) and each runs the Discord adapter for the guilds on its shard. With queue.url they
 // all enqueue recognition to BullMQ; otherwise each shard recognizes in its own process.
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
 import type { EkmmConfig } from '../../src/config/schema.ts';
+import { projectPath } from '../../src/config/load.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 
 export interface DiscordShards {
@@ -23,7 +23,8 @@ export interface DiscordShardOptions {
   readyTimeoutMs?: number;
 }
 
-const CLI = fileURLToPath(new URL('../../bin/ekmm.js', import.meta.url));
+// Through projectPath so that the compiled runtime (dist/) finds the same entry point.
+const CLI = projectPath('bin/ekmm.js');
 
 /**
  * Discord's recommended shard count (GET /gateway/bot). discord.js's own fetchRecommendedShardCount
