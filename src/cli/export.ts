@@ -149,6 +149,7 @@ async function xtunerCommand(args: string[]): Promise<number> {
   const lines = summaryLines(summary, output, problems);
   lines.push(`format: ${format} (XTuner dataset_map_fn=${format === 'messages' ? 'openai_map_fn' : 'None'})`);
   if (template && values.system === undefined) lines.push(templateSnippet(template.settings));
+  else if (template) lines.push('note: a custom --system is not part of the mner-sft template, so the llm recognizer cannot serve this exact prompt');
   process.stderr.write(lines.join('\n') + '\n');
   return 0;
 }

@@ -57,7 +57,7 @@ export async function workerCommand(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const engine = await createEngine(config);
-  let opened;
+  let opened: Awaited<ReturnType<typeof openEntityStats>>;
   try {
     opened = await openEntityStats(config, { registries: engine.registries });
   } catch (err) {

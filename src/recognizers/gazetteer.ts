@@ -65,13 +65,16 @@ export class GazetteerRecognizer implements Recognizer {
     // split hashtag matches a listed name), OCR lines block by block (a wrapped name matches).
     return batch.map((input) => {
       const entities: Entity[] = [];
+      let dropped = 0;
       for (const view of buildViews(input, { markup: true, blocks: true, tagOcr: true, tagCaptions: true })) {
         for (const m of findNames(view.mapped.view, this.patterns)) {
+          // undefined: the name takes only some of a hashtag's words; counted, not reported.
           const entity = entityFromView(view, m.start, m.end, m.type, this.name, input.ocr);
           if (entity) entities.push(entity);
+          else dropped++;
         }
       }
-      return { entities, dropped: 0, warnings: [] };
+      return { entities, dropped, warnings: [] };
     });
   }
 }
