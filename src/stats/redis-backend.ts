@@ -1,6 +1,7 @@
-// Statistics in Redis hashes (ioredis). A message's increments run as one server-side script:
-// `SET seen NX` and every HINCRBY execute atomically, and the increments only when the dedupe
-// key was new. (A MULTI cannot make its HINCRBYs depend on the SET NX inside it; a script is
+// Statistics in Redis hashes and sorted sets (ioredis). A message's increments run as one
+// server-side script: `SET seen NX` and every HINCRBY / ZINCRBY execute atomically, and the
+// increments only when the dedupe key was new. Queries sum inside Redis (ZUNIONSTORE over the
+// window's per-day sorted sets) rather than reading every day into the process. (A MULTI cannot make its HINCRBYs depend on the SET NX inside it; a script is
 // Redis's transaction with that condition, see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/.)
 //
 // Keys, P = ekmm:stats:v2:<community> (community and channel URI-encoded, '*' too, so an id can
@@ -8,11 +9,15 @@
 //   P:e:<day>            hash "TYPE\tentity" -> count      all channels
 //   P:ec:<day>:<channel> hash "TYPE\tentity" -> count      per channel
 //   P:p:<day>, P:pc:<day>:<channel>  hash "TA\tA\tTB\tB" -> count   pairs
+//   P:z:<day>:<TYPE>, P:zc:<day>:<channel>:<TYPE>   sorted set entity -> count   top, rising, series
+//   P:zp:<day>, P:zpc:<day>:<channel>   sorted set "TA\tA\tTB\tB" -> count   top pairs
+//   P:types              set of the entity types counted
 //   P:m:<day>            hash "<channel>\tTYPE\tsource" -> count   breakdown and source share
 //   P:s:<TYPE\tentity>   hash "<day>\tsurface" -> count    surface forms of one entity
 //   P:seen:<message id>  string, the dedupe record
 //   ekmm:stats:v2:communities  hash community -> last day counted
 // Every key expires with the retention window, so pruning is Redis's own expiry.
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type {
   CommunitySummary,
@@ -43,13 +48,16 @@ const V1_KEY_PREFIX = 'ekmm::';
 
 // KEYS[1] dedupe key, KEYS[2] communities hash, KEYS[3..] counted keys.
 // ARGV[1] dedupe ttl (s, "0" = no message id), ARGV[2] key ttl (s), ARGV[3] community, ARGV[4] day,
-// then triplets: key index, field, increment.
+// then quads: kind (h = HINCRBY, z = ZINCRBY, s = SADD), key index, field or member, increment.
 const APPLY_SCRIPT = `
 if ARGV[1] ~= '0' then
   if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'EX', ARGV[1]) then return 0 end
 end
-for i = 5, #ARGV, 3 do
-  redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+for i = 5, #ARGV, 4 do
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  if ARGV[i] == 'h' then redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+  elseif ARGV[i] == 'z' then redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
+  else redis.call('SADD', key, ARGV[i + 2]) end
 end
 for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 local last = redis.call('HGET', KEYS[2], ARGV[3])
@@ -77,6 +85,17 @@ function splitKey(field: string): { type: string; entity: string } {
 }
 
 type Hash = Record<string, string>;
+
+/** [member, score, member, score, …] as returned WITHSCORES -> pairs. */
+function scored(flat: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+  return out;
+}
+
+function byCountThenKey(a: [string, number], b: [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
 
 export class RedisStatsBackend implements StatsBackend {
   readonly name: string;
@@ -129,27 +148,33 @@ export class RedisStatsBackend implements StatsBackend {
     const keys: string[] = [t.messageId !== undefined ? `${p}seen:${enc(t.messageId)}` : `${p}seen:`, COMMUNITIES];
     const index = new Map<string, number>();
     const ops: Array<string | number> = [];
-    const inc = (key: string, field: string, n: number): void => {
+    const op = (kind: 'h' | 'z' | 's', key: string, field: string, n: number): void => {
       let i = index.get(key);
       if (i === undefined) {
         keys.push(key);
         i = keys.length; // Lua is 1-based
         index.set(key, i);
       }
-      ops.push(i, field, n);
+      ops.push(kind, i, field, n);
     };
     const ch = enc(t.channel);
     for (const e of t.entities) {
-      inc(`${p}e:${t.day}`, `${e.type}\t${e.entity}`, e.count);
-      inc(`${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count);
+      op('h', `${p}e:${t.day}`, `${e.type}\t${e.entity}`, e.count);
+      op('h', `${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count);
+      // Sorted sets per day and type: top-k and rising sum inside Redis (ZUNIONSTORE).
+      op('z', `${p}z:${t.day}:${enc(e.type)}`, e.entity, e.count);
+      op('z', `${p}zc:${t.day}:${ch}:${enc(e.type)}`, e.entity, e.count);
+      op('s', `${p}types`, e.type, 0);
     }
     for (const x of t.pairs) {
       const field = `${x.a.type}\t${x.a.entity}\t${x.b.type}\t${x.b.entity}`;
-      inc(`${p}p:${t.day}`, field, 1);
-      inc(`${p}pc:${t.day}:${ch}`, field, 1);
+      op('h', `${p}p:${t.day}`, field, 1);
+      op('h', `${p}pc:${t.day}:${ch}`, field, 1);
+      op('z', `${p}zp:${t.day}`, field, 1);
+      op('z', `${p}zpc:${t.day}:${ch}`, field, 1);
     }
-    for (const m of t.mix) inc(`${p}m:${t.day}`, `${ch}\t${m.type}\t${m.source}`, m.count);
-    for (const s of t.surfaces) inc(`${p}s:${enc(`${s.type}\t${s.entity}`)}`, `${t.day}\t${s.surface}`, s.count);
+    for (const m of t.mix) op('h', `${p}m:${t.day}`, `${ch}\t${m.type}\t${m.source}`, m.count);
+    for (const s of t.surfaces) op('h', `${p}s:${enc(`${s.type}\t${s.entity}`)}`, `${t.day}\t${s.surface}`, s.count);
     const ttl = this.keyTtlSeconds(t.day);
     const dedupeTtl = t.messageId !== undefined ? String(ttl) : '0';
     const counted = await (this.redis as Redis & { ekmmStatsApply(n: number, ...args: Array<string | number>): Promise<number> }).ekmmStatsApply(
@@ -192,56 +217,106 @@ export class RedisStatsBackend implements StatsBackend {
     return sums;
   }
 
-  async top(slice: Slice, limit: number): Promise<EntityCount[]> {
-    const perType = new Map<string, EntityCount[]>();
-    for (const [field, count] of await this.sumEntities(slice, slice.window)) {
-      const k = splitKey(field);
-      const list = perType.get(k.type) ?? [];
-      list.push({ ...k, count });
-      perType.set(k.type, list);
+  private async typesOf(slice: Slice): Promise<string[]> {
+    return slice.types?.length ? [...slice.types].sort() : (await this.redis.smembers(`${prefix(slice.communityId)}types`)).sort();
+  }
+
+  /** The per-day sorted sets of one type (all channels, or the slice's channel). */
+  private typeKeys(slice: Slice, type: string, window: DayWindow = slice.window): string[] {
+    const p = prefix(slice.communityId);
+    return daysOf(window).map((d) => (slice.channel !== undefined ? `${p}zc:${d}:${enc(slice.channel)}:${enc(type)}` : `${p}z:${d}:${enc(type)}`));
+  }
+
+  /**
+   * Sums the sorted sets inside Redis (ZUNIONSTORE into a short-lived key) and hands the result
+   * to `read`; the key is deleted afterwards (and expires on its own should this process die).
+   */
+  private async withUnion<T>(keys: string[], read: (tmp: string) => Promise<T>): Promise<T> {
+    const tmp = `${ROOT}tmp:${randomUUID()}`;
+    const done = await this.redis.multi().zunionstore(tmp, keys.length, ...keys).pexpire(tmp, 60_000).exec();
+    for (const [err] of done ?? []) if (err) throw err;
+    try {
+      return await read(tmp);
+    } finally {
+      await this.redis.del(tmp);
     }
+  }
+
+  /** The `limit` highest scores of a sorted set, ties ordered by member ascending (as SQLite does). */
+  private async topOf(key: string, limit: number): Promise<Array<[string, number]>> {
+    let ranked = scored(await this.redis.zrevrange(key, 0, limit - 1, 'WITHSCORES'));
+    if (ranked.length === limit) {
+      const kth = ranked[limit - 1]![1];
+      // Redis orders equal scores by member descending; take every member tied with the k-th.
+      ranked = [...ranked.filter(([, c]) => c > kth), ...scored(await this.redis.zrangebyscore(key, kth, kth, 'WITHSCORES'))];
+    }
+    return ranked.sort(byCountThenKey).slice(0, limit);
+  }
+
+  async top(slice: Slice, limit: number): Promise<EntityCount[]> {
     const out: EntityCount[] = [];
-    for (const type of [...perType.keys()].sort()) {
-      const list = perType.get(type)!.sort((a, b) => b.count - a.count || (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0));
-      out.push(...list.slice(0, limit));
+    for (const type of await this.typesOf(slice)) {
+      const ranked = await this.withUnion(this.typeKeys(slice, type), (tmp) => this.topOf(tmp, limit));
+      for (const [entity, count] of ranked) out.push({ type, entity, count });
     }
     return out;
   }
 
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
-    const current = await this.sumEntities(slice, slice.window);
-    const previous = await this.sumEntities(slice, { first: previousFirst, last: addDays(slice.window.first, -1) });
+    const previousLast = addDays(slice.window.first, -1);
     const out: RisingCount[] = [];
-    for (const [field, count] of current) if (count >= minCount) out.push({ ...splitKey(field), count, previous: previous.get(field) ?? 0 });
+    for (const type of await this.typesOf(slice)) {
+      const current = await this.withUnion(this.typeKeys(slice, type), async (tmp) => scored(await this.redis.zrangebyscore(tmp, minCount, '+inf', 'WITHSCORES')));
+      if (current.length === 0) continue;
+      const previous =
+        previousFirst <= previousLast
+          ? await this.withUnion(this.typeKeys(slice, type, { first: previousFirst, last: previousLast }), (tmp) =>
+              this.redis.zmscore(tmp, ...current.map(([entity]) => entity)),
+            )
+          : current.map(() => null);
+      current.forEach(([entity, count], i) => out.push({ type, entity, count, previous: Number(previous[i] ?? 0) }));
+    }
     return out;
   }
 
   async series(slice: Slice, entities: SeriesTarget[]): Promise<SeriesPoint[]> {
     const days = daysOf(slice.window);
+    const allTypes = entities.some((e) => e.type === undefined) ? await this.typesOf({ ...slice, types: undefined } as Slice) : [];
+    const wanted = entities.flatMap((e) => (e.type !== undefined ? [{ type: e.type, entity: e.entity }] : allTypes.map((type) => ({ type, entity: e.entity }))));
+    if (wanted.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const w of wanted) for (const key of this.typeKeys(slice, w.type)) pipe.zscore(key, w.entity);
+    const results = (await pipe.exec()) ?? [];
     const out: SeriesPoint[] = [];
-    const hashes = await this.hashes(this.entityKeys(slice));
-    days.forEach((day, i) => {
-      for (const [field, v] of Object.entries(hashes[i]!)) {
-        const k = splitKey(field);
-        if (entities.some((e) => e.entity === k.entity && (e.type === undefined || e.type === k.type))) out.push({ day, ...k, count: Number(v) });
-      }
+    wanted.forEach((w, i) => {
+      days.forEach((day, j) => {
+        const [err, value] = results[i * days.length + j]!;
+        if (err) throw err;
+        if (value !== null && value !== undefined) out.push({ day, type: w.type, entity: w.entity, count: Number(value) });
+      });
     });
     return out;
   }
 
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
     const p = prefix(slice.communityId);
-    const keys = daysOf(slice.window).map((d) => (slice.channel !== undefined ? `${p}pc:${d}:${enc(slice.channel)}` : `${p}p:${d}`));
+    const keys = daysOf(slice.window).map((d) => (slice.channel !== undefined ? `${p}zpc:${d}:${enc(slice.channel)}` : `${p}zp:${d}`));
     const types = slice.types?.length ? new Set(slice.types) : undefined;
-    const sums = new Map<string, number>();
-    for (const h of await this.hashes(keys)) for (const [f, v] of Object.entries(h)) sums.set(f, (sums.get(f) ?? 0) + Number(v));
-    const out: PairCount[] = [];
-    for (const [f, count] of sums) {
+    const ranked = await this.withUnion(keys, async (tmp) => {
+      if (!types) return this.topOf(tmp, limit);
+      // With a type filter every pair is read and filtered here (a pair set is not split by type).
+      return scored(await this.redis.zrevrange(tmp, 0, -1, 'WITHSCORES'))
+        .filter(([f]) => {
+          const [ta, , tb] = f.split('\t');
+          return types.has(ta!) || types.has(tb!);
+        })
+        .sort(byCountThenKey)
+        .slice(0, limit);
+    });
+    return ranked.map(([f, count]) => {
       const [ta, ea, tb, eb] = f.split('\t') as [string, string, string, string];
-      if (types && !types.has(ta) && !types.has(tb)) continue;
-      out.push({ a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count });
-    }
-    return out.sort((x, y) => y.count - x.count || (x.a.entity < y.a.entity ? -1 : x.a.entity > y.a.entity ? 1 : 0)).slice(0, limit);
+      return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };
+    });
   }
 
   async mix(slice: Slice): Promise<MixRow[]> {
@@ -332,7 +407,7 @@ export class RedisStatsBackend implements StatsBackend {
     let removed = 0;
     for await (const keys of this.scanKeys(`${ROOT}*`)) {
       for (const key of keys) {
-        const day = /:(?:e|ec|p|pc|m):(\d{4}-\d{2}-\d{2})(?::|$)/.exec(key)?.[1];
+        const day = /:(?:e|ec|p|pc|m|z|zc|zp|zpc):(\d{4}-\d{2}-\d{2})(?::|$)/.exec(key)?.[1];
         if (day !== undefined && day < firstKeptDay) {
           removed += await this.redis.del(key);
         } else if (/:s:[^:]*$/.test(key)) {
@@ -385,6 +460,9 @@ export class RedisStatsBackend implements StatsBackend {
         for (const e of t.entities) {
           multi.hincrby(`${p}e:${t.day}`, `${e.type}\t${e.entity}`, e.count).expire(`${p}e:${t.day}`, ttl);
           multi.hincrby(`${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count).expire(`${p}ec:${t.day}:${ch}`, ttl);
+          multi.zincrby(`${p}z:${t.day}:${enc(e.type)}`, e.count, e.entity).expire(`${p}z:${t.day}:${enc(e.type)}`, ttl);
+          multi.zincrby(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, e.count, e.entity).expire(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, ttl);
+          multi.sadd(`${p}types`, e.type).expire(`${p}types`, ttl);
         }
         for (const m of t.mix) multi.hincrby(`${p}m:${t.day}`, `${ch}\t${m.type}\t${m.source}`, m.count).expire(`${p}m:${t.day}`, ttl);
         multi.hset(COMMUNITIES, t.communityId, t.day);
