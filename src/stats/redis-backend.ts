@@ -6,9 +6,7 @@
 //
 // Keys, P = ekmm:stats:v2:<community> (community and channel URI-encoded, '*' too, so an id can
 // neither reach into another community's keys nor act as a SCAN pattern):
-//   P:e:<day>            hash "TYPE\tentity" -> count      all channels
-//   P:ec:<day>:<channel> hash "TYPE\tentity" -> count      per channel
-//   P:p:<day>, P:pc:<day>:<channel>  hash "TA\tA\tTB\tB" -> count   pairs
+//   P:ec:<day>:<channel> hash "TYPE\tentity" -> count      per channel: the export
 //   P:z:<day>:<TYPE>, P:zc:<day>:<channel>:<TYPE>   sorted set entity -> count   top, rising, series
 //   P:zp:<day>, P:zpc:<day>:<channel>   sorted set "TA\tA\tTB\tB" -> count   top pairs
 //   P:types              set of the entity types counted
@@ -159,7 +157,7 @@ export class RedisStatsBackend implements StatsBackend {
     };
     const ch = enc(t.channel);
     for (const e of t.entities) {
-      op('h', `${p}e:${t.day}`, `${e.type}\t${e.entity}`, e.count);
+      // Per channel and day in one hash: the export (rows) reads it.
       op('h', `${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count);
       // Sorted sets per day and type: top-k and rising sum inside Redis (ZUNIONSTORE).
       op('z', `${p}z:${t.day}:${enc(e.type)}`, e.entity, e.count);
@@ -168,8 +166,6 @@ export class RedisStatsBackend implements StatsBackend {
     }
     for (const x of t.pairs) {
       const field = `${x.a.type}\t${x.a.entity}\t${x.b.type}\t${x.b.entity}`;
-      op('h', `${p}p:${t.day}`, field, 1);
-      op('h', `${p}pc:${t.day}:${ch}`, field, 1);
       op('z', `${p}zp:${t.day}`, field, 1);
       op('z', `${p}zpc:${t.day}:${ch}`, field, 1);
     }
@@ -198,23 +194,6 @@ export class RedisStatsBackend implements StatsBackend {
       if (err) throw err;
       return (value ?? {}) as Hash;
     });
-  }
-
-  private entityKeys(slice: Slice, window: DayWindow = slice.window): string[] {
-    const p = prefix(slice.communityId);
-    return daysOf(window).map((d) => (slice.channel !== undefined ? `${p}ec:${d}:${enc(slice.channel)}` : `${p}e:${d}`));
-  }
-
-  private async sumEntities(slice: Slice, window: DayWindow): Promise<Map<string, number>> {
-    const sums = new Map<string, number>();
-    const types = slice.types?.length ? new Set(slice.types) : undefined;
-    for (const h of await this.hashes(this.entityKeys(slice, window))) {
-      for (const [field, v] of Object.entries(h)) {
-        if (types && !types.has(field.slice(0, field.indexOf('\t')))) continue;
-        sums.set(field, (sums.get(field) ?? 0) + Number(v));
-      }
-    }
-    return sums;
   }
 
   private async typesOf(slice: Slice): Promise<string[]> {
@@ -458,7 +437,6 @@ export class RedisStatsBackend implements StatsBackend {
         // WATCH + MULTI: if another process migrates the same bucket first, this EXEC aborts.
         const multi = this.redis.multi();
         for (const e of t.entities) {
-          multi.hincrby(`${p}e:${t.day}`, `${e.type}\t${e.entity}`, e.count).expire(`${p}e:${t.day}`, ttl);
           multi.hincrby(`${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count).expire(`${p}ec:${t.day}:${ch}`, ttl);
           multi.zincrby(`${p}z:${t.day}:${enc(e.type)}`, e.count, e.entity).expire(`${p}z:${t.day}:${enc(e.type)}`, ttl);
           multi.zincrby(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, e.count, e.entity).expire(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, ttl);
