@@ -1,8 +1,9 @@
 // Statistics in Redis hashes and sorted sets (ioredis). A message's increments run as one
 // server-side script: `SET seen NX` and every HINCRBY / ZINCRBY execute atomically, and the
 // increments only when the dedupe key was new. Queries sum inside Redis (ZUNIONSTORE over the
-// window's per-day sorted sets) rather than reading every day into the process. (A MULTI cannot make its HINCRBYs depend on the SET NX inside it; a script is
-// Redis's transaction with that condition, see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/.)
+// window's per-day sorted sets) rather than reading every day into the process. (A MULTI
+// cannot make its increments depend on the SET NX inside it; a script is Redis's transaction
+// with that condition, see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/.)
 //
 // Keys, P = ekmm:stats:v2:<community> (community and channel URI-encoded, '*' too, so an id can
 // neither reach into another community's keys nor act as a SCAN pattern):
