@@ -166,7 +166,7 @@ async function runDiscordShard(config: EkmmConfig, token: string): Promise<numbe
     // The manager went away (crash, kill -9): a shard without it must not linger.
     new Promise<'disconnect'>((resolve) => process.once('disconnect', () => resolve('disconnect'))),
   ]);
-  const log = createLogger({ base: { service: 'ekmm-discord-shard', shard: process.env.SHARDS ?? '?' } });
+  const log = createLogger({ base: { service: 'ekmm-discord-shard' } });
   const app = await createApp(config, { logger: log });
   const running: Running[] = [{ name: 'statistics', stop: () => app.close() }];
   try {

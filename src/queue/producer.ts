@@ -105,7 +105,11 @@ export class QueueExecutor implements RecognitionExecutor {
     } catch (err) {
       throw new QueueUnavailableError(`cannot enqueue the recognition: redis ${this.where}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (added === 'timeout') throw new ReplyTimeoutError(timeoutText());
+    if (added === 'timeout') {
+      // Redis took the job after all: withdraw it, the user has been told it failed.
+      adding.then((late) => this.abandon(late), () => {});
+      throw new ReplyTimeoutError(timeoutText());
+    }
     const job = added;
     if (options.signal?.aborted) {
       this.abandon(job);
