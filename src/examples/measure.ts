@@ -42,6 +42,12 @@ export interface RetrievalConfig {
   retrieve?: (h: HeldOut, k: number) => IndexEntry[];
 }
 
+/** k entries drawn at random (with replacement), never the held-out post itself. */
+function randomExamples(entries: readonly IndexEntry[], k: number, random: () => number, exclude: string): IndexEntry[] {
+  const pool = entries.some((e) => e.id === exclude) ? entries.filter((e) => e.id !== exclude) : entries;
+  return Array.from({ length: k }, () => pool[Math.floor(random() * pool.length)]!);
+}
+
 export function measureRetrieval(
   index: SimilarExamples, heldOut: readonly HeldOut[], k: number, configs: RetrievalConfig[], seed = 12345,
 ): RetrievalRow[] {
@@ -54,7 +60,7 @@ export function measureRetrieval(
         ? retrieve(h, k)
         : weights
           ? index.similar(h.query, k, weights).map((r) => r.entry)
-          : Array.from({ length: k }, () => index.entries[Math.floor(random() * index.entries.length)]!);
+          : randomExamples(index.entries, k, random, h.entry.id);
       const o = overlap(h.entry, examples);
       if (o.types) typeHit++;
       if (o.strings) stringHit++;
