@@ -25,6 +25,8 @@ function haveNltk(): string | null {
 }
 const nltkMissing = haveNltk();
 const perlMissing = spawnSync('perl', ['-MJSON::PP', '-e', '1']).status === 0 ? null : 'perl with JSON::PP is not installed';
+// Under CI (scripts/test.sh installs both) a missing reference is a failure: the comparisons must run there.
+if (process.env.CI && (nltkMissing || perlMissing)) throw new Error(`evaluator references missing under CI: ${nltkMissing ?? perlMissing}`);
 
 function runRef(cmd: string, script: string, gold: string, pred: string): RefScore {
   const r = spawnSync(cmd, [script, gold, pred], { encoding: 'utf8', maxBuffer: 1 << 24 });
