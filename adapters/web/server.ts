@@ -15,7 +15,7 @@ import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
 import { QueueFullError, RecognitionUnavailableError, type CountAs, type Host } from '../../src/host/index.ts';
-import type { Logger } from '../../src/observability/logger.ts';
+import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
@@ -106,6 +106,8 @@ function toHttpError(err: unknown, config: EkmmConfig): HttpError {
 export async function startWebServer(host: Host, config: EkmmConfig, opts: WebServerOptions = {}): Promise<WebServer> {
   const logger = (opts.logger ?? host.logger).child({ adapter: 'web' });
   const env = opts.env ?? process.env;
+  // Bearer secrets this server checks are censored in every log line, should one ever be quoted.
+  for (const name of [API_TOKEN_ENV, config.server.moderatorTokenEnv]) registerSecret(env[name]);
   const version = readVersion();
   const startedAt = Date.now();
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
