@@ -17,6 +17,9 @@ Options:
   --all           (retry) every failed job
   --config FILE   YAML file layered over config/default.yaml (queue.url must be set)
   -h, --help      show this help
+
+Example (with a Redis at 127.0.0.1:6379):
+  EKMM__QUEUE__URL=redis://127.0.0.1:6379 ekmm queue failed --limit 5
 `;
 
 const OPTIONS = {

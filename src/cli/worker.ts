@@ -23,6 +23,9 @@ Options:
   --concurrency N   jobs at once in this process (default queue.concurrency)
   --config FILE     YAML file layered over config/default.yaml
   -h, --help        show this help
+
+Example (with a Redis at 127.0.0.1:6379; the worker runs until Ctrl+C):
+  EKMM__QUEUE__URL=redis://127.0.0.1:6379 ekmm worker --concurrency 2
 `;
 
 const OPTIONS = {

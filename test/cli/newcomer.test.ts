@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/config/load.ts';
+import { startRedis } from '../support/redis.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin/ekmm.js');
 // Deterministic and fast where the test is not about the models: a gazetteer, no OCR, no disk cache.
@@ -73,36 +74,47 @@ function examples(help: string): string[] {
   if (at < 0) return [];
   const out: string[] = [];
   for (const l of lines.slice(at + 1)) {
-    if (!l.startsWith('  ekmm ')) break;
+    if (!/^ {2}(EKMM__[A-Z_]+=\S+ )*ekmm /.test(l)) break;
     out.push(l.trim());
   }
   return out;
 }
 
-function shell(line: string): Promise<Run & { signal: NodeJS.Signals | null }> {
+function shell(line: string, redisUrl: string | undefined): Promise<Run & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const env = cleanEnv({ EKMM_HOME: home, PATH: `${binDir}:${process.env.PATH ?? ''}` });
-    const child = spawn('bash', ['-c', `exec ${line}`], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The examples say "a Redis at 127.0.0.1:6379"; the test's own redis-server is on a free port.
+    const typed = redisUrl ? line.replaceAll('redis://127.0.0.1:6379', redisUrl) : line;
+    // bash runs a single simple command in its own process (no fork), so signals reach ekmm.
+    const child = spawn('bash', ['-c', typed], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let stopped = false;
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-      // `serve` runs until a signal: once it runs the example has worked; stop it as Ctrl+C would
-      // (once: a second Ctrl+C means "exit now", 130).
-      if (!stopped && /Ctrl\+C to stop/.test(err)) {
+    // `serve` and `worker` run until a signal: once they are up the example has worked; stop them
+    // as Ctrl+C would (once: a second Ctrl+C means "exit now", 130).
+    const stopWhenUp = () => {
+      if (!stopped && /Ctrl\+C to stop|worker: ready on queue/.test(out + err)) {
         stopped = true;
         child.kill('SIGINT');
       }
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      stopWhenUp();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+      stopWhenUp();
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, out, err }));
   });
 }
 
-test('every command has a --help with an example, and each example works as typed', { timeout: 240_000 }, async () => {
-  const commands = ['recognize', 'serve', 'data', 'eval', 'tag', 'stats', 'export', 'experiment', 'examples'];
+test('every command has a --help with an example, and each example works as typed', { timeout: 300_000 }, async (t) => {
+  const commands = ['recognize', 'serve', 'data', 'eval', 'tag', 'stats', 'export', 'experiment', 'examples', 'worker', 'queue'];
+  const redis = await startRedis(t);
+  if (!redis) return;
   const top = ekmm(['--help']);
   assert.equal(top.code, 0);
   const all = [...examples(top.out)];
@@ -114,7 +126,7 @@ test('every command has a --help with an example, and each example works as type
     all.push(...found);
   }
   for (const line of all) {
-    const run = await shell(line);
+    const run = await shell(line, redis.url);
     assert.equal(run.code, 0, `"${line}" exited ${run.code} (${run.signal ?? ''}):\n${run.err}\n${run.out.slice(0, 500)}`);
   }
 });
