@@ -12,6 +12,7 @@ export const RECOGNIZE_MESSAGE = 'Recognize entities';
 export const ENTITIES = 'entities';
 export const STATS = 'stats';
 export const CONFIG = 'ekmm-config';
+export const HELP = 'help';
 
 export function commandDefinitions(maxDays: number): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
@@ -21,6 +22,7 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .setDescription('List the named entities in a text')
       .addStringOption((o) => o.setName('text').setDescription('Text to look at').setRequired(true).setMaxLength(4000))
       .toJSON(),
+    new SlashCommandBuilder().setName(HELP).setDescription('What the bot does, its commands and what it stores (privacy)').toJSON(),
     new SlashCommandBuilder()
       .setName(STATS)
       .setDescription('Top entities in this server (moderators)')

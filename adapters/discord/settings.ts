@@ -55,4 +55,16 @@ export class GuildSettingsStore {
     this.cache.set(guildId, next);
     return next;
   }
+
+  /** The language a moderator chose with /ekmm-config, if any (the bot's fixed texts then follow it, not the guild locale). */
+  async chosenLanguage(guildId: string): Promise<LanguageSetting | undefined> {
+    const stored = await this.store.get<Partial<GuildSettings>>(this.key(guildId));
+    return isLanguageSetting(stored?.language) ? stored.language : undefined;
+  }
+
+  /** Forgets a guild's settings (the bot was removed from it); true when some were stored. */
+  async delete(guildId: string): Promise<boolean> {
+    this.cache.delete(guildId);
+    return this.store.delete(this.key(guildId));
+  }
 }

@@ -10,6 +10,8 @@ export interface TgUser {
   is_bot: boolean;
   first_name: string;
   username?: string;
+  /** The user's interface language (IETF tag), as Telegram sends it. */
+  language_code?: string;
 }
 
 export interface TgChat {
@@ -78,7 +80,7 @@ export class TelegramEmulator extends EventEmitter {
   readonly bot: TgUser = { id: 7000001, is_bot: true, first_name: 'EKMM', username: 'ekmm_test_bot' };
   readonly sent: SentMessage[] = [];
   readonly calls: string[] = [];
-  private readonly updates: { update_id: number; message: Record<string, unknown> }[] = [];
+  private readonly updates: ({ update_id: number } & Record<string, unknown>)[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly admins = new Map<number, number[]>();
   private readonly pollers = new Set<() => void>();
@@ -169,6 +171,15 @@ export class TelegramEmulator extends EventEmitter {
     return this.push(chat, from, { document, ...(caption ? { caption } : {}) });
   }
 
+  /** The bot's own membership changed (an administrator removed it: `kicked`; it left: `left`). */
+  changeBotMembership(chat: TgChat, by: TgUser, status: 'member' | 'administrator' | 'left' | 'kicked'): void {
+    const old = status === 'left' || status === 'kicked' ? 'member' : 'left';
+    const member = (s: string) => ({ status: s, user: this.bot, ...(s === 'kicked' ? { until_date: 0 } : {}) });
+    this.pushUpdate({
+      my_chat_member: { chat, from: by, date: Math.floor(Date.now() / 1000), old_chat_member: member(old), new_chat_member: member(status) },
+    });
+  }
+
   repliesTo(messageId: number): SentMessage[] {
     return this.sent.filter((m) => m.reply_to === messageId);
   }
@@ -184,14 +195,18 @@ export class TelegramEmulator extends EventEmitter {
   private push(chat: TgChat, from: TgUser, content: Record<string, unknown>): number {
     const message_id = this.nextMessageId++;
     const message = { message_id, date: Math.floor(Date.now() / 1000), chat, from, ...content };
-    const update = { update_id: this.nextUpdateId++, message };
+    this.pushUpdate({ message });
+    return message_id;
+  }
+
+  private pushUpdate(content: Record<string, unknown>): void {
+    const update = { update_id: this.nextUpdateId++, ...content };
     if (this.webhook && this.webhookDeliverTo) {
       void this.deliver(update);
-      return message_id;
+      return;
     }
     this.updates.push(update);
     for (const wake of this.pollers) wake();
-    return message_id;
   }
 
   private async deliver(update: unknown): Promise<void> {
