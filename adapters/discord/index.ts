@@ -166,7 +166,8 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     const outcome = await recognizeMessage(msg, text, s, true);
     if (s.mode === 'passive') return;
     const tooLarge = oversizedImages(msg.attachments.values());
-    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed')) {
+    // A message holding only oversized images is "empty" to the processor: it is still answered.
+    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
       // An image we did not read must not look like "nothing found": say why, in the guild's language.
       const note = botTexts(botLanguage(await settings.chosenLanguage(msg.guildId), msg.guild.preferredLocale)).imageTooLarge(tooLarge, config.intake.maxBytes);
       const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome) : undefined;

@@ -153,7 +153,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
 
   const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number): Promise<void> => {
     const isPrivate = msg.chat.type === 'private';
-    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed')) {
+    // A message holding only oversized images is "empty" to the processor: it is still answered.
+    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
       // An image we did not read must not look like "nothing found": say why.
       const note = escapeTelegramMarkdownV2(botTexts(botLanguage(undefined, msg.from?.language_code)).imageTooLarge(tooLarge, config.intake.maxBytes));
       const found = outcome.kind === 'recognized' ? groupEntities(outcome.recognition.entities, config.entityTypes) : [];
