@@ -30,6 +30,7 @@ import { discordHints } from './hints.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
 import { commandDefinitions, CONFIG, ENTITIES, HELP, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
 import { botLanguage, botTexts } from '../shared/bot-texts.ts';
+import { deleteCommunityData } from '../shared/community-data.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
 
 export interface DiscordOptions {
@@ -224,9 +225,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   /** The bot left or was removed from a guild: its statistics and settings go with it. */
   const onGuildRemoved = async (guildId: string): Promise<void> => {
     const communityId = discordCommunityId(guildId);
-    const records = await stats.deleteCommunity(communityId);
-    const hadSettings = await settings.delete(guildId);
-    log.info({ communityId, records, settings: hadSettings }, `discord guild ${guildId} removed the bot: its statistics and settings were deleted`);
+    const deleted = await deleteCommunityData(stats, opts.settingsStore, communityId);
+    settings.forget(guildId);
+    log.info({ communityId, ...deleted }, `discord guild ${guildId} removed the bot: its statistics and settings were deleted`);
   };
 
   const onLookup = async (i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): Promise<void> => {

@@ -23,6 +23,11 @@ export function isLanguageSetting(v: unknown): v is LanguageSetting {
   return typeof v === 'string' && (LANGUAGES as string[]).includes(v);
 }
 
+/** Where a guild's settings are kept (also used to delete them with the guild's other data). */
+export function guildSettingsKey(guildId: string): string {
+  return `discord:guild:v1:${encodeURIComponent(guildId)}`;
+}
+
 export class GuildSettingsStore {
   private readonly cache = new Map<string, GuildSettings>();
 
@@ -32,7 +37,7 @@ export class GuildSettingsStore {
   ) {}
 
   private key(guildId: string): string {
-    return `discord:guild:v1:${encodeURIComponent(guildId)}`;
+    return guildSettingsKey(guildId);
   }
 
   async get(guildId: string): Promise<GuildSettings> {
@@ -62,9 +67,8 @@ export class GuildSettingsStore {
     return isLanguageSetting(stored?.language) ? stored.language : undefined;
   }
 
-  /** Forgets a guild's settings (the bot was removed from it); true when some were stored. */
-  async delete(guildId: string): Promise<boolean> {
+  /** Drops a guild from the cache after its stored settings were deleted (the bot was removed). */
+  forget(guildId: string): void {
     this.cache.delete(guildId);
-    return this.store.delete(this.key(guildId));
   }
 }
