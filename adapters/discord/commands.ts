@@ -13,6 +13,7 @@ export const ENTITIES = 'entities';
 export const STATS = 'stats';
 export const CONFIG = 'ekmm-config';
 export const HELP = 'help';
+export const DASHBOARD = 'dashboard';
 
 export function commandDefinitions(maxDays: number): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
@@ -23,6 +24,11 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .addStringOption((o) => o.setName('text').setDescription('Text to look at').setRequired(true).setMaxLength(4000))
       .toJSON(),
     new SlashCommandBuilder().setName(HELP).setDescription('What the bot does, its commands and what it stores (privacy)').toJSON(),
+    new SlashCommandBuilder()
+      .setName(DASHBOARD)
+      .setDescription('A private link to this server\'s statistics dashboard (moderators)')
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+      .toJSON(),
     new SlashCommandBuilder()
       .setName(STATS)
       .setDescription('Top entities in this server (moderators)')

@@ -28,9 +28,10 @@ import { formatDiscordReply, formatDiscordTop, groupEntities, refusalText } from
 import { withHints } from '../../src/host/processor.ts';
 import { discordHints } from './hints.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
-import { commandDefinitions, CONFIG, ENTITIES, HELP, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
+import { commandDefinitions, CONFIG, DASHBOARD, ENTITIES, HELP, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
 import { botLanguage, botTexts } from '../shared/bot-texts.ts';
 import { deleteCommunityData } from '../shared/community-data.ts';
+import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
 
 export interface DiscordOptions {
@@ -222,6 +223,19 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
   };
 
+  // The link holds a signed token for this one guild: it goes only into the ephemeral reply, never into a log line.
+  const onDashboard = async (i: ChatInputCommandInteraction): Promise<void> => {
+    const language = botLanguage(i.guildId ? await settings.chosenLanguage(i.guildId) : undefined, i.guildLocale ?? i.locale);
+    const texts = botTexts(language);
+    if (!isModerator(i)) {
+      await call('interaction reply', () => i.reply({ content: texts.dashboardModeratorsOnly, flags: MessageFlags.Ephemeral }));
+      return;
+    }
+    const { url, expiresAt } = dashboardLinkFor(config, discordCommunityId(i.guildId!), { env });
+    const content = texts.dashboardLink(i.guild?.name ?? i.guildId!, url, expiresAt);
+    await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
+  };
+
   /** The bot left or was removed from a guild: its statistics and settings go with it. */
   const onGuildRemoved = async (guildId: string): Promise<void> => {
     const communityId = discordCommunityId(guildId);
@@ -271,6 +285,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     if (i.commandName === STATS) return onStats(i);
     if (i.commandName === CONFIG) return onConfig(i);
     if (i.commandName === HELP) return onHelp(i);
+    if (i.commandName === DASHBOARD) return onDashboard(i);
   };
 
   // Every handler is guarded: one failing event is reported, never fatal.

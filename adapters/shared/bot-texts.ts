@@ -13,9 +13,20 @@ export interface HelpContext {
 interface BotTexts {
   help(ctx: HelpContext): string;
   imageTooLarge(count: number, limitBytes: number): string;
+  /** The moderator's private answer to /dashboard: the link and when it stops working. */
+  dashboardLink(community: string, url: string, expiresAt: Date): string;
+  dashboardModeratorsOnly: string;
+  /** In the group, after the link went to the administrator's private chat. */
+  dashboardSentPrivately: string;
+  /** In the group, when the bot may not write to the administrator first. */
+  dashboardStartPrivate(botUsername: string): string;
+  /** /dashboard in a private chat: the bot cannot tell which group is meant. */
+  dashboardInGroup: string;
 }
 
 const mib = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const EN: BotTexts = {
   help: ({ platform, retentionDays }) =>
@@ -39,6 +50,11 @@ const EN: BotTexts = {
     ].join('\n'),
   imageTooLarge: (count, limit) =>
     count === 1 ? `This image is too large for me to read (the limit is ${mib(limit)}).` : `${count} images are too large for me to read (the limit is ${mib(limit)}).`,
+  dashboardLink: (community, url, expiresAt) => `Dashboard for ${community} (do not share this link; it works until ${utc(expiresAt)}):\n${url}`,
+  dashboardModeratorsOnly: 'Only moderators can open the dashboard.',
+  dashboardSentPrivately: 'I sent you a private message with the dashboard link.',
+  dashboardStartPrivate: (bot) => `I cannot write to you first: open a private chat with @${bot}, press Start, then run /dashboard here again.`,
+  dashboardInGroup: 'Run /dashboard in the group whose dashboard you want; I will send the link here.',
 };
 
 const ZH: BotTexts = {
@@ -63,6 +79,11 @@ const ZH: BotTexts = {
     ].join('\n'),
   imageTooLarge: (count, limit) =>
     count === 1 ? `这张图片太大，我无法读取（上限为 ${mib(limit)}）。` : `有 ${count} 张图片太大，我无法读取（上限为 ${mib(limit)}）。`,
+  dashboardLink: (community, url, expiresAt) => `${community} 的统计面板（请勿分享此链接，有效期至 ${utc(expiresAt)}）：\n${url}`,
+  dashboardModeratorsOnly: '只有管理员可以打开统计面板。',
+  dashboardSentPrivately: '我已通过私信把统计面板链接发给你。',
+  dashboardStartPrivate: (bot) => `我无法主动给你发私信：请先打开与 @${bot} 的私聊并点击“开始”，然后在这里再次运行 /dashboard。`,
+  dashboardInGroup: '请在要查看的群里运行 /dashboard，我会把链接私信发给你。',
 };
 
 const TABLE: Record<BotLanguage, BotTexts> = { en: EN, zh: ZH };

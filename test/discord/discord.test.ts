@@ -10,6 +10,7 @@ import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
+import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
 
 const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
@@ -71,7 +72,7 @@ test('once the gateway is ready the adapter counts as connected for /readyz', as
 
 test('connects with minimal intents and registers its commands', () => {
   assert.equal(emu.identifies[0]?.intents, 1 | (1 << 9) | (1 << 15), 'Guilds | GuildMessages | MessageContent');
-  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'ekmm-config', 'entities', 'help', 'stats']);
+  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'dashboard', 'ekmm-config', 'entities', 'help', 'stats']);
   const stats = emu.commands.find((c) => c.name === 'stats');
   assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
 });
@@ -210,6 +211,21 @@ test('/help answers ephemerally with the privacy notice, in the guild locale (En
   const zhText = await emu.waitForInteractionText(zh);
   assert.match(zhText, /我不保存消息文字、图片或用户 ID/);
   assert.match(zhText, /统计数据保存 90 天/);
+});
+
+test('/dashboard gives a moderator an ephemeral link for that one guild, members nothing, and the link is never logged', async () => {
+  const refused = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'dashboard' });
+  const refusedText = await emu.waitForInteractionText(refused);
+  assert.equal(refusedText, 'Only moderators can open the dashboard.');
+  const asked = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'dashboard', manageGuild: true });
+  const text = await emu.waitForInteractionText(asked);
+  assert.equal(emu.interactions.get(asked)?.callbacks[0]?.data?.flags, 64, 'ephemeral');
+  const m = /(https?:\/\/\S+\/dashboard#t=(\S+))/.exec(text);
+  assert.ok(m, text);
+  const claims = dashboardTokens(process.env).verify(m[2]!);
+  assert.equal(claims.communityId, `discord:${guild.id}`);
+  assert.ok(claims.expiresAt.getTime() > Date.now() + 23 * 3_600_000, 'valid about 24 h');
+  assert.ok(!log.raw().includes(m[2]!), 'the token is not logged');
 });
 
 test('removing the bot from a guild deletes its statistics and settings', async () => {
