@@ -42,6 +42,7 @@ const EN: BotTexts = {
             '/ekmm-config: mode, channels and language (moderators)',
           ]
         : ['/stats: the top names in this chat (administrators)']),
+      '/dashboard: a private link to the statistics dashboard (moderators)',
       '/help: this text',
       '',
       'Privacy: I store only how often each name was found, per day and channel. I store no message text, no images and no user ids.',
@@ -71,6 +72,7 @@ const ZH: BotTexts = {
             '/ekmm-config：模式、频道和语言（管理员）',
           ]
         : ['/stats：本群最常出现的名称（管理员）']),
+      '/dashboard：统计面板的私密链接（管理员）',
       '/help：显示本说明',
       '',
       '隐私：我只保存每个名称每天在每个频道中出现的次数。我不保存消息文字、图片或用户 ID。',

@@ -15,6 +15,7 @@ import { withHints } from '../../src/host/processor.ts';
 import { telegramHints } from './hints.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
 import { botLanguage, botTexts } from '../../adapters/shared/bot-texts.ts';
+import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
 
 export interface TelegramOptions {
@@ -198,6 +199,26 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, last ${days} day${days === 1 ? '' : 's'}`));
   });
 
+  // /dashboard in a group: the link (a signed token for this chat) goes to the administrator's
+  // private chat only, never into the group and never into a log line.
+  bot.command('dashboard', async (ctx) => {
+    const msg = ctx.message;
+    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
+    const say = (text: string) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text));
+    if (msg.chat.type === 'private') return void (await say(texts.dashboardInGroup));
+    if (!(await isChatModerator(msg))) return void (await say(texts.dashboardModeratorsOnly));
+    const { url, expiresAt } = dashboardLinkFor(config, telegramCommunityId(msg.chat.id), { env });
+    const title = msg.chat.title;
+    try {
+      await call('sendMessage', () => bot.telegram.sendMessage(msg.from.id, texts.dashboardLink(title, url, expiresAt), { link_preview_options: { is_disabled: true } }));
+    } catch (err) {
+      // 403: the administrator never opened a private chat with the bot, which Telegram requires first.
+      if (err instanceof TelegramError && err.code === 403) return void (await say(texts.dashboardStartPrivate(ctx.botInfo.username)));
+      throw err;
+    }
+    await say(texts.dashboardSentPrivately);
+  });
+
   bot.help(async (ctx) => {
     const language = botLanguage(undefined, ctx.from?.language_code);
     const text = botTexts(language).help({ platform: 'telegram', retentionDays: config.stats.retentionDays });
@@ -253,6 +274,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       bot.telegram.setMyCommands([
         { command: 'stats', description: 'Top entities in this chat (administrators)' },
         { command: 'help', description: 'What the bot does and what it stores (privacy)' },
+        { command: 'dashboard', description: 'A private link to this chat\'s statistics dashboard (administrators)' },
       ]),
     );
   } catch (err) {

@@ -84,6 +84,8 @@ export class TelegramEmulator extends EventEmitter {
   private readonly files = new Map<string, StoredFile>();
   private readonly admins = new Map<number, number[]>();
   private readonly pollers = new Set<() => void>();
+  /** Users who never started a private chat with the bot: sendMessage to them is 403, as on Telegram. */
+  private readonly unreachable = new Set<number>();
   private readonly failures: { method: string; status: number; retryAfter?: number }[] = [];
   private nextUpdateId = 1;
   private nextMessageId = 1;
@@ -138,6 +140,11 @@ export class TelegramEmulator extends EventEmitter {
 
   setAdministrators(chatId: number, userIds: number[]): void {
     this.admins.set(chatId, userIds);
+  }
+
+  /** This user has not pressed Start in a private chat with the bot, so the bot cannot write to them first. */
+  neverStarted(userId: number): void {
+    this.unreachable.add(userId);
   }
 
   /** The next call of `method` answers with this HTTP status (429 carries retry_after). */
@@ -280,6 +287,9 @@ export class TelegramEmulator extends EventEmitter {
         return ok(ids.map((id, i) => ({ status: i === 0 ? 'creator' : 'administrator', user: { id, is_bot: false, first_name: `admin${id}` } })));
       }
       case 'sendMessage':
+        if (this.unreachable.has(Number(body.chat_id))) {
+          return sendJson(res, 403, { ok: false, error_code: 403, description: "Forbidden: bot can't initiate conversation with a user" });
+        }
         return this.sendMessage(body, ok, bad);
       default:
         return sendJson(res, 404, { ok: false, error_code: 404, description: `Not Found: method ${method} is not emulated` });

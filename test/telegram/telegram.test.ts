@@ -9,6 +9,7 @@ import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/ind
 import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
+import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-tg-'));
 const config = chatTestConfig({ stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` } });
@@ -188,4 +189,30 @@ test('removing the bot from a chat deletes that chat’s statistics', async () =
   emu.changeBotMembership(other, alice, 'left');
   await until(async () => (await bot.stats.total('telegram:-100300')) === 0, 'the left chat’s statistics deleted');
   assert.ok(log.messages().some((l) => /telegram chat -100200 removed the bot \(kicked\)/.test(l)));
+});
+
+test('/dashboard: the link goes to the administrator’s private chat, the group only hears that; members get nothing', async () => {
+  const chat: TgChat = { id: -100400, type: 'supergroup', title: 'Mods' };
+  const shy: TgUser = { id: 504, is_bot: false, first_name: 'Shy' };
+  emu.setAdministrators(chat.id, [admin.id, shy.id]);
+  emu.neverStarted(shy.id);
+
+  const refused = emu.sendText(chat, alice, '/dashboard');
+  assert.equal((await emu.waitForReply(refused)).plain, 'Only moderators can open the dashboard.');
+
+  const asked = emu.sendText(chat, admin, '/dashboard');
+  assert.equal((await emu.waitForReply(asked)).plain, 'I sent you a private message with the dashboard link.');
+  const privateMsg = emu.sent.find((m) => m.chat_id === admin.id && m.text.includes('/dashboard#t='));
+  assert.ok(privateMsg, 'the link was sent to the administrator privately');
+  const token = /\/dashboard#t=(\S+)/.exec(privateMsg.text)![1]!;
+  assert.equal(dashboardTokens(process.env).verify(token).communityId, 'telegram:-100400');
+  assert.ok(!emu.sent.some((m) => m.chat_id === chat.id && m.text.includes(token)), 'the link never goes to the group');
+
+  const shyAsked = emu.sendText(chat, shy, '/dashboard');
+  assert.match((await emu.waitForReply(shyAsked)).plain, /open a private chat with @ekmm_test_bot, press Start/);
+  assert.ok(!emu.sent.some((m) => m.chat_id === shy.id));
+
+  const inPrivate = emu.sendText(dm, alice, '/dashboard');
+  assert.match((await emu.waitForReply(inPrivate)).plain, /Run \/dashboard in the group/);
+  assert.ok(!log.raw().includes(token), 'the token is not logged');
 });
