@@ -12,6 +12,8 @@ export const RECOGNIZE_MESSAGE = 'Recognize entities';
 export const ENTITIES = 'entities';
 export const STATS = 'stats';
 export const CONFIG = 'ekmm-config';
+export const HELP = 'help';
+export const DASHBOARD = 'dashboard';
 
 export function commandDefinitions(maxDays: number): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
@@ -20,6 +22,12 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .setName(ENTITIES)
       .setDescription('List the named entities in a text')
       .addStringOption((o) => o.setName('text').setDescription('Text to look at').setRequired(true).setMaxLength(4000))
+      .toJSON(),
+    new SlashCommandBuilder().setName(HELP).setDescription('What the bot does, its commands and what it stores (privacy)').toJSON(),
+    new SlashCommandBuilder()
+      .setName(DASHBOARD)
+      .setDescription('A private link to this server\'s statistics dashboard (moderators)')
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .toJSON(),
     new SlashCommandBuilder()
       .setName(STATS)

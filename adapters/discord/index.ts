@@ -28,7 +28,10 @@ import { formatDiscordReply, formatDiscordTop, groupEntities, refusalText } from
 import { withHints } from '../../src/host/processor.ts';
 import { discordHints } from './hints.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
-import { commandDefinitions, CONFIG, ENTITIES, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
+import { commandDefinitions, CONFIG, DASHBOARD, ENTITIES, HELP, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
+import { botLanguage, botTexts } from '../shared/bot-texts.ts';
+import { deleteCommunityData } from '../shared/community-data.ts';
+import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
 
 export interface DiscordOptions {
@@ -111,6 +114,10 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       return true;
     });
 
+  /** Image attachments over intake.maxBytes: they are not read, and the author is told so. */
+  const oversizedImages = (attachments: Iterable<Attachment>): number =>
+    [...attachments].filter((a) => (a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name)) && a.size > config.intake.maxBytes).length;
+
   const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
     for (const a of attachments) {
@@ -160,6 +167,16 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     const text = client.user ? msg.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim() : msg.content;
     const outcome = await recognizeMessage(msg, text, s, true);
     if (s.mode === 'passive') return;
+    const tooLarge = oversizedImages(msg.attachments.values());
+    // A message holding only oversized images is "empty" to the processor: it is still answered.
+    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
+      // An image we did not read must not look like "nothing found": say why, in the guild's language.
+      const note = botTexts(botLanguage(await settings.chosenLanguage(msg.guildId), msg.guild.preferredLocale)).imageTooLarge(tooLarge, config.intake.maxBytes);
+      const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome) : undefined;
+      const content = found ? `${found}\n${note}` : note;
+      await call('reply', () => msg.reply({ content, allowedMentions: { parse: [], repliedUser: false } }));
+      return;
+    }
     // In auto mode only messages with entities get a reply; a mention always gets one.
     if (s.mode === 'auto' && outcome.kind === 'recognized' && outcome.recognition.entities.length === 0) return;
     if (s.mode === 'auto' && outcome.kind !== 'recognized' && !mentioned) return;
@@ -197,6 +214,34 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     }));
     const channels = next.channels.length ? next.channels.map((c) => `<#${c}>`).join(', ') : 'none (enable one with /ekmm-config enable:#channel)';
     await call('interaction reply', () => i.reply({ content: `Mode: **${next.mode}**, language: **${next.language}**, channels: ${channels}`, flags: MessageFlags.Ephemeral }));
+  };
+
+  const onHelp = async (i: ChatInputCommandInteraction): Promise<void> => {
+    const chosen = i.guildId ? await settings.chosenLanguage(i.guildId) : undefined;
+    const language = botLanguage(chosen, i.guildLocale ?? i.locale);
+    const content = botTexts(language).help({ platform: 'discord', retentionDays: config.stats.retentionDays });
+    await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
+  };
+
+  // The link holds a signed token for this one guild: it goes only into the ephemeral reply, never into a log line.
+  const onDashboard = async (i: ChatInputCommandInteraction): Promise<void> => {
+    const language = botLanguage(i.guildId ? await settings.chosenLanguage(i.guildId) : undefined, i.guildLocale ?? i.locale);
+    const texts = botTexts(language);
+    if (!isModerator(i)) {
+      await call('interaction reply', () => i.reply({ content: texts.dashboardModeratorsOnly, flags: MessageFlags.Ephemeral }));
+      return;
+    }
+    const { url, expiresAt } = dashboardLinkFor(config, discordCommunityId(i.guildId!), { env });
+    const content = texts.dashboardLink(i.guild?.name ?? i.guildId!, url, expiresAt);
+    await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
+  };
+
+  /** The bot left or was removed from a guild: its statistics and settings go with it. */
+  const onGuildRemoved = async (guildId: string): Promise<void> => {
+    const communityId = discordCommunityId(guildId);
+    const deleted = await deleteCommunityData(stats, opts.settingsStore, communityId);
+    settings.forget(guildId);
+    log.info({ communityId, ...deleted }, `discord guild ${guildId} removed the bot: its statistics and settings were deleted`);
   };
 
   const onLookup = async (i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): Promise<void> => {
@@ -239,6 +284,8 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     if (i.commandName === ENTITIES) return onLookup(i);
     if (i.commandName === STATS) return onStats(i);
     if (i.commandName === CONFIG) return onConfig(i);
+    if (i.commandName === HELP) return onHelp(i);
+    if (i.commandName === DASHBOARD) return onDashboard(i);
   };
 
   // Every handler is guarded: one failing event is reported, never fatal.
@@ -247,6 +294,10 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   });
   client.on(Events.InteractionCreate, (i) => {
     onInteraction(i).catch((err: unknown) => log.warn({ interactionId: i.id, error: describe(err) }, `discord interaction ${i.id} failed: ${describe(err)}`));
+  });
+  client.on(Events.GuildDelete, (g) => {
+    // discord.js emits guildUnavailable, not guildDelete, for an outage: this is a real removal.
+    onGuildRemoved(g.id).catch((err: unknown) => log.warn({ guildId: g.id, error: describe(err) }, `discord guild ${g.id} clean-up failed: ${describe(err)}`));
   });
   client.on(Events.Error, (err) => log.warn(`discord client error: ${describe(err)}`));
   client.on(Events.ShardError, (err, shard) => log.warn(`discord gateway shard ${shard} error: ${describe(err)}`));

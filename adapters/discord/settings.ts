@@ -23,6 +23,11 @@ export function isLanguageSetting(v: unknown): v is LanguageSetting {
   return typeof v === 'string' && (LANGUAGES as string[]).includes(v);
 }
 
+/** Where a guild's settings are kept (also used to delete them with the guild's other data). */
+export function guildSettingsKey(guildId: string): string {
+  return `discord:guild:v1:${encodeURIComponent(guildId)}`;
+}
+
 export class GuildSettingsStore {
   private readonly cache = new Map<string, GuildSettings>();
 
@@ -32,7 +37,7 @@ export class GuildSettingsStore {
   ) {}
 
   private key(guildId: string): string {
-    return `discord:guild:v1:${encodeURIComponent(guildId)}`;
+    return guildSettingsKey(guildId);
   }
 
   async get(guildId: string): Promise<GuildSettings> {
@@ -54,5 +59,16 @@ export class GuildSettingsStore {
     await this.store.set(this.key(guildId), next);
     this.cache.set(guildId, next);
     return next;
+  }
+
+  /** The language a moderator chose with /ekmm-config, if any (the bot's fixed texts then follow it, not the guild locale). */
+  async chosenLanguage(guildId: string): Promise<LanguageSetting | undefined> {
+    const stored = await this.store.get<Partial<GuildSettings>>(this.key(guildId));
+    return isLanguageSetting(stored?.language) ? stored.language : undefined;
+  }
+
+  /** Drops a guild from the cache after its stored settings were deleted (the bot was removed). */
+  forget(guildId: string): void {
+    this.cache.delete(guildId);
   }
 }

@@ -14,6 +14,8 @@ import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } fr
 import { withHints } from '../../src/host/processor.ts';
 import { telegramHints } from './hints.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
+import { botLanguage, botTexts } from '../../adapters/shared/bot-texts.ts';
+import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
 
 export interface TelegramOptions {
@@ -150,8 +152,16 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     return out;
   };
 
-  const answer = async (msg: TgMessage, outcome: Outcome): Promise<void> => {
+  const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number): Promise<void> => {
     const isPrivate = msg.chat.type === 'private';
+    // A message holding only oversized images is "empty" to the processor: it is still answered.
+    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
+      // An image we did not read must not look like "nothing found": say why.
+      const note = escapeTelegramMarkdownV2(botTexts(botLanguage(undefined, msg.from?.language_code)).imageTooLarge(tooLarge, config.intake.maxBytes));
+      const found = outcome.kind === 'recognized' ? groupEntities(outcome.recognition.entities, config.entityTypes) : [];
+      await reply(msg.chat.id, msg.message_id, found.length ? `${formatTelegramReply(found)}\n${note}` : note);
+      return;
+    }
     switch (outcome.kind) {
       case 'dismissed':
         return;
@@ -189,6 +199,41 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, last ${days} day${days === 1 ? '' : 's'}`));
   });
 
+  // /dashboard in a group: the link (a signed token for this chat) goes to the administrator's
+  // private chat only, never into the group and never into a log line.
+  bot.command('dashboard', async (ctx) => {
+    const msg = ctx.message;
+    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
+    const say = (text: string) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text));
+    if (msg.chat.type === 'private') return void (await say(texts.dashboardInGroup));
+    if (!(await isChatModerator(msg))) return void (await say(texts.dashboardModeratorsOnly));
+    const { url, expiresAt } = dashboardLinkFor(config, telegramCommunityId(msg.chat.id), { env });
+    const title = msg.chat.title;
+    try {
+      await call('sendMessage', () => bot.telegram.sendMessage(msg.from.id, texts.dashboardLink(title, url, expiresAt), { link_preview_options: { is_disabled: true } }));
+    } catch (err) {
+      // 403: the administrator never opened a private chat with the bot, which Telegram requires first.
+      if (err instanceof TelegramError && err.code === 403) return void (await say(texts.dashboardStartPrivate(ctx.botInfo.username)));
+      throw err;
+    }
+    await say(texts.dashboardSentPrivately);
+  });
+
+  bot.help(async (ctx) => {
+    const language = botLanguage(undefined, ctx.from?.language_code);
+    const text = botTexts(language).help({ platform: 'telegram', retentionDays: config.stats.retentionDays });
+    await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2(text));
+  });
+
+  // Removed from a chat (left or kicked): that chat's statistics are deleted at once.
+  bot.on('my_chat_member', async (ctx) => {
+    const status = ctx.myChatMember.new_chat_member.status;
+    if (status !== 'left' && status !== 'kicked') return;
+    const communityId = telegramCommunityId(ctx.myChatMember.chat.id);
+    const records = await stats.deleteCommunity(communityId);
+    log.info({ communityId, records }, `telegram chat ${ctx.myChatMember.chat.id} removed the bot (${status}): its statistics were deleted`);
+  });
+
   bot.start(async (ctx) => {
     await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2('Send me text or a picture and I will list the people, places, organisations and other names in it.'));
   });
@@ -211,7 +256,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       ...withHints(telegramHints(msg)),
       record: true,
     });
-    await answer(msg, outcome);
+    const tooLarge = refs.filter((r) => r.size !== undefined && r.size > config.intake.maxBytes).length;
+    await answer(msg, outcome, tooLarge);
   });
 
   bot.catch((err, ctx) => {
@@ -224,7 +270,13 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   try {
     me = await call('getMe', () => bot.telegram.getMe());
     bot.botInfo = me;
-    await call('setMyCommands', () => bot.telegram.setMyCommands([{ command: 'stats', description: 'Top entities in this chat (administrators)' }]));
+    await call('setMyCommands', () =>
+      bot.telegram.setMyCommands([
+        { command: 'stats', description: 'Top entities in this chat (administrators)' },
+        { command: 'help', description: 'What the bot does and what it stores (privacy)' },
+        { command: 'dashboard', description: 'A private link to this chat\'s statistics dashboard (administrators)' },
+      ]),
+    );
   } catch (err) {
     status.remove();
     // A refused token or unreachable Bot API: say it was Telegram (a bare "connect ECONNREFUSED"
@@ -240,11 +292,12 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     // A per-start secret: Telegram echoes it in a header, so forged POSTs to the hook are refused.
     const secretToken = randomBytes(32).toString('hex');
     await bot.launch({
+      allowedUpdates: ['message', 'my_chat_member'],
       webhook: { domain: hook.domain, path: hook.path, port: opts.webhookPort ?? hook.port, secretToken, ...(opts.webhookHost ? { host: opts.webhookHost } : {}) },
     });
   } else {
     // launch() resolves only when polling ends; keep the promise to surface a fatal end (401/409).
-    polling = bot.launch({ allowedUpdates: ['message'] }).catch((err: unknown) => {
+    polling = bot.launch({ allowedUpdates: ['message', 'my_chat_member'] }).catch((err: unknown) => {
       status.down(`polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
       log.warn(`telegram polling stopped: ${err instanceof TelegramError ? `${err.code} ${err.description}` : (err as Error).message}`);
     });

@@ -44,3 +44,32 @@ test('ekmm stats prints a community\'s counts from the bots\' store as CSV and J
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--format must be csv or json/);
 });
+
+test('ekmm stats --delete removes one community (statistics and guild settings), only with --yes', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'ekmm-stats-del-')), 'stats.sqlite');
+  const env = { EKMM__STATS__URL: `sqlite://${file}` };
+  let opened = await openEntityStats(loadConfig({ env }));
+  await opened.stats.record({ communityId: 'discord:77', channelId: '1', entities: [{ text: 'Paris', type: 'LOC' }] });
+  await opened.stats.record({ communityId: 'discord:78', channelId: '1', entities: [{ text: 'Berlin', type: 'LOC' }] });
+  await opened.store.set('discord:guild:v1:77', { mode: 'auto', channels: ['1'], language: 'en' });
+  await opened.store.set('discord:guild:v1:78', { mode: 'auto', channels: ['1'], language: 'en' });
+  await opened.close();
+
+  const refused = ekmm(['--delete', '--community', 'discord:77'], env);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /add --yes to confirm/);
+
+  const done = ekmm(['--delete', '--community', 'discord:77', '--yes'], env);
+  assert.equal(done.status, 0, done.stderr);
+  assert.match(done.stdout, /deleted discord:77: [1-9]\d* statistics records?, 1 settings record/);
+
+  opened = await openEntityStats(loadConfig({ env }));
+  try {
+    assert.equal(await opened.stats.total('discord:77'), 0);
+    assert.equal(await opened.store.get('discord:guild:v1:77'), undefined);
+    assert.equal(await opened.stats.total('discord:78'), 1, 'the other community is untouched');
+    assert.notEqual(await opened.store.get('discord:guild:v1:78'), undefined);
+  } finally {
+    await opened.close();
+  }
+});

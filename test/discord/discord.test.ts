@@ -10,6 +10,7 @@ import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
+import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
 
 const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
@@ -17,6 +18,9 @@ const INTEGER = 4;
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-dc-'));
 const guild = { id: '700000000000000001', name: 'Test Guild', channels: [{ id: '710000000000000001', name: 'general' }, { id: '710000000000000002', name: 'quiet' }] };
 const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
+// A second guild whose preferred locale is Chinese: /help answers in Chinese there, and removing the bot deletes its data.
+const zhGuild = { id: '700000000000000002', name: '中文服务器', preferredLocale: 'zh-CN', channels: [{ id: '710000000000000003', name: 'chat' }] };
+const zhChannel = zhGuild.channels[0]!.id;
 const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
 const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
@@ -29,6 +33,7 @@ let start: () => Promise<DiscordAdapter>;
 before(async () => {
   emu = await DiscordEmulator.start();
   emu.addGuild(guild);
+  emu.addGuild(zhGuild);
   const config = chatTestConfig({
     stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
     discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
@@ -46,6 +51,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function configure(options: { name: string; type: number; value: string }[]): Promise<string> {
   const id = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'ekmm-config', options, manageGuild: true });
   return emu.waitForInteractionText(id);
@@ -59,7 +72,7 @@ test('once the gateway is ready the adapter counts as connected for /readyz', as
 
 test('connects with minimal intents and registers its commands', () => {
   assert.equal(emu.identifies[0]?.intents, 1 | (1 << 9) | (1 << 15), 'Guilds | GuildMessages | MessageContent');
-  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'ekmm-config', 'entities', 'stats']);
+  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'dashboard', 'ekmm-config', 'entities', 'help', 'stats']);
   const stats = emu.commands.find((c) => c.name === 'stats');
   assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
 });
@@ -93,7 +106,7 @@ test('mention mode: an image attachment gets a reply with the entities read from
   assert.deepEqual(emu.repliesTo(ignored), [], 'no mention, no reply');
 });
 
-test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, are not fetched and are logged', async () => {
+test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, are not fetched, are logged, and an oversized image is answered', async () => {
   const poster = await drawPoster(['Barack Obama']);
   const id = emu.postMessage({
     guildId: guild.id,
@@ -107,7 +120,7 @@ test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, 
     ],
   });
   const reply = await emu.waitForReply(id, 15_000);
-  assert.equal(reply.content, 'No named entities found.');
+  assert.equal(reply.content, 'This image is too large for me to read (the limit is 20 MiB).');
   assert.ok(log.messages().some((l) => /host localhost is not in discord\.cdnHosts/.test(l)), `host refusal logged: ${JSON.stringify(log.messages())}`);
   assert.ok(log.messages().some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)), `size refusal logged: ${JSON.stringify(log.messages())}`);
 });
@@ -184,4 +197,58 @@ test('a restart keeps guild settings and counts', async () => {
   const s = await bot.settings.get(guild.id);
   assert.equal(s.mode, 'auto');
   assert.deepEqual(s.channels, [general, quiet].sort());
+});
+
+test('/help answers ephemerally with the privacy notice, in the guild locale (English, Chinese)', async () => {
+  const en = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'help' });
+  const enText = await emu.waitForInteractionText(en);
+  assert.equal(emu.interactions.get(en)?.callbacks[0]?.data?.flags, 64, 'ephemeral');
+  assert.match(enText, /^\/entities text/m);
+  assert.match(enText, /no message text, no images and no user ids/);
+  assert.match(enText, /kept for 90 days/);
+  assert.match(enText, /ekmm stats --delete --community ID --yes/);
+  const zh = emu.slashCommand({ guildId: zhGuild.id, channelId: zhChannel, user: member, name: 'help' });
+  const zhText = await emu.waitForInteractionText(zh);
+  assert.match(zhText, /我不保存消息文字、图片或用户 ID/);
+  assert.match(zhText, /统计数据保存 90 天/);
+});
+
+test('/dashboard gives a moderator an ephemeral link for that one guild, members nothing, and the link is never logged', async () => {
+  const refused = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'dashboard' });
+  const refusedText = await emu.waitForInteractionText(refused);
+  assert.equal(refusedText, 'Only moderators can open the dashboard.');
+  const asked = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'dashboard', manageGuild: true });
+  const text = await emu.waitForInteractionText(asked);
+  assert.equal(emu.interactions.get(asked)?.callbacks[0]?.data?.flags, 64, 'ephemeral');
+  const m = /(https?:\/\/\S+\/dashboard#t=(\S+))/.exec(text);
+  assert.ok(m, text);
+  const claims = dashboardTokens(process.env).verify(m[2]!);
+  assert.equal(claims.communityId, `discord:${guild.id}`);
+  assert.ok(claims.expiresAt.getTime() > Date.now() + 23 * 3_600_000, 'valid about 24 h');
+  assert.ok(!log.raw().includes(m[2]!), 'the token is not logged');
+});
+
+test('removing the bot from a guild deletes its statistics and settings', async () => {
+  const setup = emu.slashCommand({
+    guildId: zhGuild.id,
+    channelId: zhChannel,
+    user: mod,
+    name: 'ekmm-config',
+    manageGuild: true,
+    options: [
+      { name: 'mode', type: CHANNEL_STRING, value: 'passive' },
+      { name: 'enable', type: CHANNEL_OPTION, value: zhChannel },
+    ],
+  });
+  assert.match(await emu.waitForInteractionText(setup), /passive/);
+  emu.postMessage({ guildId: zhGuild.id, channelId: zhChannel, author: member, content: 'Barack Obama visits Paris' });
+  const community = 'discord:700000000000000002';
+  await until(async () => (await bot.stats.total(community)) > 0, 'the message counted', 30_000);
+  assert.notEqual(await app.settingsStore.get(`discord:guild:v1:${zhGuild.id}`), undefined, 'settings stored');
+
+  emu.removeGuild(zhGuild.id);
+  await until(async () => (await bot.stats.total(community)) === 0, 'the statistics deleted');
+  await until(async () => (await app.settingsStore.get(`discord:guild:v1:${zhGuild.id}`)) === undefined, 'the settings deleted');
+  assert.ok(await bot.stats.total('discord:700000000000000001') > 0, 'the other guild keeps its statistics');
+  assert.deepEqual((await bot.settings.get(zhGuild.id)).channels, [], 'settings back to the defaults');
 });

@@ -17,6 +17,8 @@ export interface DcGuild {
   id: string;
   name: string;
   channels: { id: string; name: string }[];
+  /** The guild's preferred locale (default en-US). */
+  preferredLocale?: string;
   /** Roles besides @everyone. */
   roles?: { id: string; name: string }[];
 }
@@ -120,6 +122,13 @@ export class DiscordEmulator {
   }
 
   /** The next REST request whose "METHOD path" matches answers with this status. */
+  /** The bot is removed from a guild (kicked, or the guild deleted): GUILD_DELETE without `unavailable`. */
+  removeGuild(guildId: string): void {
+    const at = this.guilds.findIndex((g) => g.id === guildId);
+    if (at !== -1) this.guilds.splice(at, 1);
+    this.dispatch('GUILD_DELETE', { id: guildId, guild_id: guildId });
+  }
+
   failNext(pattern: RegExp, status: number, retryAfter?: number): void {
     this.failures.push({ pattern, status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
@@ -223,7 +232,8 @@ export class DiscordEmulator {
     const id = nextId();
     const token = `itoken-${id}`;
     this.interactions.set(id, { id, token, callbacks: [], edits: [] });
-    const channel = this.guilds.find((g) => g.id === guildId)?.channels.find((c) => c.id === channelId);
+    const guild = this.guilds.find((g) => g.id === guildId);
+    const channel = guild?.channels.find((c) => c.id === channelId);
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: this.applicationId,
@@ -237,7 +247,7 @@ export class DiscordEmulator {
       version: 1,
       app_permissions: '2248473465835073',
       locale: 'en-US',
-      guild_locale: 'en-US',
+      guild_locale: guild?.preferredLocale ?? 'en-US',
       entitlements: [],
       authorizing_integration_owners: { '0': guildId },
       context: 0,
@@ -359,7 +369,7 @@ export class DiscordEmulator {
       stage_instances: [],
       guild_scheduled_events: [],
       joined_at: '2025-01-01T00:00:00.000Z',
-      preferred_locale: 'en-US',
+      preferred_locale: g.preferredLocale ?? 'en-US',
       premium_tier: 0,
       system_channel_flags: 0,
       verification_level: 0,

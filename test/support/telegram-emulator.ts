@@ -10,6 +10,8 @@ export interface TgUser {
   is_bot: boolean;
   first_name: string;
   username?: string;
+  /** The user's interface language (IETF tag), as Telegram sends it. */
+  language_code?: string;
 }
 
 export interface TgChat {
@@ -78,10 +80,12 @@ export class TelegramEmulator extends EventEmitter {
   readonly bot: TgUser = { id: 7000001, is_bot: true, first_name: 'EKMM', username: 'ekmm_test_bot' };
   readonly sent: SentMessage[] = [];
   readonly calls: string[] = [];
-  private readonly updates: { update_id: number; message: Record<string, unknown> }[] = [];
+  private readonly updates: ({ update_id: number } & Record<string, unknown>)[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly admins = new Map<number, number[]>();
   private readonly pollers = new Set<() => void>();
+  /** Users who never started a private chat with the bot: sendMessage to them is 403, as on Telegram. */
+  private readonly unreachable = new Set<number>();
   private readonly failures: { method: string; status: number; retryAfter?: number }[] = [];
   private nextUpdateId = 1;
   private nextMessageId = 1;
@@ -138,6 +142,11 @@ export class TelegramEmulator extends EventEmitter {
     this.admins.set(chatId, userIds);
   }
 
+  /** This user has not pressed Start in a private chat with the bot, so the bot cannot write to them first. */
+  neverStarted(userId: number): void {
+    this.unreachable.add(userId);
+  }
+
   /** The next call of `method` answers with this HTTP status (429 carries retry_after). */
   failNext(method: string, status: number, retryAfter?: number): void {
     this.failures.push({ method, status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
@@ -169,6 +178,15 @@ export class TelegramEmulator extends EventEmitter {
     return this.push(chat, from, { document, ...(caption ? { caption } : {}) });
   }
 
+  /** The bot's own membership changed (an administrator removed it: `kicked`; it left: `left`). */
+  changeBotMembership(chat: TgChat, by: TgUser, status: 'member' | 'administrator' | 'left' | 'kicked'): void {
+    const old = status === 'left' || status === 'kicked' ? 'member' : 'left';
+    const member = (s: string) => ({ status: s, user: this.bot, ...(s === 'kicked' ? { until_date: 0 } : {}) });
+    this.pushUpdate({
+      my_chat_member: { chat, from: by, date: Math.floor(Date.now() / 1000), old_chat_member: member(old), new_chat_member: member(status) },
+    });
+  }
+
   repliesTo(messageId: number): SentMessage[] {
     return this.sent.filter((m) => m.reply_to === messageId);
   }
@@ -184,14 +202,18 @@ export class TelegramEmulator extends EventEmitter {
   private push(chat: TgChat, from: TgUser, content: Record<string, unknown>): number {
     const message_id = this.nextMessageId++;
     const message = { message_id, date: Math.floor(Date.now() / 1000), chat, from, ...content };
-    const update = { update_id: this.nextUpdateId++, message };
+    this.pushUpdate({ message });
+    return message_id;
+  }
+
+  private pushUpdate(content: Record<string, unknown>): void {
+    const update = { update_id: this.nextUpdateId++, ...content };
     if (this.webhook && this.webhookDeliverTo) {
       void this.deliver(update);
-      return message_id;
+      return;
     }
     this.updates.push(update);
     for (const wake of this.pollers) wake();
-    return message_id;
   }
 
   private async deliver(update: unknown): Promise<void> {
@@ -265,6 +287,9 @@ export class TelegramEmulator extends EventEmitter {
         return ok(ids.map((id, i) => ({ status: i === 0 ? 'creator' : 'administrator', user: { id, is_bot: false, first_name: `admin${id}` } })));
       }
       case 'sendMessage':
+        if (this.unreachable.has(Number(body.chat_id))) {
+          return sendJson(res, 403, { ok: false, error_code: 403, description: "Forbidden: bot can't initiate conversation with a user" });
+        }
         return this.sendMessage(body, ok, bad);
       default:
         return sendJson(res, 404, { ok: false, error_code: 404, description: `Not Found: method ${method} is not emulated` });

@@ -9,6 +9,7 @@ import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/ind
 import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
+import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-tg-'));
 const config = chatTestConfig({ stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` } });
@@ -143,4 +144,75 @@ test('an unreachable Bot API: retries are logged and the start-up error is throw
   );
   assert.ok(lines.messages().some((l) => /getMe failed/.test(l)), `retries were logged: ${JSON.stringify(lines.messages())}`);
   for (const text of [lines.raw(), failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
+});
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('/help gives the privacy notice in the user language (English, Chinese)', async () => {
+  const en = emu.sendText(group, alice, '/help');
+  const enReply = await emu.waitForReply(en);
+  assert.match(enReply.plain, /^\/stats: the top names in this chat/m);
+  assert.match(enReply.plain, /no message text, no images and no user ids/);
+  assert.match(enReply.plain, /kept for 90 days/);
+  assert.match(enReply.plain, /ekmm stats --delete --community ID --yes/);
+  const zh = emu.sendText(dm, { ...alice, language_code: 'zh-hans' }, '/help');
+  const zhReply = await emu.waitForReply(zh);
+  assert.match(zhReply.plain, /我不保存消息文字、图片或用户 ID/);
+  assert.match(zhReply.plain, /统计数据保存 90 天/);
+  assert.ok(emu.calls.includes('setMyCommands'));
+});
+
+test('a photo over intake.maxBytes is not downloaded and gets a reply saying it is too large', async () => {
+  const before = emu.calls.filter((c) => c === 'getFile').length;
+  const id = emu.sendPhoto(group, alice, Buffer.alloc(20 * 1024 * 1024 + 1));
+  const reply = await emu.waitForReply(id, 15_000);
+  assert.equal(reply.plain, 'This image is too large for me to read (the limit is 20 MiB).');
+  assert.equal(emu.calls.filter((c) => c === 'getFile').length, before, 'the oversized photo was not fetched');
+});
+
+test('removing the bot from a chat deletes that chat’s statistics', async () => {
+  const other: TgChat = { id: -100300, type: 'group', title: 'Other' };
+  const marker = emu.sendText(other, alice, 'Paris');
+  await emu.waitForReply(marker);
+  await until(async () => (await bot.stats.total('telegram:-100300')) > 0, 'the other chat counted');
+  const kept = await bot.stats.total('telegram:-100200');
+  assert.ok(kept > 0);
+  emu.changeBotMembership(group, admin, 'administrator');
+  emu.changeBotMembership(group, admin, 'kicked');
+  await until(async () => (await bot.stats.total('telegram:-100200')) === 0, 'the kicked chat’s statistics deleted');
+  emu.changeBotMembership(other, alice, 'left');
+  await until(async () => (await bot.stats.total('telegram:-100300')) === 0, 'the left chat’s statistics deleted');
+  assert.ok(log.messages().some((l) => /telegram chat -100200 removed the bot \(kicked\)/.test(l)));
+});
+
+test('/dashboard: the link goes to the administrator’s private chat, the group only hears that; members get nothing', async () => {
+  const chat: TgChat = { id: -100400, type: 'supergroup', title: 'Mods' };
+  const shy: TgUser = { id: 504, is_bot: false, first_name: 'Shy' };
+  emu.setAdministrators(chat.id, [admin.id, shy.id]);
+  emu.neverStarted(shy.id);
+
+  const refused = emu.sendText(chat, alice, '/dashboard');
+  assert.equal((await emu.waitForReply(refused)).plain, 'Only moderators can open the dashboard.');
+
+  const asked = emu.sendText(chat, admin, '/dashboard');
+  assert.equal((await emu.waitForReply(asked)).plain, 'I sent you a private message with the dashboard link.');
+  const privateMsg = emu.sent.find((m) => m.chat_id === admin.id && m.text.includes('/dashboard#t='));
+  assert.ok(privateMsg, 'the link was sent to the administrator privately');
+  const token = /\/dashboard#t=(\S+)/.exec(privateMsg.text)![1]!;
+  assert.equal(dashboardTokens(process.env).verify(token).communityId, 'telegram:-100400');
+  assert.ok(!emu.sent.some((m) => m.chat_id === chat.id && m.text.includes(token)), 'the link never goes to the group');
+
+  const shyAsked = emu.sendText(chat, shy, '/dashboard');
+  assert.match((await emu.waitForReply(shyAsked)).plain, /open a private chat with @ekmm_test_bot, press Start/);
+  assert.ok(!emu.sent.some((m) => m.chat_id === shy.id));
+
+  const inPrivate = emu.sendText(dm, alice, '/dashboard');
+  assert.match((await emu.waitForReply(inPrivate)).plain, /Run \/dashboard in the group/);
+  assert.ok(!log.raw().includes(token), 'the token is not logged');
 });
