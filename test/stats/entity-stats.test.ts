@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { openEntityStats } from '../../src/stats/open.ts';
 import { normalizeEntityText } from '../../src/stats/normalize.ts';
 import { rowsToCsv } from '../../src/stats/export.ts';
-import { startRedis, type RedisServer } from '../support/redis-server.ts';
+import { startRedis, type RedisServer } from '../support/redis.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-stats-'));
 let redis: Promise<RedisServer | undefined> | undefined;
@@ -22,7 +22,7 @@ type Kind = 'sqlite' | 'redis';
 /** A fresh stats URL for one test: its own sqlite file, or the shared redis-server (tests use distinct community ids). */
 async function urlFor(t: TestContext, kind: Kind, name: string): Promise<string | undefined> {
   if (kind === 'sqlite') return `sqlite://${join(dir, `${name}.sqlite`)}`;
-  redis ??= startRedis(t);
+  redis ??= startRedis(t, { stopAfterTest: false });
   const server = await redis;
   if (!server) t.skip('redis-server not installed');
   return server?.url;

@@ -11,7 +11,7 @@ import { loadConfig, PROJECT_ROOT } from '../../src/config/load.ts';
 import { openEntityStats } from '../../src/stats/open.ts';
 import { openStore } from '../../src/store/open.ts';
 import { isIterableStore } from '../../src/core/stages.ts';
-import { startRedis, type RedisServer } from '../support/redis-server.ts';
+import { startRedis, type RedisServer } from '../support/redis.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-stats-upgrade-'));
 let redis: RedisServer | undefined;
@@ -110,7 +110,7 @@ test('upgrade from the v1 layout in SQLite: every count moved once, settings kep
 });
 
 test('upgrade from the v1 layout in Redis: every count moved once, settings kept', async (t: TestContext) => {
-  redis = await startRedis(t);
+  redis = await startRedis(t, { stopAfterTest: false });
   if (!redis) return;
   await seedV1(redis.url);
   await checkUpgraded(redis.url);

@@ -73,16 +73,17 @@ export async function launchRedis(): Promise<RedisServer> {
 }
 
 /**
- * Starts redis-server for the test `t`, stopped when the test ends. Returns undefined after
+ * Starts redis-server for the test `t`, stopped when the test ends (or, with `stopAfterTest: false`,
+ * when the caller stops it: a server shared by the tests of one file). Returns undefined after
  * skipping the test when redis-server is not installed and CI is not set.
  */
-export async function startRedis(t: TestContext): Promise<RedisServer | undefined> {
+export async function startRedis(t: TestContext, options: { stopAfterTest?: boolean } = {}): Promise<RedisServer | undefined> {
   if (!redisServerInstalled()) {
     if (process.env.CI) throw new Error('redis-server is not installed but CI is set: run scripts/install-system-deps.sh');
     t.skip('redis-server not installed (scripts/install-system-deps.sh installs it)');
     return undefined;
   }
   const server = await launchRedis();
-  t.after(() => server.stop(true));
+  if (options.stopAfterTest !== false) t.after(() => server.stop(true));
   return server;
 }
