@@ -187,8 +187,27 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     return admins.some((a) => a.user.id === msg.from!.id);
   };
 
+  /**
+   * Sends `text` to the sender's private chat. False when Telegram refuses (403: the user never
+   * pressed Start in a private chat with the bot, which Telegram requires before a bot may write).
+   */
+  const sendPrivately = async (userId: number, text: string, markdown: boolean): Promise<boolean> => {
+    try {
+      await call('sendMessage', () =>
+        bot.telegram.sendMessage(userId, text, { ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}), link_preview_options: { is_disabled: true } }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TelegramError && err.code === 403) return false;
+      throw err;
+    }
+  };
+
+  // /stats in a group: the answer goes to the administrator's private chat (statistics are for
+  // moderators, not the whole group); in a private chat it is that chat's own statistics.
   bot.command('stats', async (ctx) => {
     const msg = ctx.message;
+    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
     if (!(await isChatModerator(msg))) {
       await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Only chat administrators can see statistics.'));
       return;
@@ -196,7 +215,14 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const arg = ctx.payload.trim();
     const days = /^\d+$/.test(arg) ? Math.min(Math.max(Number(arg), 1), config.stats.retentionDays) : statsDays;
     const top = await stats.top({ communityId: telegramCommunityId(msg.chat.id), days, limit: 10 });
-    await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, last ${days} day${days === 1 ? '' : 's'}`));
+    const period = `last ${days} day${days === 1 ? '' : 's'}`;
+    if (msg.chat.type === 'private') {
+      await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, ${period}`));
+      return;
+    }
+    const sent = await sendPrivately(msg.from.id, formatTelegramTop(top, `Top entities in ${msg.chat.title}, ${period}`), true);
+    const note = sent ? texts.statsSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/stats');
+    await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(note));
   });
 
   // /dashboard in a group: the link (a signed token for this chat) goes to the administrator's
@@ -208,15 +234,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     if (msg.chat.type === 'private') return void (await say(texts.dashboardInGroup));
     if (!(await isChatModerator(msg))) return void (await say(texts.dashboardModeratorsOnly));
     const { url, expiresAt } = dashboardLinkFor(config, telegramCommunityId(msg.chat.id), { env });
-    const title = msg.chat.title;
-    try {
-      await call('sendMessage', () => bot.telegram.sendMessage(msg.from.id, texts.dashboardLink(title, url, expiresAt), { link_preview_options: { is_disabled: true } }));
-    } catch (err) {
-      // 403: the administrator never opened a private chat with the bot, which Telegram requires first.
-      if (err instanceof TelegramError && err.code === 403) return void (await say(texts.dashboardStartPrivate(ctx.botInfo.username)));
-      throw err;
-    }
-    await say(texts.dashboardSentPrivately);
+    const sent = await sendPrivately(msg.from.id, texts.dashboardLink(msg.chat.title, url, expiresAt), false);
+    await say(sent ? texts.dashboardSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/dashboard'));
   });
 
   bot.help(async (ctx) => {

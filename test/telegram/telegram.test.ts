@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
-import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
+import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
+import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
@@ -38,6 +39,14 @@ after(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The next message the bot sends to a user's private chat (after the ones already seen). */
+let seenPrivate = 0;
+async function privateAnswer(userId: number): Promise<SentMessage> {
+  const found = await waitFor(() => emu.sent.slice(seenPrivate).find((m) => m.chat_id === userId && m.reply_to === undefined), `a private message to ${userId}`);
+  seenPrivate = emu.sent.indexOf(found) + 1;
+  return found;
+}
 
 test('a photo in a private chat gets a MarkdownV2 reply listing entities read from the image', async () => {
   const photo = await drawPoster(['Barack Obama visits Paris']);
@@ -87,8 +96,10 @@ test('/stats refuses a member and answers an administrator', async () => {
   const refused = emu.sendText(group, alice, '/stats');
   assert.match((await emu.waitForReply(refused)).plain, /Only chat administrators/);
   const answered = emu.sendText(group, admin, '/stats 30');
-  const reply = await emu.waitForReply(answered);
-  assert.match(reply.plain, /Top entities, last 30 days/);
+  assert.equal((await emu.waitForReply(answered)).plain, 'I sent you the statistics in a private message.');
+  const reply = await privateAnswer(admin.id);
+  assert.equal(reply.parse_mode, 'MarkdownV2');
+  assert.match(reply.plain, /Top entities in Friends, last 30 days/);
   assert.match(reply.plain, /LOC: berlin \(1\), paris \(1\)/);
   assert.match(reply.plain, /PER: angela merkel \(1\)/);
   assert.doesNotMatch(reply.plain, /barack obama/, 'the private chat and the bot message are not counted here');
@@ -98,7 +109,8 @@ test('counts survive a restart of the adapter (sqlite statistics)', async () => 
   await bot.stop();
   bot = await start();
   const answered = emu.sendText(group, admin, '/stats');
-  const reply = await emu.waitForReply(answered);
+  await emu.waitForReply(answered);
+  const reply = await privateAnswer(admin.id);
   assert.match(reply.plain, /ORG: c\+\+ users group \(1\), google \(1\), yahoo! \(1\)/);
   assert.equal(await bot.stats.total('telegram:-100200'), 6);
 });
@@ -211,6 +223,8 @@ test('/dashboard: the link goes to the administrator’s private chat, the group
   const shyAsked = emu.sendText(chat, shy, '/dashboard');
   assert.match((await emu.waitForReply(shyAsked)).plain, /open a private chat with @ekmm_test_bot, press Start/);
   assert.ok(!emu.sent.some((m) => m.chat_id === shy.id));
+  const shyStats = emu.sendText(chat, shy, '/stats');
+  assert.match((await emu.waitForReply(shyStats)).plain, /press Start, then run \/stats here again/);
 
   const inPrivate = emu.sendText(dm, alice, '/dashboard');
   assert.match((await emu.waitForReply(inPrivate)).plain, /Run \/dashboard in the group/);
