@@ -43,7 +43,7 @@ const EN: BotTexts = {
             '/stats: the top names in this server (moderators)',
             '/ekmm-config: mode, channels and language (moderators)',
           ]
-        : ['/stats: the top names in this chat (administrators)']),
+        : ['/stats: the top names in this chat (administrators)', '/mode mention|auto|passive: when I reply in this group (administrators)']),
       '/dashboard: a private link to the statistics dashboard (moderators)',
       '/help: this text',
       '',
@@ -74,7 +74,7 @@ const ZH: BotTexts = {
             '/stats：本服务器最常出现的名称（管理员）',
             '/ekmm-config：模式、频道和语言（管理员）',
           ]
-        : ['/stats：本群最常出现的名称（管理员）']),
+        : ['/stats：本群最常出现的名称（管理员）', '/mode mention|auto|passive：我在本群何时回复（管理员）']),
       '/dashboard：统计面板的私密链接（管理员）',
       '/help：显示本说明',
       '',

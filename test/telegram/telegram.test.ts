@@ -24,7 +24,7 @@ let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 
-const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger });
+const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger, settingsStore: app.settingsStore });
 
 before(async () => {
   app = await createApp(config);
@@ -229,4 +229,32 @@ test('/dashboard: the link goes to the administrator’s private chat, the group
   const inPrivate = emu.sendText(dm, alice, '/dashboard');
   assert.match((await emu.waitForReply(inPrivate)).plain, /Run \/dashboard in the group/);
   assert.ok(!log.raw().includes(token), 'the token is not logged');
+});
+
+test('/mode: administrators set mention, auto or passive per chat; it persists and goes when the bot is removed', async () => {
+  const chat: TgChat = { id: -100500, type: 'supergroup', title: 'Modes' };
+  emu.setAdministrators(chat.id, [admin.id]);
+  const refused = emu.sendText(chat, alice, '/mode passive');
+  assert.equal((await emu.waitForReply(refused)).plain, 'Only chat administrators can change the mode.');
+  const bad = emu.sendText(chat, admin, '/mode loud');
+  assert.match((await emu.waitForReply(bad)).plain, /Unknown mode "loud"/);
+
+  assert.equal((await emu.waitForReply(emu.sendText(chat, admin, '/mode passive'))).plain, 'Mode: passive.');
+  const quiet = emu.sendText(chat, alice, 'Angela Merkel in Berlin');
+  await until(async () => (await bot.stats.total('telegram:-100500')) >= 2, 'passive mode still counts');
+  assert.deepEqual(emu.repliesTo(quiet), [], 'passive mode never replies');
+
+  assert.equal((await emu.waitForReply(emu.sendText(chat, admin, '/mode mention'))).plain, 'Mode: mention.');
+  await bot.stop();
+  bot = await start();
+  const ignored = emu.sendText(chat, alice, 'Paris is lovely');
+  const addressed = emu.sendText(chat, alice, '@ekmm_test_bot what about Google?', [{ type: 'mention', offset: 0, length: 14 }]);
+  assert.match((await emu.waitForReply(addressed)).plain, /ORG: Google/);
+  assert.deepEqual(emu.repliesTo(ignored), [], 'mention mode (kept across the restart) ignores messages that do not name the bot');
+  assert.match((await emu.waitForReply(emu.sendText(chat, admin, '/mode'))).plain, /^Mode: mention\./);
+  assert.notEqual(await app.settingsStore.get('telegram:chat:v1:-100500'), undefined);
+
+  emu.changeBotMembership(chat, admin, 'kicked');
+  await until(async () => (await app.settingsStore.get('telegram:chat:v1:-100500')) === undefined, 'the chat settings deleted');
+  assert.equal(await bot.stats.total('telegram:-100500'), 0);
 });
