@@ -18,10 +18,12 @@ interface BotTexts {
   dashboardModeratorsOnly: string;
   /** In the group, after the link went to the administrator's private chat. */
   dashboardSentPrivately: string;
-  /** In the group, when the bot may not write to the administrator first. */
-  dashboardStartPrivate(botUsername: string): string;
+  /** In the group, when the bot may not write to the administrator first (/dashboard, /stats). */
+  startPrivateChat(botUsername: string, command: string): string;
   /** /dashboard in a private chat: the bot cannot tell which group is meant. */
   dashboardInGroup: string;
+  /** In the group, after /stats went to the administrator's private chat. */
+  statsSentPrivately: string;
 }
 
 const mib = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
@@ -41,7 +43,7 @@ const EN: BotTexts = {
             '/stats: the top names in this server (moderators)',
             '/ekmm-config: mode, channels and language (moderators)',
           ]
-        : ['/stats: the top names in this chat (administrators)']),
+        : ['/stats: the top names in this chat (administrators)', '/mode mention|auto|passive: when I reply in this group (administrators)']),
       '/dashboard: a private link to the statistics dashboard (moderators)',
       '/help: this text',
       '',
@@ -54,8 +56,9 @@ const EN: BotTexts = {
   dashboardLink: (community, url, expiresAt) => `Dashboard for ${community} (do not share this link; it works until ${utc(expiresAt)}):\n${url}`,
   dashboardModeratorsOnly: 'Only moderators can open the dashboard.',
   dashboardSentPrivately: 'I sent you a private message with the dashboard link.',
-  dashboardStartPrivate: (bot) => `I cannot write to you first: open a private chat with @${bot}, press Start, then run /dashboard here again.`,
+  startPrivateChat: (bot, command) => `I cannot write to you first: open a private chat with @${bot}, press Start, then run ${command} here again.`,
   dashboardInGroup: 'Run /dashboard in the group whose dashboard you want; I will send the link here.',
+  statsSentPrivately: 'I sent you the statistics in a private message.',
 };
 
 const ZH: BotTexts = {
@@ -71,7 +74,7 @@ const ZH: BotTexts = {
             '/stats：本服务器最常出现的名称（管理员）',
             '/ekmm-config：模式、频道和语言（管理员）',
           ]
-        : ['/stats：本群最常出现的名称（管理员）']),
+        : ['/stats：本群最常出现的名称（管理员）', '/mode mention|auto|passive：我在本群何时回复（管理员）']),
       '/dashboard：统计面板的私密链接（管理员）',
       '/help：显示本说明',
       '',
@@ -84,8 +87,9 @@ const ZH: BotTexts = {
   dashboardLink: (community, url, expiresAt) => `${community} 的统计面板（请勿分享此链接，有效期至 ${utc(expiresAt)}）：\n${url}`,
   dashboardModeratorsOnly: '只有管理员可以打开统计面板。',
   dashboardSentPrivately: '我已通过私信把统计面板链接发给你。',
-  dashboardStartPrivate: (bot) => `我无法主动给你发私信：请先打开与 @${bot} 的私聊并点击“开始”，然后在这里再次运行 /dashboard。`,
+  startPrivateChat: (bot, command) => `我无法主动给你发私信：请先打开与 @${bot} 的私聊并点击“开始”，然后在这里再次运行 ${command}。`,
   dashboardInGroup: '请在要查看的群里运行 /dashboard，我会把链接私信发给你。',
+  statsSentPrivately: '我已通过私信把统计数据发给你。',
 };
 
 const TABLE: Record<BotLanguage, BotTexts> = { en: EN, zh: ZH };

@@ -1,10 +1,11 @@
 // Everything EKMM keeps about one community, deleted in one place: when the bot is removed from
 // a guild or chat, and by `ekmm stats --delete --community ID --yes`. Statistics (counts and
 // dedupe records) live in the statistics backend; adapter records (Discord guild settings) in
-// the key-value store beside it. New per-community records must be added here.
+// the key-value store beside it (Discord guild settings, Telegram chat modes). New per-community records must be added here.
 import type { Store } from '../../src/core/stages.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import { guildSettingsKey } from '../discord/settings.ts';
+import { chatSettingsKey } from '../telegram/settings.ts';
 
 export interface DeletedCommunity {
   /** Statistics records the backend removed. */
@@ -17,6 +18,8 @@ export interface DeletedCommunity {
 export function communityRecordKeys(communityId: string): string[] {
   const discord = /^discord:(.+)$/.exec(communityId);
   if (discord) return [guildSettingsKey(discord[1]!)];
+  const telegram = /^telegram:(.+)$/.exec(communityId);
+  if (telegram) return [chatSettingsKey(telegram[1]!)];
   return [];
 }
 

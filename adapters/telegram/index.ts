@@ -6,6 +6,9 @@ import { Telegraf, TelegramError } from 'telegraf';
 import type { Message as TgMessage } from 'telegraf/types';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { ImageInput } from '../../src/core/types.ts';
+import type { Store } from '../../src/core/stages.ts';
+import { ChatSettingsStore, isChatMode } from './settings.ts';
+import { deleteCommunityData } from '../shared/community-data.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
@@ -31,6 +34,8 @@ export interface TelegramOptions {
   webhookPort?: number;
   /** Defaults to the host's logger; lines carry adapter: "telegram". */
   logger?: Logger;
+  /** Where chat modes (/mode) are kept; the app passes its settings store. Without one they last only as long as the process. */
+  settingsStore?: Store;
 }
 
 export interface TelegramAdapter {
@@ -73,6 +78,14 @@ function imageRefs(msg: TgMessage): ImageRef[] {
   return [];
 }
 
+/** The message names the bot (@username mention) or replies to one of its messages. */
+function addressesBot(msg: TgMessage, me: { id: number; username: string }): boolean {
+  if ('reply_to_message' in msg && msg.reply_to_message?.from?.id === me.id) return true;
+  const text = messageText(msg);
+  const entities = 'text' in msg ? msg.entities : 'caption' in msg ? msg.caption_entities : undefined;
+  return (entities ?? []).some((e) => e.type === 'mention' && text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${me.username.toLowerCase()}`);
+}
+
 function messageText(msg: TgMessage): string {
   if ('text' in msg) return msg.text;
   if ('caption' in msg && msg.caption) return msg.caption;
@@ -97,6 +110,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const stats = host.stats;
   const processor = host.processor;
   const statsDays = opts.statsDays ?? 7;
+  // Groups default to auto, what the bot did before modes existed: reply to messages with entities.
+  const chatSettings = new ChatSettingsStore(opts.settingsStore, { mode: 'auto' });
 
   // Replies must not wait behind the 90 s default: a queued message may wait longer in a flood.
   const bot = new Telegraf(token, { telegram: { apiRoot, webhookReply: false }, handlerTimeout: 10 * 60_000 });
@@ -187,8 +202,27 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     return admins.some((a) => a.user.id === msg.from!.id);
   };
 
+  /**
+   * Sends `text` to the sender's private chat. False when Telegram refuses (403: the user never
+   * pressed Start in a private chat with the bot, which Telegram requires before a bot may write).
+   */
+  const sendPrivately = async (userId: number, text: string, markdown: boolean): Promise<boolean> => {
+    try {
+      await call('sendMessage', () =>
+        bot.telegram.sendMessage(userId, text, { ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}), link_preview_options: { is_disabled: true } }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TelegramError && err.code === 403) return false;
+      throw err;
+    }
+  };
+
+  // /stats in a group: the answer goes to the administrator's private chat (statistics are for
+  // moderators, not the whole group); in a private chat it is that chat's own statistics.
   bot.command('stats', async (ctx) => {
     const msg = ctx.message;
+    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
     if (!(await isChatModerator(msg))) {
       await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Only chat administrators can see statistics.'));
       return;
@@ -196,7 +230,14 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const arg = ctx.payload.trim();
     const days = /^\d+$/.test(arg) ? Math.min(Math.max(Number(arg), 1), config.stats.retentionDays) : statsDays;
     const top = await stats.top({ communityId: telegramCommunityId(msg.chat.id), days, limit: 10 });
-    await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, last ${days} day${days === 1 ? '' : 's'}`));
+    const period = `last ${days} day${days === 1 ? '' : 's'}`;
+    if (msg.chat.type === 'private') {
+      await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, ${period}`));
+      return;
+    }
+    const sent = await sendPrivately(msg.from.id, formatTelegramTop(top, `Top entities in ${msg.chat.title}, ${period}`), true);
+    const note = sent ? texts.statsSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/stats');
+    await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(note));
   });
 
   // /dashboard in a group: the link (a signed token for this chat) goes to the administrator's
@@ -208,15 +249,20 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     if (msg.chat.type === 'private') return void (await say(texts.dashboardInGroup));
     if (!(await isChatModerator(msg))) return void (await say(texts.dashboardModeratorsOnly));
     const { url, expiresAt } = dashboardLinkFor(config, telegramCommunityId(msg.chat.id), { env });
-    const title = msg.chat.title;
-    try {
-      await call('sendMessage', () => bot.telegram.sendMessage(msg.from.id, texts.dashboardLink(title, url, expiresAt), { link_preview_options: { is_disabled: true } }));
-    } catch (err) {
-      // 403: the administrator never opened a private chat with the bot, which Telegram requires first.
-      if (err instanceof TelegramError && err.code === 403) return void (await say(texts.dashboardStartPrivate(ctx.botInfo.username)));
-      throw err;
-    }
-    await say(texts.dashboardSentPrivately);
+    const sent = await sendPrivately(msg.from.id, texts.dashboardLink(msg.chat.title, url, expiresAt), false);
+    await say(sent ? texts.dashboardSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/dashboard'));
+  });
+
+  bot.command('mode', async (ctx) => {
+    const msg = ctx.message;
+    const say = (text: string) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text));
+    if (msg.chat.type === 'private') return void (await say('Modes are for groups: in a private chat I always answer.'));
+    if (!(await isChatModerator(msg))) return void (await say('Only chat administrators can change the mode.'));
+    const wanted = ctx.payload.trim().toLowerCase();
+    if (!wanted) return void (await say(`Mode: ${(await chatSettings.get(msg.chat.id)).mode}. Set it with /mode mention, /mode auto or /mode passive.`));
+    if (!isChatMode(wanted)) return void (await say(`Unknown mode "${wanted}": use mention, auto or passive.`));
+    await chatSettings.setMode(msg.chat.id, wanted);
+    await say(`Mode: ${wanted}.`);
   });
 
   bot.help(async (ctx) => {
@@ -230,8 +276,10 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const status = ctx.myChatMember.new_chat_member.status;
     if (status !== 'left' && status !== 'kicked') return;
     const communityId = telegramCommunityId(ctx.myChatMember.chat.id);
-    const records = await stats.deleteCommunity(communityId);
-    log.info({ communityId, records }, `telegram chat ${ctx.myChatMember.chat.id} removed the bot (${status}): its statistics were deleted`);
+    const chatId = ctx.myChatMember.chat.id;
+    const deleted = opts.settingsStore ? await deleteCommunityData(stats, opts.settingsStore, communityId) : { records: await stats.deleteCommunity(communityId), settings: 0 };
+    chatSettings.forget(chatId);
+    log.info({ communityId, ...deleted }, `telegram chat ${ctx.myChatMember.chat.id} removed the bot (${status}): its statistics and settings were deleted`);
   });
 
   bot.start(async (ctx) => {
@@ -244,6 +292,9 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     // Commands meant for other bots (or unknown ones) are not messages to recognize.
     if (text.startsWith('/') && 'entities' in msg && msg.entities?.[0]?.type === 'bot_command' && msg.entities[0].offset === 0) return;
     const refs = imageRefs(msg);
+    const mode = msg.chat.type === 'private' ? 'auto' : (await chatSettings.get(msg.chat.id)).mode;
+    // mention mode: only messages that name the bot (@username) or reply to it are read.
+    if (mode === 'mention' && !addressesBot(msg, ctx.botInfo)) return;
     const outcome = await processor.process({
       fromBot: !msg.from || msg.from.is_bot || msg.from.id === ctx.botInfo.id,
       userId: `telegram:${msg.from?.id ?? 'unknown'}`,
@@ -257,6 +308,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       record: true,
     });
     const tooLarge = refs.filter((r) => r.size !== undefined && r.size > config.intake.maxBytes).length;
+    if (mode === 'passive') return;
     await answer(msg, outcome, tooLarge);
   });
 
@@ -274,6 +326,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       bot.telegram.setMyCommands([
         { command: 'stats', description: 'Top entities in this chat (administrators)' },
         { command: 'help', description: 'What the bot does and what it stores (privacy)' },
+        { command: 'mode', description: 'mention, auto or passive: when the bot replies here (administrators)' },
         { command: 'dashboard', description: 'A private link to this chat\'s statistics dashboard (administrators)' },
       ]),
     );

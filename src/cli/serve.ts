@@ -143,7 +143,7 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
     }
     if (telegramToken) {
       const { startTelegram } = await loadAdapter<TelegramModule>('telegram');
-      const bot = await startTelegram(app.host, config, { token: telegramToken });
+      const bot = await startTelegram(app.host, config, { token: telegramToken, settingsStore: app.settingsStore });
       running.push({ name: 'telegram', stop: () => bot.stop() });
       log.info('serve: telegram adapter started');
     }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
-import { TelegramEmulator, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
+import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
+import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
@@ -23,7 +24,7 @@ let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 
-const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger });
+const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger, settingsStore: app.settingsStore });
 
 before(async () => {
   app = await createApp(config);
@@ -38,6 +39,14 @@ after(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The next message the bot sends to a user's private chat (after the ones already seen). */
+let seenPrivate = 0;
+async function privateAnswer(userId: number): Promise<SentMessage> {
+  const found = await waitFor(() => emu.sent.slice(seenPrivate).find((m) => m.chat_id === userId && m.reply_to === undefined), `a private message to ${userId}`);
+  seenPrivate = emu.sent.indexOf(found) + 1;
+  return found;
+}
 
 test('a photo in a private chat gets a MarkdownV2 reply listing entities read from the image', async () => {
   const photo = await drawPoster(['Barack Obama visits Paris']);
@@ -87,8 +96,10 @@ test('/stats refuses a member and answers an administrator', async () => {
   const refused = emu.sendText(group, alice, '/stats');
   assert.match((await emu.waitForReply(refused)).plain, /Only chat administrators/);
   const answered = emu.sendText(group, admin, '/stats 30');
-  const reply = await emu.waitForReply(answered);
-  assert.match(reply.plain, /Top entities, last 30 days/);
+  assert.equal((await emu.waitForReply(answered)).plain, 'I sent you the statistics in a private message.');
+  const reply = await privateAnswer(admin.id);
+  assert.equal(reply.parse_mode, 'MarkdownV2');
+  assert.match(reply.plain, /Top entities in Friends, last 30 days/);
   assert.match(reply.plain, /LOC: berlin \(1\), paris \(1\)/);
   assert.match(reply.plain, /PER: angela merkel \(1\)/);
   assert.doesNotMatch(reply.plain, /barack obama/, 'the private chat and the bot message are not counted here');
@@ -98,7 +109,8 @@ test('counts survive a restart of the adapter (sqlite statistics)', async () => 
   await bot.stop();
   bot = await start();
   const answered = emu.sendText(group, admin, '/stats');
-  const reply = await emu.waitForReply(answered);
+  await emu.waitForReply(answered);
+  const reply = await privateAnswer(admin.id);
   assert.match(reply.plain, /ORG: c\+\+ users group \(1\), google \(1\), yahoo! \(1\)/);
   assert.equal(await bot.stats.total('telegram:-100200'), 6);
 });
@@ -211,8 +223,38 @@ test('/dashboard: the link goes to the administrator’s private chat, the group
   const shyAsked = emu.sendText(chat, shy, '/dashboard');
   assert.match((await emu.waitForReply(shyAsked)).plain, /open a private chat with @ekmm_test_bot, press Start/);
   assert.ok(!emu.sent.some((m) => m.chat_id === shy.id));
+  const shyStats = emu.sendText(chat, shy, '/stats');
+  assert.match((await emu.waitForReply(shyStats)).plain, /press Start, then run \/stats here again/);
 
   const inPrivate = emu.sendText(dm, alice, '/dashboard');
   assert.match((await emu.waitForReply(inPrivate)).plain, /Run \/dashboard in the group/);
   assert.ok(!log.raw().includes(token), 'the token is not logged');
+});
+
+test('/mode: administrators set mention, auto or passive per chat; it persists and goes when the bot is removed', async () => {
+  const chat: TgChat = { id: -100500, type: 'supergroup', title: 'Modes' };
+  emu.setAdministrators(chat.id, [admin.id]);
+  const refused = emu.sendText(chat, alice, '/mode passive');
+  assert.equal((await emu.waitForReply(refused)).plain, 'Only chat administrators can change the mode.');
+  const bad = emu.sendText(chat, admin, '/mode loud');
+  assert.match((await emu.waitForReply(bad)).plain, /Unknown mode "loud"/);
+
+  assert.equal((await emu.waitForReply(emu.sendText(chat, admin, '/mode passive'))).plain, 'Mode: passive.');
+  const quiet = emu.sendText(chat, alice, 'Angela Merkel in Berlin');
+  await until(async () => (await bot.stats.total('telegram:-100500')) >= 2, 'passive mode still counts');
+  assert.deepEqual(emu.repliesTo(quiet), [], 'passive mode never replies');
+
+  assert.equal((await emu.waitForReply(emu.sendText(chat, admin, '/mode mention'))).plain, 'Mode: mention.');
+  await bot.stop();
+  bot = await start();
+  const ignored = emu.sendText(chat, alice, 'Paris is lovely');
+  const addressed = emu.sendText(chat, alice, '@ekmm_test_bot what about Google?', [{ type: 'mention', offset: 0, length: 14 }]);
+  assert.match((await emu.waitForReply(addressed)).plain, /ORG: Google/);
+  assert.deepEqual(emu.repliesTo(ignored), [], 'mention mode (kept across the restart) ignores messages that do not name the bot');
+  assert.match((await emu.waitForReply(emu.sendText(chat, admin, '/mode'))).plain, /^Mode: mention\./);
+  assert.notEqual(await app.settingsStore.get('telegram:chat:v1:-100500'), undefined);
+
+  emu.changeBotMembership(chat, admin, 'kicked');
+  await until(async () => (await app.settingsStore.get('telegram:chat:v1:-100500')) === undefined, 'the chat settings deleted');
+  assert.equal(await bot.stats.total('telegram:-100500'), 0);
 });
