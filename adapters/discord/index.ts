@@ -20,7 +20,7 @@ import {
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { ImageInput } from '../../src/core/types.ts';
 import type { IterableStore } from '../../src/core/stages.ts';
-import { fetchImage } from '../../src/intake/fetch.ts';
+import { fetchImage, urlAllowed } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
@@ -96,15 +96,15 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const imageAttachments = (attachments: Iterable<Attachment>): Attachment[] =>
     [...attachments].filter((a) => {
       if (!(a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name))) return false;
-      let host: string;
+      let url: URL;
       try {
-        host = new URL(a.url).hostname.toLowerCase();
+        url = new URL(a.url);
       } catch {
         log.warn(`discord attachment ${a.id} skipped: its URL cannot be parsed`);
         return false;
       }
-      if (!cdnHosts.includes(host)) {
-        log.warn(`discord attachment ${a.id} skipped: host ${host} is not in discord.cdnHosts`);
+      if (!urlAllowed(url, cdnHosts)) {
+        log.warn(`discord attachment ${a.id} skipped: host ${url.hostname.toLowerCase()} is not in discord.cdnHosts (host and port ${url.port || 'default'} must match)`);
         return false;
       }
       if (a.size > config.intake.maxBytes) {
@@ -121,7 +121,13 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
     for (const a of attachments) {
-      const got = await fetchImage(a.url, { allowedHosts: cdnHosts, maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
+      const got = await fetchImage(a.url, {
+        allowedHosts: cdnHosts,
+        maxBytes: config.intake.maxBytes,
+        timeoutMs: config.intake.fetchTimeoutMs,
+        allowPrivate: config.intake.allowPrivateAddresses,
+        listName: 'discord.cdnHosts',
+      });
       if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: a.name });
       else log.warn(`discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
     }

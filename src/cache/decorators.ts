@@ -1,6 +1,6 @@
 // Cache decorators around any backend of a stage. The engine wraps backends with these when a
 // cache store is configured; keys carry the backend's modelId and template version.
-import type { Captioner, KnowledgeSource, Ocr, PreparedImage, RecognizerInput, Store } from '../core/stages.ts';
+import type { Captioner, KnowledgeSource, Ocr, PreparedImage, RecognizerInput, StageOptions, Store } from '../core/stages.ts';
 import type { LanguageCode, OcrLine, Warning } from '../core/types.ts';
 import { cacheKey } from './key.ts';
 import { cached, cachedBatch } from './cached.ts';
@@ -40,8 +40,8 @@ export class CachedOcr implements Ocr {
     });
   }
 
-  async read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]> {
-    return (await this.readDetailed(images, language)).lines;
+  async read(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<OcrLine[][]> {
+    return (await this.readDetailed(images, language, options)).lines;
   }
 
   /**
@@ -49,14 +49,14 @@ export class CachedOcr implements Ocr {
    * together, so a cache hit reports the same thing as the first reading. An image whose reading
    * failed or timed out is not cached: the next message tries again.
    */
-  async readDetailed(images: PreparedImage[], language: LanguageCode): Promise<{ lines: OcrLine[][]; warnings: Warning[] }> {
+  async readDetailed(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<{ lines: OcrLine[][]; warnings: Warning[] }> {
     const keys = images.map((img) => this.key(img, language));
     const failures: Warning[] = [];
     const results = await cachedBatch<PerImageReading | undefined>(this.store, keys, this.ttlMs, async (miss) => {
       const subset = miss.map((i) => images[i]!);
       const fresh = this.inner.readDetailed
-        ? await this.inner.readDetailed(subset, language)
-        : { lines: await this.inner.read(subset, language), warnings: [] };
+        ? await this.inner.readDetailed(subset, language, options)
+        : { lines: await this.inner.read(subset, language, options), warnings: [] };
       return subset.map((img, j) => {
         const about = fresh.warnings.filter((w) => w.image === img.index);
         const failed = about.filter((w) => w.code !== 'ocr.low_confidence');
@@ -88,11 +88,11 @@ export class CachedCaptioner implements Captioner {
     this.modelId = inner.modelId;
   }
 
-  async caption(images: PreparedImage[]): Promise<(string | null)[]> {
+  async caption(images: PreparedImage[], options?: StageOptions): Promise<(string | null)[]> {
     const keys = images.map((img) =>
       cacheKey('caption', { contentHash: img.sha256, model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
     );
-    return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) => this.inner.caption(miss.map((i) => images[i]!)));
+    return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) => this.inner.caption(miss.map((i) => images[i]!), options));
   }
 
   async captionById(id: string): Promise<string | null> {
@@ -117,14 +117,14 @@ export class CachedKnowledge implements KnowledgeSource {
     this.modelId = inner.modelId;
   }
 
-  async knowledge(batch: RecognizerInput[]): Promise<(string | null)[]> {
+  async knowledge(batch: RecognizerInput[], options?: StageOptions): Promise<(string | null)[]> {
     return Promise.all(
       batch.map((input) =>
         cached(
           this.store,
           cacheKey('knowledge', { prompt: knowledgeInputDigest(input), model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
           this.ttlMs,
-          async () => (await this.inner.knowledge([input]))[0] ?? null,
+          async () => (await this.inner.knowledge([input], options))[0] ?? null,
         ),
       ),
     );

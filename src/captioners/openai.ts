@@ -1,6 +1,6 @@
 // Captions from any OpenAI-compatible vision endpoint (vLLM, LMDeploy, Ollama, llama.cpp, OpenAI):
 // the prepared PNG goes as a base64 data URL in a chat completion.
-import type { Captioner, PreparedImage } from '../core/stages.ts';
+import type { Captioner, PreparedImage, StageOptions } from '../core/stages.ts';
 import type { LlmClientConfig } from '../config/schema.ts';
 import { sha256Hex } from '../cache/key.ts';
 import { LlmHttpClient, type LlmHttpOptions } from '../llm/http-base.ts';
@@ -27,11 +27,11 @@ export class OpenAiCaptioner implements Captioner {
     this.concurrency = options.concurrency ?? 2;
   }
 
-  async caption(images: PreparedImage[]): Promise<(string | null)[]> {
-    return mapLimit(images, this.concurrency, (image) => this.captionOne(image));
+  async caption(images: PreparedImage[], options: StageOptions = {}): Promise<(string | null)[]> {
+    return mapLimit(images, this.concurrency, (image) => this.captionOne(image, options));
   }
 
-  private async captionOne(image: PreparedImage): Promise<string | null> {
+  private async captionOne(image: PreparedImage, options: StageOptions): Promise<string | null> {
     const completion = await this.client.chat({
       temperature: 0,
       max_tokens: this.config.maxTokens,
@@ -44,7 +44,7 @@ export class OpenAiCaptioner implements Captioner {
           ],
         },
       ],
-    });
+    }, options);
     const raw = completion.choices[0]?.message?.content ?? '';
     const text = stripThinking(raw).text.replace(/\s+/g, ' ').trim();
     return text || null;

@@ -14,6 +14,16 @@ const httpClient = z
     retries: z.number().int().min(0).max(10).default(2),
     backoffMs: z.number().int().min(0).default(500),
     maxTokens: z.number().int().positive().default(512),
+    /** Answers larger than this are cut off while reading and fail with llm.too_large (a 300 MB answer once took 2 GB). */
+    maxAnswerBytes: z.number().int().positive().default(1024 * 1024),
+    /** Circuit breaker per backend: open after this many failures in a row, probe again after halfOpenAfterMs. */
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).default(5),
+        halfOpenAfterMs: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -29,6 +39,42 @@ const recordedFile = z
 
 /** A live model's answers are appended to this JSONL file in the `recorded` format, so a run can be replayed. */
 const recordTo = { record: z.string().optional() };
+/** Limits that keep one message from stalling the service (README "Limits and deadlines"). */
+const limits = z
+  .object({
+    /** Longest text per input, in UTF-16 code units: bots cut past it with a warning, the API answers 413. */
+    textChars: z
+      .object({
+        discord: z.number().int().positive().default(2000),
+        telegram: z.number().int().positive().default(4096),
+        api: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Images per message: bots keep the first ones with a warning, the API answers 413. */
+    imagesPerMessage: z.number().int().min(0).default(10),
+    /** One deadline per message, split across the stages; past it the reply has what is done plus a warning. */
+    deadline: z
+      .object({
+        textMs: z.number().int().positive().default(5000),
+        imagesMs: z.number().int().positive().default(20_000),
+        /** Kept back from the stages before recognition so the local recognizer can always answer in time. */
+        reserveMs: z.number().int().min(0).default(500),
+      })
+      .strict()
+      .prefault({}),
+    /** Per client address on the web API (refused with 429 / 503). */
+    web: z
+      .object({
+        connectionsPerClient: z.number().int().positive().default(16),
+        requestsPerClientPerMinute: z.number().int().positive().default(120),
+        maxConnections: z.number().int().positive().default(512),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -46,8 +92,10 @@ export const configSchema = z
         maxPixels: z.number().int().positive().default(40_000_000),
         maxSide: z.number().int().positive().default(1280),
         allowSvg: z.boolean().default(false),
-        /** Hosts images may be fetched from by URL; empty means URLs are refused. */
+        /** "host" (default port) or "host:port" images may be fetched from by URL; empty means URLs are refused. */
         urlHosts: z.array(z.string()).default([]),
+        /** Fetch URLs whose host resolves to a private, loopback or link-local address (off: such URLs are refused). */
+        allowPrivateAddresses: z.boolean().default(false),
         fetchTimeoutMs: z.number().int().positive().default(10000),
         /** Files may only be read from these directories (CLI passes the cwd); empty refuses paths. */
         pathRoots: z.array(z.string()).default([]),
@@ -195,6 +243,8 @@ export const configSchema = z
       .strict()
       .prefault({}),
 
+    limits,
+
     stats: z
       .object({
         url: z.string().default('sqlite://var/stats.sqlite'),
@@ -280,4 +330,7 @@ export const configSchema = z
   .strict();
 
 export type EkmmConfig = z.infer<typeof configSchema>;
-export type LlmClientConfig = z.infer<typeof httpClient>;
+type ParsedLlmClient = z.infer<typeof httpClient>;
+/** An LLM client's settings; the hardening keys may be left out by code that builds one by hand (tests, plugins). */
+export type LlmClientConfig = Omit<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'> & Partial<Pick<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'>>;
+export type LimitsConfig = z.infer<typeof limits>;

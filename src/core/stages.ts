@@ -2,6 +2,17 @@
 // (see registry.ts); the pipeline only ever sees the interfaces.
 import type { Caption, Entity, ImageInput, LanguageCode, MessageHints, OcrBlock, OcrLine, Warning } from './types.ts';
 
+/**
+ * What a stage call may be given besides its input: `signal` aborts when the caller has gone (the
+ * work is no longer wanted), `deadline` (a Date.now() time) is when the stage's answer stops being
+ * useful. Backends that wait on something (HTTP, a queue) should stop by the deadline; the engine
+ * does not wait past it either way.
+ */
+export interface StageOptions {
+  signal?: AbortSignal;
+  deadline?: number;
+}
+
 /** An image that passed intake: decoded, EXIF-oriented, resized, re-encoded as PNG. */
 export interface PreparedImage {
   /** Index in Message.images. */
@@ -23,7 +34,7 @@ export type IntakeResult = { ok: true; image: PreparedImage } | { ok: false; war
 export interface ImageIntake {
   readonly name: string;
   /** One result per input, in order. Never throws for a bad image: it becomes a warning. */
-  prepare(inputs: ImageInput[]): Promise<IntakeResult[]>;
+  prepare(inputs: ImageInput[], options?: StageOptions): Promise<IntakeResult[]>;
 }
 
 export interface Ocr {
@@ -31,9 +42,9 @@ export interface Ocr {
   /** Identifies model files and settings; part of every cache key. */
   readonly modelId: string;
   /** One list of lines per image, in reading order. `line.image` is the PreparedImage index. */
-  read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]>;
+  read(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<OcrLine[][]>;
   /** Optional: read() plus warnings (lines dropped below ocr.minScore, per-image failures/timeouts). */
-  readDetailed?(images: PreparedImage[], language: LanguageCode): Promise<{ lines: OcrLine[][]; warnings: Warning[] }>;
+  readDetailed?(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<{ lines: OcrLine[][]; warnings: Warning[] }>;
   close?(): Promise<void>;
 }
 
@@ -41,7 +52,7 @@ export interface Captioner {
   readonly name: string;
   readonly modelId: string;
   /** One caption per image, or null when the backend has none for it. */
-  caption(images: PreparedImage[]): Promise<(string | null)[]>;
+  caption(images: PreparedImage[], options?: StageOptions): Promise<(string | null)[]>;
   /**
    * Optional: the caption recorded for a post by its id (IMGID/WID/JSONL id), for datasets whose
    * images are not at hand. The engine asks it when the message has an id and no image gave a caption.
@@ -78,7 +89,7 @@ export interface RecognizerOutput {
 export interface Recognizer {
   readonly name: string;
   /** Batch in, batch out: one output per input, in order. May throw; the pipeline falls back. */
-  recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]>;
+  recognize(batch: RecognizerInput[], options?: StageOptions): Promise<RecognizerOutput[]>;
   close?(): Promise<void>;
 }
 
@@ -86,7 +97,7 @@ export interface Recognizer {
 export interface KnowledgeSource {
   readonly name: string;
   readonly modelId: string;
-  knowledge(batch: RecognizerInput[]): Promise<(string | null)[]>;
+  knowledge(batch: RecognizerInput[], options?: StageOptions): Promise<(string | null)[]>;
   close?(): Promise<void>;
 }
 
@@ -115,6 +126,21 @@ export interface KnowledgeAware {
 
 export function isKnowledgeAware(r: Recognizer): r is Recognizer & KnowledgeAware {
   return (r as Partial<KnowledgeAware>).usesKnowledge === true;
+}
+
+/**
+ * A stage failure that still has something to say: the warnings gathered before it failed (an
+ * LLM that refused response_format twice, then failed) reach the user with the failure.
+ */
+export class StageFailure extends Error {
+  override readonly name = 'StageFailure';
+  constructor(
+    message: string,
+    readonly warnings: Warning[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export type { Caption, Entity, OcrLine, Warning };

@@ -5,9 +5,9 @@ import { open, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import type { ImageInput, Warning } from '../core/types.ts';
-import type { ImageIntake, IntakeResult, PreparedImage } from '../core/stages.ts';
+import type { ImageIntake, IntakeResult, PreparedImage, StageOptions } from '../core/stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
-import { fetchImage } from './fetch.ts';
+import { fetchImage, type Resolver } from './fetch.ts';
 import { sniffFormat, type SniffedFormat } from './sniff.ts';
 import { PreparedImageMemo } from './memo.ts';
 
@@ -57,14 +57,29 @@ async function readFromPath(path: string, cfg: IntakeConfig): Promise<Uint8Array
   }
 }
 
-async function obtainBytes(input: ImageInput, cfg: IntakeConfig): Promise<Uint8Array> {
+export interface IntakeDeps {
+  /** DNS for URL images; tests map a test hostname to 127.0.0.1. */
+  resolve?: Resolver;
+}
+
+async function obtainBytes(input: ImageInput, cfg: IntakeConfig, options: StageOptions, deps: IntakeDeps): Promise<Uint8Array> {
   if (input.kind === 'bytes') {
     if (!(input.bytes instanceof Uint8Array)) throw new Rejection('image.not_image', 'bytes is not a Uint8Array');
     return input.bytes;
   }
   if (input.kind === 'path') return readFromPath(input.path, cfg);
   if (input.kind === 'url') {
-    const got = await fetchImage(input.url, { allowedHosts: cfg.urlHosts, maxBytes: cfg.maxBytes, timeoutMs: cfg.fetchTimeoutMs });
+    const got = await fetchImage(
+      input.url,
+      {
+        allowedHosts: cfg.urlHosts,
+        maxBytes: cfg.maxBytes,
+        timeoutMs: cfg.fetchTimeoutMs,
+        allowPrivate: cfg.allowPrivateAddresses,
+        ...(deps.resolve ? { resolve: deps.resolve } : {}),
+      },
+      options,
+    );
     if (!got.ok) throw new Rejection(got.code, got.reason);
     return got.bytes;
   }
@@ -116,8 +131,15 @@ async function decode(bytes: Uint8Array, format: SniffedFormat, cfg: IntakeConfi
  * the checks that depend on content only (format, pixel limits) along with the decoding.
  * A memoised PNG buffer is shared between PreparedImages: consumers must not write into it.
  */
-export async function prepareOne(input: ImageInput, index: number, cfg: IntakeConfig, memo?: PreparedImageMemo): Promise<PreparedImage> {
-  const bytes = await obtainBytes(input, cfg);
+export async function prepareOne(
+  input: ImageInput,
+  index: number,
+  cfg: IntakeConfig,
+  memo?: PreparedImageMemo,
+  options: StageOptions = {},
+  deps: IntakeDeps = {},
+): Promise<PreparedImage> {
+  const bytes = await obtainBytes(input, cfg, options, deps);
   if (bytes.byteLength === 0) throw new Rejection('image.empty', 'zero bytes');
   if (bytes.byteLength > cfg.maxBytes) throw new Rejection('image.too_large', `${bytes.byteLength} bytes exceeds intake.maxBytes ${cfg.maxBytes}`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -155,16 +177,19 @@ export class SharpIntake implements ImageIntake {
   readonly name = 'sharp';
   /** Undefined when intake.memoBytes is 0. */
   readonly memo: PreparedImageMemo | undefined;
-  constructor(private readonly cfg: IntakeConfig) {
+  constructor(
+    private readonly cfg: IntakeConfig,
+    private readonly deps: IntakeDeps = {},
+  ) {
     this.memo = cfg.memoBytes > 0 ? new PreparedImageMemo(cfg.memoBytes) : undefined;
   }
 
-  async prepare(inputs: ImageInput[]): Promise<IntakeResult[]> {
+  async prepare(inputs: ImageInput[], options: StageOptions = {}): Promise<IntakeResult[]> {
     const results: IntakeResult[] = [];
     // One at a time: bounds peak memory to a single decoded image.
     for (const [index, input] of inputs.entries()) {
       try {
-        results.push({ ok: true, image: await prepareOne(input, index, this.cfg, this.memo) });
+        results.push({ ok: true, image: await prepareOne(input, index, this.cfg, this.memo, options, this.deps) });
       } catch (err) {
         results.push({ ok: false, warning: toWarning(index, input, err) });
       }

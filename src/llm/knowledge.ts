@@ -4,7 +4,7 @@
 // knowledge channel; it is never turned into entities directly.
 import { readFileSync } from 'node:fs';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { KnowledgeSource, RecognizerInput, Store } from '../core/stages.ts';
+import type { KnowledgeSource, RecognizerInput, StageOptions, Store } from '../core/stages.ts';
 import type { EkmmConfig, LlmClientConfig } from '../config/schema.ts';
 import { projectPath } from '../config/load.ts';
 import { cacheKey } from '../cache/key.ts';
@@ -81,11 +81,11 @@ export class LlmKnowledge implements KnowledgeSource {
     this.templateVersion = KNOWLEDGE_TEMPLATE_VERSION;
   }
 
-  async knowledge(batch: RecognizerInput[]): Promise<(string | null)[]> {
-    return mapLimit(batch, this.deps.concurrency ?? 4, (input) => this.one(input));
+  async knowledge(batch: RecognizerInput[], options: StageOptions = {}): Promise<(string | null)[]> {
+    return mapLimit(batch, this.deps.concurrency ?? 4, (input) => this.one(input, options));
   }
 
-  private async one(input: RecognizerInput): Promise<string | null> {
+  private async one(input: RecognizerInput, options: StageOptions): Promise<string | null> {
     const query = [input.text, ...input.captions.map((c) => c.text)].join(' ');
     const examples = this.deps.retriever ? await this.deps.retriever.similar(input, this.k) : this.index.similar(query, this.k);
     const messages = buildKnowledgeMessages(input, examples, this.entityTypes);
@@ -95,7 +95,7 @@ export class LlmKnowledge implements KnowledgeSource {
       const hit = await cache.get<{ v: string | null }>(key);
       if (hit) return hit.v;
     }
-    const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens });
+    const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens }, options);
     const choice = completion.choices[0]!;
     const text = stripThinking(choice.message?.content ?? '').text.trim() || null;
     if (this.recording && input.id) this.recording.write({ id: input.id, text });

@@ -2,7 +2,7 @@
 // names back onto the inputs. Structured output is negotiated: json_schema, then json_object,
 // then plain text, remembering what the server accepted.
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import type { Recognizer, RecognizerInput, RecognizerOutput, Store } from '../core/stages.ts';
+import { StageFailure, type Recognizer, type RecognizerInput, type RecognizerOutput, type StageOptions, type Store } from '../core/stages.ts';
 import type { EkmmConfig, LlmClientConfig } from '../config/schema.ts';
 import { cacheKey } from '../cache/key.ts';
 import { DAY_MS } from '../cache/cached.ts';
@@ -33,6 +33,8 @@ export const TEXT_PROMPT: RecognizerPrompt = { name: 'llm', templateVersion: TEM
 interface Answer {
   content: string;
   finishReason: string | null;
+  /** The model sent null content (not even an empty list). */
+  empty?: boolean;
 }
 
 export interface LlmRecognizerDeps extends LlmHttpOptions {
@@ -72,17 +74,25 @@ export class LlmRecognizer implements Recognizer {
     return this.mode;
   }
 
-  async recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]> {
-    return mapLimit(batch, this.deps.concurrency ?? 4, (input) => this.recognizeOne(input));
+  async recognize(batch: RecognizerInput[], options: StageOptions = {}): Promise<RecognizerOutput[]> {
+    return mapLimit(batch, this.deps.concurrency ?? 4, (input) => this.recognizeOne(input, options));
   }
 
-  private async recognizeOne(input: RecognizerInput): Promise<RecognizerOutput> {
+  private async recognizeOne(input: RecognizerInput, options: StageOptions): Promise<RecognizerOutput> {
     const { warnings, warn } = warningCollector();
     const who = `${this.name} recognizer`;
     const template = this.deps.template;
     const messages = template ? await template.messages(input) : this.prompt.messages(input, this.entityTypes);
     const labels = template ? [...template.typeNames(template.languageFor(input)).values()] : this.entityTypes;
-    const answer = await this.ask(messages, labels, warn);
+    let answer: Answer;
+    try {
+      answer = await this.ask(messages, labels, warn, options);
+    } catch (err) {
+      // Warnings gathered before the failure (a response_format the server refused) still reach the user.
+      if (warnings.length === 0) throw err;
+      throw new StageFailure(err instanceof Error ? err.message : String(err), warnings, { cause: err });
+    }
+    if (answer.empty) warn('llm.empty_answer', `${who}: the model answered with no content (null); no entities from it`);
     const proposals = proposalsOfAnswer(answer.content, answer.finishReason, this.labels, who, this.config.maxTokens, warn);
     if (this.recording) {
       if (input.id) this.recording.write({ id: input.id, entities: proposals.map((p) => ({ text: p.text, type: p.label })) });
@@ -94,6 +104,7 @@ export class LlmRecognizer implements Recognizer {
 
   private async ask(
     messages: ChatCompletionCreateParamsNonStreaming['messages'], labels: string[], warn: (code: string, message: string) => void,
+    options: StageOptions = {},
   ): Promise<Answer> {
     const cache = this.deps.cache;
     const key = cache
@@ -106,11 +117,15 @@ export class LlmRecognizer implements Recognizer {
     for (;;) {
       const mode = this.mode;
       try {
-        const completion = await this.client.chat({ messages, temperature: 0, max_tokens: this.config.maxTokens, ...this.responseFormat(mode, labels) });
+        const completion = await this.client.chat(
+          { messages, temperature: 0, max_tokens: this.config.maxTokens, ...this.responseFormat(mode, labels) },
+          options,
+        );
         const choice = completion.choices[0]!;
-        const answer: Answer = { content: choice.message?.content ?? '', finishReason: choice.finish_reason ?? null };
-        // Only complete answers are worth keeping; a cut-off one might succeed next time.
-        if (cache && key && answer.finishReason !== 'length') await cache.set(key, answer, this.deps.cacheTtlMs);
+        const content = choice.message?.content;
+        const answer: Answer = { content: content ?? '', finishReason: choice.finish_reason ?? null, ...(content == null ? { empty: true } : {}) };
+        // Only complete answers are worth keeping; a cut-off or empty one might succeed next time.
+        if (cache && key && answer.finishReason !== 'length' && !answer.empty) await cache.set(key, answer, this.deps.cacheTtlMs);
         return answer;
       } catch (err) {
         const next = DOWNGRADE[mode];

@@ -36,7 +36,9 @@ before(async () => {
   emu.addGuild(zhGuild);
   const config = chatTestConfig({
     stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
-    discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
+    // The emulator's CDN is on loopback: host and port listed, private addresses allowed for it.
+    discord: { apiBase: emu.apiBase, cdnHosts: [`${emu.cdnHost}:${emu.port}`] },
+    intake: { allowPrivateAddresses: true },
   });
   app = await createApp(config);
   start = () => startDiscord(app.host, config, { token: emu.token, settingsStore: app.settingsStore, logger: log.logger });

@@ -57,6 +57,7 @@ export const TEST_INTAKE: IntakeConfig = {
   maxSide: 1280,
   allowSvg: false,
   urlHosts: [],
+  allowPrivateAddresses: false,
   fetchTimeoutMs: 2000,
   pathRoots: [],
   memoBytes: 8 * 1024 * 1024,

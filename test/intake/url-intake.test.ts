@@ -4,16 +4,20 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SharpIntake, type IntakeConfig } from '../../src/intake/sharp-intake.ts';
+import { isPrivateAddress, urlAllowed, type Resolver } from '../../src/intake/fetch.ts';
 import { solid } from './fixtures.ts';
 
 let server: Server;
 let origin = '';
+let port = 0;
+let requests = 0;
 let png: Buffer;
 const hanging = new Set<() => void>();
 
 before(async () => {
   png = await solid(30, 20, [0, 128, 255]).png().toBuffer();
   server = createServer((req, res) => {
+    requests++;
     const url = req.url ?? '/';
     if (url === '/ok.png') {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
@@ -42,6 +46,13 @@ before(async () => {
     } else if (url === '/redirect-away') {
       res.writeHead(302, { location: 'http://evil.example/x.png' });
       res.end();
+    } else if (url === '/drip') {
+      // A valid PNG start, then one byte every 50 ms: never done, never silent long enough to time out a read.
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.write(png.subarray(0, 8));
+      const timer = setInterval(() => res.write(Buffer.from([0])), 50);
+      res.on('close', () => clearInterval(timer));
+      hanging.add(() => res.destroy());
     } else if (url === '/hang') {
       hanging.add(() => res.destroy());
     } else {
@@ -50,7 +61,8 @@ before(async () => {
     }
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
 });
 
 after(async () => {
@@ -59,6 +71,9 @@ after(async () => {
   await new Promise<void>((ok) => server.close(() => ok()));
 });
 
+/** Maps images.test to the loopback test server, as a public name would map to its address. */
+const testDns: Resolver = async (hostname) => (hostname === 'images.test' ? [{ address: '127.0.0.1', family: 4 }] : []);
+
 function intake(cfg: Partial<IntakeConfig> = {}): SharpIntake {
   return new SharpIntake({
     backend: 'sharp',
@@ -66,12 +81,14 @@ function intake(cfg: Partial<IntakeConfig> = {}): SharpIntake {
     maxPixels: 40_000_000,
     maxSide: 1280,
     allowSvg: false,
-    urlHosts: ['127.0.0.1'],
+    urlHosts: [`127.0.0.1:${port}`],
+    // The test server is on loopback; the tests that check the refusal turn this off.
+    allowPrivateAddresses: true,
     fetchTimeoutMs: 1500,
     pathRoots: [],
     memoBytes: 0,
     ...cfg,
-  });
+  }, { resolve: testDns });
 }
 
 async function codeFor(path: string, cfg: Partial<IntakeConfig> = {}): Promise<string> {
@@ -112,4 +129,54 @@ test('a server that never answers hits fetchTimeoutMs; 404 is fetch_failed', asy
   assert.equal(await codeFor('/hang', { fetchTimeoutMs: 300 }), 'image.fetch_failed');
   assert.ok(Date.now() - started < 1500, 'did not hang');
   assert.equal(await codeFor('/missing.png'), 'image.fetch_failed');
+});
+
+test('the allow-list matches host and port: the same host on another port is refused', async () => {
+  assert.equal(await codeFor('/ok.png', { urlHosts: ['127.0.0.1'] }), 'image.host_refused', 'a bare host means port 80 only');
+  assert.equal(await codeFor('/ok.png', { urlHosts: [`127.0.0.1:${port + 1}`] }), 'image.host_refused');
+  assert.ok(urlAllowed(new URL('https://cdn.example/x.png'), ['cdn.example']));
+  assert.ok(!urlAllowed(new URL('https://cdn.example:8443/x.png'), ['cdn.example']));
+  assert.ok(urlAllowed(new URL('http://[::1]:8080/x'), ['[::1]:8080']));
+});
+
+test('a name that resolves to a loopback address is refused before any request, unless allowed', async () => {
+  const before = requests;
+  const [refused] = await intake({ urlHosts: [`images.test:${port}`], allowPrivateAddresses: false }).prepare([
+    { kind: 'url', url: `http://images.test:${port}/ok.png` },
+  ]);
+  assert.equal(refused?.ok ? 'ok' : refused?.warning.code, 'image.host_refused');
+  assert.match(refused?.ok ? '' : refused!.warning.message, /resolves to 127\.0\.0\.1, a private, loopback or link-local address/);
+  assert.equal(requests, before, 'no request reached the server');
+  const [literal] = await intake({ allowPrivateAddresses: false }).prepare([{ kind: 'url', url: `${origin}/ok.png` }]);
+  assert.equal(literal?.ok ? 'ok' : literal?.warning.code, 'image.host_refused');
+  const [allowed] = await intake({ urlHosts: [`images.test:${port}`], allowPrivateAddresses: true }).prepare([
+    { kind: 'url', url: `http://images.test:${port}/ok.png` },
+  ]);
+  assert.ok(allowed?.ok, 'fetched through the injected resolver once private addresses are allowed');
+});
+
+test('private, loopback, link-local and mapped addresses are recognised', () => {
+  for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1']) {
+    assert.ok(isPrivateAddress(a), a);
+  }
+  for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '8.8.8.8']) assert.ok(!isPrivateAddress(a), a);
+});
+
+test('a URL that drips bytes is cut by the message deadline', async () => {
+  const started = Date.now();
+  const [r] = await intake({ fetchTimeoutMs: 10_000 }).prepare([{ kind: 'url', url: `${origin}/drip` }], { deadline: Date.now() + 400 });
+  const took = Date.now() - started;
+  assert.equal(r?.ok ? 'ok' : r?.warning.code, 'image.fetch_failed');
+  assert.match(r?.ok ? '' : r!.warning.message, /before the message deadline/);
+  assert.ok(took < 1500, `cut after ${took} ms`);
+});
+
+test('a caller that goes away cancels the download at once', async () => {
+  const controller = new AbortController();
+  const started = Date.now();
+  setTimeout(() => controller.abort(), 100);
+  const [r] = await intake({ fetchTimeoutMs: 10_000 }).prepare([{ kind: 'url', url: `${origin}/drip` }], { signal: controller.signal });
+  assert.equal(r?.ok ? 'ok' : r?.warning.code, 'image.fetch_failed');
+  assert.match(r?.ok ? '' : r!.warning.message, /cancelled/);
+  assert.ok(Date.now() - started < 1000);
 });
