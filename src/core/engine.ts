@@ -13,17 +13,29 @@ import type {
   RecognizerInput,
   RecognizerOutput,
 } from './stages.ts';
+import { isKnowledgeAware, StageFailure, type StageOptions } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
 import { detectLanguage, languageOf } from './language.ts';
 import { hintEntities } from './hints.ts';
 import { groupLines } from '../ocr/blocks.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
+import { raceDeadline, RecognitionCancelled } from './deadline.ts';
+import { limitImages, limitText } from './limits.ts';
+
+export interface RecognizeOptions {
+  /** Aborts when the caller has gone: recognize() then rejects with RecognitionCancelled and stages stop. */
+  signal?: AbortSignal;
+  /** This message's deadline in ms from now; default limits.deadline.textMs, or imagesMs with images. */
+  deadlineMs?: number;
+  /** Longest text kept (UTF-16 code units), cut past it with a warning; default limits.textChars.api. */
+  maxTextChars?: number;
+}
 
 export interface Engine {
   readonly config: EkmmConfig;
   /** Names of the backends in use, for health checks. */
   readonly backends: Record<string, string | string[]>;
-  recognize(message: Message): Promise<Recognition>;
+  recognize(message: Message, options?: RecognizeOptions): Promise<Recognition>;
   close(): Promise<void>;
 }
 
@@ -48,12 +60,25 @@ function errorText(err: unknown): string {
 export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
   const types = config.entityTypes;
 
-  async function runRecognizer(r: Recognizer, input: RecognizerInput, warnings: Warning[]): Promise<RecognizerOutput | undefined> {
+  async function runRecognizer(
+    r: Recognizer,
+    input: RecognizerInput,
+    warnings: Warning[],
+    until: number,
+    options: StageOptions,
+  ): Promise<RecognizerOutput | undefined> {
     try {
-      const [out] = await r.recognize([input]);
+      const raced = await raceDeadline(r.recognize([input], { ...options, deadline: until }), until, options.signal);
+      if (!raced.done) {
+        warnings.push({ code: 'deadline.exceeded', stage: 'recognize', message: `recognizer "${r.name}" did not answer within the message deadline; its answer is left out` });
+        return undefined;
+      }
+      const [out] = raced.value;
       if (!out) throw new Error('returned no output for the message');
       return out;
     } catch (err) {
+      if (err instanceof RecognitionCancelled) throw err;
+      if (err instanceof StageFailure) warnings.push(...err.warnings);
       warnings.push({ code: 'recognizer.failed', stage: 'recognize', message: `recognizer "${r.name}" failed: ${errorText(err)}` });
       return undefined;
     }
@@ -78,16 +103,45 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
     return { kept, dropped: entities.length - kept.length };
   }
 
-  async function recognize(message: Message): Promise<Recognition> {
+  async function recognize(message: Message, options: RecognizeOptions = {}): Promise<Recognition> {
     const t0 = now();
     const timings: Record<string, number> = {};
     const warnings: Warning[] = [];
-    const text = typeof message.text === 'string' ? message.text : '';
+    const { signal } = options;
+    if (signal?.aborted) throw new RecognitionCancelled();
+    const limits = config.limits;
+    const cut = limitText(typeof message.text === 'string' ? message.text : '', options.maxTextChars ?? limits.textChars.api, 'limits.textChars');
+    const text = cut.text;
+    if (cut.warning) warnings.push(cut.warning);
+    const allowed = limitImages(message.images ?? [], limits.imagesPerMessage);
+    if (allowed.warning) warnings.push(allowed.warning);
+
+    // One deadline for the message. Stages before recognition get it less a reserve, so the local
+    // recognizer still answers in time; past a stage's share the engine goes on without it.
+    const budgetMs = options.deadlineMs ?? (allowed.images.length ? limits.deadline.imagesMs : limits.deadline.textMs);
+    const deadline = Date.now() + budgetMs;
+    const stagesUntil = deadline - Math.min(limits.deadline.reserveMs, budgetMs / 4);
+    const stageOptions: StageOptions = { ...(signal ? { signal } : {}), deadline: stagesUntil };
+    /** The stage's answer, or undefined (and a warning) when it is not in by `until`. */
+    const within = async <T>(stage: string, what: string, work: Promise<T>, until: number): Promise<T | undefined> => {
+      const raced = await raceDeadline(work, until, signal);
+      if (raced.done) return raced.value;
+      warnings.push({
+        code: 'deadline.exceeded',
+        stage,
+        message: `${what} did not finish within the message deadline (${budgetMs} ms); the answer goes on without it`,
+      });
+      return undefined;
+    };
+    const rethrowCancel = (err: unknown) => {
+      if (err instanceof RecognitionCancelled) throw err;
+    };
 
     let t = now();
     const prepared: PreparedImage[] = [];
-    if (message.images?.length) {
-      for (const result of await stages.intake.prepare(message.images)) {
+    if (allowed.images.length) {
+      const results = await within('intake', 'image intake', stages.intake.prepare(allowed.images, stageOptions), stagesUntil);
+      for (const result of results ?? []) {
         if (result.ok) prepared.push(result.image);
         else warnings.push(result.warning);
       }
@@ -103,12 +157,21 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
         const s = now();
         try {
           const ocr = stages.ocr;
-          const reading = ocr.readDetailed
-            ? await ocr.readDetailed(prepared, hint)
-            : { lines: await ocr.read(prepared, hint), warnings: [] };
-          for (const lines of reading.lines) ocrLines.push(...lines);
-          warnings.push(...reading.warnings);
+          const reading = await within(
+            'ocr',
+            'OCR',
+            ocr.readDetailed
+              ? ocr.readDetailed(prepared, hint, stageOptions)
+              : ocr.read(prepared, hint, stageOptions).then((lines) => ({ lines, warnings: [] as Warning[] })),
+            stagesUntil,
+          );
+          // Only an answer in time is used: a late one must not change a reply already sent.
+          if (reading) {
+            for (const lines of reading.lines) ocrLines.push(...lines);
+            warnings.push(...reading.warnings);
+          }
         } catch (err) {
+          rethrowCancel(err);
           warnings.push({ code: 'ocr.failed', stage: 'ocr', message: `OCR failed: ${errorText(err)}` });
         }
         timings.ocr = now() - s;
@@ -117,11 +180,12 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
         if (!stages.captioner) return;
         const s = now();
         try {
-          const texts = await stages.captioner.caption(prepared);
-          texts.forEach((c, i) => {
+          const texts = await within('caption', 'captioning', stages.captioner.caption(prepared, stageOptions), stagesUntil);
+          texts?.forEach((c, i) => {
             if (c) captions.push({ image: prepared[i]!.index, text: c, backend: stages.captioner!.name });
           });
         } catch (err) {
+          rethrowCancel(err);
           warnings.push({ code: 'caption.failed', stage: 'caption', message: `captioning failed: ${errorText(err)}` });
         }
         timings.caption = now() - s;
@@ -155,26 +219,47 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       ...(message.hints ? { hints: message.hints } : {}),
     };
 
-    if (stages.knowledge) {
-      t = now();
-      try {
-        const [k] = await stages.knowledge.knowledge([input]);
-        if (k) input.knowledge = k;
-      } catch (err) {
-        warnings.push({ code: 'knowledge.failed', stage: 'knowledge', message: `knowledge source failed: ${errorText(err)}` });
-      }
-      timings.knowledge = now() - t;
-    }
-
     t = now();
+    // Knowledge and the recognizers that do not read it run side by side; only knowledge-aware
+    // recognizers (local) wait for it, and not past the stages' share of the deadline.
+    const knowledge = stages.knowledge;
+    const knowledgeTask: Promise<string | undefined> = knowledge
+      ? (async () => {
+          const s = now();
+          try {
+            const got = await within('knowledge', `knowledge source "${knowledge.name}"`, knowledge.knowledge([input], stageOptions), stagesUntil);
+            return got?.[0] ?? undefined;
+          } catch (err) {
+            rethrowCancel(err);
+            warnings.push({ code: 'knowledge.failed', stage: 'knowledge', message: `knowledge source failed: ${errorText(err)}` });
+            return undefined;
+          } finally {
+            timings.knowledge = now() - s;
+          }
+        })()
+      : Promise.resolve(undefined);
+    // Handled here so that a cancellation nobody awaits is not an unhandled rejection.
+    knowledgeTask.catch(() => undefined);
+    const withKnowledge = async (r: Recognizer): Promise<RecognizerInput> => {
+      if (!knowledge || !isKnowledgeAware(r)) return input;
+      const k = await knowledgeTask;
+      return k ? { ...input, knowledge: k } : input;
+    };
+    const recognizerOptions: StageOptions = signal ? { signal } : {};
     // Recognizers run side by side (an LLM call need not wait for the local tagger); their
     // ranking for the merge is still their order in the config.
-    const outputs: (RecognizerOutput | undefined)[] = await Promise.all(stages.recognizers.map((r) => runRecognizer(r, input, warnings)));
+    const outputs: (RecognizerOutput | undefined)[] = await Promise.all(
+      stages.recognizers.map(async (r) => runRecognizer(r, await withKnowledge(r), warnings, deadline, recognizerOptions)),
+    );
+    await knowledgeTask;
     const fallback = stages.fallback;
     if (!outputs.some((o) => o) && fallback && !stages.recognizers.every((r) => r === fallback)) {
       warnings.push({ code: 'recognizer.fallback', stage: 'recognize', message: `answer comes from fallback recognizer "${fallback.name}"` });
-      outputs.push(await runRecognizer(fallback, input, warnings));
+      // The fallback is what the user gets when the deadline has passed: it gets the reserve.
+      const until = Math.max(deadline, Date.now()) + limits.deadline.reserveMs;
+      outputs.push(await runRecognizer(fallback, await withKnowledge(fallback), warnings, until, recognizerOptions));
     }
+    if (signal?.aborted) throw new RecognitionCancelled();
     let dropped = 0;
     const typedLists = outputs.flatMap((out) => {
       if (!out) return [];
