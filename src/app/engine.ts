@@ -36,7 +36,7 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
     backends: engine.backends,
     registries,
     ...(stages.cache ? { cacheStore: stages.cache } : {}),
-    recognize: (message) => engine.recognize(message),
+    recognize: (message, options) => engine.recognize(message, options),
     close: () => engine.close(),
   };
 }

@@ -63,6 +63,17 @@ const limits = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Text-only messages run in a lane of their own beside guards.concurrency (the lane for
+     * messages with images), so text never waits behind OCR.
+     */
+    textLane: z
+      .object({
+        concurrency: z.number().int().positive().default(2),
+        queueSize: z.number().int().min(0).default(200),
+      })
+      .strict()
+      .prefault({}),
     /** Per client address on the web API (refused with 429 / 503). */
     web: z
       .object({

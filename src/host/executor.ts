@@ -34,7 +34,8 @@ export class RecognitionUnavailableError extends Error {
 
 /** The part of the engine an executor needs; src/core/engine.ts's Engine satisfies it. */
 export interface RecognizingEngine {
-  recognize(message: Message): Promise<Recognition>;
+  /** `signal` reaches every stage: a client that has gone stops its LLM calls and downloads. */
+  recognize(message: Message, options?: { signal?: AbortSignal }): Promise<Recognition>;
 }
 
 /** Runs the engine in this process. */
@@ -44,6 +45,6 @@ export class InProcessExecutor implements RecognitionExecutor {
 
   async recognize(message: Message, options: ExecuteOptions = {}): Promise<Recognition> {
     options.signal?.throwIfAborted();
-    return this.engine.recognize(message);
+    return this.engine.recognize(message, options.signal ? { signal: options.signal } : {});
   }
 }

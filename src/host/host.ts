@@ -26,6 +26,7 @@ export interface HostOptions {
   /** Default: a fresh registry without the process metrics. */
   metrics?: Metrics;
   readiness?: Readiness;
+  textQueue?: WorkQueue;
 }
 
 /** Whom to count a message under; absent for lookups that are not statistics (/entities). */
@@ -46,6 +47,12 @@ export interface RecognitionJob {
   signal?: AbortSignal;
   /** Fields for the job's log lines besides messageId and community, e.g. the web request's reqId. */
   logBindings?: Record<string, string | number>;
+  /**
+   * Whether the message carries images (decides its lane when `message` is a function; a
+   * Message says so itself). Text-only messages have a lane of their own, so they never wait
+   * behind OCR.
+   */
+  hasImages?: boolean;
 }
 
 export interface Recognized {
@@ -57,7 +64,10 @@ export interface Recognized {
 export class Host {
   readonly config: EkmmConfig;
   readonly guards: Guards;
+  /** The lane for messages with images (and the default one); guards.concurrency / guards.queueSize. */
   readonly queue: WorkQueue;
+  /** The lane for text-only messages; limits.textLane. */
+  readonly textQueue: WorkQueue;
   readonly stats: EntityStats | undefined;
   readonly executor: RecognitionExecutor;
   readonly processor: MessageProcessor;
@@ -83,6 +93,8 @@ export class Host {
         return reasons.length ? reasons.join('; ') : undefined;
       });
     }
+    const lane = options.config.limits.textLane;
+    this.textQueue = options.textQueue ?? new WorkQueue(lane.concurrency, lane.queueSize);
     this.processor = new MessageProcessor(this);
   }
 
@@ -94,14 +106,20 @@ export class Host {
     return new AdapterStatus(seen === 1 ? name : `${name}#${seen}`, this.readiness, this.metrics);
   }
 
+  /** The lane a job goes to: text-only messages never queue behind images. */
+  laneFor(job: Pick<RecognitionJob, 'message' | 'hasImages'>): WorkQueue {
+    const images = typeof job.message === 'function' ? job.hasImages !== false : (job.message.images?.length ?? 0) > 0;
+    return images ? this.queue : this.textQueue;
+  }
+
   /**
-   * Runs one recognition in the shared queue and counts its entities when `countAs` is set.
+   * Runs one recognition in its lane (text-only or with images) and counts its entities when `countAs` is set.
    * Rejects with QueueFullError at once when the queue is full; undefined when the message
    * turned out empty.
    */
   async recognize(job: RecognitionJob): Promise<Recognized | undefined> {
     try {
-      return await this.queue.run(({ signal }) => this.run(job, signal), job.signal ? { signal: job.signal } : {});
+      return await this.laneFor(job).run(({ signal }) => this.run(job, signal), job.signal ? { signal: job.signal } : {});
     } catch (err) {
       if (err instanceof QueueFullError) this.metrics.queueRefused.inc();
       throw err;
@@ -149,6 +167,6 @@ export class Host {
 
   /** Waits until nothing runs or waits in the queue (before closing the stores). */
   idle(): Promise<void> {
-    return this.queue.idle();
+    return Promise.all([this.queue.idle(), this.textQueue.idle()]).then(() => undefined);
   }
 }

@@ -1,9 +1,11 @@
 // The path every chat message takes once its adapter has turned it into an Incoming:
 // dismiss -> guards -> the host's bounded queue -> (download images) -> executor -> statistics.
 // Adapters only translate platform events in and replies out.
-import type { ImageInput, LanguageSetting, Message, MessageHints, Recognition } from '../core/types.ts';
+import type { ImageInput, LanguageSetting, Message, MessageHints, Recognition, Warning } from '../core/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import type { EkmmConfig } from '../config/schema.ts';
+import { limitText } from '../core/limits.ts';
 import type { Guards, Refusal } from './guards.ts';
 import type { RecognitionJob, Recognized } from './host.ts';
 import { QueueFullError } from './work-queue.ts';
@@ -35,6 +37,7 @@ export type Tally = Record<Outcome['kind'], number>;
 
 /** What the processor needs of the host (Host satisfies it). */
 export interface ProcessorHost {
+  readonly config: EkmmConfig;
   readonly guards: Guards;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -62,9 +65,12 @@ export class MessageProcessor {
     const admission = await this.host.guards.admit(incoming.userId, incoming.communityId);
     if (!admission.ok) return { kind: 'refused', reason: admission.reason, retryAfterMs: admission.retryAfterMs, notify: admission.notify };
 
+    // A bot cuts past its platform's own limit with a warning (the platform should not send more).
+    const cut = limitText(text, this.textLimit(incoming.communityId), 'limits.textChars');
     try {
       const done = await this.host.recognize({
-        message: () => this.message(incoming, text),
+        message: () => this.message(incoming, cut.text),
+        hasImages: incoming.imageCount > 0,
         ...(incoming.record
           ? {
               countAs: {
@@ -76,7 +82,8 @@ export class MessageProcessor {
           : {}),
       });
       if (!done) return { kind: 'dismissed', reason: 'empty' };
-      return { kind: 'recognized', recognition: done.recognition, counted: done.counted };
+      const warnings: Warning[] = cut.warning ? [cut.warning, ...done.recognition.warnings] : done.recognition.warnings;
+      return { kind: 'recognized', recognition: { ...done.recognition, warnings }, counted: done.counted };
     } catch (err) {
       if (err instanceof QueueFullError) {
         return { kind: 'refused', reason: 'queue_full', retryAfterMs: 0, notify: await this.host.guards.notify(incoming.userId) };
@@ -86,6 +93,13 @@ export class MessageProcessor {
       this.host.logger.warn({ messageId: incoming.messageId, community: incoming.communityId, error }, 'recognition failed');
       return { kind: 'failed', error };
     }
+  }
+
+  /** The platform's own message length (communities are "discord:<id>", "telegram:<id>"). */
+  private textLimit(communityId: string): number {
+    const limits = this.host.config.limits.textChars;
+    const platform = communityId.slice(0, communityId.indexOf(':'));
+    return platform === 'discord' || platform === 'telegram' ? limits[platform] : limits.api;
   }
 
   private async message(incoming: Incoming, text: string): Promise<Message | undefined> {

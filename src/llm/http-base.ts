@@ -238,6 +238,8 @@ export class LlmHttpClient {
   /** How long to wait before the next attempt; throws when that wait would end past the deadline. */
   private delayBefore(attempt: number, error: LlmHttpError, call: LlmCallOptions): number {
     const remaining = call.deadline === undefined ? Infinity : call.deadline - Date.now();
+    // No time left for another attempt: the failure as it is says best what happened.
+    if (remaining <= 0) throw error;
     const hinted = error.retryAfterMs;
     if (hinted !== undefined && hinted >= remaining) {
       throw new LlmHttpError(

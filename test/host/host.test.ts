@@ -85,8 +85,11 @@ test('processor: bots and empty messages are dismissed before any work; rate lim
   assert.deepEqual(p.tally, { dismissed: 3, refused: 2, recognized: 2, failed: 0 });
 });
 
-test('one queue for every adapter: guards.concurrency bounds chat and web work together', async () => {
-  const config = chatTestConfig({ guards: { perUserPerMinute: 100, perCommunityPerMinute: 100, queueSize: 10, concurrency: 2 } });
+test('one queue per lane for every adapter: the text lane bounds chat and web text together', async () => {
+  const config = chatTestConfig({
+    guards: { perUserPerMinute: 100, perCommunityPerMinute: 100, queueSize: 10, concurrency: 1 },
+    limits: { textLane: { concurrency: 2, queueSize: 10 } },
+  });
   let running = 0;
   let peak = 0;
   const gates: (() => void)[] = [];
@@ -105,8 +108,9 @@ test('one queue for every adapter: guards.concurrency bounds chat and web work t
   const chat = [1, 2].map((i) => host.processor.process({ fromBot: false, userId: `u${i}`, communityId: 'telegram:1', text: `m${i}`, imageCount: 0, record: false }));
   const web = [1, 2].map((i) => host.recognize({ message: { text: `w${i}` } }));
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual([host.queue.stats().running, host.queue.stats().waiting], [2, 2], 'two run, two wait: the bound is the total');
-  while (gates.length || host.queue.stats().running || host.queue.stats().waiting) {
+  assert.deepEqual([host.textQueue.stats().running, host.textQueue.stats().waiting], [2, 2], 'two run, two wait: the bound is the total');
+  assert.deepEqual([host.queue.stats().running, host.queue.stats().waiting], [0, 0], 'text never enters the image lane');
+  while (gates.length || host.textQueue.stats().running || host.textQueue.stats().waiting) {
     gates.shift()?.();
     await new Promise((r) => setImmediate(r));
   }

@@ -20,6 +20,10 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Wait this long before answering (to trip client timeouts). */
   delayMs?: number;
+  /** Never answer: hold the request until the client goes (an LLM that hangs). */
+  hang?: boolean;
+  /** Stream a JSON-looking body of this many bytes without Content-Length (a runaway answer). */
+  bodyBytes?: number;
 }
 
 export type Script = ScriptedReply | ((req: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>);
@@ -47,6 +51,8 @@ export class OpenAiEmulator {
   private server: Server | undefined;
   private fallback: Script = httpError(500, 'emulator: no scripted answer left');
   baseURL = '';
+  /** Bytes of the last `bodyBytes` answer actually written (the client may stop reading early). */
+  streamed = 0;
 
   /** Answers for the next requests, in order. */
   script(...replies: Script[]): this {
@@ -121,8 +127,26 @@ export class OpenAiEmulator {
         } else {
           reply = httpError(404, `emulator: no route ${recorded.method} ${recorded.path}`);
         }
+        if (reply.hang) return;
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         if (res.destroyed) return;
+        if (reply.bodyBytes) {
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+          const block = Buffer.alloc(64 * 1024, 'a');
+          let sent = 0;
+          this.streamed = 0;
+          const pump = (): void => {
+            while (sent < reply.bodyBytes! && !res.destroyed) {
+              sent += block.length;
+              this.streamed = sent;
+              if (!res.write(block)) return void res.once('drain', pump);
+            }
+            res.end();
+          };
+          res.write('{"choices":"');
+          pump();
+          return;
+        }
         const body = reply.raw ?? JSON.stringify(reply.json ?? {});
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(body);

@@ -218,7 +218,8 @@ test('when every slot and queue place is taken, a request gets 503 with Retry-Af
     },
   };
   const config = testConfig();
-  const host = new Host({ config, executor: { kind: 'gated', recognize: gated.recognize }, queue: new WorkQueue(1, 0) });
+  // Text-only requests have their own lane (limits.textLane): that is the one to fill here.
+  const host = new Host({ config, executor: { kind: 'gated', recognize: gated.recognize }, textQueue: new WorkQueue(1, 0) });
   const busy = await startWebServer(host, config, { port: 0, logger: silentLogger() });
   try {
     const post = () => fetch(`${busy.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"Paris"}' });
