@@ -59,7 +59,8 @@ function decodeBase64(data: string, field: string): Uint8Array {
   // Accept data: URLs as produced by FileReader.readAsDataURL.
   const comma = data.startsWith('data:') ? data.indexOf(',') : -1;
   const raw = (comma >= 0 ? data.slice(comma + 1) : data).replace(/\s+/g, '');
-  if (raw.length === 0) throw badRequest('request.bad_image', `"${field}" is empty`);
+  // The same code as an empty multipart file: a zero-byte image is refused the same way either way.
+  if (raw.length === 0) throw badRequest('request.empty_image', `"${field}" is empty (zero bytes)`);
   if (!BASE64.test(raw)) throw badRequest('request.bad_image', `"${field}" is not valid base64`);
   return new Uint8Array(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64'));
 }
@@ -136,6 +137,7 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
       }
       // Browsers send an empty, nameless part when the file input was left blank.
       if (entry.size === 0 && !entry.name) continue;
+      if (entry.size === 0) throw badRequest('request.empty_image', `multipart field "${field}" file "${entry.name}" is empty (zero bytes)`);
       const bytes = new Uint8Array(await entry.arrayBuffer());
       images.push(entry.name ? { kind: 'bytes', bytes, name: entry.name } : { kind: 'bytes', bytes });
     }

@@ -19,6 +19,8 @@ import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
+import { WebGuard } from './guard.ts';
+import { RecognitionCancelled } from '../../src/core/deadline.ts';
 import { statsHandler } from './stats-route.ts';
 import { registerDashboard } from './dashboard/routes.ts';
 
@@ -60,6 +62,8 @@ export interface WebServer {
   url: string;
   port: number;
   app: FastifyInstance;
+  /** Admission before work (limits.web): its refusal counts, bodies in flight. */
+  guard: WebGuard;
   close(): Promise<void>;
 }
 
@@ -113,8 +117,23 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
   const backends = { ...(opts.backends ?? configuredBackends(config)), cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
 
-  // Fastify logs each request (method, path, status, time; never headers or bodies) with its reqId.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.server.maxBodyBytes, forceCloseConnections: 'idle' });
+  // Fastify logs each request it answers (method, path, status, time; never headers or bodies)
+  // with its reqId, except refusals: those are counted and summarised (guard.refusals), since a
+  // flood of them would otherwise be a flood of log lines.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.server.maxBodyBytes,
+    forceCloseConnections: 'idle',
+  });
+  // Admission before any body byte is read: Host/Origin, size, per-client limits, lane room.
+  const guard = new WebGuard({ config, host, log: (line) => logger.warn(line), registry: host.metrics.registry });
+  guard.install(app);
+  app.addHook('onClose', async () => guard.close());
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 400 && reply.statusCode !== 500) return;
+    request.log.info({ method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+  });
 
   // Methods per path, whoever registers the route, so a wrong method gets 405 with Allow.
   const methodsByPath = new Map<string, Set<string>>();
@@ -136,11 +155,11 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
 
   app.setErrorHandler((err, request, reply) => {
     const httpErr = toHttpError(err, config);
-    // A deliberate refusal (stats off, queue full) is logged as one line; only unexpected errors carry a stack.
-    if (httpErr.status >= 500) {
-      const fields = err instanceof HttpError ? { code: err.code, error: err.message } : { err };
-      request.log.error(fields, `${request.method} ${request.url.split('?')[0]} failed`);
-    }
+    // A deliberate refusal (a 4xx, a full queue) is counted and summarised once per interval; only
+    // an unexpected error is logged on its own, and only it carries a stack.
+    if (err instanceof HttpError || httpErr.status < 500) guard.refusals.note(httpErr.code);
+    else request.log.error({ err }, `${request.method} ${request.url.split('?')[0]} failed`);
+    if (reply.raw.destroyed) return reply;
     return sendJson(reply, httpErr.status, errorBody(httpErr), httpErr.headers);
   });
 
@@ -182,7 +201,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     return reply.code(200).type(registry.contentType).send(await registry.metrics());
   });
 
-  const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed') => host.metrics.recognitions.inc({ platform: 'web', outcome });
+  const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed' | 'cancelled') => host.metrics.recognitions.inc({ platform: 'web', outcome });
 
   app.post('/api/recognize', async (request, reply) => {
     const token = env[API_TOKEN_ENV];
@@ -201,6 +220,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
         `Content-Type must be application/json or multipart/form-data; got ${contentType || '(none)'}`,
       );
     }
+    checkApiLimits(message, config);
     // A request that says who sent it is limited like a chat message from that user and community;
     // anonymous requests are left to the per-client limits in front of the API.
     if (message.userId || message.communityId) {
@@ -238,6 +258,10 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
         countWeb('refused');
         throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
       }
+      if (gone.signal.aborted || err instanceof RecognitionCancelled) {
+        countWeb('cancelled');
+        throw new HttpError(499, 'request.cancelled', 'the client closed the connection before the answer');
+      }
       countWeb('failed');
       if (err instanceof RecognitionUnavailableError) throw new HttpError(503, 'recognition.unavailable', err.message, { 'retry-after': '5' });
       throw err;
@@ -271,5 +295,17 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const url = `http://${hostForUrl(listenHost)}:${bound}`;
   logger.info({ url }, `web: listening on ${url}`);
 
-  return { url, port: bound, app, close: () => app.close() };
+  return { url, port: bound, app, guard, close: () => app.close() };
+}
+
+/** The API's own limits on a parsed message: past them a clear 413 before any work (bots cut instead). */
+function checkApiLimits(message: Message, config: EkmmConfig): void {
+  const { textChars, imagesPerMessage } = config.limits;
+  if (message.text.length > textChars.api) {
+    throw new HttpError(413, 'request.text_too_long', `"text" has ${message.text.length} characters; at most ${textChars.api} are accepted (limits.textChars.api)`);
+  }
+  const images = message.images?.length ?? 0;
+  if (images > imagesPerMessage) {
+    throw new HttpError(413, 'request.too_many_images', `${images} images sent; at most ${imagesPerMessage} per message are accepted (limits.imagesPerMessage)`);
+  }
 }

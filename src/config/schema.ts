@@ -80,6 +80,16 @@ const limits = z
         connectionsPerClient: z.number().int().positive().default(16),
         requestsPerClientPerMinute: z.number().int().positive().default(120),
         maxConnections: z.number().int().positive().default(512),
+        /** Bytes of request bodies admitted at once (declared Content-Length, held until the reply): past it, 503 before reading. */
+        bodyBytesInFlight: z.number().int().positive().default(64 * 1024 * 1024),
+        /** A request (headers and body) must arrive within this; a slow upload is cut. */
+        requestTimeoutMs: z.number().int().positive().default(30_000),
+        /** Host header names accepted besides localhost/127.0.0.1/::1 (a reverse proxy's name); empty on a wildcard listen address accepts any. */
+        allowedHosts: z.array(z.string()).default([]),
+        /** Origins (scheme://host:port) allowed to POST from a browser besides the page itself. */
+        allowedOrigins: z.array(z.string()).default([]),
+        /** Refusals are logged at most once per this interval, as one line with counts by reason. */
+        refusalLogIntervalMs: z.number().int().positive().default(10_000),
       })
       .strict()
       .prefault({}),

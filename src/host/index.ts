@@ -4,3 +4,4 @@ export { MessageProcessor, type Incoming, type Outcome, type Tally, type Process
 export { Guards, type Admission, type Refusal } from './guards.ts';
 export { WorkQueue, QueueFullError, type WorkQueueStats, type RunOptions } from './work-queue.ts';
 export { InProcessExecutor, RecognitionUnavailableError, type RecognitionExecutor, type RecognizingEngine, type ExecuteOptions } from './executor.ts';
+export { RefusalLog } from './refusals.ts';

@@ -43,6 +43,11 @@ export class WorkQueue {
     this.queue = new PQueue({ concurrency });
   }
 
+  /** Whether a task submitted now would be refused (the web API checks this before reading a body). */
+  get full(): boolean {
+    return this.queue.pending + this.queue.size >= this.concurrency + this.queueSize;
+  }
+
   /** Runs the task when a slot frees; rejects with QueueFullError at once when the queue is full. */
   run<T>(task: (options: RunOptions) => Promise<T>, options: RunOptions = {}): Promise<T> {
     // p-queue adds and starts synchronously, so `pending + size` is exact here.

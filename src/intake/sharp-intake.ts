@@ -106,7 +106,7 @@ async function decode(bytes: Uint8Array, format: SniffedFormat, cfg: IntakeConfi
     meta = await sharp(bytes, options).metadata();
   } catch (err) {
     if (isPixelLimitError(err)) throw new Rejection('image.too_many_pixels', `more than intake.maxPixels ${cfg.maxPixels} pixels`);
-    throw new Rejection('image.corrupt', `cannot be decoded as ${format}: ${(err as Error).message}`);
+    throw corrupt(format);
   }
   const frameHeight = meta.pageHeight ?? meta.height ?? 0;
   const width = meta.width ?? 0;
@@ -122,8 +122,16 @@ async function decode(bytes: Uint8Array, format: SniffedFormat, cfg: IntakeConfi
     return { png: data, width: info.width, height: info.height };
   } catch (err) {
     if (isPixelLimitError(err)) throw new Rejection('image.too_many_pixels', `more than intake.maxPixels ${cfg.maxPixels} pixels`);
-    throw new Rejection('image.corrupt', `cannot be decoded as ${format}: ${(err as Error).message}`);
+    throw corrupt(format);
   }
+}
+
+/**
+ * libvips' own wording ("VipsJpeg: Premature end of JPEG file", file names, internal states)
+ * never reaches users: it says nothing they can act on and tells an attacker what we run.
+ */
+function corrupt(format: SniffedFormat): Rejection {
+  return new Rejection('image.corrupt', `cannot be decoded: the ${format} data is damaged or incomplete`);
 }
 
 /**
@@ -170,7 +178,8 @@ function toWarning(index: number, input: ImageInput, err: unknown): Warning {
   if (err instanceof Rejection) {
     return { code: err.code, stage: 'intake', image: index, message: `image ${index + 1} (${describe(input)}): ${err.reason}` };
   }
-  return { code: 'image.failed', stage: 'intake', image: index, message: `image ${index + 1} (${describe(input)}): ${(err as Error)?.message ?? String(err)}` };
+  // An unexpected error's text may come from a library (libvips, the file system): not for users.
+  return { code: 'image.failed', stage: 'intake', image: index, message: `image ${index + 1} (${describe(input)}): could not be read` };
 }
 
 export class SharpIntake implements ImageIntake {
