@@ -1,0 +1,136 @@
+// Abuse benchmark (issue 8): the p99 of a well-behaved text-only client while, one after another
+// in one run, (1) 1 MB texts are sent, (2) 40 large uploads arrive at once, (3) the LLM behind the
+// captioner hangs while image messages keep coming, (4) a mixed flood of text and images runs.
+// The real app (fastify web adapter, host lanes, engine with intake, PP-OCR and the local tagger)
+// on 127.0.0.1; the probe comes from 127.0.0.1, the abusers from 127.0.0.2-127.0.0.9 (other client
+// addresses, as on the internet), sent by bench/abuse-client.ts in a child process so that their
+// CPU and memory are not the server's. Peak RSS of the server process (with the probe) is sampled.
+//
+//   nice -n 10 npx tsx bench/abuse.ts [--seconds=6] [--probe-ms=40]
+// Target: text-only p99 < 100 ms in every scenario, peak RSS < 600 MB.
+import { request, Agent } from 'node:http';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cpus, totalmem } from 'node:os';
+import { loadConfig } from '../src/config/load.ts';
+import { createApp } from '../src/app/app.ts';
+import { silentLogger } from '../src/observability/logger.ts';
+import { startWebServer } from '../adapters/web/index.ts';
+import { OpenAiEmulator, completion } from '../test/support/openai-emulator.ts';
+import { drawTextLines } from '../test/support/draw.ts';
+import { percentile } from './percentile.ts';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const SECONDS = Number(args.seconds ?? 6);
+const PROBE_MS = Number(args['probe-ms'] ?? 40);
+
+const emu = await new OpenAiEmulator().start();
+emu.otherwise(completion('a poster with text'));
+const config = loadConfig({
+  overrides: {
+    cache: { url: 'memory://' },
+    stats: { url: 'memory://' },
+    recognizer: { backends: ['local'] },
+    captioner: { backend: 'openai', openai: { baseURL: emu.baseURL, model: 'emu-vision', timeoutMs: 20_000, retries: 2 } },
+    // The probe sends ~25 requests a second: above the default per-client budget (120 a minute),
+    // which would refuse it; the abusers get the same raised budget, so the lanes are what is measured.
+    limits: { web: { requestsPerClientPerMinute: 6000 } },
+  },
+});
+const app = await createApp(config, { logger: silentLogger() });
+const web = await startWebServer(app.host, config, { port: 0, logger: silentLogger(), backends: app.engine.backends });
+const port = web.port;
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+
+const PROBE_TEXTS = ['Barack Obama meets Angela Merkel in Berlin', 'Apple unveils the new iPhone in Cupertino', 'Taylor Swift plays Madison Square Garden tonight'];
+
+/** Text-only requests from 127.0.0.1, one after another, while `abuse` runs; latencies of the 200s. */
+async function probeDuring(abuse: (stop: () => boolean) => Promise<unknown>): Promise<{ ms: number[]; failed: number; abuseStatuses: Map<number, number> }> {
+  const ms: number[] = [];
+  let failed = 0;
+  let done = false;
+  const until = Date.now() + SECONDS * 1000;
+  const stop = () => done || Date.now() > until;
+  const statuses = new Map<number, number>();
+  const abuser = abuse(stop).then((s) => {
+    for (const code of (s as number[] | undefined) ?? []) statuses.set(code, (statuses.get(code) ?? 0) + 1);
+  });
+  let i = 0;
+  while (Date.now() < until) {
+    const t = performance.now();
+    const status = await post(JSON.stringify({ text: PROBE_TEXTS[i++ % PROBE_TEXTS.length] }));
+    if (status === 200) ms.push(performance.now() - t);
+    else failed++;
+    await new Promise((r) => setTimeout(r, PROBE_MS));
+  }
+  done = true;
+  await abuser;
+  await app.host.idle();
+  return { ms, failed, abuseStatuses: statuses };
+}
+
+/** Text-only probe requests, from 127.0.0.1 with keep-alive, one after another. */
+const probeAgent = new Agent({ keepAlive: true, localAddress: '127.0.0.1', maxSockets: 1 });
+function post(body: string, path = '/api/recognize'): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path, agent: probeAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+const client = fork(fileURLToPath(new URL('./abuse-client.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+const fromClient = () => new Promise<{ statuses?: number[]; largeBytes?: number }>((resolve) => client.once('message', (m) => resolve(m as { statuses?: number[] })));
+const ready = await fromClient();
+
+interface Row { scenario: string; probes: number; failed: number; p50: number; p99: number; max: number; rss: number; abuse: string }
+const rows: Row[] = [];
+async function scenario(name: string, abuse: (stop: () => boolean) => Promise<number[] | undefined>): Promise<void> {
+  peakRss = process.memoryUsage().rss;
+  const { ms, failed, abuseStatuses } = await probeDuring(abuse);
+  const summary = [...abuseStatuses].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s === 0 ? 'reset' : s}: ${c}`).join(', ');
+  rows.push({ scenario: name, probes: ms.length, failed, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms), rss: peakRss, abuse: summary || '-' });
+}
+
+/** Runs one of bench/abuse-client.ts's abusers for the scenario's duration. */
+const remote = (name: string) => async () => {
+  const done = fromClient();
+  client.send({ scenario: name, port, seconds: SECONDS });
+  return (await done).statuses;
+};
+
+// Warm-up: models loaded, the first OCR done, before anything is timed.
+const poster = (await drawTextLines(['Live from London Stadium'], 48, 'jpeg')).toString('base64');
+await post(JSON.stringify({ text: 'warm up', images: [{ data: poster }] }));
+
+await scenario('text-only probe alone', async () => undefined);
+await scenario('1 MB texts, 4 at a time', remote('megabyte'));
+await scenario(`40 large uploads at once (${(ready.largeBytes! / 1e6).toFixed(1)} MB JSON each)`, remote('uploads'));
+emu.otherwise({ hang: true });
+await scenario('captioning LLM hangs; 2 image messages at a time', remote('hang'));
+emu.otherwise(completion('a poster with text'));
+await scenario('mixed flood: 48 in flight, 1 in 4 with an image', remote('flood'));
+
+clearInterval(sampler);
+const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+console.log(`bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms`);
+console.log('| scenario | probes (200) | probe failures | p50 | p99 | max | peak RSS | abusers got |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+for (const r of rows) {
+  console.log(`| ${r.scenario} | ${r.probes} | ${r.failed} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${mb(r.rss)} | ${r.abuse} |`);
+}
+console.log(`target: p99 < 100 ms, peak RSS < 600 MB; refusals counted: ${JSON.stringify(web.guard.refusals.counts())}`);
+
+probeAgent.destroy();
+client.kill();
+await web.close();
+await app.close();
+await emu.stop();
