@@ -41,6 +41,7 @@ export class WebGuard {
   private readonly allowedOrigins: Set<string>;
   private readonly workPaths: Set<string>;
   private bodyBytes = 0;
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: GuardOptions) {
     const web = options.config.limits.web;
@@ -180,9 +181,20 @@ export class WebGuard {
         'retry-after': '2',
       });
     }
+    // One client's share of the lanes: a flood from one address cannot fill the queue for everyone.
+    const mine = this.inFlight.get(request.ip) ?? 0;
+    if (mine >= config.limits.web.inFlightPerClient) {
+      throw new HttpError(429, 'rate.client_in_flight', `${mine} requests from ${request.ip} are already in progress (limits.web.inFlightPerClient); wait for their answers`, {
+        'retry-after': '1',
+      });
+    }
+    this.inFlight.set(request.ip, mine + 1);
     this.bodyBytes += bytes;
     reply.raw.once('close', () => {
       this.bodyBytes -= bytes;
+      const left = (this.inFlight.get(request.ip) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(request.ip);
+      else this.inFlight.set(request.ip, left);
     });
   }
 }

@@ -10,7 +10,7 @@
 // known path is a 405 with Allow, an unknown path a 404, whoever registered the route.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
@@ -107,6 +107,22 @@ function toHttpError(err: unknown, config: EkmmConfig): HttpError {
   return new HttpError(500, 'internal', `recognition failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+/**
+ * Fastify's request logging, without the refusals (4xx and 503): those are counted and summarised
+ * by the guard, since a flood of them was a flood of log lines (issue 8).
+ */
+class QuietRefusals extends LogController {
+  override requestCompleted(...args: Parameters<LogController['requestCompleted']>): void {
+    const status = args[2].statusCode;
+    if ((status >= 400 && status < 500) || status === 503) return;
+    super.requestCompleted(...args);
+  }
+
+  override incomingRequest(): void {
+    // One line per request, at completion, is enough (and a refused one gets none).
+  }
+}
+
 export async function startWebServer(host: Host, config: EkmmConfig, opts: WebServerOptions = {}): Promise<WebServer> {
   const logger = (opts.logger ?? host.logger).child({ adapter: 'web' });
   const env = opts.env ?? process.env;
@@ -122,7 +138,7 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   // flood of them would otherwise be a flood of log lines.
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new QuietRefusals(),
     bodyLimit: config.server.maxBodyBytes,
     forceCloseConnections: 'idle',
   });
@@ -130,10 +146,6 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const guard = new WebGuard({ config, host, log: (line) => logger.warn(line), registry: host.metrics.registry });
   guard.install(app);
   app.addHook('onClose', async () => guard.close());
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 400 && reply.statusCode !== 500) return;
-    request.log.info({ method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
-  });
 
   // Methods per path, whoever registers the route, so a wrong method gets 405 with Allow.
   const methodsByPath = new Map<string, Set<string>>();

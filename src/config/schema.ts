@@ -79,6 +79,8 @@ const limits = z
       .object({
         connectionsPerClient: z.number().int().positive().default(16),
         requestsPerClientPerMinute: z.number().int().positive().default(120),
+        /** Recognition requests one client address may have admitted at once (waiting or running): its share of the lanes. */
+        inFlightPerClient: z.number().int().positive().default(4),
         maxConnections: z.number().int().positive().default(512),
         /** Bytes of request bodies admitted at once (declared Content-Length, held until the reply): past it, 503 before reading. */
         bodyBytesInFlight: z.number().int().positive().default(64 * 1024 * 1024),

@@ -90,7 +90,12 @@ function raw(
         port: target.port,
         method: options.method ?? 'POST',
         path: options.path ?? '/api/recognize',
-        headers: { 'content-type': 'application/json', ...options.headers },
+        headers: {
+          'content-type': 'application/json',
+          // A whole body goes with its length, as clients send it (a chunked one is budgeted at the maximum).
+          ...(options.body !== undefined && options.endBody !== false ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       },
       (res) => {
@@ -236,6 +241,21 @@ test('a full lane refuses before the body is read; the body budget refuses uploa
   slow.catch(() => {});
   upload?.destroy();
   await waitFor(() => (s.web.guard.bodyBytesInFlight === 0 ? true : undefined), 'the budget to be given back when the upload is gone');
+});
+
+test('one client address may have limits.web.inFlightPerClient requests in progress; another is not affected', async () => {
+  const s = await start({ limits: { web: { inFlightPerClient: 2 } } }, true);
+  const first = [raw(s.web.url, { body: text('a') }), raw(s.web.url, { body: text('b') })];
+  await waitFor(() => (s.calls.length === 2 ? true : undefined), 'two requests to run');
+  const third = await raw(s.web.url, { body: text('c') });
+  assert.deepEqual([third.status, codeOf(third)], [429, 'rate.client_in_flight'], third.body);
+  // Another address is admitted (it waits in the lane, both slots being taken) and answered.
+  const other = raw(s.web.url, { body: text('d'), localAddress: '127.0.0.2' });
+  await waitFor(() => (s.web.guard.bodyBytesInFlight === 3 * Buffer.byteLength(text('a')) ? true : undefined), 'the other address to be admitted');
+  s.release();
+  await Promise.all(first);
+  s.release();
+  assert.equal((await other).status, 200);
 });
 
 test('a client that hangs up cancels its recognition (the executor sees the abort)', async () => {
