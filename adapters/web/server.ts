@@ -264,13 +264,15 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     } catch (err) {
       if (gone.signal.aborted) {
         countWeb('dismissed');
-        throw err;
+        // Whatever the work failed with once its client had gone, the answer is "client gone" (a 499
+        // counted as a refusal), not an error logged with a stack.
+        throw gone.signal.reason instanceof HttpError ? gone.signal.reason : err;
       }
       if (err instanceof QueueFullError) {
         countWeb('refused');
         throw new HttpError(503, 'server.busy', `server is busy: ${err.message}; retry shortly`, { 'retry-after': '5' });
       }
-      if (gone.signal.aborted || err instanceof RecognitionCancelled) {
+      if (err instanceof RecognitionCancelled) {
         countWeb('cancelled');
         throw new HttpError(499, 'request.cancelled', 'the client closed the connection before the answer');
       }

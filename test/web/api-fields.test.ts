@@ -114,17 +114,18 @@ test('a client that goes away while its request waits gives its queue place up',
       return app.engine.recognize(m);
     },
   };
-  const host = new Host({ config, executor, queue: new WorkQueue(1, 5), logger: silentLogger() });
+  // Text-only requests go to the text lane (limits.textLane): that is the one made small here.
+  const host = new Host({ config, executor, textQueue: new WorkQueue(1, 5), logger: silentLogger() });
   const web = await startWebServer(host, config, { port: 0, env: {}, logger: silentLogger() });
   try {
     const first = post(web, { text: 'first in Paris' });
-    while (host.queue.stats().running === 0) await new Promise((r) => setTimeout(r, 10));
+    while (host.textQueue.stats().running === 0) await new Promise((r) => setTimeout(r, 10));
     const leaving = new AbortController();
     const second = fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'second' }), signal: leaving.signal });
-    while (host.queue.stats().waiting === 0) await new Promise((r) => setTimeout(r, 10));
+    while (host.textQueue.stats().waiting === 0) await new Promise((r) => setTimeout(r, 10));
     leaving.abort();
     await assert.rejects(second);
-    while (host.queue.stats().waiting > 0) await new Promise((r) => setTimeout(r, 10));
+    while (host.textQueue.stats().waiting > 0) await new Promise((r) => setTimeout(r, 10));
     release();
     assert.equal((await first).status, 200);
     assert.deepEqual(seen, ['first in Paris'], 'the abandoned request never reached the executor');
