@@ -43,7 +43,10 @@ const EN: BotTexts = {
             '/stats: the top names in this server (moderators)',
             '/ekmm-config: mode, channels and language (moderators)',
           ]
-        : ['/stats: the top names in this chat (administrators)', '/mode mention|auto|passive: when I reply in this group (administrators)']),
+        : [
+            '/stats: the top names in this chat (administrators)',
+            '/mode mention|auto|passive: when I reply in this group (administrators)',
+          ]),
       '/dashboard: a private link to the statistics dashboard (moderators)',
       '/help: this text',
       '',
@@ -52,11 +55,15 @@ const EN: BotTexts = {
       `To delete everything about this ${platform === 'discord' ? 'server' : 'chat'} now, remove the bot from it: its statistics and settings are deleted at once. The operator can also run: ekmm stats --delete --community ID --yes`,
     ].join('\n'),
   imageTooLarge: (count, limit) =>
-    count === 1 ? `This image is too large for me to read (the limit is ${mib(limit)}).` : `${count} images are too large for me to read (the limit is ${mib(limit)}).`,
-  dashboardLink: (community, url, expiresAt) => `Dashboard for ${community} (do not share this link; it works until ${utc(expiresAt)}):\n${url}`,
+    count === 1
+      ? `This image is too large for me to read (the limit is ${mib(limit)}).`
+      : `${count} images are too large for me to read (the limit is ${mib(limit)}).`,
+  dashboardLink: (community, url, expiresAt) =>
+    `Dashboard for ${community} (do not share this link; it works until ${utc(expiresAt)}):\n${url}`,
   dashboardModeratorsOnly: 'Only moderators can open the dashboard.',
   dashboardSentPrivately: 'I sent you a private message with the dashboard link.',
-  startPrivateChat: (bot, command) => `I cannot write to you first: open a private chat with @${bot}, press Start, then run ${command} here again.`,
+  startPrivateChat: (bot, command) =>
+    `I cannot write to you first: open a private chat with @${bot}, press Start, then run ${command} here again.`,
   dashboardInGroup: 'Run /dashboard in the group whose dashboard you want; I will send the link here.',
   statsSentPrivately: 'I sent you the statistics in a private message.',
 };
