@@ -15,7 +15,14 @@ const agentFor = (address: string) => {
 function post(port: number, body: Buffer, from: string): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/api/recognize', agent: agentFor(from), headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/recognize',
+        agent: agentFor(from),
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -27,7 +34,13 @@ function post(port: number, body: Buffer, from: string): Promise<number> {
   });
 }
 
-async function keepSending(port: number, make: (n: number) => [Buffer, string], concurrency: number, stop: () => boolean, max = Infinity): Promise<number[]> {
+async function keepSending(
+  port: number,
+  make: (n: number) => [Buffer, string],
+  concurrency: number,
+  stop: () => boolean,
+  max = Infinity,
+): Promise<number[]> {
   const statuses: number[] = [];
   let n = 0;
   const worker = async () => {
@@ -44,7 +57,11 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const poster = (await drawTextLines(['Live from London Stadium', 'Organised by the United Nations'], 48, 'jpeg')).toString('base64');
 const noise = Buffer.alloc(3000 * 2000 * 3);
 for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-const largePhoto = (await sharp(noise, { raw: { width: 3000, height: 2000, channels: 3 } }).jpeg({ quality: 95 }).toBuffer()).toString('base64');
+const largePhoto = (
+  await sharp(noise, { raw: { width: 3000, height: 2000, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer()
+).toString('base64');
 const largeBody = json({ text: 'holiday', images: [{ data: largePhoto }] });
 const megabyteText = json({ text: 'Berlin Paris London '.repeat(52_500) });
 const posterBody = (n: number) => json({ text: `poster ${n}`, images: [{ data: poster }] });
@@ -54,7 +71,8 @@ const scenarios: Record<string, (port: number, stop: () => boolean) => Promise<n
   megabyte: (port, stop) => keepSending(port, () => [megabyteText, abuser(0)], 4, stop),
   uploads: (port, stop) => keepSending(port, (n) => [largeBody, abuser(n)], 40, stop, 40),
   hang: (port, stop) => keepSending(port, (n) => [posterBody(n), abuser(n)], 2, stop),
-  flood: (port, stop) => keepSending(port, (n) => [n % 4 === 0 ? posterBody(n) : json({ text: `flood ${n} in Paris` }), abuser(n)], 48, stop),
+  flood: (port, stop) =>
+    keepSending(port, (n) => [n % 4 === 0 ? posterBody(n) : json({ text: `flood ${n} in Paris` }), abuser(n)], 48, stop),
 };
 
 process.on('message', (m: { scenario: string; port: number; seconds: number }) => {

@@ -44,10 +44,16 @@ const port = web.port;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
 
-const PROBE_TEXTS = ['Barack Obama meets Angela Merkel in Berlin', 'Apple unveils the new iPhone in Cupertino', 'Taylor Swift plays Madison Square Garden tonight'];
+const PROBE_TEXTS = [
+  'Barack Obama meets Angela Merkel in Berlin',
+  'Apple unveils the new iPhone in Cupertino',
+  'Taylor Swift plays Madison Square Garden tonight',
+];
 
 /** Text-only requests from 127.0.0.1, one after another, while `abuse` runs; latencies of the 200s. */
-async function probeDuring(abuse: (stop: () => boolean) => Promise<unknown>): Promise<{ ms: number[]; failed: number; abuseStatuses: Map<number, number> }> {
+async function probeDuring(
+  abuse: (stop: () => boolean) => Promise<unknown>,
+): Promise<{ ms: number[]; failed: number; abuseStatuses: Map<number, number> }> {
   const ms: number[] = [];
   let failed = 0;
   let done = false;
@@ -76,7 +82,14 @@ const probeAgent = new Agent({ keepAlive: true, localAddress: '127.0.0.1', maxSo
 function post(body: string, path = '/api/recognize'): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path, agent: probeAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        agent: probeAgent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -88,16 +101,40 @@ function post(body: string, path = '/api/recognize'): Promise<number> {
 }
 
 const client = fork(fileURLToPath(new URL('./abuse-client.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-const fromClient = () => new Promise<{ statuses?: number[]; largeBytes?: number }>((resolve) => client.once('message', (m) => resolve(m as { statuses?: number[] })));
+const fromClient = () =>
+  new Promise<{ statuses?: number[]; largeBytes?: number }>((resolve) =>
+    client.once('message', (m) => resolve(m as { statuses?: number[] })),
+  );
 const ready = await fromClient();
 
-interface Row { scenario: string; probes: number; failed: number; p50: number; p99: number; max: number; rss: number; abuse: string }
+interface Row {
+  scenario: string;
+  probes: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rss: number;
+  abuse: string;
+}
 const rows: Row[] = [];
 async function scenario(name: string, abuse: (stop: () => boolean) => Promise<number[] | undefined>): Promise<void> {
   peakRss = process.memoryUsage().rss;
   const { ms, failed, abuseStatuses } = await probeDuring(abuse);
-  const summary = [...abuseStatuses].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s === 0 ? 'reset' : s}: ${c}`).join(', ');
-  rows.push({ scenario: name, probes: ms.length, failed, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms), rss: peakRss, abuse: summary || '-' });
+  const summary = [...abuseStatuses]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, c]) => `${s === 0 ? 'reset' : s}: ${c}`)
+    .join(', ');
+  rows.push({
+    scenario: name,
+    probes: ms.length,
+    failed,
+    p50: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    max: Math.max(...ms),
+    rss: peakRss,
+    abuse: summary || '-',
+  });
 }
 
 /** Runs one of bench/abuse-client.ts's abusers for the scenario's duration. */
@@ -121,11 +158,15 @@ await scenario('mixed flood: 48 in flight, 1 in 4 with an image', remote('flood'
 
 clearInterval(sampler);
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
-console.log(`bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms`);
+console.log(
+  `bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms`,
+);
 console.log('| scenario | probes (200) | probe failures | p50 | p99 | max | peak RSS | abusers got |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of rows) {
-  console.log(`| ${r.scenario} | ${r.probes} | ${r.failed} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${mb(r.rss)} | ${r.abuse} |`);
+  console.log(
+    `| ${r.scenario} | ${r.probes} | ${r.failed} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${mb(r.rss)} | ${r.abuse} |`,
+  );
 }
 console.log(`target: p99 < 100 ms, peak RSS < 600 MB; refusals counted: ${JSON.stringify(web.guard.refusals.counts())}`);
 

@@ -26,12 +26,21 @@ const runs = [
   { name: 'no-hints', label: 'normalised, no adapter hints', posts: await predictChatSet(AFTER.local, false, goldPath) },
   { name: 'after', label: 'after (normalised + hints)', posts: await predictChatSet(AFTER.local, AFTER.hints, goldPath) },
 ];
-console.log(`${goldPath}: ${gold.posts.length} messages, ${evaluate(goldTags, goldTags).counts.goldEntities} gold entities (conlleval, percent)`);
+console.log(
+  `${goldPath}: ${gold.posts.length} messages, ${evaluate(goldTags, goldTags).counts.goldEntities} gold entities (conlleval, percent)`,
+);
 console.log('| system | P | R | F1 | PER | LOC | ORG | OTHER |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const run of runs) {
   await writeDataset(run.posts, join(out, `chat-${run.name}.txt`), 'twitter', gold.layout);
-  const r = evaluate(goldTags, run.posts.map((p) => p.tags));
+  const r = evaluate(
+    goldTags,
+    run.posts.map((p) => p.tags),
+  );
   const t = (type: string) => (r.perType[type] ? r.perType[type]!.f1.toFixed(1) : '-');
-  console.log(`| ${run.label} | ${r.p.toFixed(1)} | ${r.r.toFixed(1)} | ${r.f1.toFixed(1)} | ${t('PER')} | ${t('LOC')} | ${t('ORG')} | ${t('OTHER')} |`);
+  console.log(
+    `| ${run.label} | ${r.p.toFixed(1)} | ${r.r.toFixed(1)} | ${r.f1.toFixed(1)} | ${t('PER')} | ${t('LOC')} | ${t('ORG')} | ${t('OTHER')} |`,
+  );
 }
-console.log(`check: npx ekmm eval --gold ${goldPath} --pred ${join(out, 'chat-after.txt')} --compare ${join(out, 'chat-before.txt')} --bootstrap 1000`);
+console.log(
+  `check: npx ekmm eval --gold ${goldPath} --pred ${join(out, 'chat-after.txt')} --compare ${join(out, 'chat-before.txt')} --bootstrap 1000`,
+);

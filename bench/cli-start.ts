@@ -34,7 +34,11 @@ const runtimes = { compiled: {}, 'tsx (sources)': { EKMM_SOURCE: '1' } } as cons
 
 function once(args: string[], extra: Record<string, string>): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/ekmm.js'), ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/ekmm.js'), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, ...extra },
+    encoding: 'utf8',
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`ekmm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   if (/older than the sources/.test(r.stderr) && !('EKMM_SOURCE' in extra)) throw new Error('dist/ is stale: run `npm run build` first');

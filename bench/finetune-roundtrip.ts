@@ -23,13 +23,21 @@ import { parseEntityAnswer } from '../src/llm/parse.ts';
 const dataDir = process.argv[2] ?? projectPath('../shared/data');
 const config = loadConfig({ skipDefaultFile: false });
 const SPLITS: Array<[string, string, string | undefined]> = [
-  ['twitter2015', 'train', 'captions/blip2_twitter2015.txt'], ['twitter2015', 'valid', 'captions/blip2_twitter2015.txt'], ['twitter2015', 'test', 'captions/blip2_twitter2015.txt'],
-  ['twitter2017', 'train', 'captions/blip2_twitter2017.txt'], ['twitter2017', 'valid', 'captions/blip2_twitter2017.txt'], ['twitter2017', 'test', 'captions/blip2_twitter2017.txt'],
-  ['cmner', 'train', undefined], ['cmner', 'dev', undefined], ['cmner', 'test', undefined],
+  ['twitter2015', 'train', 'captions/blip2_twitter2015.txt'],
+  ['twitter2015', 'valid', 'captions/blip2_twitter2015.txt'],
+  ['twitter2015', 'test', 'captions/blip2_twitter2015.txt'],
+  ['twitter2017', 'train', 'captions/blip2_twitter2017.txt'],
+  ['twitter2017', 'valid', 'captions/blip2_twitter2017.txt'],
+  ['twitter2017', 'test', 'captions/blip2_twitter2017.txt'],
+  ['cmner', 'train', undefined],
+  ['cmner', 'dev', undefined],
+  ['cmner', 'test', undefined],
 ];
 
 const emu = await new OpenAiEmulator().start();
-console.log('| split | lang | posts | gold entities (listed once) | parser: exact | served prompt = exported | served entities = gold | tokens p50 / p95 / max |');
+console.log(
+  '| split | lang | posts | gold entities (listed once) | parser: exact | served prompt = exported | served entities = gold | tokens p50 / p95 / max |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const [set, split, captionFile] of SPLITS) {
   const file = join(dataDir, set, `${split}.txt`);
@@ -40,10 +48,15 @@ for (const [set, split, captionFile] of SPLITS) {
   const settings = templateSettings({ lang, parts: { caption: captions !== undefined, ocr: false, knowledge: false, examples: 0 } });
   const names = typeNames(config.entityTypes, lang);
   const built = buildXtunerExport(posts, {
-    task: 'ner', prompt: 'sft', entityTypes: config.entityTypes, typeMap: config.typeAliases, sft: { settings, lang, names },
+    task: 'ner',
+    prompt: 'sft',
+    entityTypes: config.entityTypes,
+    typeMap: config.typeAliases,
+    sft: { settings, lang, names },
     ...(captions ? { captions } : {}),
   });
-  if (built.problems.length) throw new Error(`${set}/${split}: ${built.problems.length} posts could not be exported (first: ${built.problems[0]!.reason})`);
+  if (built.problems.length)
+    throw new Error(`${set}/${split}: ${built.problems.length} posts could not be exported (first: ${built.problems[0]!.reason})`);
   const prompt = new TemplatePrompt(settings, config.entityTypes, config.typeAliases);
   const labels = new LabelMapper(config.entityTypes, { ...config.typeAliases, ...prompt.labelAliases() });
   let exact = 0;
@@ -79,11 +92,24 @@ for (const [set, split, captionFile] of SPLITS) {
     return completion(record.at(-1)!.content);
   });
   const recognizer = new LlmRecognizer(
-    { baseURL: emu.baseURL, model: 'tuned', apiKeyEnv: 'EKMM_BENCH_NO_KEY', timeoutMs: 20000, retries: 2, backoffMs: 10, maxTokens: 512, structuredOutput: 'json_object' },
-    config.entityTypes, config.typeAliases, { env: {}, template: prompt, concurrency: 1 },
+    {
+      baseURL: emu.baseURL,
+      model: 'tuned',
+      apiKeyEnv: 'EKMM_BENCH_NO_KEY',
+      timeoutMs: 20000,
+      retries: 2,
+      backoffMs: 10,
+      maxTokens: 512,
+      structuredOutput: 'json_object',
+    },
+    config.entityTypes,
+    config.typeAliases,
+    { env: {}, template: prompt, concurrency: 1 },
   );
   const inputs = posts.map((p) => ({
-    text: postText(p), language: (isCharacterTokenized(p) ? 'zh' : 'en') as 'zh' | 'en', ocr: [],
+    text: postText(p),
+    language: (isCharacterTokenized(p) ? 'zh' : 'en') as 'zh' | 'en',
+    ocr: [],
     captions: captions?.has(p.id) ? [{ image: 0, text: captions.get(p.id)!, backend: 'recorded' }] : [],
   }));
   const outputs = await recognizer.recognize(inputs);
@@ -97,6 +123,8 @@ for (const [set, split, captionFile] of SPLITS) {
     else servedMiss.push(posts[i]!.id);
   });
   const miss = (n: number, ids: string[]) => `${n}${ids.length ? ` (${ids.length} off, e.g. ${ids.slice(0, 2).join(', ')})` : ''}`;
-  console.log(`| ${set}/${split} | ${lang} | ${posts.length} | ${entities} | ${miss(exact, mismatches)} | ${samePrompt} | ${miss(servedExact, servedMiss)} | ${percentile(tokens, 50)} / ${percentile(tokens, 95)} / ${tokens.at(-1)} |`);
+  console.log(
+    `| ${set}/${split} | ${lang} | ${posts.length} | ${entities} | ${miss(exact, mismatches)} | ${samePrompt} | ${miss(servedExact, servedMiss)} | ${percentile(tokens, 50)} / ${percentile(tokens, 95)} / ${tokens.at(-1)} |`,
+  );
 }
 await emu.stop();

@@ -17,7 +17,9 @@ const SETS: Array<[string, string | undefined, number]> = [
   ['cmner/train.txt', undefined, 2],
 ];
 const counters = [await tokenCounterFor('qwen_chat'), await tokenCounterFor('llama3_chat')];
-console.log('| records | tokenizer | real tokens | estimate | estimate / real | records under-estimated | lowest per-record ratio | ms to count |');
+console.log(
+  '| records | tokenizer | real tokens | estimate | estimate / real | records under-estimated | lowest per-record ratio | ms to count |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [file, captionFile, k] of SETS) {
   const path = join(dataDir, file);
@@ -25,7 +27,9 @@ for (const [file, captionFile, k] of SETS) {
   const captions = captionFile ? await readCaptions(join(dataDir, captionFile)) : undefined;
   const lang = datasetLanguage(posts);
   const settings = templateSettings({
-    lang, parts: { caption: captions !== undefined, ocr: false, knowledge: false, examples: k }, ...(k ? { examplesFile: path } : {}),
+    lang,
+    parts: { caption: captions !== undefined, ocr: false, knowledge: false, examples: k },
+    ...(k ? { examplesFile: path } : {}),
   });
   let examples: Awaited<ReturnType<LexicalRetriever['similar']>>[] | undefined;
   if (k) {
@@ -33,7 +37,10 @@ for (const [file, captionFile, k] of SETS) {
     examples = await Promise.all(posts.map((p) => retriever.similar({ text: postText(p) }, k)));
   }
   const built = buildXtunerExport(posts, {
-    task: 'ner', prompt: 'sft', entityTypes: config.entityTypes, typeMap: config.typeAliases,
+    task: 'ner',
+    prompt: 'sft',
+    entityTypes: config.entityTypes,
+    typeMap: config.typeAliases,
     sft: { settings, lang, names: typeNames(config.entityTypes, lang), ...(examples ? { examples } : {}) },
     ...(captions ? { captions } : {}),
   });
@@ -46,6 +53,8 @@ for (const [file, captionFile, k] of SETS) {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const under = real.filter((r, i) => estimate[i]! < r).length;
     const lowest = Math.min(...real.map((r, i) => estimate[i]! / r));
-    console.log(`| ${file} (${texts.length}) | ${counter.name} | ${sum(real)} | ${sum(estimate)} | ${(sum(estimate) / sum(real)).toFixed(3)} | ${under} | ${lowest.toFixed(3)} | ${ms} |`);
+    console.log(
+      `| ${file} (${texts.length}) | ${counter.name} | ${sum(real)} | ${sum(estimate)} | ${(sum(estimate) / sum(real)).toFixed(3)} | ${under} | ${lowest.toFixed(3)} | ${ms} |`,
+    );
   }
 }

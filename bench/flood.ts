@@ -40,14 +40,18 @@ const TEXTS = [
   'Elon Musk said Tesla will build a factory near Berlin.',
   'Amazon and Netflix compete for viewers in London.',
 ];
-const POSTERS = [['Barack Obama visits Paris'], ['Angela Merkel in Berlin'], ['Google opens office in London'], ['Emmanuel Macron meets Tim Cook'], ['Tesla factory near Berlin']];
+const POSTERS = [
+  ['Barack Obama visits Paris'],
+  ['Angela Merkel in Berlin'],
+  ['Google opens office in London'],
+  ['Emmanuel Macron meets Tim Cook'],
+  ['Tesla factory near Berlin'],
+];
 const GAZETTEER = {
   PER: ['Barack Obama', 'Angela Merkel', 'Emmanuel Macron', 'Tim Cook', 'Lionel Messi', 'Elon Musk'],
   LOC: ['Berlin', 'Paris', 'New York', 'Tokyo', 'Florida', 'Geneva', 'London'],
   ORG: ['Google', 'Microsoft', 'United Nations', 'Apple', 'Inter Miami', 'World Health Organization', 'Tesla', 'Amazon', 'Netflix'],
 };
-
-
 
 async function makeEngine(dir: string): Promise<{ engine: Engine; recognizer: string; config: ReturnType<typeof loadConfig> }> {
   const wanted = args.recognizer ?? 'local';
@@ -58,7 +62,10 @@ async function makeEngine(dir: string): Promise<{ engine: Engine; recognizer: st
     guards: { perUserPerMinute: 20, perCommunityPerMinute: 300, queueSize: 200, concurrency: 2 },
   };
   const attempt = async (recognizer: string) => {
-    const recognizerCfg = recognizer === 'gazetteer' ? { backends: ['gazetteer'], fallback: 'none', gazetteer: { entries: GAZETTEER } } : { backends: ['local'], fallback: 'none' };
+    const recognizerCfg =
+      recognizer === 'gazetteer'
+        ? { backends: ['gazetteer'], fallback: 'none', gazetteer: { entries: GAZETTEER } }
+        : { backends: ['local'], fallback: 'none' };
     const config = loadConfig({ env: {}, overrides: { ...base, recognizer: recognizerCfg } });
     return { engine: await createEngine(config), recognizer, config };
   };
@@ -68,7 +75,9 @@ async function makeEngine(dir: string): Promise<{ engine: Engine; recognizer: st
     const probe = await made.engine.recognize({ text: TEXTS[0]! });
     if (probe.entities.length > 0) return made;
     // A missing or untrained model answers with nothing, which would make the statistics check vacuous.
-    console.error(`recognizer ${wanted} found no entities in "${TEXTS[0]}" (${probe.warnings.map((w) => w.code).join(', ') || 'no warnings'}); using the gazetteer`);
+    console.error(
+      `recognizer ${wanted} found no entities in "${TEXTS[0]}" (${probe.warnings.map((w) => w.code).join(', ') || 'no warnings'}); using the gazetteer`,
+    );
     await made.engine.close();
     return attempt('gazetteer');
   } catch (err) {
@@ -85,7 +94,9 @@ async function main(): Promise<void> {
   // What each template yields: the expected statistics per answered message.
   const countOf = (entities: { text: string }[]) => entities.filter((e) => normalizeEntityText(e.text)).length;
   const textCounts = await Promise.all(TEXTS.map(async (t) => countOf((await engine.recognize({ text: t })).entities)));
-  const imageCounts = await Promise.all(images.map(async (b) => countOf((await engine.recognize({ text: '', images: [{ kind: 'bytes', bytes: b }] })).entities)));
+  const imageCounts = await Promise.all(
+    images.map(async (b) => countOf((await engine.recognize({ text: '', images: [{ kind: 'bytes', bytes: b }] })).entities)),
+  );
 
   const emu = await TelegramEmulator.start();
   const opened = await openEntityStats(config);
@@ -99,9 +110,20 @@ async function main(): Promise<void> {
   const plan: Planned[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const kind = (i * 7919) % 1000 < IMAGE_SHARE * 1000 ? 'image' : 'text';
-    plan.push({ chat: chats[i % CHATS]!, user: users[(i * 31) % USERS]!, kind, template: i % (kind === 'image' ? images.length : TEXTS.length) });
+    plan.push({
+      chat: chats[i % CHATS]!,
+      user: users[(i * 31) % USERS]!,
+      kind,
+      template: i % (kind === 'image' ? images.length : TEXTS.length),
+    });
   }
-  for (let i = 0; i < FLOODER; i++) plan.splice(Math.floor((i * plan.length) / Math.max(FLOODER, 1)), 0, { chat: chats[0]!, user: flooder, kind: 'text', template: i % TEXTS.length });
+  for (let i = 0; i < FLOODER; i++)
+    plan.splice(Math.floor((i * plan.length) / Math.max(FLOODER, 1)), 0, {
+      chat: chats[0]!,
+      user: flooder,
+      kind: 'text',
+      template: i % TEXTS.length,
+    });
 
   const sentAt = new Map<number, number>();
   const planned = new Map<number, Planned>();
@@ -160,7 +182,10 @@ async function main(): Promise<void> {
     ['failed', String(tally.failed)],
     ['elapsed', `${elapsed.toFixed(1)} s`],
     ['throughput', `${(total / elapsed).toFixed(0)} msg/s handled, ${(answered / elapsed).toFixed(0)} msg/s answered`],
-    ['reply latency p50 / p99 / max', `${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} / ${(latencies.at(-1) ?? NaN).toFixed(0)} ms`],
+    [
+      'reply latency p50 / p99 / max',
+      `${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} / ${(latencies.at(-1) ?? NaN).toFixed(0)} ms`,
+    ],
     ['peak RSS (whole process)', `${(peakRss / 2 ** 20).toFixed(0)} MiB (start ${(baseRss / 2 ** 20).toFixed(0)} MiB)`],
     ['queue peak waiting / refused', `${host.queue.stats().peakWaiting} / ${host.queue.stats().refused}`],
     ['entity counts stored / expected', `${stored} / ${expected} ${stored === expected ? 'OK: none lost' : 'MISMATCH'}`],

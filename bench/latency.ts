@@ -30,7 +30,6 @@ async function poster(seed: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
-
 /** Times fn; when fn returns a number, that is the figure recorded (a stage's own timing). */
 async function measure(label: string, runs: number, fn: (i: number) => Promise<unknown>, rows: string[][]): Promise<void> {
   const times: number[] = [];
@@ -44,7 +43,7 @@ async function measure(label: string, runs: number, fn: (i: number) => Promise<u
 
 const config = loadConfig({ overrides: { cache: { url: 'memory://' } } });
 const engine = await createEngine(config);
-const images = await Promise.all(Array.from({ length: IMAGES }, (_, i) => poster(i + Date.now() % 1000)));
+const images = await Promise.all(Array.from({ length: IMAGES }, (_, i) => poster(i + (Date.now() % 1000))));
 const rows: string[][] = [];
 const msg = (i: number, withImage: boolean): Message => ({
   text: SENTENCES[i % SENTENCES.length]!,
@@ -64,10 +63,15 @@ await memoOff.close();
 
 const ocrOnly = await createEngine(loadConfig({ overrides: { cache: { enabled: false } } }));
 await ocrOnly.recognize(msg(0, true)); // load OCR models before timing
-await measure('OCR stage alone (timings.ocr, no cache)', IMAGES, async (i) => {
-  const r = await ocrOnly.recognize(msg(i, true));
-  return r.timings.ocr;
-}, rows);
+await measure(
+  'OCR stage alone (timings.ocr, no cache)',
+  IMAGES,
+  async (i) => {
+    const r = await ocrOnly.recognize(msg(i, true));
+    return r.timings.ocr;
+  },
+  rows,
+);
 await ocrOnly.close();
 await engine.close();
 

@@ -9,7 +9,9 @@ import { MARKUP_RULES, type MarkupRule } from '../src/text/chat-markup.ts';
 import { CHAT_GOLD, predictChatSet, readChatSet } from '../test/text/chat-set.ts';
 
 const data = process.argv[2] ?? '../shared/data';
-const sets = [CHAT_GOLD, join(data, 'twitter2015/test.txt'), join(data, 'twitter2017/test.txt')].filter((p) => p === CHAT_GOLD || existsSync(p));
+const sets = [CHAT_GOLD, join(data, 'twitter2015/test.txt'), join(data, 'twitter2017/test.txt')].filter(
+  (p) => p === CHAT_GOLD || existsSync(p),
+);
 const arms: Array<{ name: string; local: Record<string, unknown> }> = [
   { name: 'no normalisation', local: { markup: false } },
   { name: 'all rules', local: { markupRules: [...MARKUP_RULES] } },
@@ -22,11 +24,18 @@ for (const arm of arms) {
   for (const set of sets) {
     const { gold } = await readChatSet(set);
     const pred = await predictChatSet(arm.local, set === CHAT_GOLD, set);
-    row.push(evaluate(gold.posts.map((p) => p.tags), pred.map((p) => p.tags)).f1.toFixed(1));
+    row.push(
+      evaluate(
+        gold.posts.map((p) => p.tags),
+        pred.map((p) => p.tags),
+      ).f1.toFixed(1),
+    );
   }
   table.push(row);
   console.error(row.join(' | '));
 }
-console.log(`| rules | ${sets.map((s) => s.replace(/^.*\/(twitter\d+)\/test\.txt$/, '$1 test').replace(CHAT_GOLD, 'chat set')).join(' | ')} |`);
+console.log(
+  `| rules | ${sets.map((s) => s.replace(/^.*\/(twitter\d+)\/test\.txt$/, '$1 test').replace(CHAT_GOLD, 'chat set')).join(' | ')} |`,
+);
 console.log(`| --- | ${sets.map(() => '---:').join(' | ')} |`);
 for (const row of table) console.log(`| ${row.join(' | ')} |`);

@@ -11,7 +11,9 @@ import type { Entity } from '../src/core/types.ts';
 import { mergeEntities as mergeQuadratic } from './baseline/merge-quadratic.ts';
 import { alignEntities as alignQuadratic } from './baseline/align-quadratic.ts';
 
-const { values } = parseArgs({ options: { max: { type: 'string', default: '100000' }, 'old-budget-ms': { type: 'string', default: '20000' } } });
+const { values } = parseArgs({
+  options: { max: { type: 'string', default: '100000' }, 'old-budget-ms': { type: 'string', default: '20000' } },
+});
 const MAX = Number(values.max);
 const OLD_BUDGET_MS = Number(values['old-budget-ms']);
 const SIZES = [100, 1_000, 10_000, 100_000].filter((n) => n <= MAX);
@@ -43,7 +45,14 @@ function time(fn: () => unknown): number {
   return performance.now() - t;
 }
 
-interface Row { n: number; chars: number; mergeOld: string; mergeNew: string; alignOld: string; alignNew: string }
+interface Row {
+  n: number;
+  chars: number;
+  mergeOld: string;
+  mergeNew: string;
+  alignOld: string;
+  alignNew: string;
+}
 
 function runOld(prev: { n: number; ms: number } | undefined, n: number, fn: () => unknown): { cell: string; ms?: number } {
   if (prev) {
@@ -78,5 +87,8 @@ for (const n of SIZES) {
 console.log(`bench/merge.ts on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
 console.log('| entities | text chars | merge old | merge new | align old | align new |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.n.toLocaleString('en')} | ${r.chars.toLocaleString('en')} | ${r.mergeOld} | ${r.mergeNew} | ${r.alignOld} | ${r.alignNew} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.n.toLocaleString('en')} | ${r.chars.toLocaleString('en')} | ${r.mergeOld} | ${r.mergeNew} | ${r.alignOld} | ${r.alignNew} |`,
+  );
 console.log(`~ = projected from the previous size (quadratic), not run: it would exceed --old-budget-ms ${OLD_BUDGET_MS}`);

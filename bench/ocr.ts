@@ -62,7 +62,6 @@ async function tweetSamples(n: number): Promise<Sample[]> {
   return out;
 }
 
-
 interface Sample {
   set: string;
   truth: string;
@@ -118,7 +117,11 @@ for (const p of pages) texts.push((await ocr.detect(p)).map((l) => l.text));
 console.log(JSON.stringify({ times, texts }));
 `,
   );
-  const res = spawnSync(process.execPath, [script, speedImage, String(runs), ...accuracyImages], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const res = spawnSync(process.execPath, [script, speedImage, String(runs), ...accuracyImages], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (res.status !== 0) return `failed: ${res.stderr.slice(-500)}`;
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as CompareResult;
 }
@@ -127,7 +130,11 @@ const fmt = (v: number): string => v.toFixed(0).padStart(7);
 const pct = (v: number): string => v.toFixed(3).padStart(6);
 
 const work = mkdtempSync(join(tmpdir(), 'ekmm-ocr-bench-'));
-const speedPng = await renderLines(1280, [...ENGLISH_LINES.slice(0, 6), ...CHINESE_LINES.slice(0, 4)], { size: 34, font: 'WenQuanYi Micro Hei', x: 40 });
+const speedPng = await renderLines(1280, [...ENGLISH_LINES.slice(0, 6), ...CHINESE_LINES.slice(0, 4)], {
+  size: 34,
+  font: 'WenQuanYi Micro Hei',
+  x: 40,
+});
 const speedHeight = (await sharp(speedPng).metadata()).height!;
 const speedPath = join(work, 'speed.png');
 writeFileSync(speedPath, speedPng);
@@ -138,7 +145,14 @@ const paths = all.map((s, i) => {
   return p;
 });
 
-const cfgFor = (detMaxSide: number) => ({ backend: 'ppocr', workers: 1, minScore: 0.5, detMaxSide, englishSpacing: true, timeoutMs: 60000 });
+const cfgFor = (detMaxSide: number) => ({
+  backend: 'ppocr',
+  workers: 1,
+  minScore: 0.5,
+  detMaxSide,
+  englishSpacing: true,
+  timeoutMs: 60000,
+});
 const cfg = cfgFor(DET_SIDES[0]!);
 const pipeline = await PpOcrPipeline.load(defaultModelFiles(), 0);
 const ownBySide = new Map<number, { set: string; truth: string; before: string; after: string }[]>();
@@ -147,7 +161,18 @@ for (const side of DET_SIDES) {
   for (const s of all) {
     const raw = await pipeline.run(s.png, cfgFor(side));
     const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
-    rows.push({ set: s.set, truth: s.truth, before: joinRead(s.set, ordered.map((l) => l.rawText)), after: joinRead(s.set, ordered.map((l) => l.text)) });
+    rows.push({
+      set: s.set,
+      truth: s.truth,
+      before: joinRead(
+        s.set,
+        ordered.map((l) => l.rawText),
+      ),
+      after: joinRead(
+        s.set,
+        ordered.map((l) => l.text),
+      ),
+    });
   }
   ownBySide.set(side, rows);
 }
@@ -175,16 +200,24 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 await pooled.close();
 await pipeline.release();
-const other = typeof accuracyOther === 'string' ? accuracyOther : otherError ?? { times: otherTimes, texts: accuracyOther.texts };
+const other = typeof accuracyOther === 'string' ? accuracyOther : (otherError ?? { times: otherTimes, texts: accuracyOther.texts });
 
-console.log(`\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${ROUNDS} interleaved rounds of ${perRound} runs (each after 2 warm-up runs)`);
+console.log(
+  `\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${ROUNDS} interleaved rounds of ${perRound} runs (each after 2 warm-up runs)`,
+);
 console.log('| engine                                   |  p50 ms |  p99 ms |');
 console.log('|------------------------------------------|---------|---------|');
-console.log(`| own PP-OCRv4, in-process (det ${String(DET_SIDES[0]).padStart(4)})     | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`);
-for (const [side, times] of sideTimes) console.log(`| own PP-OCRv4, in-process (det ${String(side).padStart(4)})     | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} |`);
+console.log(
+  `| own PP-OCRv4, in-process (det ${String(DET_SIDES[0]).padStart(4)})     | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`,
+);
+for (const [side, times] of sideTimes)
+  console.log(
+    `| own PP-OCRv4, in-process (det ${String(side).padStart(4)})     | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} |`,
+  );
 console.log(`| own PP-OCRv4, "ppocr" backend (1 worker) | ${fmt(percentile(poolTimes, 50))} | ${fmt(percentile(poolTimes, 99))} |`);
 if (typeof other === 'string') console.log(`| @gutenye/ocr-node                        | ${other} |`);
-else console.log(`| @gutenye/ocr-node 1.x (in-process)       | ${fmt(percentile(other.times, 50))} | ${fmt(percentile(other.times, 99))} |`);
+else
+  console.log(`| @gutenye/ocr-node 1.x (in-process)       | ${fmt(percentile(other.times, 50))} | ${fmt(percentile(other.times, 99))} |`);
 
 console.log('\nReading accuracy (corpus-level 1 - CER / 1 - WER; Chinese: characters only)');
 console.log('| set              | own, no spacing fix | own, spacing fix    | @gutenye/ocr-node   |');
@@ -201,7 +234,9 @@ for (const set of [...new Set(all.map((s) => s.set))]) {
     g = `${pct(acc.char)} | ${pct(acc.word)}    `;
   }
   const zh = set.startsWith('Chinese');
-  console.log(`| ${set.padEnd(16)} | ${pct(b.char)} | ${zh ? '   -  ' : pct(b.word)}     | ${pct(a.char)} | ${zh ? '   -  ' : pct(a.word)}     | ${g} |`);
+  console.log(
+    `| ${set.padEnd(16)} | ${pct(b.char)} | ${zh ? '   -  ' : pct(b.word)}     | ${pct(a.char)} | ${zh ? '   -  ' : pct(a.word)}     | ${g} |`,
+  );
 }
 if (process.argv.includes('--show')) for (const r of own) console.log(r.set, '|', r.after);
 
@@ -212,7 +247,12 @@ if (DET_SIDES.length > 1) {
   for (const set of [...new Set(all.map((s) => s.set))]) {
     const zh = set.startsWith('Chinese');
     const cells = DET_SIDES.map((d) => {
-      const acc = corpusAccuracy(ownBySide.get(d)!.filter((r) => r.set === set).map((r) => ({ truth: r.truth, read: r.after })));
+      const acc = corpusAccuracy(
+        ownBySide
+          .get(d)!
+          .filter((r) => r.set === set)
+          .map((r) => ({ truth: r.truth, read: r.after })),
+      );
       return `${pct(acc.char)} / ${zh ? '  -   ' : pct(acc.word)}`;
     });
     console.log(`| ${set.padEnd(16)} | ${cells.join(' | ')} |`);

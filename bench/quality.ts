@@ -35,8 +35,11 @@ async function loadTwitter(year: string): Promise<Split> {
   }
   const caps = await readCaptions(join(dataDir, 'captions', `blip2_twitter${year}.txt`));
   return {
-    name: `Twitter-${year}`, posts, gold: posts.map((p) => mapTagTypes(p.tags)),
-    knowledge: attached.knowledge, captions: posts.map((p) => caps.get(p.id) ?? null),
+    name: `Twitter-${year}`,
+    posts,
+    gold: posts.map((p) => mapTagTypes(p.tags)),
+    knowledge: attached.knowledge,
+    captions: posts.map((p) => caps.get(p.id) ?? null),
   };
 }
 
@@ -46,21 +49,33 @@ function llmListTags(tokens: readonly string[], knowledge: string | null, keywor
   if (!knowledge) return tags;
   const keys = tokens.map(matchKey);
   for (const e of parseKnowledgeEntities(knowledge).entities) {
-    const name = e.name.split(/\s+/u).map(matchKey).filter((k) => k !== '');
+    const name = e.name
+      .split(/\s+/u)
+      .map(matchKey)
+      .filter((k) => k !== '');
     if (name.length === 0) continue;
     const type = mapLlmType(e.type, keywords);
     for (let s = 0; s + name.length <= keys.length; s++) {
       if (!name.every((k, j) => keys[s + j] === k)) continue;
       if (tags.slice(s, s + name.length).some((t) => t !== 'O')) continue;
-      name.forEach((_, j) => { tags[s + j] = `${j === 0 ? 'B' : 'I'}-${type}`; });
+      name.forEach((_, j) => {
+        tags[s + j] = `${j === 0 ? 'B' : 'I'}-${type}`;
+      });
     }
   }
   return tags;
 }
 
 const f1 = async (tagger: Tagger, split: Split, k: boolean, c: boolean): Promise<number> => {
-  const pred = await tagger.tag(split.posts.map((p) => p.tokens), k ? split.knowledge : undefined, c ? split.captions : undefined);
-  return evaluate(split.gold, pred.map((t) => mapTagTypes(t))).f1;
+  const pred = await tagger.tag(
+    split.posts.map((p) => p.tokens),
+    k ? split.knowledge : undefined,
+    c ? split.captions : undefined,
+  );
+  return evaluate(
+    split.gold,
+    pred.map((t) => mapTagTypes(t)),
+  ).f1;
 };
 
 async function main(): Promise<void> {
@@ -68,12 +83,24 @@ async function main(): Promise<void> {
   const keywords = en.manifest.knowledge_features?.type_keywords ?? {};
   const splits = [await loadTwitter('2015'), await loadTwitter('2017')];
   const rows: [string, ...(number | null)[]][] = [];
-  for (const [label, k, c] of [['local BiLSTM-CRF, text only', false, false], ['local, + captions', false, true],
-    ['local, + recorded LLM knowledge (and captions)', true, true]] as const) {
+  for (const [label, k, c] of [
+    ['local BiLSTM-CRF, text only', false, false],
+    ['local, + captions', false, true],
+    ['local, + recorded LLM knowledge (and captions)', true, true],
+  ] as const) {
     rows.push([label, ...(await Promise.all(splits.map((s) => f1(en, s, k, c)))), null]);
   }
-  rows.push(['recorded LLM entity list, naively aligned', ...splits.map((s) =>
-    evaluate(s.gold, s.posts.map((p, i) => llmListTags(p.tokens, s.knowledge[i]!, keywords))).f1), null]);
+  rows.push([
+    'recorded LLM entity list, naively aligned',
+    ...splits.map(
+      (s) =>
+        evaluate(
+          s.gold,
+          s.posts.map((p, i) => llmListTags(p.tokens, s.knowledge[i]!, keywords)),
+        ).f1,
+    ),
+    null,
+  ]);
 
   const zh = await Tagger.load(projectPath('models/ner-zh')).catch((err: Error) => {
     console.error(`models/ner-zh: ${err.message}`);
@@ -84,12 +111,15 @@ async function main(): Promise<void> {
   if (zh) {
     cmnerPosts = (await readDataset(join(dataDir, 'cmner', 'test.txt'))).posts;
     const pred = await zh.tag(cmnerPosts.map((p) => p.tokens));
-    zhF1 = evaluate(cmnerPosts.map((p) => p.tags), pred).f1;
+    zhF1 = evaluate(
+      cmnerPosts.map((p) => p.tags),
+      pred,
+    ).f1;
     rows[0]![3] = zhF1;
   }
   for (const [label, a, b] of PUBLISHED) rows.push([label, a, b, null]);
 
-  const fmt = (v: number | null | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : v ?? 'n/a');
+  const fmt = (v: number | null | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : (v ?? 'n/a'));
   console.log('\nEntity micro F1 (conlleval), test splits; MISC counted as OTHER on Twitter-2017\n');
   console.log('| system | Twitter-2015 | Twitter-2017 | CMNER |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -111,8 +141,9 @@ async function main(): Promise<void> {
     console.log(`| ${label} | ${n} | ${Math.round(n / wall)} | ${Math.round(n / cpuS)} |`);
   };
   await speed('en, Twitter-2015 test, text only', posts.length, () => en.tag(posts));
-  await speed('en, Twitter-2015 test, + knowledge + captions', posts.length,
-    () => en.tag(posts, splits[0]!.knowledge, splits[0]!.captions));
+  await speed('en, Twitter-2015 test, + knowledge + captions', posts.length, () =>
+    en.tag(posts, splits[0]!.knowledge, splits[0]!.captions),
+  );
   if (zh && cmnerPosts.length > 0) {
     await speed('zh, CMNER test (~111 characters a post)', cmnerPosts.length, () => zh.tag(cmnerPosts.map((p) => p.tokens)));
     await zh.close();

@@ -49,7 +49,9 @@ function settings(statsFile: string, queueName: string | undefined, ocr: 'ppocr'
 }
 
 async function images(count: number, offset: number): Promise<Buffer[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => drawTextLines([`Angela Merkel visits Paris`, `bulletin number ${offset + i}`], 40)));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => drawTextLines([`Angela Merkel visits Paris`, `bulletin number ${offset + i}`], 40)),
+  );
 }
 
 interface ModeResult {
@@ -64,7 +66,8 @@ async function counts(statsFile: string, community: string): Promise<Record<stri
   const opened = await openEntityStats(loadConfig({ env: {}, overrides: { stats: { url: `sqlite://${statsFile}` } } }));
   try {
     const out: Record<string, number> = {};
-    for (const r of await opened.stats.rows({ communityId: community })) out[`${r.type}:${r.entity}`] = (out[`${r.type}:${r.entity}`] ?? 0) + r.count;
+    for (const r of await opened.stats.rows({ communityId: community }))
+      out[`${r.type}:${r.entity}`] = (out[`${r.type}:${r.entity}`] ?? 0) + r.count;
     return out;
   } finally {
     await opened.close();
@@ -76,7 +79,8 @@ async function mode(label: string, workers: number, opts: { killAfter?: number }
   const statsFile = join(dir, `stats-${run}.sqlite`);
   const queueName = workers > 0 ? `scale-${process.pid}-${run}` : undefined;
   const procs: EkmmProcess[] = [];
-  for (let w = 0; w < workers; w++) procs.push(startEkmm(`worker-${w}`, ['worker', '--concurrency', '2'], settings(statsFile, queueName, 'ppocr')));
+  for (let w = 0; w < workers; w++)
+    procs.push(startEkmm(`worker-${w}`, ['worker', '--concurrency', '2'], settings(statsFile, queueName, 'ppocr')));
   await Promise.all(procs.map((p) => p.waitFor(/worker: ready/, 120_000)));
   const env = settings(statsFile, queueName, workers > 0 ? 'none' : 'ppocr');
   const app = await createApp(loadConfig({ env }), { logger: createLogger({ level: 'silent' }) });
@@ -111,7 +115,9 @@ async function mode(label: string, workers: number, opts: { killAfter?: number }
     const expected = { 'PER:angela merkel': total, 'LOC:paris': total, 'LOC:berlin': total };
     const got = await counts(statsFile, community);
     const ok = results.every((r) => r) && JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(expected).sort());
-    const exact = `${ok ? 'yes' : 'NO'} (${Object.entries(got).map(([k, v]) => `${k.split(':')[1]} ${v}`).join(', ')} of ${total} each)`;
+    const exact = `${ok ? 'yes' : 'NO'} (${Object.entries(got)
+      .map(([k, v]) => `${k.split(':')[1]} ${v}`)
+      .join(', ')} of ${total} each)`;
     return { label, perSecond: N / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), exact };
   } finally {
     await app.close();
@@ -126,11 +132,15 @@ try {
   rows.push(await mode('2 workers (BullMQ)', 2));
   const killed = await mode('2 workers, one killed with SIGKILL after 25%', 2, { killAfter: Math.ceil(N / 4) });
   const one = rows[1]!.perSecond;
-  console.log(`\nbench/scale.ts: ${N} image messages per mode after ${WARM} warm-up, ${IN_FLIGHT} in flight; ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; 1-min load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other processes compete for the cores when it exceeds the core count)\n`);
+  console.log(
+    `\nbench/scale.ts: ${N} image messages per mode after ${WARM} warm-up, ${IN_FLIGHT} in flight; ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; 1-min load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other processes compete for the cores when it exceeds the core count)\n`,
+  );
   console.log('| mode | msg/s | vs 1 worker | p50 ms | p99 ms | exact counts |');
   console.log('| --- | ---: | ---: | ---: | ---: | --- |');
   for (const r of [...rows, killed]) {
-    console.log(`| ${r.label} | ${r.perSecond.toFixed(2)} | ${(r.perSecond / one).toFixed(2)}x | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exact} |`);
+    console.log(
+      `| ${r.label} | ${r.perSecond.toFixed(2)} | ${(r.perSecond / one).toFixed(2)}x | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.exact} |`,
+    );
   }
 } finally {
   await redis.stop(true);

@@ -137,7 +137,11 @@ async function main(): Promise<void> {
   // The same answers by one plain GROUP BY over the window, side by side (SQLite only).
   const backend = s.backend;
   if (backend instanceof SqliteStatsBackend) {
-    const slice = (days: number, channel?: string) => ({ communityId: c, window: s.window({ communityId: c, days }), ...(channel ? { channel } : {}) });
+    const slice = (days: number, channel?: string) => ({
+      communityId: c,
+      window: s.window({ communityId: c, days }),
+      ...(channel ? { channel } : {}),
+    });
     const previousFirst = (days: number) => s.window({ communityId: c, days: Math.min(DAYS, 2 * days) }).first;
     const risingMin = (await s.rising({ communityId: c, days: 30 })).minCount;
     queries.push(
@@ -147,7 +151,10 @@ async function main(): Promise<void> {
       ['  backend pairs 90 d, plain GROUP BY', () => backend.pairsByGrouping(slice(90), 20)],
       ['  backend rising 30 d (min 5), candidates by daily minimum', () => backend.rising(slice(30), previousFirst(30), 5)],
       ['  backend rising 30 d (min 5), plain GROUP BY', () => backend.risingByGrouping(slice(30), previousFirst(30), 5)],
-      [`  backend rising 30 d (min ${risingMin}), candidates by daily minimum`, () => backend.rising(slice(30), previousFirst(30), risingMin)],
+      [
+        `  backend rising 30 d (min ${risingMin}), candidates by daily minimum`,
+        () => backend.rising(slice(30), previousFirst(30), risingMin),
+      ],
       [`  backend rising 30 d (min ${risingMin}), plain GROUP BY`, () => backend.risingByGrouping(slice(30), previousFirst(30), risingMin)],
     );
   }
@@ -165,10 +172,16 @@ async function main(): Promise<void> {
     rows.push([name, percentile(times, 50).toFixed(1), percentile(times, 99).toFixed(1)]);
   }
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nEKMM statistics queries: ${MENTIONS.toLocaleString('en')} mentions over ${DAYS} days, one community${reuse ? '' : ` (${messages.toLocaleString('en')} messages)`}`);
-  const seedNote = reuse ? 'seeded by an earlier --seedOnly run' : `seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions)`;
+  console.log(
+    `\nEKMM statistics queries: ${MENTIONS.toLocaleString('en')} mentions over ${DAYS} days, one community${reuse ? '' : ` (${messages.toLocaleString('en')} messages)`}`,
+  );
+  const seedNote = reuse
+    ? 'seeded by an earlier --seedOnly run'
+    : `seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions)`;
   console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}`);
-  console.log(`${RUNS} runs per query (5 for the GROUP BY comparisons); on ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`);
+  console.log(
+    `${RUNS} runs per query (5 for the GROUP BY comparisons); on ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`,
+  );
   console.log(`${'query'.padEnd(w)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
   console.log('-'.repeat(w + 20));
   for (const [name, p50, p99] of rows) console.log(`${name.padEnd(w)}  ${p50.padStart(8)}  ${p99.padStart(8)}`);

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { createRegistries } from '../src/core/registry.ts';
 import { loadConfig, projectPath } from '../src/config/load.ts';
 import registerOcr from '../src/ocr/register.ts';
-import { groupLines } from '../src/ocr/blocks.ts';
+import { groupLines } from '../src/core/ocr-blocks.ts';
 import { languageOf } from '../src/core/language.ts';
 import { LocalRecognizer } from '../src/recognizers/local/recognizer.ts';
 import type { PreparedImage } from '../src/core/stages.ts';
@@ -20,7 +20,11 @@ const ocr = await registries.ocr.create('ppocr', { config: loadConfig({ skipDefa
 const local = (blocks: boolean) =>
   new LocalRecognizer({
     models: { en: projectPath('models/ner-en'), zh: projectPath('models/ner-zh') },
-    tagOcr: true, tagCaptions: false, typeAliases: { MISC: 'OTHER' }, entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'], blocks,
+    tagOcr: true,
+    tagCaptions: false,
+    typeAliases: { MISC: 'OTHER' },
+    entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
+    blocks,
   });
 const before = local(false);
 const after = local(true);
@@ -44,12 +48,20 @@ for (const c of cases) {
   const [ceil] = await before.recognize([{ text: c.lines.join(joiner), language: c.language, ocr: [], captions: [] }]);
   const row = perLanguage.get(c.language) ?? { n: 0, ceiling: 0, before: 0, after: 0 };
   row.n++;
-  if (has(ceil!.entities)) (tally.ceiling++, row.ceiling++);
-  if (has(b!.entities)) (tally.before++, row.before++);
-  if (has(a!.entities)) (tally.after++, row.after++);
+  if (has(ceil!.entities)) tally.ceiling++, row.ceiling++;
+  if (has(b!.entities)) tally.before++, row.before++;
+  if (has(a!.entities)) tally.after++, row.after++;
   perLanguage.set(c.language, row);
   if (process.argv.includes('--verbose')) {
-    console.log(JSON.stringify(c.lines), '| read:', lines.map((l) => l.text).join(' / '), '| before:', b!.entities.map((e) => e.text).join(', '), '| after:', a!.entities.map((e) => e.text).join(', '));
+    console.log(
+      JSON.stringify(c.lines),
+      '| read:',
+      lines.map((l) => l.text).join(' / '),
+      '| before:',
+      b!.entities.map((e) => e.text).join(', '),
+      '| after:',
+      a!.entities.map((e) => e.text).join(', '),
+    );
   }
 }
 await ocr.close?.();

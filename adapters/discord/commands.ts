@@ -26,7 +26,7 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
     new SlashCommandBuilder().setName(HELP).setDescription('What the bot does, its commands and what it stores (privacy)').toJSON(),
     new SlashCommandBuilder()
       .setName(DASHBOARD)
-      .setDescription('A private link to this server\'s statistics dashboard (moderators)')
+      .setDescription("A private link to this server's statistics dashboard (moderators)")
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .toJSON(),
     new SlashCommandBuilder()
@@ -53,7 +53,10 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .addChannelOption((o) => o.setName('enable').setDescription('Start reading this channel').addChannelTypes(ChannelType.GuildText))
       .addChannelOption((o) => o.setName('disable').setDescription('Stop reading this channel').addChannelTypes(ChannelType.GuildText))
       .addStringOption((o) =>
-        o.setName('language').setDescription('Message language').addChoices({ name: 'auto', value: 'auto' }, { name: 'English', value: 'en' }, { name: 'Chinese', value: 'zh' }),
+        o
+          .setName('language')
+          .setDescription('Message language')
+          .addChoices({ name: 'auto', value: 'auto' }, { name: 'English', value: 'en' }, { name: 'Chinese', value: 'zh' }),
       )
       .toJSON(),
   ];

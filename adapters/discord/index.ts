@@ -60,7 +60,8 @@ export function discordCommunityId(guildId: string): string {
 
 function classifyDiscordError(err: unknown): RetryDecision {
   if (err instanceof RateLimitError) return { retry: true, afterMs: err.retryAfter };
-  if (err instanceof DiscordAPIError || err instanceof HTTPError) return err.status >= 500 || err.status === 429 ? { retry: true } : { retry: false };
+  if (err instanceof DiscordAPIError || err instanceof HTTPError)
+    return err.status >= 500 || err.status === 429 ? { retry: true } : { retry: false };
   return isTransientNetworkError(err) ? { retry: true } : { retry: false };
 }
 
@@ -81,7 +82,11 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   if (!host.stats) throw new Error('Discord adapter: the host has no statistics store (the bot counts entities and answers /stats)');
   const stats = host.stats;
   const processor = host.processor;
-  const settings = new GuildSettingsStore(opts.settingsStore, { mode: config.discord.defaultMode, channels: [], language: config.language });
+  const settings = new GuildSettingsStore(opts.settingsStore, {
+    mode: config.discord.defaultMode,
+    channels: [],
+    language: config.language,
+  });
   const statsDays = opts.statsDays ?? 7;
   const cdnHosts = config.discord.cdnHosts.map((h) => h.toLowerCase());
   const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, { classify: classifyDiscordError, logger: log });
@@ -104,7 +109,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
         return false;
       }
       if (!urlAllowed(url, cdnHosts)) {
-        log.warn(`discord attachment ${a.id} skipped: host ${url.hostname.toLowerCase()} is not in discord.cdnHosts (host and port ${url.port || 'default'} must match)`);
+        log.warn(
+          `discord attachment ${a.id} skipped: host ${url.hostname.toLowerCase()} is not in discord.cdnHosts (host and port ${url.port || 'default'} must match)`,
+        );
         return false;
       }
       if (a.size > config.intake.maxBytes) {
@@ -116,7 +123,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
 
   /** Image attachments over intake.maxBytes: they are not read, and the author is told so. */
   const oversizedImages = (attachments: Iterable<Attachment>): number =>
-    [...attachments].filter((a) => (a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name)) && a.size > config.intake.maxBytes).length;
+    [...attachments].filter(
+      (a) => (a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name)) && a.size > config.intake.maxBytes,
+    ).length;
 
   const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
@@ -134,7 +143,12 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     return out;
   };
 
-  const recognizeMessage = (msg: DiscordMessage, text: string, guildSettings: GuildSettings | undefined, record: boolean): Promise<Outcome> => {
+  const recognizeMessage = (
+    msg: DiscordMessage,
+    text: string,
+    guildSettings: GuildSettings | undefined,
+    record: boolean,
+  ): Promise<Outcome> => {
     const images = imageAttachments(msg.attachments.values());
     return processor.process({
       fromBot: msg.author.bot || msg.author.id === client.user?.id,
@@ -175,9 +189,15 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     if (s.mode === 'passive') return;
     const tooLarge = oversizedImages(msg.attachments.values());
     // A message holding only oversized images is "empty" to the processor: it is still answered.
-    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
+    if (
+      tooLarge > 0 &&
+      (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
+    ) {
       // An image we did not read must not look like "nothing found": say why, in the guild's language.
-      const note = botTexts(botLanguage(await settings.chosenLanguage(msg.guildId), msg.guild.preferredLocale)).imageTooLarge(tooLarge, config.intake.maxBytes);
+      const note = botTexts(botLanguage(await settings.chosenLanguage(msg.guildId), msg.guild.preferredLocale)).imageTooLarge(
+        tooLarge,
+        config.intake.maxBytes,
+      );
       const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome) : undefined;
       const content = found ? `${found}\n${note}` : note;
       await call('reply', () => msg.reply({ content, allowedMentions: { parse: [], repliedUser: false } }));
@@ -190,23 +210,33 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     if (reply) await call('reply', () => msg.reply({ content: reply, allowedMentions: { parse: [], repliedUser: false } }));
   };
 
-  const isModerator = (i: ChatInputCommandInteraction): boolean => i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
+  const isModerator = (i: ChatInputCommandInteraction): boolean =>
+    i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
 
   const onStats = async (i: ChatInputCommandInteraction): Promise<void> => {
     if (!isModerator(i)) {
-      await call('interaction reply', () => i.reply({ content: 'Only moderators (Manage Server permission) can see statistics.', flags: MessageFlags.Ephemeral }));
+      await call('interaction reply', () =>
+        i.reply({ content: 'Only moderators (Manage Server permission) can see statistics.', flags: MessageFlags.Ephemeral }),
+      );
       return;
     }
     const days = i.options.getInteger('days') ?? statsDays;
     const channel = i.options.getChannel('channel');
-    const top = await stats.top({ communityId: discordCommunityId(i.guildId!), days, limit: 10, ...(channel ? { channelId: channel.id } : {}) });
+    const top = await stats.top({
+      communityId: discordCommunityId(i.guildId!),
+      days,
+      limit: 10,
+      ...(channel ? { channelId: channel.id } : {}),
+    });
     const heading = `Top entities, last ${days} day${days === 1 ? '' : 's'}${channel ? ` in #${channel.name ?? channel.id}` : ''}`;
     await call('interaction reply', () => i.reply({ content: formatDiscordTop(top, heading), flags: MessageFlags.Ephemeral }));
   };
 
   const onConfig = async (i: ChatInputCommandInteraction): Promise<void> => {
     if (!isModerator(i)) {
-      await call('interaction reply', () => i.reply({ content: 'Only moderators (Manage Server permission) can configure the bot.', flags: MessageFlags.Ephemeral }));
+      await call('interaction reply', () =>
+        i.reply({ content: 'Only moderators (Manage Server permission) can configure the bot.', flags: MessageFlags.Ephemeral }),
+      );
       return;
     }
     const mode = i.options.getString('mode');
@@ -218,8 +248,12 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       language: isLanguageSetting(language) ? language : s.language,
       channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
     }));
-    const channels = next.channels.length ? next.channels.map((c) => `<#${c}>`).join(', ') : 'none (enable one with /ekmm-config enable:#channel)';
-    await call('interaction reply', () => i.reply({ content: `Mode: **${next.mode}**, language: **${next.language}**, channels: ${channels}`, flags: MessageFlags.Ephemeral }));
+    const channels = next.channels.length
+      ? next.channels.map((c) => `<#${c}>`).join(', ')
+      : 'none (enable one with /ekmm-config enable:#channel)';
+    await call('interaction reply', () =>
+      i.reply({ content: `Mode: **${next.mode}**, language: **${next.language}**, channels: ${channels}`, flags: MessageFlags.Ephemeral }),
+    );
   };
 
   const onHelp = async (i: ChatInputCommandInteraction): Promise<void> => {
@@ -280,7 +314,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
         record: false,
       });
     }
-    const text = outcomeText(outcome) ?? (outcome.kind === 'refused' ? refusalText(outcome.reason, outcome.retryAfterMs) : 'There is nothing to look at in this message.');
+    const text =
+      outcomeText(outcome) ??
+      (outcome.kind === 'refused' ? refusalText(outcome.reason, outcome.retryAfterMs) : 'There is nothing to look at in this message.');
     await call('interaction edit', () => i.editReply({ content: text, allowedMentions: { parse: [] } }));
   };
 
@@ -296,14 +332,20 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
 
   // Every handler is guarded: one failing event is reported, never fatal.
   client.on(Events.MessageCreate, (msg) => {
-    onMessage(msg).catch((err: unknown) => log.warn({ messageId: msg.id, error: describe(err) }, `discord message ${msg.id} failed: ${describe(err)}`));
+    onMessage(msg).catch((err: unknown) =>
+      log.warn({ messageId: msg.id, error: describe(err) }, `discord message ${msg.id} failed: ${describe(err)}`),
+    );
   });
   client.on(Events.InteractionCreate, (i) => {
-    onInteraction(i).catch((err: unknown) => log.warn({ interactionId: i.id, error: describe(err) }, `discord interaction ${i.id} failed: ${describe(err)}`));
+    onInteraction(i).catch((err: unknown) =>
+      log.warn({ interactionId: i.id, error: describe(err) }, `discord interaction ${i.id} failed: ${describe(err)}`),
+    );
   });
   client.on(Events.GuildDelete, (g) => {
     // discord.js emits guildUnavailable, not guildDelete, for an outage: this is a real removal.
-    onGuildRemoved(g.id).catch((err: unknown) => log.warn({ guildId: g.id, error: describe(err) }, `discord guild ${g.id} clean-up failed: ${describe(err)}`));
+    onGuildRemoved(g.id).catch((err: unknown) =>
+      log.warn({ guildId: g.id, error: describe(err) }, `discord guild ${g.id} clean-up failed: ${describe(err)}`),
+    );
   });
   client.on(Events.Error, (err) => log.warn(`discord client error: ${describe(err)}`));
   client.on(Events.ShardError, (err, shard) => log.warn(`discord gateway shard ${shard} error: ${describe(err)}`));
@@ -326,7 +368,8 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   client.rest.on('rateLimited', (info) => log.warn(`discord rate limited on ${info.method} ${info.route}; waiting ${info.retryAfter} ms`));
   // discord.js waits out a 429 and retries by itself; this only reports it.
   client.rest.on('response', (req, res) => {
-    if (res.status === 429) log.warn(`discord rate limited (429) on ${req.method.toUpperCase()} ${req.route}; discord.js retries after the wait`);
+    if (res.status === 429)
+      log.warn(`discord rate limited (429) on ${req.method.toUpperCase()} ${req.route}; discord.js retries after the wait`);
   });
 
   const ready = new Promise<void>((resolve) => {

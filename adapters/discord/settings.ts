@@ -46,7 +46,9 @@ export class GuildSettingsStore {
     const stored = await this.store.get<Partial<GuildSettings>>(this.key(guildId));
     const settings: GuildSettings = {
       mode: isGuildMode(stored?.mode) ? stored.mode : this.defaults.mode,
-      channels: Array.isArray(stored?.channels) ? stored.channels.filter((c): c is string => typeof c === 'string') : [...this.defaults.channels],
+      channels: Array.isArray(stored?.channels)
+        ? stored.channels.filter((c): c is string => typeof c === 'string')
+        : [...this.defaults.channels],
       language: isLanguageSetting(stored?.language) ? stored.language : this.defaults.language,
     };
     this.cache.set(guildId, settings);

@@ -25,7 +25,10 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
       const decision = opts.classify(err);
       if (!decision.retry || attempt >= attempts) throw err;
       const delay = Math.min(max, decision.afterMs ?? base * 2 ** (attempt - 1));
-      opts.logger?.warn({ call: what, attempt, delayMs: delay }, `${what} failed (${err instanceof Error ? err.message : String(err)}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
+      opts.logger?.warn(
+        { call: what, attempt, delayMs: delay },
+        `${what} failed (${err instanceof Error ? err.message : String(err)}); retry ${attempt}/${attempts - 1} in ${delay} ms`,
+      );
       await sleep(delay);
     }
   }
@@ -35,5 +38,9 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
 export function isTransientNetworkError(err: unknown): boolean {
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code;
-  return e?.name === 'FetchError' || e?.name === 'AbortError' || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(String(code));
+  return (
+    e?.name === 'FetchError' ||
+    e?.name === 'AbortError' ||
+    ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(String(code))
+  );
 }

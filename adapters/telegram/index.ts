@@ -83,7 +83,9 @@ function addressesBot(msg: TgMessage, me: { id: number; username: string }): boo
   if ('reply_to_message' in msg && msg.reply_to_message?.from?.id === me.id) return true;
   const text = messageText(msg);
   const entities = 'text' in msg ? msg.entities : 'caption' in msg ? msg.caption_entities : undefined;
-  return (entities ?? []).some((e) => e.type === 'mention' && text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${me.username.toLowerCase()}`);
+  return (entities ?? []).some(
+    (e) => e.type === 'mention' && text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${me.username.toLowerCase()}`,
+  );
 }
 
 function messageText(msg: TgMessage): string {
@@ -144,7 +146,10 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
 
   const reply = (chatId: number, replyTo: number, text: string) =>
     call('sendMessage', () =>
-      bot.telegram.sendMessage(chatId, text, { parse_mode: 'MarkdownV2', reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+      bot.telegram.sendMessage(chatId, text, {
+        parse_mode: 'MarkdownV2',
+        reply_parameters: { message_id: replyTo, allow_sending_without_reply: true },
+      }),
     );
 
   const downloadImages = async (refs: ImageRef[]): Promise<ImageInput[]> => {
@@ -157,7 +162,11 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       try {
         const link = await call('getFile', () => bot.telegram.getFileLink(ref.fileId));
         // The link embeds the bot token: it is used here and never logged or passed on.
-        const got = await fetchImage(link.href, { allowedHosts: [apiHost], maxBytes: config.intake.maxBytes, timeoutMs: config.intake.fetchTimeoutMs });
+        const got = await fetchImage(link.href, {
+          allowedHosts: [apiHost],
+          maxBytes: config.intake.maxBytes,
+          timeoutMs: config.intake.fetchTimeoutMs,
+        });
         if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
         else log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);
       } catch (err) {
@@ -170,9 +179,14 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number): Promise<void> => {
     const isPrivate = msg.chat.type === 'private';
     // A message holding only oversized images is "empty" to the processor: it is still answered.
-    if (tooLarge > 0 && (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))) {
+    if (
+      tooLarge > 0 &&
+      (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
+    ) {
       // An image we did not read must not look like "nothing found": say why.
-      const note = escapeTelegramMarkdownV2(botTexts(botLanguage(undefined, msg.from?.language_code)).imageTooLarge(tooLarge, config.intake.maxBytes));
+      const note = escapeTelegramMarkdownV2(
+        botTexts(botLanguage(undefined, msg.from?.language_code)).imageTooLarge(tooLarge, config.intake.maxBytes),
+      );
       const found = outcome.kind === 'recognized' ? groupEntities(outcome.recognition.entities, config.entityTypes) : [];
       await reply(msg.chat.id, msg.message_id, found.length ? `${formatTelegramReply(found)}\n${note}` : note);
       return;
@@ -181,10 +195,16 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       case 'dismissed':
         return;
       case 'refused':
-        if (outcome.notify) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(refusalText(outcome.reason, outcome.retryAfterMs)));
+        if (outcome.notify)
+          await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(refusalText(outcome.reason, outcome.retryAfterMs)));
         return;
       case 'failed':
-        if (isPrivate) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Sorry, I could not look at this message. Please try again later.'));
+        if (isPrivate)
+          await reply(
+            msg.chat.id,
+            msg.message_id,
+            escapeTelegramMarkdownV2('Sorry, I could not look at this message. Please try again later.'),
+          );
         return;
       case 'recognized': {
         const groups = groupEntities(outcome.recognition.entities, config.entityTypes);
@@ -209,7 +229,10 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const sendPrivately = async (userId: number, text: string, markdown: boolean): Promise<boolean> => {
     try {
       await call('sendMessage', () =>
-        bot.telegram.sendMessage(userId, text, { ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}), link_preview_options: { is_disabled: true } }),
+        bot.telegram.sendMessage(userId, text, {
+          ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
+          link_preview_options: { is_disabled: true },
+        }),
       );
       return true;
     } catch (err) {
@@ -259,7 +282,10 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     if (msg.chat.type === 'private') return void (await say('Modes are for groups: in a private chat I always answer.'));
     if (!(await isChatModerator(msg))) return void (await say('Only chat administrators can change the mode.'));
     const wanted = ctx.payload.trim().toLowerCase();
-    if (!wanted) return void (await say(`Mode: ${(await chatSettings.get(msg.chat.id)).mode}. Set it with /mode mention, /mode auto or /mode passive.`));
+    if (!wanted)
+      return void (await say(
+        `Mode: ${(await chatSettings.get(msg.chat.id)).mode}. Set it with /mode mention, /mode auto or /mode passive.`,
+      ));
     if (!isChatMode(wanted)) return void (await say(`Unknown mode "${wanted}": use mention, auto or passive.`));
     await chatSettings.setMode(msg.chat.id, wanted);
     await say(`Mode: ${wanted}.`);
@@ -277,13 +303,22 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     if (status !== 'left' && status !== 'kicked') return;
     const communityId = telegramCommunityId(ctx.myChatMember.chat.id);
     const chatId = ctx.myChatMember.chat.id;
-    const deleted = opts.settingsStore ? await deleteCommunityData(stats, opts.settingsStore, communityId) : { records: await stats.deleteCommunity(communityId), settings: 0 };
+    const deleted = opts.settingsStore
+      ? await deleteCommunityData(stats, opts.settingsStore, communityId)
+      : { records: await stats.deleteCommunity(communityId), settings: 0 };
     chatSettings.forget(chatId);
-    log.info({ communityId, ...deleted }, `telegram chat ${ctx.myChatMember.chat.id} removed the bot (${status}): its statistics and settings were deleted`);
+    log.info(
+      { communityId, ...deleted },
+      `telegram chat ${ctx.myChatMember.chat.id} removed the bot (${status}): its statistics and settings were deleted`,
+    );
   });
 
   bot.start(async (ctx) => {
-    await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2('Send me text or a picture and I will list the people, places, organisations and other names in it.'));
+    await reply(
+      ctx.chat.id,
+      ctx.message.message_id,
+      escapeTelegramMarkdownV2('Send me text or a picture and I will list the people, places, organisations and other names in it.'),
+    );
   });
 
   bot.on('message', async (ctx) => {
@@ -327,7 +362,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
         { command: 'stats', description: 'Top entities in this chat (administrators)' },
         { command: 'help', description: 'What the bot does and what it stores (privacy)' },
         { command: 'mode', description: 'mention, auto or passive: when the bot replies here (administrators)' },
-        { command: 'dashboard', description: 'A private link to this chat\'s statistics dashboard (administrators)' },
+        { command: 'dashboard', description: "A private link to this chat's statistics dashboard (administrators)" },
       ]),
     );
   } catch (err) {
@@ -346,7 +381,13 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const secretToken = randomBytes(32).toString('hex');
     await bot.launch({
       allowedUpdates: ['message', 'my_chat_member'],
-      webhook: { domain: hook.domain, path: hook.path, port: opts.webhookPort ?? hook.port, secretToken, ...(opts.webhookHost ? { host: opts.webhookHost } : {}) },
+      webhook: {
+        domain: hook.domain,
+        path: hook.path,
+        port: opts.webhookPort ?? hook.port,
+        secretToken,
+        ...(opts.webhookHost ? { host: opts.webhookHost } : {}),
+      },
     });
   } else {
     // launch() resolves only when polling ends; keep the promise to surface a fatal end (401/409).

@@ -113,7 +113,11 @@ export class WebGuard {
     const header = request.headers.host;
     if (header === undefined) return;
     if (!this.allowedHosts.has(hostnameOf(header))) {
-      throw new HttpError(403, 'request.host_refused', `Host "${header.slice(0, 100)}" is not served here; add it to limits.web.allowedHosts`);
+      throw new HttpError(
+        403,
+        'request.host_refused',
+        `Host "${header.slice(0, 100)}" is not served here; add it to limits.web.allowedHosts`,
+      );
     }
   }
 
@@ -134,7 +138,11 @@ export class WebGuard {
   }
 
   private originRefused(origin: string): HttpError {
-    return new HttpError(403, 'request.origin_refused', `requests from origin ${origin.slice(0, 100)} are refused; add it to limits.web.allowedOrigins`);
+    return new HttpError(
+      403,
+      'request.origin_refused',
+      `requests from origin ${origin.slice(0, 100)} are refused; add it to limits.web.allowedOrigins`,
+    );
   }
 
   private preflight(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -158,35 +166,59 @@ export class WebGuard {
     const declared = Number(request.headers['content-length']);
     const length = Number.isFinite(declared) ? declared : undefined;
     if (length !== undefined && length > max) {
-      throw new HttpError(413, 'body.too_large', `request body of ${length} bytes exceeds the limit of ${max} bytes (server.maxBodyBytes); send fewer or smaller images`);
+      throw new HttpError(
+        413,
+        'body.too_large',
+        `request body of ${length} bytes exceeds the limit of ${max} bytes (server.maxBodyBytes); send fewer or smaller images`,
+      );
     }
     try {
       await this.perClient.consume(request.ip);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new HttpError(429, 'rate.client', `too many requests from ${request.ip} (limits.web.requestsPerClientPerMinute); retry in ${seconds} s`, {
-        'retry-after': String(seconds),
-      });
+      throw new HttpError(
+        429,
+        'rate.client',
+        `too many requests from ${request.ip} (limits.web.requestsPerClientPerMinute); retry in ${seconds} s`,
+        {
+          'retry-after': String(seconds),
+        },
+      );
     }
     const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');
     const lane = multipart || (length ?? max) > TEXT_BODY_BYTES ? host.queue : host.textQueue;
     if (lane.full) {
-      throw new HttpError(503, 'server.busy', `server is busy: the ${lane === host.queue ? 'image' : 'text'} queue is full; retry shortly`, { 'retry-after': '5' });
+      throw new HttpError(
+        503,
+        'server.busy',
+        `server is busy: the ${lane === host.queue ? 'image' : 'text'} queue is full; retry shortly`,
+        { 'retry-after': '5' },
+      );
     }
     // A body without Content-Length (chunked) is budgeted at the largest it may grow to.
     const bytes = length ?? max;
     if (this.bodyBytes + bytes > config.limits.web.bodyBytesInFlight && this.bodyBytes > 0) {
-      throw new HttpError(503, 'server.busy', `server is busy: ${this.bodyBytes} bytes of uploads in progress (limits.web.bodyBytesInFlight); retry shortly`, {
-        'retry-after': '2',
-      });
+      throw new HttpError(
+        503,
+        'server.busy',
+        `server is busy: ${this.bodyBytes} bytes of uploads in progress (limits.web.bodyBytesInFlight); retry shortly`,
+        {
+          'retry-after': '2',
+        },
+      );
     }
     // One client's share of the lanes: a flood from one address cannot fill the queue for everyone.
     const mine = this.inFlight.get(request.ip) ?? 0;
     if (mine >= config.limits.web.inFlightPerClient) {
-      throw new HttpError(429, 'rate.client_in_flight', `${mine} requests from ${request.ip} are already in progress (limits.web.inFlightPerClient); wait for their answers`, {
-        'retry-after': '1',
-      });
+      throw new HttpError(
+        429,
+        'rate.client_in_flight',
+        `${mine} requests from ${request.ip} are already in progress (limits.web.inFlightPerClient); wait for their answers`,
+        {
+          'retry-after': '1',
+        },
+      );
     }
     this.inFlight.set(request.ip, mine + 1);
     this.bodyBytes += bytes;

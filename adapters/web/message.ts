@@ -116,7 +116,11 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
   let form: FormData;
   try {
     // undici's Request parses multipart/form-data; the body is already size-capped.
-    form = await new Request('http://ekmm.local/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) }).formData();
+    form = await new Request('http://ekmm.local/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(body),
+    }).formData();
   } catch (err) {
     throw badRequest('request.bad_multipart', `multipart body could not be parsed: ${(err as Error).message}`);
   }
@@ -137,13 +141,15 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
       }
       // Browsers send an empty, nameless part when the file input was left blank.
       if (entry.size === 0 && !entry.name) continue;
-      if (entry.size === 0) throw badRequest('request.empty_image', `multipart field "${field}" file "${entry.name}" is empty (zero bytes)`);
+      if (entry.size === 0)
+        throw badRequest('request.empty_image', `multipart field "${field}" file "${entry.name}" is empty (zero bytes)`);
       const bytes = new Uint8Array(await entry.arrayBuffer());
       images.push(entry.name ? { kind: 'bytes', bytes, name: entry.name } : { kind: 'bytes', bytes });
     }
   }
   const text = form.get('text');
-  if (text !== null && typeof text !== 'string') throw badRequest('request.bad_text', 'multipart field "text" must be a text value, not a file');
+  if (text !== null && typeof text !== 'string')
+    throw badRequest('request.bad_text', 'multipart field "text" must be a text value, not a file');
   const message: Message = { text: requireText(text ?? undefined, 'text', images.length) };
   const language = form.get('language');
   const parsedLanguage = parseLanguage(typeof language === 'string' ? language : language === null ? undefined : 'a file', 'language');
@@ -151,7 +157,8 @@ export async function messageFromMultipart(body: Buffer, contentType: string): P
   if (images.length) message.images = images;
   applyIdFields(message, (field) => {
     const value = form.get(field);
-    if (value !== null && typeof value !== 'string') throw badRequest('request.bad_field', `multipart field "${field}" must be a text value, not a file`);
+    if (value !== null && typeof value !== 'string')
+      throw badRequest('request.bad_field', `multipart field "${field}" must be a text value, not a file`);
     return value;
   });
   return message;

@@ -10,7 +10,15 @@
 // known path is a 405 with Allow, an unknown path a 404, whoever registered the route.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from 'fastify';
 import type { Message, Recognition } from '../../src/core/types.ts';
 import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
@@ -97,9 +105,14 @@ function toHttpError(err: unknown, config: EkmmConfig): HttpError {
   const fe = err as Partial<FastifyError>;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const max = config.server.maxBodyBytes;
-    return new HttpError(413, 'body.too_large', `request body exceeds the limit of ${max} bytes (server.maxBodyBytes); send fewer or smaller images`, {
-      connection: 'close',
-    });
+    return new HttpError(
+      413,
+      'body.too_large',
+      `request body exceeds the limit of ${max} bytes (server.maxBodyBytes); send fewer or smaller images`,
+      {
+        connection: 'close',
+      },
+    );
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HttpError(fe.statusCode, 'request.invalid', fe.message ?? 'bad request');
@@ -131,7 +144,10 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const version = readVersion();
   const startedAt = Date.now();
   const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
-  const backends = { ...(opts.backends ?? configuredBackends(config)), cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off' };
+  const backends = {
+    ...(opts.backends ?? configuredBackends(config)),
+    cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off',
+  };
 
   // Fastify logs each request it answers (method, path, status, time; never headers or bodies)
   // with its reqId, except refusals: those are counted and summarised (guard.refusals), since a
@@ -210,10 +226,14 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
 
   app.get('/metrics', async (_request, reply) => {
     const registry = host.metrics.registry;
-    return reply.code(200).type(registry.contentType).send(await registry.metrics());
+    return reply
+      .code(200)
+      .type(registry.contentType)
+      .send(await registry.metrics());
   });
 
-  const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed' | 'cancelled') => host.metrics.recognitions.inc({ platform: 'web', outcome });
+  const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed' | 'cancelled') =>
+    host.metrics.recognitions.inc({ platform: 'web', outcome });
 
   app.post('/api/recognize', async (request, reply) => {
     const token = env[API_TOKEN_ENV];
@@ -240,9 +260,14 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
       if (!admission.ok) {
         countWeb('refused');
         const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-        throw new HttpError(429, `rate.${admission.reason}`, `too many requests (${admission.reason.replace('_', ' ')} limit, guards); retry in ${seconds} s`, {
-          'retry-after': String(seconds),
-        });
+        throw new HttpError(
+          429,
+          `rate.${admission.reason}`,
+          `too many requests (${admission.reason.replace('_', ' ')} limit, guards); retry in ${seconds} s`,
+          {
+            'retry-after': String(seconds),
+          },
+        );
       }
     }
     const countAs: CountAs | undefined = message.communityId
@@ -260,7 +285,9 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     reply.raw.once('close', onClose);
     let recognition: Recognition | undefined;
     try {
-      recognition = (await host.recognize({ message, signal: gone.signal, logBindings: { reqId: request.id }, ...(countAs ? { countAs } : {}) }))?.recognition;
+      recognition = (
+        await host.recognize({ message, signal: gone.signal, logBindings: { reqId: request.id }, ...(countAs ? { countAs } : {}) })
+      )?.recognition;
     } catch (err) {
       if (gone.signal.aborted) {
         countWeb('dismissed');
@@ -277,7 +304,8 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
         throw new HttpError(499, 'request.cancelled', 'the client closed the connection before the answer');
       }
       countWeb('failed');
-      if (err instanceof RecognitionUnavailableError) throw new HttpError(503, 'recognition.unavailable', err.message, { 'retry-after': '5' });
+      if (err instanceof RecognitionUnavailableError)
+        throw new HttpError(503, 'recognition.unavailable', err.message, { 'retry-after': '5' });
       throw err;
     }
     if (!recognition) throw new HttpError(500, 'internal', 'recognition produced no result');
@@ -316,10 +344,18 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
 function checkApiLimits(message: Message, config: EkmmConfig): void {
   const { textChars, imagesPerMessage } = config.limits;
   if (message.text.length > textChars.api) {
-    throw new HttpError(413, 'request.text_too_long', `"text" has ${message.text.length} characters; at most ${textChars.api} are accepted (limits.textChars.api)`);
+    throw new HttpError(
+      413,
+      'request.text_too_long',
+      `"text" has ${message.text.length} characters; at most ${textChars.api} are accepted (limits.textChars.api)`,
+    );
   }
   const images = message.images?.length ?? 0;
   if (images > imagesPerMessage) {
-    throw new HttpError(413, 'request.too_many_images', `${images} images sent; at most ${imagesPerMessage} per message are accepted (limits.imagesPerMessage)`);
+    throw new HttpError(
+      413,
+      'request.too_many_images',
+      `${images} images sent; at most ${imagesPerMessage} per message are accepted (limits.imagesPerMessage)`,
+    );
   }
 }

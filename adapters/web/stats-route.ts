@@ -32,7 +32,8 @@ export function statsHandler(stats: EntityStats, config: EkmmConfig, env: NodeJS
     const community = query.get('community');
     if (!community) throw new HttpError(400, 'query.invalid', 'query parameter community (a guild or chat id) is required');
     const format = query.get('format') ?? 'json';
-    if (format !== 'json' && format !== 'csv') throw new HttpError(400, 'query.invalid', `format must be csv or json, got "${format.slice(0, 20)}"`);
+    if (format !== 'json' && format !== 'csv')
+      throw new HttpError(400, 'query.invalid', `format must be csv or json, got "${format.slice(0, 20)}"`);
     const days = positiveInt(query, 'days', config.stats.retentionDays);
     const channel = query.get('channel') ?? undefined;
     const window = { communityId: community, ...(days ? { days } : {}), ...(channel !== undefined ? { channelId: channel } : {}) };

@@ -14,7 +14,9 @@ export interface BuiltStages extends Stages {
 }
 
 export async function buildStages(registries: Registries, config: EkmmConfig, options: { metrics?: Metrics } = {}): Promise<BuiltStages> {
-  const opened: Store | undefined = config.cache.enabled ? await openRegisteredStore(registries, config, config.cache.url, 'cache.url') : undefined;
+  const opened: Store | undefined = config.cache.enabled
+    ? await openRegisteredStore(registries, config, config.cache.url, 'cache.url')
+    : undefined;
   // Every lookup of the shared cache (decorators and self-caching backends alike) counts as a hit or a miss.
   const cache = opened && options.metrics ? withCacheMetrics(opened, options.metrics) : opened;
   const ctx: BackendContext = { config, registries, ...(cache ? { cache } : {}) };

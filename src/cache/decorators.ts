@@ -24,7 +24,11 @@ export function cachesItself(backend: object): boolean {
 export class CachedOcr implements Ocr {
   readonly name: string;
   readonly modelId: string;
-  constructor(private readonly inner: Ocr, private readonly store: Store, private readonly ttlMs?: number) {
+  constructor(
+    private readonly inner: Ocr,
+    private readonly store: Store,
+    private readonly ttlMs?: number,
+  ) {
     this.name = inner.name;
     this.modelId = inner.modelId;
   }
@@ -49,7 +53,11 @@ export class CachedOcr implements Ocr {
    * together, so a cache hit reports the same thing as the first reading. An image whose reading
    * failed or timed out is not cached: the next message tries again.
    */
-  async readDetailed(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<{ lines: OcrLine[][]; warnings: Warning[] }> {
+  async readDetailed(
+    images: PreparedImage[],
+    language: LanguageCode,
+    options?: StageOptions,
+  ): Promise<{ lines: OcrLine[][]; warnings: Warning[] }> {
     const keys = images.map((img) => this.key(img, language));
     const failures: Warning[] = [];
     const results = await cachedBatch<PerImageReading | undefined>(this.store, keys, this.ttlMs, async (miss) => {
@@ -83,7 +91,11 @@ interface PerImageReading {
 export class CachedCaptioner implements Captioner {
   readonly name: string;
   readonly modelId: string;
-  constructor(private readonly inner: Captioner, private readonly store: Store, private readonly ttlMs?: number) {
+  constructor(
+    private readonly inner: Captioner,
+    private readonly store: Store,
+    private readonly ttlMs?: number,
+  ) {
     this.name = inner.name;
     this.modelId = inner.modelId;
   }
@@ -92,7 +104,12 @@ export class CachedCaptioner implements Captioner {
     const keys = images.map((img) =>
       cacheKey('caption', { contentHash: img.sha256, model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
     );
-    return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) => this.inner.caption(miss.map((i) => images[i]!), options));
+    return cachedBatch<string | null>(this.store, keys, this.ttlMs, (miss) =>
+      this.inner.caption(
+        miss.map((i) => images[i]!),
+        options,
+      ),
+    );
   }
 
   async captionById(id: string): Promise<string | null> {
@@ -112,7 +129,11 @@ export function knowledgeInputDigest(input: RecognizerInput): string {
 export class CachedKnowledge implements KnowledgeSource {
   readonly name: string;
   readonly modelId: string;
-  constructor(private readonly inner: KnowledgeSource, private readonly store: Store, private readonly ttlMs?: number) {
+  constructor(
+    private readonly inner: KnowledgeSource,
+    private readonly store: Store,
+    private readonly ttlMs?: number,
+  ) {
     this.name = inner.name;
     this.modelId = inner.modelId;
   }

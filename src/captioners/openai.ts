@@ -32,19 +32,22 @@ export class OpenAiCaptioner implements Captioner {
   }
 
   private async captionOne(image: PreparedImage, options: StageOptions): Promise<string | null> {
-    const completion = await this.client.chat({
-      temperature: 0,
-      max_tokens: this.config.maxTokens,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: this.config.prompt },
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${image.png.toString('base64')}` } },
-          ],
-        },
-      ],
-    }, options);
+    const completion = await this.client.chat(
+      {
+        temperature: 0,
+        max_tokens: this.config.maxTokens,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: this.config.prompt },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${image.png.toString('base64')}` } },
+            ],
+          },
+        ],
+      },
+      options,
+    );
     const raw = completion.choices[0]?.message?.content ?? '';
     const text = stripThinking(raw).text.replace(/\s+/g, ' ').trim();
     return text || null;

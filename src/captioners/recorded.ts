@@ -35,7 +35,10 @@ export class RecordedCaptioner implements Captioner {
   /** Number of captions in the file. */
   readonly size: number;
 
-  constructor(readonly file: string, text = readFileSync(file, 'utf8')) {
+  constructor(
+    readonly file: string,
+    text = readFileSync(file, 'utf8'),
+  ) {
     const captions = parseCaptionFile(text, file);
     this.size = captions.size;
     for (const [id, caption] of captions) {

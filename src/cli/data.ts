@@ -2,8 +2,14 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  datasetStats, findSplits, mapTagTypes, writeDataset,
-  type DataFormat, type Dataset, type SplitStats, type TypeMap,
+  datasetStats,
+  findSplits,
+  mapTagTypes,
+  writeDataset,
+  type DataFormat,
+  type Dataset,
+  type SplitStats,
+  type TypeMap,
 } from '../data/index.ts';
 import { InputError, parseCommandArgs, UsageError } from './args.ts';
 import { readInputDataset } from './inputs.ts';
@@ -39,7 +45,11 @@ export function parseTypeMap(spec: string | undefined): TypeMap | undefined {
   return map;
 }
 
-interface SplitFile { split: string; file: string; label: string }
+interface SplitFile {
+  split: string;
+  file: string;
+  label: string;
+}
 
 async function splitFiles(path: string): Promise<SplitFile[]> {
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
@@ -54,19 +64,29 @@ async function splitFiles(path: string): Promise<SplitFile[]> {
 }
 
 function printStats(name: string, s: SplitStats, issues: number): void {
-  const types = Object.entries(s.entities).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+  const types =
+    Object.entries(s.entities)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ') || 'none';
   process.stdout.write(
     `${name}: ${s.posts} posts, ${s.tokens} tokens, ${s.entityTotal} entities (${types}), ` +
       `${s.bioViolations} BIO violations in ${s.postsWithViolations} posts` +
-      (issues > 0 ? `, ${issues} malformed lines (run 'ekmm data check')` : '') + '\n',
+      (issues > 0 ? `, ${issues} malformed lines (run 'ekmm data check')` : '') +
+      '\n',
   );
 }
 
 async function statsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: 'boolean' }, 'map-types': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  }, true);
-  if (values.help) return void process.stdout.write(HELP), 0;
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      json: { type: 'boolean' },
+      'map-types': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help) return (void process.stdout.write(HELP), 0);
   if (positionals.length !== 1) throw new UsageError('data stats takes exactly one PATH');
   const typeMap = parseTypeMap(values['map-types']);
   const report: Record<string, SplitStats & { file: string; format: DataFormat; issues: number }> = {};

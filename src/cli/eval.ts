@@ -31,9 +31,16 @@ async function load(path: string, flag: string, typeMap: TypeMap | undefined): P
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
-    gold: { type: 'string' }, pred: { type: 'string' }, mode: { type: 'string' }, scheme: { type: 'string' },
-    json: { type: 'boolean' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, compare: { type: 'string' },
-    'map-types': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    gold: { type: 'string' },
+    pred: { type: 'string' },
+    mode: { type: 'string' },
+    scheme: { type: 'string' },
+    json: { type: 'boolean' },
+    bootstrap: { type: 'string' },
+    seed: { type: 'string' },
+    compare: { type: 'string' },
+    'map-types': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -59,7 +66,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   const result = evaluate(goldTags, predTags, mode, scheme ? { scheme } : {});
   const boot = { mode, ...(samples ? { samples } : {}), ...(seed !== undefined ? { seed } : {}) };
   if (samples) result.ci95 = bootstrapF1(goldTags, predTags, boot).ci95;
-  const comparison = other ? pairedBootstrap(goldTags, predTags, other.posts.map((p) => p.tags), boot) : undefined;
+  const comparison = other
+    ? pairedBootstrap(
+        goldTags,
+        predTags,
+        other.posts.map((p) => p.tags),
+        boot,
+      )
+    : undefined;
 
   if (values.json) {
     process.stdout.write(JSON.stringify({ unit: 'percent', ...result, ...(comparison ? { comparison } : {}) }, null, 2) + '\n');

@@ -38,22 +38,34 @@ async function splitPosts(data: string, split: string) {
 function parseWeights(raw: string | undefined): Weights {
   if (!raw) return { text: 1, caption: 0.5, image: 0.5 };
   const parts = raw.split(',').map(Number);
-  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`--weights must be three numbers >= 0 (text,caption,image), got '${raw}'`);
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0))
+    throw new UsageError(`--weights must be three numbers >= 0 (text,caption,image), got '${raw}'`);
   return { text: parts[0]!, caption: parts[1]!, image: parts[2]! };
 }
 
 export async function examplesCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseCommandArgs(rest, {
-    data: { type: 'string' }, split: { type: 'string' }, captions: { type: 'string' }, images: { type: 'string' },
-    out: { type: 'string' }, index: { type: 'string' }, k: { type: 'string' }, weights: { type: 'string' }, json: { type: 'boolean' },
-    'embeddings-url': { type: 'string' }, 'embeddings-model': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    data: { type: 'string' },
+    split: { type: 'string' },
+    captions: { type: 'string' },
+    images: { type: 'string' },
+    out: { type: 'string' },
+    index: { type: 'string' },
+    k: { type: 'string' },
+    weights: { type: 'string' },
+    json: { type: 'boolean' },
+    'embeddings-url': { type: 'string' },
+    'embeddings-model': { type: 'string' },
+    seed: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help || sub === '--help' || sub === '-h') {
     process.stdout.write(HELP);
     return 0;
   }
-  if (sub !== 'build' && sub !== 'measure') throw new UsageError(`expected "build" or "measure", got ${sub === undefined ? 'nothing' : `"${sub}"`} (see --help)`);
+  if (sub !== 'build' && sub !== 'measure')
+    throw new UsageError(`expected "build" or "measure", got ${sub === undefined ? 'nothing' : `"${sub}"`} (see --help)`);
   if (!values.data || !values.split) throw new UsageError('--data and --split are required (see --help)');
   const { file, posts } = await splitPosts(values.data, values.split);
   const captions = values.captions ? await readCaptions(values.captions) : undefined;
@@ -63,11 +75,24 @@ export async function examplesCommand(args: string[]): Promise<number> {
     let embeddings: LlmHttpClient | undefined;
     if (values['embeddings-url']) {
       if (!values['embeddings-model']) throw new UsageError('--embeddings-url needs --embeddings-model');
-      embeddings = new LlmHttpClient({ baseURL: values['embeddings-url'], model: values['embeddings-model'], apiKeyEnv: 'EKMM_LLM_API_KEY', timeoutMs: 20000, retries: 2, backoffMs: 500, maxTokens: 1 });
+      embeddings = new LlmHttpClient({
+        baseURL: values['embeddings-url'],
+        model: values['embeddings-model'],
+        apiKeyEnv: 'EKMM_LLM_API_KEY',
+        timeoutMs: 20000,
+        retries: 2,
+        backoffMs: 500,
+        maxTokens: 1,
+      });
     }
     let imageErrors = 0;
     const index = await buildIndex({
-      posts, split: values.split, source: file, captions, imagesDir: values.images, embeddings,
+      posts,
+      split: values.split,
+      source: file,
+      captions,
+      imagesDir: values.images,
+      embeddings,
       onImageError: (id, message) => {
         if (imageErrors++ < 5) process.stderr.write(`ekmm examples: image of post ${id}: ${message}\n`);
       },
@@ -75,7 +100,9 @@ export async function examplesCommand(args: string[]): Promise<number> {
     writeIndex(values.out, index);
     const h = index.header;
     const withImage = index.entries.filter((e) => e.phash || e.embedding).length;
-    process.stderr.write(`ekmm examples: ${h.count} examples (${index.entries.filter((e) => e.caption).length} with captions, ${withImage} with an image signature [${h.image}], ${imageErrors} unreadable images) -> ${resolve(values.out)}\n`);
+    process.stderr.write(
+      `ekmm examples: ${h.count} examples (${index.entries.filter((e) => e.caption).length} with captions, ${withImage} with an image signature [${h.image}], ${imageErrors} unreadable images) -> ${resolve(values.out)}\n`,
+    );
     return 0;
   }
 
@@ -88,7 +115,10 @@ export async function examplesCommand(args: string[]): Promise<number> {
   for (const post of posts) {
     const entry = entryOf(post, captions?.get(post.id));
     const img = postImage(values.images, post.id);
-    heldOut.push({ entry, query: { text: entry.text, caption: entry.caption, ...(img ? { phash: await perceptualHash(img) } : {}), excludeId: post.id } });
+    heldOut.push({
+      entry,
+      query: { text: entry.text, caption: entry.caption, ...(img ? { phash: await perceptualHash(img) } : {}), excludeId: post.id },
+    });
   }
   const hasImages = entries.some((e) => e.phash) && heldOut.some((h) => h.query.phash);
   // The retrieval the llm knowledge source used before the index: token-set Jaccard over text + caption.
@@ -97,8 +127,14 @@ export async function examplesCommand(args: string[]): Promise<number> {
   const configs: RetrievalConfig[] = [
     { name: 'random', weights: null },
     {
-      name: 'token-set Jaccard (before)', weights: null,
-      retrieve: (h, n) => jaccard.similar([h.query.text, h.query.caption ?? ''].join(' '), n + 1).map((x) => byText.get(x)!).filter((e) => e.id !== h.entry.id).slice(0, n),
+      name: 'token-set Jaccard (before)',
+      weights: null,
+      retrieve: (h, n) =>
+        jaccard
+          .similar([h.query.text, h.query.caption ?? ''].join(' '), n + 1)
+          .map((x) => byText.get(x)!)
+          .filter((e) => e.id !== h.entry.id)
+          .slice(0, n),
     },
     { name: 'text (BM25)', weights: { text: 1, caption: 0, image: 0 } },
     ...(captions ? [{ name: 'caption (BM25)', weights: { text: 0, caption: 1, image: 0 } }] : []),

@@ -30,8 +30,14 @@ Example (two arms over the eight posts in examples/split/test.txt):
 
 export async function experimentCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
-    plan: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' },
-    images: { type: 'string' }, record: { type: 'string' }, dataset: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    plan: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string' },
+    config: { type: 'string' },
+    images: { type: 'string' },
+    record: { type: 'string' },
+    dataset: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -47,9 +53,17 @@ export async function experimentCommand(args: string[]): Promise<number> {
   }
   try {
     const summary = await runExperiment({
-      plan, planFile: values.plan, data: resolve(values.data), out: resolve(values.out),
-      configFile: values.config, images: values.images, record: values.record,
-      only: values.dataset?.split(',').map((s) => s.trim()).filter(Boolean),
+      plan,
+      planFile: values.plan,
+      data: resolve(values.data),
+      out: resolve(values.out),
+      configFile: values.config,
+      images: values.images,
+      record: values.record,
+      only: values.dataset
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     });
     for (const d of summary.datasets) {
       process.stdout.write(`\n${d.dataset} ${d.split} (${d.posts} posts)\n`);

@@ -16,7 +16,10 @@ export async function tokenizerOption(raw: string | undefined): Promise<TokenCou
   throw new UsageError(`--tokenizer must be qwen, llama3 or estimate, got '${raw}'`);
 }
 
-export async function readAndCheck(file: string, options: { maxLength: number; images?: string; tokens?: TokenCounter }): Promise<CheckResult> {
+export async function readAndCheck(
+  file: string,
+  options: { maxLength: number; images?: string; tokens?: TokenCounter },
+): Promise<CheckResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -25,11 +28,15 @@ export async function readAndCheck(file: string, options: { maxLength: number; i
   }
   const { items, issues } = readRecordFile(text, file);
   const images = options.images;
-  return checkRecords(items, {
-    maxLength: options.maxLength,
-    ...(options.tokens ? { tokens: options.tokens } : {}),
-    ...(images ? { imageExists: (rel: string) => existsSync(join(images, rel)) } : {}),
-  }, issues);
+  return checkRecords(
+    items,
+    {
+      maxLength: options.maxLength,
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(images ? { imageExists: (rel: string) => existsSync(join(images, rel)) } : {}),
+    },
+    issues,
+  );
 }
 
 export function describeIssue(file: string, i: CheckIssue): string {
@@ -39,12 +46,23 @@ export function describeIssue(file: string, i: CheckIssue): string {
 }
 
 export async function checkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    images: { type: 'string' }, 'max-length': { type: 'string' }, tokenizer: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  }, true);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      images: { type: 'string' },
+      'max-length': { type: 'string' },
+      tokenizer: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   if (values.help) {
-    const rules = Object.entries(RULES).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n');
-    process.stdout.write(`Usage: ekmm export check FILE [--images DIR] [--max-length N] [--tokenizer qwen|llama3|estimate]\n\nRules:\n${rules}\n\nExit codes: 0 valid, 1 invalid records, 2 bad usage.\n`);
+    const rules = Object.entries(RULES)
+      .map(([k, v]) => `  ${k.padEnd(13)} ${v}`)
+      .join('\n');
+    process.stdout.write(
+      `Usage: ekmm export check FILE [--images DIR] [--max-length N] [--tokenizer qwen|llama3|estimate]\n\nRules:\n${rules}\n\nExit codes: 0 valid, 1 invalid records, 2 bad usage.\n`,
+    );
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('export check needs exactly one FILE (JSONL, or a .json array of LLaVA records)');

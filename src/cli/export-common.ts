@@ -11,14 +11,24 @@ import { LexicalRetriever, loadIndexRetriever, loadTemplateExamples, type Exampl
 import { findPostImages } from '../finetune/post-images.ts';
 import { ocrPostImages, type PostOcr } from '../finetune/ocr-run.ts';
 import {
-  SFT_TEMPLATE_ID, TemplateTypeError, templateSettings, typeNames, type TemplateExample, type TemplateLanguage, type TemplateSettings,
+  SFT_TEMPLATE_ID,
+  TemplateTypeError,
+  templateSettings,
+  typeNames,
+  type TemplateExample,
+  type TemplateLanguage,
+  type TemplateSettings,
 } from '../finetune/template.ts';
 import { InputError, integerOption, requireInputFile, UsageError } from './args.ts';
 
 export const TEMPLATE_OPTIONS = {
-  lang: { type: 'string' }, types: { type: 'string' }, examples: { type: 'string' }, 'examples-file': { type: 'string' },
+  lang: { type: 'string' },
+  types: { type: 'string' },
+  examples: { type: 'string' },
+  'examples-file': { type: 'string' },
   'examples-index': { type: 'string' },
-  ocr: { type: 'boolean' }, images: { type: 'string' },
+  ocr: { type: 'boolean' },
+  images: { type: 'string' },
 } as const;
 
 export interface TemplateFlags {
@@ -49,8 +59,13 @@ export interface PreparedTemplate {
 
 /** Template settings, language, type names and similar examples for every post. */
 export async function prepareTemplate(
-  posts: readonly Post[], input: string, flags: TemplateFlags, parts: { caption: boolean; ocr: boolean; knowledge: boolean; system: boolean },
-  config: Pick<EkmmConfig, 'entityTypes' | 'knowledge'>, typeMap: TypeMap, captions?: ReadonlyMap<string, string>,
+  posts: readonly Post[],
+  input: string,
+  flags: TemplateFlags,
+  parts: { caption: boolean; ocr: boolean; knowledge: boolean; system: boolean },
+  config: Pick<EkmmConfig, 'entityTypes' | 'knowledge'>,
+  typeMap: TypeMap,
+  captions?: ReadonlyMap<string, string>,
 ): Promise<PreparedTemplate> {
   const { entityTypes } = config;
   const langFlag = flags.lang ?? 'auto';
@@ -58,13 +73,16 @@ export async function prepareTemplate(
   const lang: TemplateLanguage = langFlag === 'auto' ? datasetLanguage(posts) : (langFlag as TemplateLanguage);
   const k = integerOption(flags.examples, '--examples', 0, 20) ?? 0;
   for (const flag of ['examples-file', 'examples-index'] as const) {
-    if (flags[flag] !== undefined && k === 0) throw new UsageError(`--${flag} needs --examples K (how many similar examples each prompt shows)`);
+    if (flags[flag] !== undefined && k === 0)
+      throw new UsageError(`--${flag} needs --examples K (how many similar examples each prompt shows)`);
   }
-  if (flags['examples-file'] !== undefined && flags['examples-index'] !== undefined) throw new UsageError('--examples-file and --examples-index exclude each other');
+  if (flags['examples-file'] !== undefined && flags['examples-index'] !== undefined)
+    throw new UsageError('--examples-file and --examples-index exclude each other');
   const examplesIndex = k > 0 ? flags['examples-index'] : undefined;
   const examplesFile = k > 0 && examplesIndex === undefined ? (flags['examples-file'] ?? input) : undefined;
   // The index's text and caption weights come from the config (knowledge.similar), as for the knowledge source.
-  const examplesWeights = examplesIndex === undefined ? undefined : { text: config.knowledge.similar.text, caption: config.knowledge.similar.caption };
+  const examplesWeights =
+    examplesIndex === undefined ? undefined : { text: config.knowledge.similar.text, caption: config.knowledge.similar.caption };
   const types = parseTypeNames(flags.types);
   let names: Map<string, string>;
   try {
@@ -103,15 +121,23 @@ export async function prepareTemplate(
 
 /** Images per post in `dir`, and OCR over them when asked (real ppocr, the service's backend). */
 export async function postImagesAndOcr(
-  posts: readonly Post[], dir: string, runOcr: boolean, config: EkmmConfig,
+  posts: readonly Post[],
+  dir: string,
+  runOcr: boolean,
+  config: EkmmConfig,
 ): Promise<{ images: Map<string, string[]>; ocr?: PostOcr }> {
-  const images = await findPostImages(dir, posts.map((p) => p.id));
+  const images = await findPostImages(
+    dir,
+    posts.map((p) => p.id),
+  );
   if (!runOcr) return { images };
   const started = Date.now();
   const ocr = await ocrPostImages(dir, images, config, (done, total) => {
     if (done % 25 === 0 || done === total) process.stderr.write(`ocr: ${done}/${total} posts\n`);
   });
-  process.stderr.write(`ocr: read ${ocr.images} images of ${images.size} posts in ${((Date.now() - started) / 1000).toFixed(1)} s (ppocr)\n`);
+  process.stderr.write(
+    `ocr: read ${ocr.images} images of ${images.size} posts in ${((Date.now() - started) / 1000).toFixed(1)} s (ppocr)\n`,
+  );
   return { images, ocr };
 }
 
@@ -145,7 +171,10 @@ export function reportProblems(input: string, problems: readonly ExportProblem[]
 }
 
 export function summaryLines(s: XtunerExportSummary, output: string, problems: readonly ExportProblem[]): string[] {
-  const types = Object.entries(s.entitiesPerType).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t} ${n}`).join(', ');
+  const types = Object.entries(s.entitiesPerType)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ');
   const lines = [
     `wrote ${s.written} of ${s.posts} records to ${output}`,
     `entities: ${s.entities} (${types || 'none'})` + (s.repeatsMerged ? `, ${s.repeatsMerged} repeats listed once` : ''),

@@ -3,14 +3,26 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { attachKnowledge, readCaptions, type KnowledgeAttachment } from '../data/index.ts';
 import {
-  buildXtunerExport, formatXtunerJsonl, UnknownEntityTypeError,
-  type ExportTask, type PromptStyle, type RecordFormat, type XtunerExport, type XtunerExportOptions,
+  buildXtunerExport,
+  formatXtunerJsonl,
+  UnknownEntityTypeError,
+  type ExportTask,
+  type PromptStyle,
+  type RecordFormat,
+  type XtunerExport,
+  type XtunerExportOptions,
 } from '../data/xtuner.ts';
 import { formatLlava, toLlavaRecords } from '../finetune/llava.ts';
 import { parseCommandArgs, requireInputFile, UsageError } from './args.ts';
 import { parseTypeMap } from './data.ts';
 import {
-  postImagesAndOcr, prepareTemplate, reportProblems, summaryLines, TEMPLATE_OPTIONS, templateSnippet, writeAtomically,
+  postImagesAndOcr,
+  prepareTemplate,
+  reportProblems,
+  summaryLines,
+  TEMPLATE_OPTIONS,
+  templateSnippet,
+  writeAtomically,
 } from './export-common.ts';
 import { readInputDataset } from './inputs.ts';
 
@@ -94,12 +106,22 @@ function build(posts: Parameters<typeof buildXtunerExport>[0], opts: XtunerExpor
 
 async function xtunerCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    input: { type: 'string' }, output: { type: 'string' }, format: { type: 'string' }, task: { type: 'string' },
-    captions: { type: 'string' }, knowledge: { type: 'string' }, 'map-types': { type: 'string' }, system: { type: 'string' },
-    'no-system': { type: 'boolean' }, prompt: { type: 'string' }, 'allow-missing': { type: 'boolean' }, config: { type: 'string' },
-    help: { type: 'boolean', short: 'h' }, ...TEMPLATE_OPTIONS,
+    input: { type: 'string' },
+    output: { type: 'string' },
+    format: { type: 'string' },
+    task: { type: 'string' },
+    captions: { type: 'string' },
+    knowledge: { type: 'string' },
+    'map-types': { type: 'string' },
+    system: { type: 'string' },
+    'no-system': { type: 'boolean' },
+    prompt: { type: 'string' },
+    'allow-missing': { type: 'boolean' },
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    ...TEMPLATE_OPTIONS,
   });
-  if (values.help) return void process.stdout.write(HELP), 0;
+  if (values.help) return (void process.stdout.write(HELP), 0);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const { input, output } = values;
   if (!input || !output) throw new UsageError('export xtuner needs --input SPLIT_FILE and --output OUT.jsonl');
@@ -110,12 +132,13 @@ async function xtunerCommand(args: string[]): Promise<number> {
   if (!TASKS.includes(task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, got '${values.task}'`);
   const prompt = (values.prompt ?? (task === 'ner' ? 'sft' : 'recognizer')) as PromptStyle;
   if (!PROMPTS.includes(prompt)) throw new UsageError(`--prompt must be one of ${PROMPTS.join(', ')}, got '${values.prompt}'`);
-  if (task === 'knowledge' && prompt === 'sft') throw new UsageError('--prompt sft is the NER template; --task knowledge uses --prompt recognizer or plain');
+  if (task === 'knowledge' && prompt === 'sft')
+    throw new UsageError('--prompt sft is the NER template; --task knowledge uses --prompt recognizer or plain');
   if (task === 'knowledge' && !values.knowledge) throw new UsageError('--task knowledge needs --knowledge FILE');
   if (values.system !== undefined && values.system.trim() === '') throw new UsageError('--system must not be empty');
   if (values.system !== undefined && values['no-system']) throw new UsageError('--system and --no-system exclude each other');
   if (values['no-system'] && prompt !== 'sft') throw new UsageError('--no-system applies to --prompt sft');
-  if (values.ocr && !values.images) throw new UsageError('--ocr needs --images DIR (the folder with the posts\' images)');
+  if (values.ocr && !values.images) throw new UsageError("--ocr needs --images DIR (the folder with the posts' images)");
   if (values.images && !values.ocr) throw new UsageError('--images is used with --ocr (export llava writes image records)');
   const templateOnly = ['lang', 'types', 'examples', 'examples-file', 'examples-index', 'ocr'] as const;
   const misplaced = templateOnly.filter((k) => values[k] !== undefined);
@@ -128,15 +151,30 @@ async function xtunerCommand(args: string[]): Promise<number> {
   const attached: KnowledgeAttachment | undefined = values.knowledge
     ? await attachKnowledge(dataset.posts, await requireInputFile(values.knowledge, '--knowledge'))
     : undefined;
-  const template = prompt === 'sft'
-    ? await prepareTemplate(dataset.posts, input, values, {
-        caption: captions !== undefined, ocr: values.ocr === true, knowledge: attached !== undefined, system: !values['no-system'],
-      }, config, typeMap, captions)
-    : undefined;
+  const template =
+    prompt === 'sft'
+      ? await prepareTemplate(
+          dataset.posts,
+          input,
+          values,
+          {
+            caption: captions !== undefined,
+            ocr: values.ocr === true,
+            knowledge: attached !== undefined,
+            system: !values['no-system'],
+          },
+          config,
+          typeMap,
+          captions,
+        )
+      : undefined;
   const seen = values.ocr && values.images ? await postImagesAndOcr(dataset.posts, values.images, true, config) : undefined;
 
   const result = build(dataset.posts, {
-    task, prompt, entityTypes: config.entityTypes, typeMap,
+    task,
+    prompt,
+    entityTypes: config.entityTypes,
+    typeMap,
     ...(captions ? { captions } : {}),
     ...(attached ? { knowledge: attached.knowledge, knowledgeProblems: attached.problems } : {}),
     ...(values.system !== undefined ? { system: values.system } : {}),
@@ -149,17 +187,24 @@ async function xtunerCommand(args: string[]): Promise<number> {
   const lines = summaryLines(summary, output, problems);
   lines.push(`format: ${format} (XTuner dataset_map_fn=${format === 'messages' ? 'openai_map_fn' : 'None'})`);
   if (template && values.system === undefined) lines.push(templateSnippet(template.settings));
-  else if (template) lines.push('note: a custom --system is not part of the mner-sft template, so the llm recognizer cannot serve this exact prompt');
+  else if (template)
+    lines.push('note: a custom --system is not part of the mner-sft template, so the llm recognizer cannot serve this exact prompt');
   process.stderr.write(lines.join('\n') + '\n');
   return 0;
 }
 
 async function llavaCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    input: { type: 'string' }, output: { type: 'string' }, knowledge: { type: 'string' }, 'map-types': { type: 'string' },
-    'allow-missing': { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...TEMPLATE_OPTIONS,
+    input: { type: 'string' },
+    output: { type: 'string' },
+    knowledge: { type: 'string' },
+    'map-types': { type: 'string' },
+    'allow-missing': { type: 'boolean' },
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    ...TEMPLATE_OPTIONS,
   });
-  if (values.help) return void process.stdout.write(HELP), 0;
+  if (values.help) return (void process.stdout.write(HELP), 0);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const { input, output, images } = values;
   if (!input || !output || !images) throw new UsageError('export llava needs --input SPLIT_FILE, --images DIR and --output OUT.json');
@@ -168,15 +213,33 @@ async function llavaCommand(args: string[]): Promise<number> {
   const config = loadConfig(values.config ? { file: values.config } : {});
   const typeMap = { ...config.typeAliases, ...parseTypeMap(values['map-types']) };
   const dataset = await readInputDataset(input, '--input');
-  const attached = values.knowledge ? await attachKnowledge(dataset.posts, await requireInputFile(values.knowledge, '--knowledge')) : undefined;
+  const attached = values.knowledge
+    ? await attachKnowledge(dataset.posts, await requireInputFile(values.knowledge, '--knowledge'))
+    : undefined;
   // LLaVA turns carry no system message, and the image itself replaces its description.
-  const template = await prepareTemplate(dataset.posts, input, values, {
-    caption: false, ocr: values.ocr === true, knowledge: attached !== undefined, system: false,
-  }, config, typeMap);
+  const template = await prepareTemplate(
+    dataset.posts,
+    input,
+    values,
+    {
+      caption: false,
+      ocr: values.ocr === true,
+      knowledge: attached !== undefined,
+      system: false,
+    },
+    config,
+    typeMap,
+  );
   const seen = await postImagesAndOcr(dataset.posts, images, values.ocr === true, config);
 
   const result = build(dataset.posts, {
-    task: 'ner', prompt: 'sft', entityTypes: config.entityTypes, typeMap, sft: template.sft, images: seen.images, imageDir: images,
+    task: 'ner',
+    prompt: 'sft',
+    entityTypes: config.entityTypes,
+    typeMap,
+    sft: template.sft,
+    images: seen.images,
+    imageDir: images,
     ...(attached ? { knowledge: attached.knowledge, knowledgeProblems: attached.problems } : {}),
     ...(seen.ocr ? { ocr: seen.ocr.lines, ocrProblems: seen.ocr.problems } : {}),
   });

@@ -41,7 +41,9 @@ export async function readInputDataset(path: string, flag: string, options: { al
   if (ds.format === 'conll' && (tokens === 0 || ds.issues.length > tokens)) {
     const first = ds.issues[0];
     const example = first ? ` (first problem: line ${first.line}: ${first.message})` : '';
-    throw new InputError(`${label}: not a dataset: ${tokens} token lines, ${ds.issues.length} malformed lines${example}; expected ${FORMATS_TEXT}`);
+    throw new InputError(
+      `${label}: not a dataset: ${tokens} token lines, ${ds.issues.length} malformed lines${example}; expected ${FORMATS_TEXT}`,
+    );
   }
   if (ds.issues.length > 0 && !options.allowIssues) throw new InputError(`${label}: ${new DataFormatError(ds.issues).message}`);
   return ds;
@@ -52,7 +54,13 @@ export async function committedModels(): Promise<string[]> {
   const names: string[] = [];
   for (const entry of await readdir(projectPath('models')).catch(() => [])) {
     if (!entry.startsWith('ner-')) continue;
-    if (await stat(join(projectPath('models'), entry, 'manifest.json')).then((s) => s.isFile(), () => false)) names.push(entry.slice(4));
+    if (
+      await stat(join(projectPath('models'), entry, 'manifest.json')).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      names.push(entry.slice(4));
   }
   return names.sort();
 }
@@ -61,13 +69,22 @@ export async function committedModels(): Promise<string[]> {
 export async function resolveModelDir(model: string): Promise<string> {
   const models = await committedModels();
   if (models.includes(model)) return projectPath(`models/ner-${model}`);
-  if (await stat(join(model, 'manifest.json')).then((s) => s.isFile(), () => false)) return model;
+  if (
+    await stat(join(model, 'manifest.json')).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return model;
   const listed = models.map((m) => `${m} (models/ner-${m})`).join(', ') || '(none committed)';
   throw new UsageError(`--model ${model}: no such model; models here: ${listed}, or a directory holding a manifest.json`);
 }
 
 /** The language the posts' tokens are written in, judged on up to the first 500 posts. */
 export function datasetLanguage(ds: Dataset): 'en' | 'zh' {
-  const sample = ds.posts.slice(0, 500).map((p) => p.tokens.join(' ')).join(' ');
+  const sample = ds.posts
+    .slice(0, 500)
+    .map((p) => p.tokens.join(' '))
+    .join(' ');
   return isMostlyHan(sample) ? 'zh' : 'en';
 }

@@ -15,17 +15,33 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  recognize: { summary: 'recognize entities in a text and images, print the result', module: './recognize.ts', exportName: 'recognizeCommand' },
-  serve: { summary: 'run the web page/API and the Discord/Telegram bots the config enables', module: './serve.ts', exportName: 'serveCommand' },
+  recognize: {
+    summary: 'recognize entities in a text and images, print the result',
+    module: './recognize.ts',
+    exportName: 'recognizeCommand',
+  },
+  serve: {
+    summary: 'run the web page/API and the Discord/Telegram bots the config enables',
+    module: './serve.ts',
+    exportName: 'serveCommand',
+  },
   data: { summary: 'prepare and inspect datasets', module: './data.ts', exportName: 'dataCommand' },
   eval: { summary: 'evaluate recognizers on a labelled dataset', module: './eval.ts', exportName: 'evalCommand' },
   tag: { summary: 'tag a file of messages in bulk', module: './tag.ts', exportName: 'tagCommand' },
   stats: { summary: "print a community's entity statistics as CSV or JSON (moderators)", module: './stats.ts', exportName: 'statsCommand' },
   export: { summary: 'export a labelled split as fine-tuning data (xtuner)', module: './export.ts', exportName: 'exportCommand' },
-  experiment: { summary: 'run the arms of an experiment plan over a dataset split, report F1 with CIs', module: './experiment.ts', exportName: 'experimentCommand' },
+  experiment: {
+    summary: 'run the arms of an experiment plan over a dataset split, report F1 with CIs',
+    module: './experiment.ts',
+    exportName: 'experimentCommand',
+  },
   examples: { summary: 'build and measure a multimodal similar-example index', module: './examples.ts', exportName: 'examplesCommand' },
   worker: { summary: 'process recognition jobs from the BullMQ queue (queue.url)', module: './worker.ts', exportName: 'workerCommand' },
-  queue: { summary: 'list or retry failed recognition jobs (queue failed | queue retry)', module: './queue.ts', exportName: 'queueCommand' },
+  queue: {
+    summary: 'list or retry failed recognition jobs (queue failed | queue retry)',
+    module: './queue.ts',
+    exportName: 'queueCommand',
+  },
 };
 
 const HELP = `Usage: ekmm <command> [options]

@@ -49,7 +49,8 @@ export async function queueCommand(args: string[]): Promise<number> {
   }
   if (action !== 'failed' && action !== 'retry') throw new UsageError(`unknown action "${action}"; expected failed or retry (see --help)`);
   if (action === 'failed' && (ids.length || values.all)) throw new UsageError('queue failed takes no job ids or --all (see --help)');
-  if (action === 'retry' && Boolean(values.all) === ids.length > 0) throw new UsageError('queue retry needs job ids or --all, not both and not neither');
+  if (action === 'retry' && Boolean(values.all) === ids.length > 0)
+    throw new UsageError('queue retry needs job ids or --all, not both and not neither');
   const limit = integerOption(values.limit, '--limit', 1, 10_000) ?? 20;
   const config = loadConfig(values.config ? { file: values.config } : {});
   const admin = await openQueueAdmin(config);

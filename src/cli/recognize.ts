@@ -92,7 +92,14 @@ function where(e: Entity, r: Recognition): string {
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((row) => displayWidth(row[i]!))));
-  return [header, ...rows].map((row) => '  ' + row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd());
+  return [header, ...rows].map(
+    (row) =>
+      '  ' +
+      row
+        .map((cell, i) => pad(cell, widths[i]!))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function formatRecognition(r: Recognition): string {
@@ -141,7 +148,9 @@ async function withStdoutReserved<T>(fn: () => Promise<T>): Promise<T> {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export async function recognizeCommand(args: string[]): Promise<number> {
@@ -151,7 +160,9 @@ export async function recognizeCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1 || (positionals.length === 1 && values.text !== undefined)) {
-    throw new UsageError(`unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; quote the text or pass it with --text`);
+    throw new UsageError(
+      `unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; quote the text or pass it with --text`,
+    );
   }
   let text = values.text ?? positionals[0];
   if (text === '-') text = await readStdin();

@@ -49,7 +49,6 @@ interface Running {
 type DiscordModule = typeof import('../../adapters/discord/index.ts');
 type TelegramModule = typeof import('../../adapters/telegram/index.ts');
 
-
 /** Bot adapters load only when their token is set, so a deployment without them needs neither library. */
 async function loadAdapter<M>(name: 'discord' | 'telegram'): Promise<M> {
   const url = siblingModule(`../../adapters/${name}/index.ts`, import.meta.url);
@@ -132,7 +131,11 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
       running.push({ name: 'web', stop: () => web.close() });
     }
     if (discordToken && config.discord.shards !== undefined) {
-      const shards = await startDiscordShards(config, { token: discordToken, logger: log, ...(values.config ? { configFile: values.config } : {}) });
+      const shards = await startDiscordShards(config, {
+        token: discordToken,
+        logger: log,
+        ...(values.config ? { configFile: values.config } : {}),
+      });
       running.push({ name: 'discord', stop: () => shards.stop() });
       log.info({ shards: shards.count }, `serve: discord adapter started in ${shards.count} shard process(es)`);
     } else if (discordToken) {
@@ -151,7 +154,12 @@ export async function serveCommand(args: string[], opts: ServeOptions = {}): Pro
     await stopAll(running, log);
     throw err;
   }
-  log.info(`serve: running ${running.map((r) => r.name).filter((n) => n !== 'statistics').join(', ')}; Ctrl+C to stop`);
+  log.info(
+    `serve: running ${running
+      .map((r) => r.name)
+      .filter((n) => n !== 'statistics')
+      .join(', ')}; Ctrl+C to stop`,
+  );
 
   const signal = await stopping;
   log.info({ signal }, `serve: ${signal} received, shutting down`);

@@ -52,11 +52,15 @@ export async function statsCommand(args: string[]): Promise<number> {
   const opened = await openEntityStats(config);
   try {
     if (top !== undefined) {
-      process.stdout.write(JSON.stringify({ community: values.community, top: await opened.stats.top({ ...window, limit: top }) }, null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify({ community: values.community, top: await opened.stats.top({ ...window, limit: top }) }, null, 2) + '\n',
+      );
     } else {
       const rows = await opened.stats.rows(window);
       if (rows.length === 0 && !values.community.includes(':')) {
-        process.stderr.write(`ekmm stats: no counts for "${values.community}"; the bots store communities as discord:<guild id> or telegram:<chat id>\n`);
+        process.stderr.write(
+          `ekmm stats: no counts for "${values.community}"; the bots store communities as discord:<guild id> or telegram:<chat id>\n`,
+        );
       }
       process.stdout.write(format === 'csv' ? rowsToCsv(rows) : rowsToJson(values.community, rows) + '\n');
     }
@@ -72,7 +76,9 @@ async function deleteCommunity(communityId: string, yes: boolean, configFile: st
   const opened = await openEntityStats(config);
   try {
     const deleted = await deleteCommunityData(opened.stats, opened.store, communityId);
-    process.stdout.write(`deleted ${communityId}: ${deleted.records} statistics record${deleted.records === 1 ? '' : 's'}, ${deleted.settings} settings record${deleted.settings === 1 ? '' : 's'}\n`);
+    process.stdout.write(
+      `deleted ${communityId}: ${deleted.records} statistics record${deleted.records === 1 ? '' : 's'}, ${deleted.settings} settings record${deleted.settings === 1 ? '' : 's'}\n`,
+    );
   } finally {
     await opened.close();
   }

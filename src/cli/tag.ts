@@ -38,8 +38,12 @@ function typeSpelling(posts: readonly Post[]): Map<string, string> {
 
 export async function tagCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
-    model: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' },
-    captions: { type: 'string' }, knowledge: { type: 'string' }, threads: { type: 'string' },
+    model: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    captions: { type: 'string' },
+    knowledge: { type: 'string' },
+    threads: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -88,7 +92,13 @@ export async function tagCommand(args: string[]): Promise<number> {
     try {
       for (let from = 0; from < posts.length; from += CHUNK) {
         const to = Math.min(posts.length, from + CHUNK);
-        tags.push(...(await tagger.tag(posts.slice(from, to).map((p) => p.tokens), knowledge?.slice(from, to), captions?.slice(from, to))));
+        tags.push(
+          ...(await tagger.tag(
+            posts.slice(from, to).map((p) => p.tokens),
+            knowledge?.slice(from, to),
+            captions?.slice(from, to),
+          )),
+        );
         progress.update(to);
       }
     } finally {

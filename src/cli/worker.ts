@@ -34,7 +34,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-
 export async function workerCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   if (values.help) {
@@ -44,7 +43,9 @@ export async function workerCommand(args: string[]): Promise<number> {
   const concurrency = integerOption(values.concurrency, '--concurrency', 1, 256);
   const config = loadConfig(values.config ? { file: values.config } : {});
   if (!config.queue.url) {
-    throw new UsageError('queue.url is not set: a worker needs the Redis URL serve enqueues to (e.g. EKMM__QUEUE__URL=redis://127.0.0.1:6379)');
+    throw new UsageError(
+      'queue.url is not set: a worker needs the Redis URL serve enqueues to (e.g. EKMM__QUEUE__URL=redis://127.0.0.1:6379)',
+    );
   }
 
   const log = createLogger({ base: { service: 'ekmm-worker' } });
@@ -69,9 +70,15 @@ export async function workerCommand(args: string[]): Promise<number> {
   }
   let worker: RecognitionWorker | undefined;
   try {
-    worker = await startRecognitionWorker(config, { engine, stats: opened.stats }, { ...(concurrency ? { concurrency } : {}), logger: log });
+    worker = await startRecognitionWorker(
+      config,
+      { engine, stats: opened.stats },
+      { ...(concurrency ? { concurrency } : {}), logger: log },
+    );
     await worker.ready();
-    log.info(`worker: ready on queue "${config.queue.name}" at ${describeRedisUrl(config.queue.url)}, concurrency ${concurrency ?? config.queue.concurrency}, pid ${process.pid}`);
+    log.info(
+      `worker: ready on queue "${config.queue.name}" at ${describeRedisUrl(config.queue.url)}, concurrency ${concurrency ?? config.queue.concurrency}, pid ${process.pid}`,
+    );
     await stopping;
     log.info({ signal: signalled }, `worker: ${signalled} received; finishing running jobs`);
   } finally {
@@ -79,6 +86,9 @@ export async function workerCommand(args: string[]): Promise<number> {
     await opened.close();
     await engine.close();
   }
-  log.info(worker?.done ?? {}, `worker: stopped after ${worker?.done.completed ?? 0} completed and ${worker?.done.failed ?? 0} failed job(s)`);
+  log.info(
+    worker?.done ?? {},
+    `worker: stopped after ${worker?.done.completed ?? 0} completed and ${worker?.done.failed ?? 0} failed job(s)`,
+  );
   return 0;
 }

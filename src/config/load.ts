@@ -92,7 +92,9 @@ function readYaml(path: string, label = path): Layer {
   if (first) {
     const { line, col, hint } = yamlErrorPosition(first, text, counter);
     const source = text.split(/\r?\n/)[line - 1] ?? '';
-    throw new ConfigError(`config file ${label}, line ${line}, column ${col}: ${hint}\n    ${source}\n    ${' '.repeat(Math.max(0, col - 1))}^`);
+    throw new ConfigError(
+      `config file ${label}, line ${line}, column ${col}: ${hint}\n    ${source}\n    ${' '.repeat(Math.max(0, col - 1))}^`,
+    );
   }
   const tree: unknown = doc.toJS();
   if (tree == null) return { tree: {}, locate: () => undefined };

@@ -15,7 +15,11 @@ const httpClient = z
     backoffMs: z.number().int().min(0).default(500),
     maxTokens: z.number().int().positive().default(512),
     /** Answers larger than this are cut off while reading and fail with llm.too_large (a 300 MB answer once took 2 GB). */
-    maxAnswerBytes: z.number().int().positive().default(1024 * 1024),
+    maxAnswerBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** Circuit breaker per backend: open after this many failures in a row, probe again after halfOpenAfterMs. */
     breaker: z
       .object({
@@ -83,7 +87,11 @@ const limits = z
         inFlightPerClient: z.number().int().positive().default(4),
         maxConnections: z.number().int().positive().default(512),
         /** Bytes of request bodies admitted at once (declared Content-Length, held until the reply): past it, 503 before reading. */
-        bodyBytesInFlight: z.number().int().positive().default(64 * 1024 * 1024),
+        bodyBytesInFlight: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         /** A request (headers and body) must arrive within this; a slow upload is cut. */
         requestTimeoutMs: z.number().int().positive().default(30_000),
         /** Host header names accepted besides localhost/127.0.0.1/::1 (a reverse proxy's name); empty on a wildcard listen address accepts any. */
@@ -103,7 +111,10 @@ export const configSchema = z
   .object({
     /** Default language of messages that do not say. */
     language: z.enum(['en', 'zh', 'auto']).default('auto'),
-    entityTypes: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).min(1).default(['PER', 'LOC', 'ORG', 'OTHER']),
+    entityTypes: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/))
+      .min(1)
+      .default(['PER', 'LOC', 'ORG', 'OTHER']),
     /** Label spellings accepted from datasets and LLMs, mapped onto entityTypes. */
     typeAliases: z.record(z.string(), z.string()).default({ MISC: 'OTHER' }),
     plugins: z.array(z.string()).default([]),
@@ -111,7 +122,11 @@ export const configSchema = z
     intake: z
       .object({
         backend: z.string().default('sharp'),
-        maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(20 * 1024 * 1024),
         maxPixels: z.number().int().positive().default(40_000_000),
         maxSide: z.number().int().positive().default(1280),
         allowSvg: z.boolean().default(false),
@@ -123,7 +138,11 @@ export const configSchema = z
         /** Files may only be read from these directories (CLI passes the cwd); empty refuses paths. */
         pathRoots: z.array(z.string()).default([]),
         /** Bytes of prepared PNGs kept in memory by content hash, so a repeated image skips decoding; 0 disables. */
-        memoBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+        memoBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -255,13 +274,21 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8787),
-        maxBodyBytes: z.number().int().positive().default(25 * 1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(25 * 1024 * 1024),
         /** Env var holding the moderator token for /api/stats. */
         moderatorTokenEnv: z.string().default('EKMM_MODERATOR_TOKEN'),
         /** Base of the dashboard links the bots hand out (`<publicUrl>/dashboard#t=…`); the server's own address when unset. */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Lifetime of a dashboard link in hours. */
-        dashboardTokenHours: z.number().positive().max(24 * 31).default(24),
+        dashboardTokenHours: z
+          .number()
+          .positive()
+          .max(24 * 31)
+          .default(24),
       })
       .strict()
       .prefault({}),
@@ -293,9 +320,15 @@ export const configSchema = z
     queue: z
       .object({
         /** redis://[user:password@]host:port[/db] (rediss:// for TLS). Unset: recognition in-process. */
-        url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+          .optional(),
         /** BullMQ queue name; serve and its workers must agree. */
-        name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('ekmm-recognize'),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/)
+          .default('ekmm-recognize'),
         /** A job running longer than this fails on the worker (and is retried while attempts remain). */
         jobTimeoutMs: z.number().int().positive().default(60_000),
         /** Tries per job, the first included (a crash or timeout uses one). */
@@ -355,5 +388,6 @@ export const configSchema = z
 export type EkmmConfig = z.infer<typeof configSchema>;
 type ParsedLlmClient = z.infer<typeof httpClient>;
 /** An LLM client's settings; the hardening keys may be left out by code that builds one by hand (tests, plugins). */
-export type LlmClientConfig = Omit<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'> & Partial<Pick<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'>>;
+export type LlmClientConfig = Omit<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'> &
+  Partial<Pick<ParsedLlmClient, 'maxAnswerBytes' | 'breaker'>>;
 export type LimitsConfig = z.infer<typeof limits>;

@@ -32,10 +32,13 @@ export function raceDeadline<T>(work: Promise<T>, until: number, signal?: AbortS
       finish();
       reject(new RecognitionCancelled());
     };
-    const timer = setTimeout(() => {
-      finish();
-      resolve({ done: false });
-    }, Math.max(0, until - Date.now()));
+    const timer = setTimeout(
+      () => {
+        finish();
+        resolve({ done: false });
+      },
+      Math.max(0, until - Date.now()),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {

@@ -17,7 +17,7 @@ import { isKnowledgeAware, StageFailure, type StageOptions } from './stages.ts';
 import type { Caption, Entity, Message, OcrLine, Recognition, Warning } from './types.ts';
 import { detectLanguage, languageOf } from './language.ts';
 import { hintEntities } from './hints.ts';
-import { groupLines } from '../ocr/blocks.ts';
+import { groupLines } from './ocr-blocks.ts';
 import { canonicalType, mergeEntities } from './merge.ts';
 import { raceDeadline, RecognitionCancelled } from './deadline.ts';
 import { limitImages, limitText } from './limits.ts';
@@ -70,7 +70,11 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
     try {
       const raced = await raceDeadline(r.recognize([input], { ...options, deadline: until }), until, options.signal);
       if (!raced.done) {
-        warnings.push({ code: 'deadline.exceeded', stage: 'recognize', message: `recognizer "${r.name}" did not answer within the message deadline; its answer is left out` });
+        warnings.push({
+          code: 'deadline.exceeded',
+          stage: 'recognize',
+          message: `recognizer "${r.name}" did not answer within the message deadline; its answer is left out`,
+        });
         return undefined;
       }
       const [out] = raced.value;
@@ -110,7 +114,11 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
     const { signal } = options;
     if (signal?.aborted) throw new RecognitionCancelled();
     const limits = config.limits;
-    const cut = limitText(typeof message.text === 'string' ? message.text : '', options.maxTextChars ?? limits.textChars.api, 'limits.textChars');
+    const cut = limitText(
+      typeof message.text === 'string' ? message.text : '',
+      options.maxTextChars ?? limits.textChars.api,
+      'limits.textChars',
+    );
     const text = cut.text;
     if (cut.warning) warnings.push(cut.warning);
     const allowed = limitImages(message.images ?? [], limits.imagesPerMessage);
@@ -227,7 +235,12 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       ? (async () => {
           const s = now();
           try {
-            const got = await within('knowledge', `knowledge source "${knowledge.name}"`, knowledge.knowledge([input], stageOptions), stagesUntil);
+            const got = await within(
+              'knowledge',
+              `knowledge source "${knowledge.name}"`,
+              knowledge.knowledge([input], stageOptions),
+              stagesUntil,
+            );
             return got?.[0] ?? undefined;
           } catch (err) {
             rethrowCancel(err);
@@ -254,7 +267,11 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
     await knowledgeTask;
     const fallback = stages.fallback;
     if (!outputs.some((o) => o) && fallback && !stages.recognizers.every((r) => r === fallback)) {
-      warnings.push({ code: 'recognizer.fallback', stage: 'recognize', message: `answer comes from fallback recognizer "${fallback.name}"` });
+      warnings.push({
+        code: 'recognizer.fallback',
+        stage: 'recognize',
+        message: `answer comes from fallback recognizer "${fallback.name}"`,
+      });
       // The fallback is what the user gets when the deadline has passed: it gets the reserve.
       const until = Math.max(deadline, Date.now()) + limits.deadline.reserveMs;
       outputs.push(await runRecognizer(fallback, await withKnowledge(fallback), warnings, until, recognizerOptions));

@@ -12,7 +12,10 @@ export function hintEntities(text: string, hints: MessageHints | undefined, enti
   const out: Entity[] = [];
   for (const span of hints.spans) {
     if (span.kind !== 'text_mention') continue;
-    if (!(Number.isInteger(span.start) && Number.isInteger(span.end) && span.start >= 0 && span.end <= text.length && span.start < span.end)) continue;
+    if (
+      !(Number.isInteger(span.start) && Number.isInteger(span.end) && span.start >= 0 && span.end <= text.length && span.start < span.end)
+    )
+      continue;
     // Trim the span to its visible name: Telegram offsets may include a trailing space.
     let { start, end } = snapToCodePoints(text, span.start, span.end);
     while (start < end && /\s/u.test(text[start]!)) start++;

@@ -44,7 +44,11 @@ export interface Ocr {
   /** One list of lines per image, in reading order. `line.image` is the PreparedImage index. */
   read(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<OcrLine[][]>;
   /** Optional: read() plus warnings (lines dropped below ocr.minScore, per-image failures/timeouts). */
-  readDetailed?(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<{ lines: OcrLine[][]; warnings: Warning[] }>;
+  readDetailed?(
+    images: PreparedImage[],
+    language: LanguageCode,
+    options?: StageOptions,
+  ): Promise<{ lines: OcrLine[][]; warnings: Warning[] }>;
   close?(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ export interface RecognizerInput {
   knowledge?: string;
   /** The prepared images, for recognizers that look at pixels (the `vlm` recognizer). */
   images?: PreparedImage[];
-  /** OCR lines grouped into text blocks (src/ocr/blocks.ts); recognizers group them when absent. */
+  /** OCR lines grouped into text blocks (src/core/ocr-blocks.ts); recognizers group them when absent. */
   ocrBlocks?: OcrBlock[];
   /** What the platform knows about the text (resolved mentions, marked spans). */
   hints?: MessageHints;

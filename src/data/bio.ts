@@ -30,9 +30,23 @@ export const BIO_TAG_PATTERN = /^(?:O|[BI]-\S+)$/;
  */
 export const CONLLEVAL_TABLE = {
   endAfter: ['E', 'S'],
-  endPairs: [['B', 'B'], ['B', 'S'], ['B', 'O'], ['I', 'B'], ['I', 'S'], ['I', 'O']],
+  endPairs: [
+    ['B', 'B'],
+    ['B', 'S'],
+    ['B', 'O'],
+    ['I', 'B'],
+    ['I', 'S'],
+    ['I', 'O'],
+  ],
   startOn: ['B', 'S'],
-  startPairs: [['E', 'E'], ['E', 'I'], ['S', 'E'], ['S', 'I'], ['O', 'E'], ['O', 'I']],
+  startPairs: [
+    ['E', 'E'],
+    ['E', 'I'],
+    ['S', 'E'],
+    ['S', 'I'],
+    ['O', 'E'],
+    ['O', 'I'],
+  ],
 } as const;
 
 function hasPair(pairs: readonly (readonly [string, string])[], a: string, b: string): boolean {
@@ -70,18 +84,36 @@ export const STRICT_SCHEMES: Record<StrictScheme['name'], StrictScheme> = {
     name: 'IOB2',
     allowed: ['B', 'I', 'O'],
     start: [['ANY', 'B', 'ANY']],
-    inside: [['B', 'I', 'SAME'], ['I', 'I', 'SAME']],
+    inside: [
+      ['B', 'I', 'SAME'],
+      ['I', 'I', 'SAME'],
+    ],
     end: [
-      ['I', 'O', 'ANY'], ['I', 'I', 'DIFF'], ['I', 'B', 'ANY'],
-      ['B', 'O', 'ANY'], ['B', 'I', 'DIFF'], ['B', 'B', 'ANY'],
+      ['I', 'O', 'ANY'],
+      ['I', 'I', 'DIFF'],
+      ['I', 'B', 'ANY'],
+      ['B', 'O', 'ANY'],
+      ['B', 'I', 'DIFF'],
+      ['B', 'B', 'ANY'],
     ],
   },
   IOBES: {
     name: 'IOBES',
     allowed: ['B', 'I', 'O', 'E', 'S'],
-    start: [['ANY', 'B', 'ANY'], ['ANY', 'S', 'ANY']],
-    inside: [['B', 'I', 'SAME'], ['B', 'E', 'SAME'], ['I', 'I', 'SAME'], ['I', 'E', 'SAME']],
-    end: [['S', 'ANY', 'ANY'], ['E', 'ANY', 'ANY']],
+    start: [
+      ['ANY', 'B', 'ANY'],
+      ['ANY', 'S', 'ANY'],
+    ],
+    inside: [
+      ['B', 'I', 'SAME'],
+      ['B', 'E', 'SAME'],
+      ['I', 'I', 'SAME'],
+      ['I', 'E', 'SAME'],
+    ],
+    end: [
+      ['S', 'ANY', 'ANY'],
+      ['E', 'ANY', 'ANY'],
+    ],
   },
 };
 

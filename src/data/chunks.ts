@@ -1,8 +1,13 @@
 // Turns a tag sequence into entity spans, either as conlleval.pl reads it (lenient) or as
 // seqeval's strict mode reads it (an I- that does not continue a same-type chunk is no entity).
 import {
-  conllevalEndOfChunk, conllevalStartOfChunk, matchesPattern, parseTag, STRICT_SCHEMES,
-  type ParsedTag, type StrictScheme,
+  conllevalEndOfChunk,
+  conllevalStartOfChunk,
+  matchesPattern,
+  parseTag,
+  STRICT_SCHEMES,
+  type ParsedTag,
+  type StrictScheme,
 } from './bio.ts';
 
 export interface Chunk {
@@ -34,7 +39,11 @@ export function conllevalChunks(tags: readonly string[]): Chunk[] {
 }
 
 export class InvalidTagError extends Error {
-  constructor(readonly tag: string, readonly position: number, scheme: string) {
+  constructor(
+    readonly tag: string,
+    readonly position: number,
+    scheme: string,
+  ) {
     super(`tag '${tag}' at token ${position} is not allowed in the ${scheme} scheme`);
     this.name = 'InvalidTagError';
   }

@@ -21,7 +21,12 @@ export function detectFormat(text: string, file: string): DataFormat {
   if (first.startsWith('WID:')) return 'cmner';
   if (lines.some((l) => l.startsWith('<EOS>\t'))) {
     throw new DataFormatError([
-      { file, line: 0, message: 'this is a PGIM knowledge file (<EOS> lines); pass it to --knowledge of ekmm tag or ekmm export, with the split it belongs to as --input' },
+      {
+        file,
+        line: 0,
+        message:
+          'this is a PGIM knowledge file (<EOS> lines); pass it to --knowledge of ekmm tag or ekmm export, with the split it belongs to as --input',
+      },
     ]);
   }
   return 'conll';
@@ -44,9 +49,7 @@ export function formatDataset(posts: readonly Post[], format: DataFormat, layout
 }
 
 /** Writes posts in `format`; pass the layout of a dataset read earlier to reproduce its bytes. */
-export async function writeDataset(
-  posts: readonly Post[], path: string, format: DataFormat, layout?: Partial<Layout>,
-): Promise<void> {
+export async function writeDataset(posts: readonly Post[], path: string, format: DataFormat, layout?: Partial<Layout>): Promise<void> {
   await writeFile(path, formatDataset(posts, format, layout), 'utf8');
 }
 

@@ -9,7 +9,11 @@ export { parseJsonl, formatJsonl } from './jsonl.ts';
 export { parseCaptions, readCaptions } from './captions.ts';
 export { indexImagesByWid, listPostImages } from './images.ts';
 export {
-  attachKnowledge, attachKnowledgeItems, parseKnowledge, parseKnowledgeEntities, readKnowledge,
+  attachKnowledge,
+  attachKnowledgeItems,
+  parseKnowledge,
+  parseKnowledgeEntities,
+  readKnowledge,
 } from './knowledge.ts';
 export type { KnowledgeAttachment, KnowledgeEntity, KnowledgeItem, KnowledgeProblem } from './knowledge.ts';
 export { datasetStats } from './stats.ts';

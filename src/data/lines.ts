@@ -116,7 +116,7 @@ export function formatLineFormat(posts: readonly Post[], format: LineFormat, lay
     }
     if (idPrefix) out.push(idPrefix + post.id);
     post.tokens.forEach((token, t) => {
-      const middle = format === 'conll' ? post.columns?.[t] ?? [] : [];
+      const middle = format === 'conll' ? (post.columns?.[t] ?? []) : [];
       out.push([token, ...middle, post.tags[t]].join(sep));
     });
     const gap = layout?.gaps?.[i] ?? (i === posts.length - 1 ? defaults.lastGap : defaults.gap);

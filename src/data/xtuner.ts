@@ -15,9 +15,7 @@ import type { RecognizerInput } from '../core/stages.ts';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { buildRecognizerMessages } from '../llm/recognizer-prompt.ts';
 import { buildKnowledgeMessages } from '../llm/knowledge.ts';
-import {
-  formatAnswer, renderPrompt, type TemplateExample, type TemplateLanguage, type TemplateSettings,
-} from '../finetune/template.ts';
+import { formatAnswer, renderPrompt, type TemplateExample, type TemplateLanguage, type TemplateSettings } from '../finetune/template.ts';
 
 export type ExportTask = 'ner' | 'knowledge';
 /**
@@ -114,7 +112,10 @@ export interface XtunerExport {
 
 /** Gold types outside the configured entity types: a usage problem, not a data one. */
 export class UnknownEntityTypeError extends Error {
-  constructor(readonly types: Map<string, string[]>, entityTypes: readonly string[]) {
+  constructor(
+    readonly types: Map<string, string[]>,
+    entityTypes: readonly string[],
+  ) {
     const list = [...types].map(([t, ids]) => `${t} (e.g. post ${ids.slice(0, 3).join(', ')})`).join('; ');
     super(`gold entity type(s) not among the entity types ${entityTypes.join(', ')}: ${list}; map them with --map-types FROM=TO`);
     this.name = 'UnknownEntityTypeError';
@@ -185,7 +186,12 @@ function plainInput(text: string, caption: string | undefined, knowledge: string
 }
 
 function turnFor(
-  post: Post, index: number, entities: GoldEntity[], caption: string | undefined, knowledge: string | undefined, opts: XtunerExportOptions,
+  post: Post,
+  index: number,
+  entities: GoldEntity[],
+  caption: string | undefined,
+  knowledge: string | undefined,
+  opts: XtunerExportOptions,
 ): XtunerTurn {
   const text = postText(post);
   if (opts.prompt === 'sft' && opts.task === 'ner') {
@@ -199,7 +205,9 @@ function turnFor(
         ...(knowledge === undefined ? {} : { knowledge }),
         examples: sft.examples?.[index] ?? [],
       },
-      sft.lang, sft.settings, sft.names,
+      sft.lang,
+      sft.settings,
+      sft.names,
     );
     const system = opts.system ?? rendered.system;
     return { ...(system === undefined ? {} : { system }), input: rendered.user, output: formatAnswer(entities, sft.names) };
@@ -227,7 +235,13 @@ function turnFor(
 export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOptions): XtunerExport {
   const problems: ExportProblem[] = [];
   const summary: XtunerExportSummary = {
-    posts: posts.length, written: 0, entities: 0, entitiesPerType: {}, repeatsMerged: 0, bioViolations: 0, postsWithViolations: 0,
+    posts: posts.length,
+    written: 0,
+    entities: 0,
+    entitiesPerType: {},
+    repeatsMerged: 0,
+    bioViolations: 0,
+    postsWithViolations: 0,
   };
   const knowledgeProblem = new Map<number, string>();
   for (const p of opts.knowledgeProblems ?? []) {
@@ -252,8 +266,10 @@ export function buildXtunerExport(posts: readonly Post[], opts: XtunerExportOpti
     if (opts.captions && caption === undefined) missing.push(`no caption for image '${post.id}'`);
     if (opts.ocr && !opts.ocr.has(post.id)) missing.push(opts.ocrProblems?.get(post.id) ?? 'no OCR text (no image found)');
     if (opts.images) {
-      if (!opts.images.has(post.id)) missing.push(`no image in ${opts.imageDir ?? 'the image folder'} (looked for ${post.id}.<ext> and ${post.id}_*.<ext>)`);
-      if (postText(post).includes('<image>')) missing.push('the post text contains the literal <image> token, which LLaVA records reserve for the image');
+      if (!opts.images.has(post.id))
+        missing.push(`no image in ${opts.imageDir ?? 'the image folder'} (looked for ${post.id}.<ext> and ${post.id}_*.<ext>)`);
+      if (postText(post).includes('<image>'))
+        missing.push('the post text contains the literal <image> token, which LLaVA records reserve for the image');
     }
     let knowledge: string | undefined;
     if (opts.knowledge) {

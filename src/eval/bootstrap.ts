@@ -20,7 +20,11 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-interface Totals { correct: Int32Array; gold: Int32Array; pred: Int32Array }
+interface Totals {
+  correct: Int32Array;
+  gold: Int32Array;
+  pred: Int32Array;
+}
 
 function microTotals(gold: readonly (readonly string[])[], pred: readonly (readonly string[])[], mode: EvalMode): Totals {
   if (gold.length !== pred.length) throw new Error(`gold has ${gold.length} posts but pred has ${pred.length}`);
@@ -54,7 +58,9 @@ function resampleIndices(n: number, random: () => number, out: Int32Array): void
 
 /** Percentile 95% interval of micro F1 (percent) over `samples` resamplings of the posts. */
 export function bootstrapF1(
-  gold: readonly (readonly string[])[], pred: readonly (readonly string[])[], options: BootstrapOptions = {},
+  gold: readonly (readonly string[])[],
+  pred: readonly (readonly string[])[],
+  options: BootstrapOptions = {},
 ): { ci95: [number, number]; samples: number; seed: number } {
   const samples = options.samples ?? 1000;
   const seed = options.seed ?? 12345;
@@ -65,8 +71,14 @@ export function bootstrapF1(
   const f1s: number[] = [];
   for (let s = 0; s < samples; s++) {
     resampleIndices(n, random, idx);
-    let c = 0, g = 0, p = 0;
-    for (const i of idx) { c += t.correct[i]!; g += t.gold[i]!; p += t.pred[i]!; }
+    let c = 0,
+      g = 0,
+      p = 0;
+    for (const i of idx) {
+      c += t.correct[i]!;
+      g += t.gold[i]!;
+      p += t.pred[i]!;
+    }
     f1s.push(microF1(c, g, p));
   }
   f1s.sort((a, b) => a - b);
@@ -85,7 +97,9 @@ export interface PairedBootstrapResult {
 }
 
 export function pairedBootstrap(
-  gold: readonly (readonly string[])[], predA: readonly (readonly string[])[], predB: readonly (readonly string[])[],
+  gold: readonly (readonly string[])[],
+  predA: readonly (readonly string[])[],
+  predB: readonly (readonly string[])[],
   options: BootstrapOptions = {},
 ): PairedBootstrapResult {
   const samples = options.samples ?? 1000;
@@ -104,9 +118,17 @@ export function pairedBootstrap(
   let notBetter = 0;
   for (let s = 0; s < samples; s++) {
     resampleIndices(n, random, idx);
-    let ca = 0, cb = 0, g = 0, pa = 0, pb = 0;
+    let ca = 0,
+      cb = 0,
+      g = 0,
+      pa = 0,
+      pb = 0;
     for (const i of idx) {
-      ca += a.correct[i]!; cb += b.correct[i]!; g += a.gold[i]!; pa += a.pred[i]!; pb += b.pred[i]!;
+      ca += a.correct[i]!;
+      cb += b.correct[i]!;
+      g += a.gold[i]!;
+      pa += a.pred[i]!;
+      pb += b.pred[i]!;
     }
     if (sign * (microF1(ca, g, pa) - microF1(cb, g, pb)) <= 0) notBetter++;
   }

@@ -89,7 +89,9 @@ function sum(rec: Record<string, number>): number {
 }
 
 export function evaluate(
-  gold: readonly (readonly string[])[], pred: readonly (readonly string[])[], mode: EvalMode = 'conlleval',
+  gold: readonly (readonly string[])[],
+  pred: readonly (readonly string[])[],
+  mode: EvalMode = 'conlleval',
   options: EvalOptions = {},
 ): EvalResult {
   if (gold.length !== pred.length) throw new Error(`gold has ${gold.length} posts but pred has ${pred.length}`);
@@ -101,7 +103,9 @@ export function evaluate(
     const p = pred[i]!;
     if (g.length !== p.length) throw new Error(`post ${i + 1}: gold has ${g.length} tags but pred has ${p.length}`);
     tokens += g.length;
-    g.forEach((tag, t) => { if (tag === p[t]) correctTags++; });
+    g.forEach((tag, t) => {
+      if (tag === p[t]) correctTags++;
+    });
     let c: PostCounts;
     try {
       c = postCounts(g, p, mode, scheme);
@@ -123,8 +127,12 @@ export function evaluate(
     perType[type] = { p, r, f1: f1Of(p, r), support, predicted, correct };
   }
   const counts: EvalCounts = {
-    posts: gold.length, tokens, goldEntities: sum(total.gold), predEntities: sum(total.pred),
-    correctEntities: sum(total.correct), correctTags,
+    posts: gold.length,
+    tokens,
+    goldEntities: sum(total.gold),
+    predEntities: sum(total.pred),
+    correctEntities: sum(total.correct),
+    correctTags,
   };
   const p = percent(counts.correctEntities, counts.predEntities);
   const r = percent(counts.correctEntities, counts.goldEntities);

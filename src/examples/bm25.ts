@@ -6,7 +6,10 @@ const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
 /** Lower-cased word terms; URLs dropped; Chinese/Japanese/Korean text one character a term. */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.replace(/https?:\/\/\S+|www\.\S+/g, ' ').toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+  for (const m of text
+    .replace(/https?:\/\/\S+|www\.\S+/g, ' ')
+    .toLowerCase()
+    .matchAll(/[\p{L}\p{N}]+/gu)) {
     if (UNSPACED.test(m[0])) for (const ch of m[0]) out.push(ch);
     else out.push(m[0]);
   }
@@ -18,7 +21,11 @@ export class Bm25 {
   private readonly lengths: number[];
   private readonly avgLength: number;
 
-  constructor(docs: readonly string[], private readonly k1 = 1.2, private readonly b = 0.75) {
+  constructor(
+    docs: readonly string[],
+    private readonly k1 = 1.2,
+    private readonly b = 0.75,
+  ) {
     this.lengths = docs.map((doc, d) => {
       const tf = new Map<string, number>();
       const list = terms(doc);

@@ -51,7 +51,10 @@ export async function buildIndex(opts: BuildOptions): Promise<ExampleIndexFile> 
   }
   return {
     header: {
-      format: INDEX_FORMAT, split: opts.split, source: opts.source, count: entries.length,
+      format: INDEX_FORMAT,
+      split: opts.split,
+      source: opts.source,
+      count: entries.length,
       captions: entries.some((e) => e.caption !== undefined),
       image: imaged === 0 ? 'none' : opts.embeddings ? 'embedding' : 'phash',
       ...(opts.embeddings && imaged ? { embeddingModel: opts.embeddings.model } : {}),

@@ -47,7 +47,9 @@ export interface ExampleIndexFile {
 export function entryOf(post: Post, caption: string | undefined): IndexEntry {
   const joined = post.format === 'cmner' ? post.tokens.join('') : post.tokens.join(' ');
   return {
-    id: post.id, tokens: post.tokens, text: joined,
+    id: post.id,
+    tokens: post.tokens,
+    text: joined,
     entities: entitiesFromTags(post.tokens, post.tags, `post ${post.id}`),
     ...(caption ? { caption } : {}),
   };
@@ -58,7 +60,9 @@ export function writeIndex(file: string, index: ExampleIndexFile): void {
 }
 
 export function readIndex(file: string): ExampleIndexFile {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const parse = (line: string, n: number): Record<string, unknown> => {
     try {
       return JSON.parse(line) as Record<string, unknown>;
@@ -67,7 +71,10 @@ export function readIndex(file: string): ExampleIndexFile {
     }
   };
   const header = parse(lines[0] ?? '{}', 1) as unknown as IndexHeader;
-  if (header.format !== INDEX_FORMAT) throw new Error(`${file}:1: not an example index (format is ${JSON.stringify(header.format)}, expected "${INDEX_FORMAT}"); build one with ekmm examples build`);
+  if (header.format !== INDEX_FORMAT)
+    throw new Error(
+      `${file}:1: not an example index (format is ${JSON.stringify(header.format)}, expected "${INDEX_FORMAT}"); build one with ekmm examples build`,
+    );
   const entries = lines.slice(1).map((line, i) => {
     const e = parse(line, i + 2);
     if (typeof e.id !== 'string' || typeof e.text !== 'string' || !Array.isArray(e.entities)) {
@@ -112,7 +119,10 @@ export class SimilarExamples {
   private readonly text: Bm25;
   private readonly captions: Bm25;
 
-  constructor(readonly entries: readonly IndexEntry[], readonly weights: Weights) {
+  constructor(
+    readonly entries: readonly IndexEntry[],
+    readonly weights: Weights,
+  ) {
     this.text = new Bm25(entries.map((e) => e.text));
     this.captions = new Bm25(entries.map((e) => e.caption ?? ''));
   }

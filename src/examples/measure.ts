@@ -26,7 +26,8 @@ export interface HeldOut {
 function overlap(post: IndexEntry, examples: readonly IndexEntry[]): { types: number; strings: number } {
   const types = new Set(post.entities.map((e) => e.type));
   const strings = new Set(post.entities.map((e) => e.text.toLowerCase()));
-  let t = 0, s = 0;
+  let t = 0,
+    s = 0;
   for (const ex of examples) {
     if (ex.entities.some((e) => types.has(e.type))) t++;
     if (ex.entities.some((e) => strings.has(e.text.toLowerCase()))) s++;
@@ -49,12 +50,19 @@ function randomExamples(entries: readonly IndexEntry[], k: number, random: () =>
 }
 
 export function measureRetrieval(
-  index: SimilarExamples, heldOut: readonly HeldOut[], k: number, configs: RetrievalConfig[], seed = 12345,
+  index: SimilarExamples,
+  heldOut: readonly HeldOut[],
+  k: number,
+  configs: RetrievalConfig[],
+  seed = 12345,
 ): RetrievalRow[] {
   const posts = heldOut.filter((h) => h.entry.entities.length > 0);
   return configs.map(({ name, weights, retrieve }) => {
     const random = seededRandom(seed);
-    let typeHit = 0, typeShare = 0, stringHit = 0, stringShare = 0;
+    let typeHit = 0,
+      typeShare = 0,
+      stringHit = 0,
+      stringShare = 0;
     for (const h of posts) {
       const examples = retrieve
         ? retrieve(h, k)
@@ -68,7 +76,16 @@ export function measureRetrieval(
       stringShare += o.strings / k;
     }
     const pct = (x: number) => (posts.length ? (100 * x) / posts.length : 0);
-    return { name, weights, k, posts: posts.length, typeHit: pct(typeHit), typeShare: pct(typeShare), stringHit: pct(stringHit), stringShare: pct(stringShare) };
+    return {
+      name,
+      weights,
+      k,
+      posts: posts.length,
+      typeHit: pct(typeHit),
+      typeShare: pct(typeShare),
+      stringHit: pct(stringHit),
+      stringShare: pct(stringShare),
+    };
   });
 }
 
@@ -79,7 +96,9 @@ export function formatRetrievalTable(rows: readonly RetrievalRow[]): string {
   ];
   for (const r of rows) {
     const w = r.weights ? `${r.weights.text}/${r.weights.caption}/${r.weights.image}` : '–';
-    lines.push(`| ${r.name} | ${w} | ${r.posts} | ${r.typeHit.toFixed(1)} | ${r.typeShare.toFixed(1)} | ${r.stringHit.toFixed(1)} | ${r.stringShare.toFixed(1)} |`);
+    lines.push(
+      `| ${r.name} | ${w} | ${r.posts} | ${r.typeHit.toFixed(1)} | ${r.typeShare.toFixed(1)} | ${r.stringHit.toFixed(1)} | ${r.stringShare.toFixed(1)} |`,
+    );
   }
   return lines.join('\n');
 }

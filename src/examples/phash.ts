@@ -4,7 +4,9 @@
 import sharp from 'sharp';
 
 const N = 32;
-const COS: Float64Array[] = Array.from({ length: 8 }, (_, u) => Float64Array.from({ length: N }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * N))));
+const COS: Float64Array[] = Array.from({ length: 8 }, (_, u) =>
+  Float64Array.from({ length: N }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * N))),
+);
 
 export async function perceptualHash(image: Buffer | string): Promise<string> {
   const px = await sharp(image).rotate().greyscale().resize(N, N, { fit: 'fill' }).raw().toBuffer();
@@ -45,7 +47,9 @@ export function hashSimilarity(a: string, b: string): number {
 }
 
 export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;

@@ -42,7 +42,11 @@ export function createIndexRetriever(config: EkmmConfig): IndexRetriever | undef
   if (!s.index) return undefined;
   const { entries } = readIndex(projectPath(s.index));
   const weights: Weights = { text: s.text, caption: s.caption, image: s.image };
-  return new IndexRetriever(new SimilarExamples(entries, weights), config.typeAliases, s.embeddings ? new LlmHttpClient(s.embeddings) : undefined);
+  return new IndexRetriever(
+    new SimilarExamples(entries, weights),
+    config.typeAliases,
+    s.embeddings ? new LlmHttpClient(s.embeddings) : undefined,
+  );
 }
 
 /**
@@ -69,6 +73,9 @@ export class IndexTemplateRetriever {
     return found
       .filter(({ entry }) => entry.text.trim() !== wanted)
       .slice(0, k)
-      .map(({ entry }) => ({ text: entry.text, entities: entry.entities.map((e) => ({ text: e.text, type: this.typeMap[e.type] ?? e.type })) }));
+      .map(({ entry }) => ({
+        text: entry.text,
+        entities: entry.entities.map((e) => ({ text: e.text, type: this.typeMap[e.type] ?? e.type })),
+      }));
   }
 }

@@ -47,7 +47,12 @@ function said(chunks: Chunk[], gold: Chunk, tokens: readonly string[]): string {
 }
 
 export function compareArms(
-  posts: readonly Post[], armName: string, armTags: readonly string[][], againstName: string, againstTags: readonly string[][], examples: number,
+  posts: readonly Post[],
+  armName: string,
+  armTags: readonly string[][],
+  againstName: string,
+  againstTags: readonly string[][],
+  examples: number,
 ): Comparison {
   const byType: Record<string, TypeComparison> = {};
   const slot = (type: string) =>
@@ -60,7 +65,11 @@ export function compareArms(
     const aKeys = new Set(a.map(key));
     const bKeys = new Set(b.map(key));
     const example = (g: Chunk, wrong: Chunk[]): ErrorExample => ({
-      id: post.id, text: post.tokens.join(' '), entity: post.tokens.slice(g.start, g.end).join(' '), type: g.type, wrongSaid: said(wrong, g, post.tokens),
+      id: post.id,
+      text: post.tokens.join(' '),
+      entity: post.tokens.slice(g.start, g.end).join(' '),
+      type: g.type,
+      wrongSaid: said(wrong, g, post.tokens),
     });
     for (const g of gold) {
       const inA = aKeys.has(key(g));

@@ -96,12 +96,23 @@ async function runDataset(opts: ExperimentOptions, dataset: string | undefined):
     }
     if (opts.record) addRecording(config, resolve(opts.record), name, arm.name);
     const recs = await runArm({
-      config, posts, dataFingerprint, imagesDir, cacheFile: join(out, 'cache', `${arm.name}.jsonl`),
-      typeSpelling: typeSpelling(posts, config.typeAliases), concurrency: plan.concurrency, label: `${name} ${arm.name}`,
+      config,
+      posts,
+      dataFingerprint,
+      imagesDir,
+      cacheFile: join(out, 'cache', `${arm.name}.jsonl`),
+      typeSpelling: typeSpelling(posts, config.typeAliases),
+      concurrency: plan.concurrency,
+      label: `${name} ${arm.name}`,
       ...(opts.engineOptions ? { engineOptions: opts.engineOptions } : {}),
     });
     records.set(arm.name, recs);
-    await writeDataset(posts.map((p, i) => ({ ...p, tags: recs[i]!.tags })), join(out, 'predictions', `${arm.name}.txt`), ds.format, ds.layout);
+    await writeDataset(
+      posts.map((p, i) => ({ ...p, tags: recs[i]!.tags })),
+      join(out, 'predictions', `${arm.name}.txt`),
+      ds.format,
+      ds.layout,
+    );
   }
 
   const baseline = records.get(plan.baseline)!;
@@ -112,18 +123,44 @@ async function runDataset(opts: ExperimentOptions, dataset: string | undefined):
     if (!recs) continue;
     arms.push(scoreArm(arm.name, arm.description, gold, recs, arm.name === plan.baseline ? undefined : baseline, plan.bootstrap));
     if (arm.name !== plan.baseline) {
-      comparisons.push(compareArms(posts, arm.name, recs.map((r) => r.tags), plan.baseline, baseline.map((r) => r.tags), plan.errorExamples));
+      comparisons.push(
+        compareArms(
+          posts,
+          arm.name,
+          recs.map((r) => r.tags),
+          plan.baseline,
+          baseline.map((r) => r.tags),
+          plan.errorExamples,
+        ),
+      );
     }
   }
   for (const pair of plan.compare) {
     const a = records.get(pair.arm);
     const b = records.get(pair.against);
     // A pair with a skipped arm has nothing to compare; the skipped list says why.
-    if (a && b) comparisons.push(compareArms(posts, pair.arm, a.map((r) => r.tags), pair.against, b.map((r) => r.tags), plan.errorExamples));
+    if (a && b)
+      comparisons.push(
+        compareArms(
+          posts,
+          pair.arm,
+          a.map((r) => r.tags),
+          pair.against,
+          b.map((r) => r.tags),
+          plan.errorExamples,
+        ),
+      );
   }
   const results: DatasetResults = {
-    plan: plan.name, dataset: name, split: plan.split, file: relative(opts.data, file) || basename(file), posts: posts.length,
-    baseline: plan.baseline, bootstrap: plan.bootstrap, arms, skipped,
+    plan: plan.name,
+    dataset: name,
+    split: plan.split,
+    file: relative(opts.data, file) || basename(file),
+    posts: posts.length,
+    baseline: plan.baseline,
+    bootstrap: plan.bootstrap,
+    arms,
+    skipped,
   };
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(out, 'errors.json'), JSON.stringify(comparisons, null, 2) + '\n');
@@ -137,7 +174,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const names = plan.datasets ?? [undefined];
   const chosen = opts.only?.length ? names.filter((n) => n !== undefined && opts.only!.includes(n)) : names;
   if (opts.only?.length && chosen.length !== opts.only.length) {
-    throw new PlanError(`--dataset ${opts.only.join(',')}: the plan's datasets are ${(plan.datasets ?? []).join(', ') || '(none: --data is the dataset)'}`);
+    throw new PlanError(
+      `--dataset ${opts.only.join(',')}: the plan's datasets are ${(plan.datasets ?? []).join(', ') || '(none: --data is the dataset)'}`,
+    );
   }
   const datasets: DatasetResults[] = [];
   for (const name of chosen) datasets.push(await runDataset(opts, name));

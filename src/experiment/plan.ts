@@ -57,9 +57,15 @@ export const planSchema = z
     const names = plan.arms.map((a) => a.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['arms'], message: `arm "${dup}" is named twice` });
-    if (!names.includes(plan.baseline)) ctx.addIssue({ code: 'custom', path: ['baseline'], message: `baseline "${plan.baseline}" is none of the arms (${names.join(', ')})` });
+    if (!names.includes(plan.baseline))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseline'],
+        message: `baseline "${plan.baseline}" is none of the arms (${names.join(', ')})`,
+      });
     plan.compare.forEach((c, i) => {
-      for (const n of [c.arm, c.against]) if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['compare', i], message: `"${n}" is none of the arms` });
+      for (const n of [c.arm, c.against])
+        if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['compare', i], message: `"${n}" is none of the arms` });
     });
     const base = plan.arms.find((a) => a.name === plan.baseline);
     if (base?.when) ctx.addIssue({ code: 'custom', path: ['baseline'], message: 'the baseline arm cannot be conditional (when:)' });
@@ -99,7 +105,12 @@ export function substitute<T>(value: T, vars: Vars, env: NodeJS.ProcessEnv, wher
     s.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
       if (name.startsWith('env:')) return env[name.slice(4)] ?? '';
       const v = vars[name];
-      if (v === undefined) throw new PlanError(`${where}: unknown \${${name}}; known: ${Object.keys(vars).map((k) => `\${${k}}`).join(', ')}, \${env:NAME}`);
+      if (v === undefined)
+        throw new PlanError(
+          `${where}: unknown \${${name}}; known: ${Object.keys(vars)
+            .map((k) => `\${${k}}`)
+            .join(', ')}, \${env:NAME}`,
+        );
       return v;
     });
   const walk = (v: unknown): unknown => {

@@ -97,13 +97,18 @@ export async function runArm(run: ArmRun): Promise<PostRecord[]> {
         const { tags, overlaps } = entitiesToTags(recognition.entities, pt, run.typeSpelling);
         const noAnswer = recognition.warnings.filter((w) => NO_ANSWER_CODES.has(w.code));
         const rec: PostRecord = {
-          i, id: p.id, tags,
+          i,
+          id: p.id,
+          tags,
           warnings: [...new Set(recognition.warnings.map((w) => w.code))].sort(),
           noAnswer: noAnswer.length > 0,
           ...(noAnswer.length ? { notes: noAnswer.map((w) => w.message) } : {}),
-          captions: recognition.captions.length, overlaps,
+          captions: recognition.captions.length,
+          overlaps,
           ms: Math.round(ms * 1000) / 1000,
-          llmCalls: usage.calls, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+          llmCalls: usage.calls,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
         };
         appendFileSync(run.cacheFile, JSON.stringify(rec) + '\n');
         done.set(i, rec);

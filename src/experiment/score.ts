@@ -52,8 +52,12 @@ export interface ScoreOptions {
 }
 
 export function scoreArm(
-  name: string, description: string | undefined, gold: readonly string[][], records: readonly PostRecord[],
-  baseline: readonly PostRecord[] | undefined, opts: ScoreOptions,
+  name: string,
+  description: string | undefined,
+  gold: readonly string[][],
+  records: readonly PostRecord[],
+  baseline: readonly PostRecord[] | undefined,
+  opts: ScoreOptions,
 ): ArmFigures {
   const pred = records.map((r) => r.tags);
   const result = evaluate(gold, pred);
@@ -61,13 +65,35 @@ export function scoreArm(
   const ci = opts.samples > 0 ? roundCi(bootstrapF1(gold, pred, boot).ci95) : null;
   const perType: Record<string, TypeFigures> = {};
   for (const [type, s] of Object.entries(result.perType)) {
-    const typeCi = opts.samples > 0 ? roundCi(bootstrapF1(gold.map((g) => onlyType(g, type)), pred.map((p) => onlyType(p, type)), boot).ci95) : null;
-    perType[type] = { p: round(s.p), r: round(s.r), f1: round(s.f1), support: s.support, predicted: s.predicted, correct: s.correct, ci95: typeCi };
+    const typeCi =
+      opts.samples > 0
+        ? roundCi(
+            bootstrapF1(
+              gold.map((g) => onlyType(g, type)),
+              pred.map((p) => onlyType(p, type)),
+              boot,
+            ).ci95,
+          )
+        : null;
+    perType[type] = {
+      p: round(s.p),
+      r: round(s.r),
+      f1: round(s.f1),
+      support: s.support,
+      predicted: s.predicted,
+      correct: s.correct,
+      ci95: typeCi,
+    };
   }
   let pVsBaseline: number | null = null;
   let deltaVsBaseline: number | null = null;
   if (baseline && baseline !== records) {
-    const paired = pairedBootstrap(gold, pred, baseline.map((r) => r.tags), { samples: Math.max(opts.samples, 1), seed: opts.seed });
+    const paired = pairedBootstrap(
+      gold,
+      pred,
+      baseline.map((r) => r.tags),
+      { samples: Math.max(opts.samples, 1), seed: opts.seed },
+    );
     pVsBaseline = round(paired.p);
     deltaVsBaseline = round(paired.delta);
   }
@@ -78,11 +104,18 @@ export function scoreArm(
   const prompt = sum((r) => r.promptTokens);
   const completion = sum((r) => r.completionTokens);
   return {
-    name, ...(description ? { description } : {}),
-    f1: round(result.f1), precision: round(result.p), recall: round(result.r), ci95: ci, perType,
-    pVsBaseline, deltaVsBaseline,
+    name,
+    ...(description ? { description } : {}),
+    f1: round(result.f1),
+    precision: round(result.p),
+    recall: round(result.r),
+    ci95: ci,
+    perType,
+    pVsBaseline,
+    deltaVsBaseline,
     posts: records.length,
-    noAnswer: noAnswer.length, noAnswerIds: noAnswer.slice(0, 50).map((r) => r.id),
+    noAnswer: noAnswer.length,
+    noAnswerIds: noAnswer.slice(0, 50).map((r) => r.id),
     msPerPost: round(records.length ? sum((r) => r.ms) / records.length : 0),
     llmCalls: sum((r) => r.llmCalls),
     tokens: { prompt, completion, total: prompt + completion },

@@ -10,7 +10,8 @@ function rows(s: ExperimentSummary): { arms: string[]; table: string[][] } {
     arm,
     ...s.datasets.map((d) => {
       const a = d.arms.find((x) => x.name === arm);
-      if (a) return cell(a.f1, a.ci95) + (a.pVsBaseline !== null ? `, p ${a.pVsBaseline < 0.001 ? '<0.001' : a.pVsBaseline.toFixed(3)}` : '');
+      if (a)
+        return cell(a.f1, a.ci95) + (a.pVsBaseline !== null ? `, p ${a.pVsBaseline < 0.001 ? '<0.001' : a.pVsBaseline.toFixed(3)}` : '');
       return d.skipped.some((k) => k.name === arm) ? 'skipped' : '–';
     }),
   ]);
@@ -21,10 +22,17 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   const { table } = rows(s);
   const header = ['arm', ...s.datasets.map((d) => `${d.dataset} ${d.split}`)];
   const lines = [
-    `# ${s.plan}`, '',
-    `Entity micro F1 (95% bootstrap CI; p: paired bootstrap against **${s.baseline}**). Each dataset's report: ${s.datasets.map((d) => `[${d.dataset}](${d.dataset}/report.md)`).join(', ')}.`, '',
-    `| ${header.join(' | ')} |`, `| --- | ${header.slice(1).map(() => '---:').join(' | ')} |`,
-    ...table.map((r) => `| ${r.join(' | ')} |`), '',
+    `# ${s.plan}`,
+    '',
+    `Entity micro F1 (95% bootstrap CI; p: paired bootstrap against **${s.baseline}**). Each dataset's report: ${s.datasets.map((d) => `[${d.dataset}](${d.dataset}/report.md)`).join(', ')}.`,
+    '',
+    `| ${header.join(' | ')} |`,
+    `| --- | ${header
+      .slice(1)
+      .map(() => '---:')
+      .join(' | ')} |`,
+    ...table.map((r) => `| ${r.join(' | ')} |`),
+    '',
   ];
   for (const d of s.datasets) for (const k of d.skipped) lines.push(`- ${d.dataset}: **${k.name}** skipped: ${k.reason}.`);
   return lines.join('\n') + '\n';

@@ -12,11 +12,12 @@ export type RecordFormat = 'messages' | 'conversation' | 'llava';
 
 export const RULES = {
   json: 'each record is a JSON object (one per line in JSONL; a JSON array of objects in .json)',
-  'blank-line': 'JSONL has no blank lines (XTuner\'s load_jsonl parses every line)',
+  'blank-line': "JSONL has no blank lines (XTuner's load_jsonl parses every line)",
   format: 'a record has exactly one of "messages", "conversation" or "conversations" (LLaVA)',
   'mixed-format': 'every record has the format of the first',
   roles: 'messages roles are system/user/assistant; LLaVA turns are from human/gpt',
-  order: 'turns alternate user->assistant (human->gpt), start with the user (a system message only before a user turn) and end with the answer',
+  order:
+    'turns alternate user->assistant (human->gpt), start with the user (a system message only before a user turn) and end with the answer',
   content: 'every message text is a non-empty string',
   'empty-answer': 'every answer (assistant / gpt / output) is a non-empty string',
   id: 'LLaVA records have an "id" (string or integer)',
@@ -69,7 +70,8 @@ export function readRecordFile(text: string, file: string): { items: Item[]; iss
     } catch (err) {
       return { items: [], issues: [{ record: 0, line: null, rule: 'json', message: `the file is not JSON: ${(err as Error).message}` }] };
     }
-    if (!Array.isArray(parsed)) return { items: [], issues: [{ record: 0, line: null, rule: 'json', message: 'a .json file must hold an array of records' }] };
+    if (!Array.isArray(parsed))
+      return { items: [], issues: [{ record: 0, line: null, rule: 'json', message: 'a .json file must hold an array of records' }] };
     return { items: parsed.map((value) => ({ value, line: null })), issues };
   }
   const items: Item[] = [];
@@ -106,7 +108,7 @@ type Report = (rule: RuleName, message: string) => void;
 
 /** Texts (for the length estimate) of a `messages` record, reporting rule breaks. */
 function checkMessages(messages: unknown, report: Report): string[] {
-  if (!Array.isArray(messages) || messages.length === 0) return report('format', '"messages" must be a non-empty array'), [];
+  if (!Array.isArray(messages) || messages.length === 0) return (report('format', '"messages" must be a non-empty array'), []);
   const texts: string[] = [];
   let expect: 'user' | 'assistant' = 'user';
   messages.forEach((m, i) => {
@@ -126,12 +128,13 @@ function checkMessages(messages: unknown, report: Report): string[] {
     expect = role === 'user' ? 'assistant' : 'user';
   });
   const last = messages[messages.length - 1] as Record<string, unknown> | undefined;
-  if (last && last.role !== 'assistant') report('order', 'the last message is not the assistant\'s answer (openai_map_fn drops a trailing user turn)');
+  if (last && last.role !== 'assistant')
+    report('order', "the last message is not the assistant's answer (openai_map_fn drops a trailing user turn)");
   return texts;
 }
 
 function checkConversation(conversation: unknown, report: Report): string[] {
-  if (!Array.isArray(conversation) || conversation.length === 0) return report('format', '"conversation" must be a non-empty array'), [];
+  if (!Array.isArray(conversation) || conversation.length === 0) return (report('format', '"conversation" must be a non-empty array'), []);
   const texts: string[] = [];
   conversation.forEach((t, i) => {
     const where = `conversation[${i}]`;
@@ -154,7 +157,7 @@ function checkLlava(o: Record<string, unknown>, report: Report, opts: CheckOptio
     else if (opts.imageExists && !opts.imageExists(o.image)) report('image', `image file ${o.image} does not exist in the image folder`);
   }
   const turns = o.conversations;
-  if (!Array.isArray(turns) || turns.length === 0) return report('format', '"conversations" must be a non-empty array'), [];
+  if (!Array.isArray(turns) || turns.length === 0) return (report('format', '"conversations" must be a non-empty array'), []);
   const texts: string[] = [];
   turns.forEach((t, i) => {
     const where = `conversations[${i}]`;
@@ -166,7 +169,8 @@ function checkLlava(o: Record<string, unknown>, report: Report, opts: CheckOptio
     if (!isText(value)) return report(from === 'gpt' ? 'empty-answer' : 'content', `${where} (${from}) is empty`);
     texts.push(value.replaceAll(IMAGE_TOKEN, ''));
     const n = count(value, IMAGE_TOKEN);
-    if (n > 0 && (i !== 0 || !hasImage)) report('image-token', `${where} has ${IMAGE_TOKEN}${hasImage ? ' outside the first human turn' : ' but the record has no image'}`);
+    if (n > 0 && (i !== 0 || !hasImage))
+      report('image-token', `${where} has ${IMAGE_TOKEN}${hasImage ? ' outside the first human turn' : ' but the record has no image'}`);
     if (i === 0 && hasImage && n !== 1) report('image-token', `the first human turn has ${IMAGE_TOKEN} ${n} times, not once`);
   });
   if (turns.length % 2 === 1) report('order', 'the last turn is not from gpt (the human turn gets no answer)');
@@ -189,11 +193,20 @@ export function checkRecords(items: readonly Item[], opts: CheckOptions, earlier
     if (Array.isArray(f)) return report('format', `it has ${f.map((x) => `"${x === 'llava' ? 'conversations' : x}"`).join(' and ')}`);
     format ??= f;
     if (f !== format) return report('mixed-format', `a ${f} record in a ${format} file`);
-    const texts = f === 'messages' ? checkMessages(o.messages, report) : f === 'conversation' ? checkConversation(o.conversation, report) : checkLlava(o, report, opts);
+    const texts =
+      f === 'messages'
+        ? checkMessages(o.messages, report)
+        : f === 'conversation'
+          ? checkConversation(o.conversation, report)
+          : checkLlava(o, report, opts);
     const counter = opts.tokens ?? ESTIMATE;
     const n = texts.reduce((sum, t) => sum + counter.count(t) + TEMPLATE_OVERHEAD_PER_MESSAGE, 0);
     tokens.push(n);
-    if (n > opts.maxLength) report('too-long', `${counter.exact ? '' : 'about '}${n} tokens (${counter.exact ? counter.name : 'estimated'}), over --max-length ${opts.maxLength}`);
+    if (n > opts.maxLength)
+      report(
+        'too-long',
+        `${counter.exact ? '' : 'about '}${n} tokens (${counter.exact ? counter.name : 'estimated'}), over --max-length ${opts.maxLength}`,
+      );
   });
   const invalid = new Set(issues.map((x) => x.record));
   return { format, records: items.length, invalidRecords: invalid.size, issues, tokens };

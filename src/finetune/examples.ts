@@ -38,7 +38,10 @@ export class LexicalRetriever implements ExampleRetriever {
   readonly id: string;
   private readonly sets: Set<string>[];
 
-  constructor(private readonly examples: readonly TemplateExample[], source = 'examples') {
+  constructor(
+    private readonly examples: readonly TemplateExample[],
+    source = 'examples',
+  ) {
     this.id = `lexical-jaccard:${source}`;
     this.sets = examples.map((e) => tokenSet(e.text));
   }

@@ -27,7 +27,10 @@ export interface LlavaExport {
 }
 
 /** Turns built records into LLaVA records; every record's post must have an image in `images`. */
-export function toLlavaRecords(built: Pick<XtunerExport, 'records' | 'recordIds'>, images: ReadonlyMap<string, readonly string[]>): LlavaExport {
+export function toLlavaRecords(
+  built: Pick<XtunerExport, 'records' | 'recordIds'>,
+  images: ReadonlyMap<string, readonly string[]>,
+): LlavaExport {
   const severalImages: string[] = [];
   const records = built.records.map((rec, i) => {
     const id = built.recordIds[i]!;

@@ -14,7 +14,9 @@ export interface PostOcr {
 }
 
 export async function ocrPostImages(
-  dir: string, images: ReadonlyMap<string, readonly string[]>, config: EkmmConfig,
+  dir: string,
+  images: ReadonlyMap<string, readonly string[]>,
+  config: EkmmConfig,
   progress: (done: number, total: number) => void = () => undefined,
 ): Promise<PostOcr> {
   const intake = new SharpIntake({ ...config.intake, pathRoots: [dir] });
@@ -32,7 +34,11 @@ export async function ocrPostImages(
       const failed = read.warnings.filter((w) => w.code !== 'ocr.low_confidence').map((w) => w.message);
       count += names.length;
       if (bad.length || failed.length) problems.set(id, `images not read: ${[...bad, ...failed].join('; ')}`);
-      else lines.set(id, read.lines.flat().map((l) => l.text));
+      else
+        lines.set(
+          id,
+          read.lines.flat().map((l) => l.text),
+        );
       progress(++done, images.size);
     }
   } finally {

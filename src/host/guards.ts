@@ -38,7 +38,8 @@ export class Guards {
     const user = await take(this.perUser, userId);
     if (!user.ok) return { ok: false, reason: 'user_rate', retryAfterMs: user.retryAfterMs, notify: await this.notify(userId) };
     const community = await take(this.perCommunity, communityId);
-    if (!community.ok) return { ok: false, reason: 'community_rate', retryAfterMs: community.retryAfterMs, notify: await this.notify(userId) };
+    if (!community.ok)
+      return { ok: false, reason: 'community_rate', retryAfterMs: community.retryAfterMs, notify: await this.notify(userId) };
     return { ok: true };
   }
 

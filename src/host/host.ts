@@ -130,14 +130,19 @@ export class Host {
     const message = typeof job.message === 'function' ? await job.message() : job.message;
     if (!message) return undefined;
     // Ids only: a log line never carries the message text.
-    const log = this.logger.child({ ...job.logBindings, messageId: message.messageId ?? job.countAs?.messageId, community: message.communityId ?? job.countAs?.communityId });
+    const log = this.logger.child({
+      ...job.logBindings,
+      messageId: message.messageId ?? job.countAs?.messageId,
+      community: message.communityId ?? job.countAs?.communityId,
+    });
     let recognition: Recognition;
     // Executors that count where they recognize (BullMQ workers, idempotent by message id) are
     // handed whom to count the message under; the host then records nothing itself.
     const countRemotely = job.countAs && this.stats && this.executor.recognizeAndCount ? job.countAs : undefined;
     let counted = 0;
     try {
-      if (countRemotely) ({ recognition, counted } = await this.executor.recognizeAndCount!(message, countRemotely, signal ? { signal } : {}));
+      if (countRemotely)
+        ({ recognition, counted } = await this.executor.recognizeAndCount!(message, countRemotely, signal ? { signal } : {}));
       else recognition = await this.executor.recognize(message, signal ? { signal } : {});
     } catch (err) {
       // The caller reports it (the processor's log line, the web adapter's 500).

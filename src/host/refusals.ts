@@ -20,7 +20,12 @@ export class RefusalLog {
     const existing = registry.getSingleMetric('ekmm_refusals_total');
     this.counter =
       (existing as Counter<'adapter' | 'reason'> | undefined) ??
-      new Counter({ name: 'ekmm_refusals_total', help: 'Requests and messages refused before any work, by adapter and reason', labelNames: ['adapter', 'reason'], registers: [registry] });
+      new Counter({
+        name: 'ekmm_refusals_total',
+        help: 'Requests and messages refused before any work, by adapter and reason',
+        labelNames: ['adapter', 'reason'],
+        registers: [registry],
+      });
   }
 
   note(reason: string): void {
@@ -53,7 +58,9 @@ export class RefusalLog {
     const parts = [...this.pending].map(([reason, n]) => `${reason} ${n}`);
     const total = [...this.pending.values()].reduce((a, b) => a + b, 0);
     this.pending = new Map();
-    this.log(`${this.adapter}: refused ${total} request${total === 1 ? '' : 's'} (${parts.join(', ')}); next summary in ${Math.round(this.intervalMs / 1000)} s at most`);
+    this.log(
+      `${this.adapter}: refused ${total} request${total === 1 ? '' : 's'} (${parts.join(', ')}); next summary in ${Math.round(this.intervalMs / 1000)} s at most`,
+    );
   }
 
   close(): void {

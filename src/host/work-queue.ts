@@ -85,6 +85,12 @@ export class WorkQueue {
   }
 
   stats(): WorkQueueStats {
-    return { running: this.queue.pending, waiting: this.queue.size, peakWaiting: this.peakWaiting, completed: this.completed, refused: this.refused };
+    return {
+      running: this.queue.pending,
+      waiting: this.queue.size,
+      peakWaiting: this.peakWaiting,
+      completed: this.completed,
+      refused: this.refused,
+    };
   }
 }

@@ -46,12 +46,29 @@ const MAX_REDIRECTS = 3;
 /** Addresses no image URL should reach unless configured: RFC 1918, loopback, link-local, CGNAT, multicast, reserved. */
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   // An IPv4-mapped IPv6 address reaches the IPv4 host it names.
@@ -101,7 +118,11 @@ function checkUrl(raw: string, limits: FetchLimits): URL | FetchOutcome {
   }
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) && !limits.allowPrivate && isPrivateAddress(literal)) {
-    return { ok: false, code: 'image.host_refused', reason: `${literal} is a private, loopback or link-local address (intake.allowPrivateAddresses is false)` };
+    return {
+      ok: false,
+      code: 'image.host_refused',
+      reason: `${literal} is a private, loopback or link-local address (intake.allowPrivateAddresses is false)`,
+    };
   }
   return url;
 }
@@ -117,7 +138,9 @@ function checkedLookup(limits: FetchLimits): LookupFunction {
         const bad = limits.allowPrivate ? undefined : found.find((a) => isPrivateAddress(a.address));
         if (found.length === 0) return callback(new Error(`${hostname} has no address`), '', 4);
         if (bad) {
-          const err = new Refused(`${hostname} resolves to ${bad.address}, a private, loopback or link-local address (intake.allowPrivateAddresses is false)`);
+          const err = new Refused(
+            `${hostname} resolves to ${bad.address}, a private, loopback or link-local address (intake.allowPrivateAddresses is false)`,
+          );
           return callback(err, '', 4);
         }
         if ((options as { all?: boolean }).all) {
@@ -220,9 +243,10 @@ export async function fetchImage(raw: string, limits: FetchLimits, options: Fetc
     let reason: string;
     if (options.signal?.aborted) reason = 'cancelled: the message is no longer wanted';
     else if (timer.aborted) {
-      reason = budget < limits.timeoutMs
-        ? `no complete answer before the message deadline (${Math.round(budget)} ms)`
-        : `no complete answer within ${limits.timeoutMs} ms (intake.fetchTimeoutMs)`;
+      reason =
+        budget < limits.timeoutMs
+          ? `no complete answer before the message deadline (${Math.round(budget)} ms)`
+          : `no complete answer within ${limits.timeoutMs} ms (intake.fetchTimeoutMs)`;
     } else reason = `request failed: ${(err as Error).message}`;
     return { ok: false, code: 'image.fetch_failed', reason };
   }

@@ -98,7 +98,11 @@ function isPixelLimitError(err: unknown): boolean {
   return /pixel limit/i.test((err as Error)?.message ?? '');
 }
 
-async function decode(bytes: Uint8Array, format: SniffedFormat, cfg: IntakeConfig): Promise<{ png: Buffer; width: number; height: number }> {
+async function decode(
+  bytes: Uint8Array,
+  format: SniffedFormat,
+  cfg: IntakeConfig,
+): Promise<{ png: Buffer; width: number; height: number }> {
   // pages:1 takes the first frame of animations; limitInputPixels makes libvips refuse from the header.
   const options: SharpOptions = { limitInputPixels: cfg.maxPixels, pages: 1, failOn: 'error', sequentialRead: true };
   let meta: Metadata;
@@ -149,11 +153,13 @@ export async function prepareOne(
 ): Promise<PreparedImage> {
   const bytes = await obtainBytes(input, cfg, options, deps);
   if (bytes.byteLength === 0) throw new Rejection('image.empty', 'zero bytes');
-  if (bytes.byteLength > cfg.maxBytes) throw new Rejection('image.too_large', `${bytes.byteLength} bytes exceeds intake.maxBytes ${cfg.maxBytes}`);
+  if (bytes.byteLength > cfg.maxBytes)
+    throw new Rejection('image.too_large', `${bytes.byteLength} bytes exceeds intake.maxBytes ${cfg.maxBytes}`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const name = nameOf(input);
   const known = memo?.get(sha256);
-  if (known) return { index, png: known.png, width: known.width, height: known.height, format: known.format, sha256, ...(name ? { name } : {}) };
+  if (known)
+    return { index, png: known.png, width: known.width, height: known.height, format: known.format, sha256, ...(name ? { name } : {}) };
   const format = sniffFormat(bytes);
   if (!format) throw new Rejection('image.not_image', 'content is not a recognised image format (checked magic bytes)');
   if (format === 'svg' && !cfg.allowSvg) throw new Rejection('image.svg_refused', 'SVG images are refused (intake.allowSvg is false)');

@@ -69,8 +69,17 @@ const caseInsensitive: Tier = {
 /** What /\s/ matches, by UTF-16 code unit (checked unit by unit, as the earlier regex did). */
 function isSpace(u: number): boolean {
   return (
-    (u >= 0x09 && u <= 0x0d) || u === 0x20 || u === 0xa0 || u === 0x1680 || (u >= 0x2000 && u <= 0x200a) ||
-    u === 0x2028 || u === 0x2029 || u === 0x202f || u === 0x205f || u === 0x3000 || u === 0xfeff
+    (u >= 0x09 && u <= 0x0d) ||
+    u === 0x20 ||
+    u === 0xa0 ||
+    u === 0x1680 ||
+    (u >= 0x2000 && u <= 0x200a) ||
+    u === 0x2028 ||
+    u === 0x2029 ||
+    u === 0x202f ||
+    u === 0x205f ||
+    u === 0x3000 ||
+    u === 0xfeff
   );
 }
 

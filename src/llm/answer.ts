@@ -16,7 +16,12 @@ export function warningCollector(): { warnings: Warning[]; warn: Warn } {
 
 /** The proposals of a model's raw answer (lenient parsing); oddities become warnings. */
 export function proposalsOfAnswer(
-  content: string, finishReason: string | null, labels: LabelMapper, who: string, maxTokens: number, warn: Warn,
+  content: string,
+  finishReason: string | null,
+  labels: LabelMapper,
+  who: string,
+  maxTokens: number,
+  warn: Warn,
 ): Proposal[] {
   const parsed = parseEntityAnswer(content, finishReason, (label) => labels.map(label) !== undefined);
   for (const note of parsed.notes) warn(note.code, `${who}: ${note.message}`);
@@ -27,7 +32,13 @@ export function proposalsOfAnswer(
 }
 
 /** Proposals whose label names a configured type, typed; the rest are counted and reported. */
-export function typedNames(proposals: readonly Proposal[], labels: LabelMapper, entityTypes: readonly string[], who: string, warn: Warn): { typed: TypedName[]; untyped: number } {
+export function typedNames(
+  proposals: readonly Proposal[],
+  labels: LabelMapper,
+  entityTypes: readonly string[],
+  who: string,
+  warn: Warn,
+): { typed: TypedName[]; untyped: number } {
   const typed: TypedName[] = [];
   const unknownLabels = new Set<string>();
   for (const p of proposals) {
@@ -37,13 +48,23 @@ export function typedNames(proposals: readonly Proposal[], labels: LabelMapper, 
   }
   const untyped = proposals.length - typed.length;
   if (untyped) {
-    warn('llm.unknown_type', `${who}: ${untyped} entities had types outside ${entityTypes.join('/')}: ${[...unknownLabels].slice(0, 5).join(', ')}`);
+    warn(
+      'llm.unknown_type',
+      `${who}: ${untyped} entities had types outside ${entityTypes.join('/')}: ${[...unknownLabels].slice(0, 5).join(', ')}`,
+    );
   }
   return { typed, untyped };
 }
 
 /** Typed names aligned onto the message text, its OCR lines and its captions. */
-export function alignNames(typed: TypedName[], input: RecognizerInput, backend: string, who: string, warn: Warn, alreadyDropped = 0): Omit<RecognizerOutput, 'warnings'> {
+export function alignNames(
+  typed: TypedName[],
+  input: RecognizerInput,
+  backend: string,
+  who: string,
+  warn: Warn,
+  alreadyDropped = 0,
+): Omit<RecognizerOutput, 'warnings'> {
   const sources: AlignSource[] = [
     { source: 'text', text: input.text },
     ...input.ocr.map((l, i) => ({ source: 'ocr' as const, text: l.text, ocrLine: i })),
@@ -51,12 +72,21 @@ export function alignNames(typed: TypedName[], input: RecognizerInput, backend: 
   ];
   const aligned = alignEntities(typed, sources, backend);
   if (aligned.unmatched.length) {
-    const sample = aligned.unmatched.slice(0, 5).map((n) => `"${n.text}"`).join(', ');
+    const sample = aligned.unmatched
+      .slice(0, 5)
+      .map((n) => `"${n.text}"`)
+      .join(', ');
     warn('llm.entity_not_in_input', `${who}: ${aligned.unmatched.length} entities occur in no input and were dropped: ${sample}`);
   }
   if (aligned.overlapping.length) {
-    const sample = aligned.overlapping.slice(0, 5).map((n) => `"${n.text}"`).join(', ');
-    warn('llm.entity_overlap', `${who}: ${aligned.overlapping.length} entities only occur inside other entities and were dropped: ${sample}`);
+    const sample = aligned.overlapping
+      .slice(0, 5)
+      .map((n) => `"${n.text}"`)
+      .join(', ');
+    warn(
+      'llm.entity_overlap',
+      `${who}: ${aligned.overlapping.length} entities only occur inside other entities and were dropped: ${sample}`,
+    );
   }
   return { entities: aligned.entities, dropped: alreadyDropped + aligned.unmatched.length + aligned.overlapping.length };
 }

@@ -65,7 +65,8 @@ function parseJsonl(text: string, file: string): LabelledExample[] {
     } else if (typeof row.text === 'string' && Array.isArray(row.entities)) {
       const entities = row.entities.map((e, j) => {
         const o = e as Record<string, unknown>;
-        if (typeof o?.text !== 'string' || typeof o?.type !== 'string') throw new Error(`${where}: entities[${j}] needs string "text" and "type"`);
+        if (typeof o?.text !== 'string' || typeof o?.type !== 'string')
+          throw new Error(`${where}: entities[${j}] needs string "text" and "type"`);
         return { text: o.text, type: o.type };
       });
       out.push({ text: row.text, entities, caption });

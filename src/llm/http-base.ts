@@ -44,7 +44,11 @@ export class LlmHttpError extends Error {
   }
 
   get retryable(): boolean {
-    return this.code === 'llm.timeout' || this.code === 'llm.network' || (this.status !== undefined && (this.status === 429 || this.status >= 500));
+    return (
+      this.code === 'llm.timeout' ||
+      this.code === 'llm.network' ||
+      (this.status !== undefined && (this.status === 429 || this.status >= 500))
+    );
   }
 
   /** Whether the failure says something about the backend's health (and so feeds its circuit breaker). */
@@ -101,7 +105,10 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Thrown inside the capped fetch; found again in the SDK's error's cause chain. */
 class AnswerTooLarge extends Error {
-  constructor(readonly limit: number, readonly declared?: number) {
+  constructor(
+    readonly limit: number,
+    readonly declared?: number,
+  ) {
     super(declared !== undefined ? `answer of ${declared} bytes exceeds ${limit}` : `answer exceeded ${limit} bytes`);
   }
 }
@@ -195,7 +202,10 @@ export class LlmHttpClient {
   /** Vectors from an OpenAI-compatible /v1/embeddings endpoint, one per input, same deadline, retries and breaker as chat. */
   async embed(inputs: string[], call: LlmCallOptions = {}): Promise<number[][]> {
     return this.withRetries(async () => {
-      const res = await this.guarded((signal) => this.client.embeddings.create({ model: this.model, input: inputs, encoding_format: 'float' }, { signal }), call);
+      const res = await this.guarded(
+        (signal) => this.client.embeddings.create({ model: this.model, input: inputs, encoding_format: 'float' }, { signal }),
+        call,
+      );
       const data = [...(res?.data ?? [])].sort((a, b) => a.index - b.index);
       if (data.length !== inputs.length || data.some((d) => !Array.isArray(d.embedding))) {
         throw new LlmHttpError('llm.bad_response', `${this.where()}: ${data.length} embeddings for ${inputs.length} inputs`);
@@ -293,7 +303,10 @@ export class LlmHttpClient {
     } catch (err) {
       if (call.signal?.aborted) throw this.cancelled();
       if (timer.aborted) {
-        const why = ms < this.config.timeoutMs ? `no answer before the message deadline (${Math.round(ms)} ms)` : `no answer within ${this.config.timeoutMs} ms`;
+        const why =
+          ms < this.config.timeoutMs
+            ? `no answer before the message deadline (${Math.round(ms)} ms)`
+            : `no answer within ${this.config.timeoutMs} ms`;
         throw new LlmHttpError('llm.timeout', `${this.where()}: ${why}`);
       }
       throw this.classify(err);
@@ -321,10 +334,19 @@ export class LlmHttpClient {
     if (err instanceof APIUserAbortError) return new LlmHttpError('llm.timeout', `${this.where()}: request aborted`);
     if (err instanceof APIConnectionError) {
       const timedOut = err.constructor.name === 'APIConnectionTimeoutError';
-      return new LlmHttpError(timedOut ? 'llm.timeout' : 'llm.network', `${this.where()}: ${timedOut ? 'timed out' : 'connection failed'}: ${err.message}`);
+      return new LlmHttpError(
+        timedOut ? 'llm.timeout' : 'llm.network',
+        `${this.where()}: ${timedOut ? 'timed out' : 'connection failed'}: ${err.message}`,
+      );
     }
     if (err instanceof APIError) {
-      return new LlmHttpError('llm.http', `${this.where()}: HTTP ${err.status ?? '?'}: ${err.message}`, err.status, 1, retryAfterMs(err.headers));
+      return new LlmHttpError(
+        'llm.http',
+        `${this.where()}: HTTP ${err.status ?? '?'}: ${err.message}`,
+        err.status,
+        1,
+        retryAfterMs(err.headers),
+      );
     }
     const message = err instanceof Error ? err.message : String(err);
     // A body that is not JSON, for example; the server answered, so retrying will not help.

@@ -30,7 +30,11 @@ export function formatExampleAnswer(example: LabelledExample): string {
   return `Named entities: ${example.entities.map((e, i) => `${i + 1}. ${e.text} (${e.type})`).join(' ')}`;
 }
 
-export function buildKnowledgeMessages(input: RecognizerInput, examples: LabelledExample[], entityTypes: string[]): ChatCompletionMessageParam[] {
+export function buildKnowledgeMessages(
+  input: RecognizerInput,
+  examples: LabelledExample[],
+  entityTypes: string[],
+): ChatCompletionMessageParam[] {
   const messages: ChatCompletionMessageParam[] = [
     {
       role: 'system',
@@ -42,7 +46,10 @@ export function buildKnowledgeMessages(input: RecognizerInput, examples: Labelle
     },
   ];
   for (const ex of examples) {
-    messages.push({ role: 'user', content: `Text: ${ex.text}\n${describeImage({ captions: ex.caption ? [{ image: 0, text: ex.caption, backend: 'example' }] : [], ocr: [] })}` });
+    messages.push({
+      role: 'user',
+      content: `Text: ${ex.text}\n${describeImage({ captions: ex.caption ? [{ image: 0, text: ex.caption, backend: 'example' }] : [], ocr: [] })}`,
+    });
     messages.push({ role: 'assistant', content: formatExampleAnswer(ex) });
   }
   messages.push({ role: 'user', content: `Text: ${input.text || '(empty)'}\n${describeImage(input)}` });
@@ -90,7 +97,11 @@ export class LlmKnowledge implements KnowledgeSource {
     const examples = this.deps.retriever ? await this.deps.retriever.similar(input, this.k) : this.index.similar(query, this.k);
     const messages = buildKnowledgeMessages(input, examples, this.entityTypes);
     const cache = this.deps.cache;
-    const key = cacheKey('llm-knowledge', { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: this.templateVersion });
+    const key = cacheKey('llm-knowledge', {
+      prompt: JSON.stringify(messages),
+      model: this.config.model,
+      templateVersion: this.templateVersion,
+    });
     if (cache) {
       const hit = await cache.get<{ v: string | null }>(key);
       if (hit) return hit.v;
@@ -114,5 +125,10 @@ export function createLlmKnowledge(config: EkmmConfig, cache?: Store, deps: LlmK
     const file = projectPath(k.examplesFile);
     examples = parseExamples(readFileSync(file, 'utf8'), file);
   }
-  return new LlmKnowledge(k.llm, examples, k.examples, config.entityTypes, { retriever, cache, cacheTtlMs: config.cache.ttlDays * DAY_MS, ...deps });
+  return new LlmKnowledge(k.llm, examples, k.examples, config.entityTypes, {
+    retriever,
+    cache,
+    cacheTtlMs: config.cache.ttlDays * DAY_MS,
+    ...deps,
+  });
 }

@@ -152,11 +152,16 @@ export function parsePlainList(text: string, isLabel: (label: string) => boolean
   return out;
 }
 
-export function parseEntityAnswer(content: string, finishReason: string | null | undefined, isLabel: (label: string) => boolean): ParsedAnswer {
+export function parseEntityAnswer(
+  content: string,
+  finishReason: string | null | undefined,
+  isLabel: (label: string) => boolean,
+): ParsedAnswer {
   const notes: ParsedAnswer['notes'] = [];
   const truncated = finishReason === 'length';
   const { text: visible, unclosed } = stripThinking(content);
-  if (unclosed) notes.push({ code: 'llm.unclosed_think', message: 'answer has a <think> block that never closes; text after it was ignored' });
+  if (unclosed)
+    notes.push({ code: 'llm.unclosed_think', message: 'answer has a <think> block that never closes; text after it was ignored' });
   const { body: text, before } = unfence(visible);
   const start = text.search(/[{[]/);
   if (start >= 0) {
@@ -170,14 +175,20 @@ export function parseEntityAnswer(content: string, finishReason: string | null |
         const skipped = { count: 0 };
         const proposals = proposalsFromJson(JSON.parse(text.slice(start, end)), skipped);
         if (proposals) {
-          if (skipped.count) notes.push({ code: 'llm.unreadable_items', message: `${skipped.count} item(s) of the JSON answer were not entities and were ignored` });
+          if (skipped.count)
+            notes.push({
+              code: 'llm.unreadable_items',
+              message: `${skipped.count} item(s) of the JSON answer were not entities and were ignored`,
+            });
           return { proposals, notes };
         }
       } catch {
         /* fall through to salvage */
       }
     }
-    const salvaged = leafValues(text.slice(start)).map(proposalOf).filter((p): p is Proposal => p !== undefined);
+    const salvaged = leafValues(text.slice(start))
+      .map(proposalOf)
+      .filter((p): p is Proposal => p !== undefined);
     if (truncated) {
       notes.push({ code: 'llm.truncated', message: `answer was cut at max_tokens; kept ${salvaged.length} complete entities` });
     } else {

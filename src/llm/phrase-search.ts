@@ -46,7 +46,10 @@ export class PhraseSearch {
     const map = this.branches[node];
     if (map) map.set(unit, next);
     else if (sole >= 0) {
-      this.branches[node] = new Map([[this.unitIn[sole]!, sole], [unit, next]]);
+      this.branches[node] = new Map([
+        [this.unitIn[sole]!, sole],
+        [unit, next],
+      ]);
       this.soleChild[node] = -1;
     } else this.soleChild[node] = next;
     return next;

@@ -47,9 +47,11 @@ export function buildRecognizerMessages(input: RecognizerInput, entityTypes: str
     'Answer with JSON only, no explanation: {"entities": [{"text": "...", "type": "..."}]}. ' +
     'If there are none, answer {"entities": []}.';
   const parts = [`Message text:\n${input.text || '(empty)'}`];
-  if (input.ocr.length) parts.push(`Text read from the images (OCR), one line each:\n${input.ocr.map((l, i) => `${i + 1}. ${l.text}`).join('\n')}`);
+  if (input.ocr.length)
+    parts.push(`Text read from the images (OCR), one line each:\n${input.ocr.map((l, i) => `${i + 1}. ${l.text}`).join('\n')}`);
   if (input.captions.length) parts.push(`Image descriptions:\n${input.captions.map((c, i) => `${i + 1}. ${c.text}`).join('\n')}`);
-  if (input.knowledge) parts.push(`Background notes (may be wrong; only list entities that occur in the inputs above):\n${input.knowledge}`);
+  if (input.knowledge)
+    parts.push(`Background notes (may be wrong; only list entities that occur in the inputs above):\n${input.knowledge}`);
   parts.push(`Language: ${input.language === 'zh' ? 'Chinese' : 'English'}. Entity types allowed: ${entityTypes.join(', ')}.`);
   return [
     { role: 'system', content: system },

@@ -2,7 +2,14 @@
 // names back onto the inputs. Structured output is negotiated: json_schema, then json_object,
 // then plain text, remembering what the server accepted.
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { StageFailure, type Recognizer, type RecognizerInput, type RecognizerOutput, type StageOptions, type Store } from '../core/stages.ts';
+import {
+  StageFailure,
+  type Recognizer,
+  type RecognizerInput,
+  type RecognizerOutput,
+  type StageOptions,
+  type Store,
+} from '../core/stages.ts';
 import type { EkmmConfig, LlmClientConfig } from '../config/schema.ts';
 import { cacheKey } from '../cache/key.ts';
 import { DAY_MS } from '../cache/cached.ts';
@@ -103,12 +110,18 @@ export class LlmRecognizer implements Recognizer {
   }
 
   private async ask(
-    messages: ChatCompletionCreateParamsNonStreaming['messages'], labels: string[], warn: (code: string, message: string) => void,
+    messages: ChatCompletionCreateParamsNonStreaming['messages'],
+    labels: string[],
+    warn: (code: string, message: string) => void,
     options: StageOptions = {},
   ): Promise<Answer> {
     const cache = this.deps.cache;
     const key = cache
-      ? cacheKey(`${this.name}-recognizer`, { prompt: JSON.stringify(messages), model: this.config.model, templateVersion: this.templateVersion })
+      ? cacheKey(`${this.name}-recognizer`, {
+          prompt: JSON.stringify(messages),
+          model: this.config.model,
+          templateVersion: this.templateVersion,
+        })
       : undefined;
     if (cache && key) {
       const hit = await cache.get<Answer>(key);
@@ -123,7 +136,11 @@ export class LlmRecognizer implements Recognizer {
         );
         const choice = completion.choices[0]!;
         const content = choice.message?.content;
-        const answer: Answer = { content: content ?? '', finishReason: choice.finish_reason ?? null, ...(content == null ? { empty: true } : {}) };
+        const answer: Answer = {
+          content: content ?? '',
+          finishReason: choice.finish_reason ?? null,
+          ...(content == null ? { empty: true } : {}),
+        };
         // Only complete answers are worth keeping; a cut-off or empty one might succeed next time.
         if (cache && key && answer.finishReason !== 'length' && !answer.empty) await cache.set(key, answer, this.deps.cacheTtlMs);
         return answer;
@@ -133,7 +150,10 @@ export class LlmRecognizer implements Recognizer {
         if (!rejected || !next) throw err;
         // Another request may have downgraded already; never upgrade back.
         if (this.mode === mode) this.mode = next;
-        warn('llm.structured_output_fallback', `${this.name} recognizer: server rejected response_format ${mode} (HTTP ${err.status}); using ${next} from now on`);
+        warn(
+          'llm.structured_output_fallback',
+          `${this.name} recognizer: server rejected response_format ${mode} (HTTP ${err.status}); using ${next} from now on`,
+        );
       }
     }
   }
@@ -151,7 +171,9 @@ export class LlmRecognizer implements Recognizer {
 export function createLlmRecognizer(config: EkmmConfig, cache?: Store, deps: LlmRecognizerDeps = {}): LlmRecognizer {
   const llm = config.recognizer.llm;
   if (!llm) throw new Error('recognizer backend "llm" needs a recognizer.llm section with at least baseURL and model');
-  const template = llm.template ? new TemplatePrompt(llm.template, config.entityTypes, config.typeAliases, { resolvePath: projectPath }) : undefined;
+  const template = llm.template
+    ? new TemplatePrompt(llm.template, config.entityTypes, config.typeAliases, { resolvePath: projectPath })
+    : undefined;
   return new LlmRecognizer(llm, config.entityTypes, config.typeAliases, {
     ...(template ? { template } : {}),
     cache,

@@ -19,18 +19,30 @@ export function buildVlmMessages(input: RecognizerInput, entityTypes: string[], 
     : '\n\nThe message has no image.';
   const parts: ChatCompletionContentPart[] = [
     { type: 'text', text: `${String(user!.content)}${note}` },
-    ...images.map((img): ChatCompletionContentPart => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${img.png.toString('base64')}` } })),
+    ...images.map(
+      (img): ChatCompletionContentPart => ({
+        type: 'image_url',
+        image_url: { url: `data:image/png;base64,${img.png.toString('base64')}` },
+      }),
+    ),
   ];
   return [system!, { role: 'user', content: parts }];
 }
 
 export function createVlmRecognizer(config: EkmmConfig, cache?: Store, deps: LlmRecognizerDeps = {}): LlmRecognizer {
   const vlm = config.recognizer.vlm;
-  if (!vlm) throw new Error('recognizer backend "vlm" needs a recognizer.vlm section with at least baseURL and model (a vision chat model)');
+  if (!vlm)
+    throw new Error('recognizer backend "vlm" needs a recognizer.vlm section with at least baseURL and model (a vision chat model)');
   const prompt: RecognizerPrompt = {
     name: 'vlm',
     templateVersion: `${VLM_TEMPLATE_VERSION}:${vlm.maxImages}`,
     messages: (input, types) => buildVlmMessages(input, types, vlm.maxImages),
   };
-  return new LlmRecognizer(vlm, config.entityTypes, config.typeAliases, { cache, cacheTtlMs: config.cache.ttlDays * DAY_MS, ...deps }, prompt);
+  return new LlmRecognizer(
+    vlm,
+    config.entityTypes,
+    config.typeAliases,
+    { cache, cacheTtlMs: config.cache.ttlDays * DAY_MS, ...deps },
+    prompt,
+  );
 }

@@ -29,7 +29,12 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.recognitions = new Counter({ name: 'ekmm_recognitions_total', help: 'Messages and requests by platform and outcome', labelNames: ['platform', 'outcome'], registers });
+    this.recognitions = new Counter({
+      name: 'ekmm_recognitions_total',
+      help: 'Messages and requests by platform and outcome',
+      labelNames: ['platform', 'outcome'],
+      registers,
+    });
     this.stageSeconds = new Histogram({
       name: 'ekmm_stage_duration_seconds',
       help: 'Time spent per pipeline stage (from Recognition.timings)',
@@ -37,20 +42,67 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.jobFailures = new Counter({ name: 'ekmm_job_failures_total', help: 'Recognition jobs that failed in the executor', labelNames: ['executor'], registers });
-    this.queueRefused = new Counter({ name: 'ekmm_queue_refused_total', help: 'Work refused because the queue was full (guards.queueSize)', registers });
-    this.cacheHits = new Counter({ name: 'ekmm_cache_hits_total', help: 'Cache lookups answered from the store, by kind', labelNames: ['cache'], registers });
-    this.cacheMisses = new Counter({ name: 'ekmm_cache_misses_total', help: 'Cache lookups not in the store, by kind', labelNames: ['cache'], registers });
-    this.adapterConnected = new Gauge({ name: 'ekmm_adapter_connected', help: '1 while the adapter is connected to its platform', labelNames: ['adapter'], registers });
-    this.statsWrites = new Counter({ name: 'ekmm_statistics_writes_total', help: 'Statistics writes (one per counted message) by result', labelNames: ['result'], registers });
-    this.statsEntities = new Counter({ name: 'ekmm_statistics_entities_total', help: 'Entity mentions added to the statistics', registers });
+    this.jobFailures = new Counter({
+      name: 'ekmm_job_failures_total',
+      help: 'Recognition jobs that failed in the executor',
+      labelNames: ['executor'],
+      registers,
+    });
+    this.queueRefused = new Counter({
+      name: 'ekmm_queue_refused_total',
+      help: 'Work refused because the queue was full (guards.queueSize)',
+      registers,
+    });
+    this.cacheHits = new Counter({
+      name: 'ekmm_cache_hits_total',
+      help: 'Cache lookups answered from the store, by kind',
+      labelNames: ['cache'],
+      registers,
+    });
+    this.cacheMisses = new Counter({
+      name: 'ekmm_cache_misses_total',
+      help: 'Cache lookups not in the store, by kind',
+      labelNames: ['cache'],
+      registers,
+    });
+    this.adapterConnected = new Gauge({
+      name: 'ekmm_adapter_connected',
+      help: '1 while the adapter is connected to its platform',
+      labelNames: ['adapter'],
+      registers,
+    });
+    this.statsWrites = new Counter({
+      name: 'ekmm_statistics_writes_total',
+      help: 'Statistics writes (one per counted message) by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.statsEntities = new Counter({
+      name: 'ekmm_statistics_entities_total',
+      help: 'Entity mentions added to the statistics',
+      registers,
+    });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ekmm_' });
   }
 
   /** Queue depth and running work, read when /metrics is scraped. */
   observeQueue(queue: QueueGaugeSource): void {
-    new Gauge({ name: 'ekmm_queue_waiting', help: 'Work waiting in the queue', registers: [this.registry], collect() { this.set(queue.stats().waiting); } });
-    new Gauge({ name: 'ekmm_queue_running', help: 'Work running now (at most guards.concurrency)', registers: [this.registry], collect() { this.set(queue.stats().running); } });
+    new Gauge({
+      name: 'ekmm_queue_waiting',
+      help: 'Work waiting in the queue',
+      registers: [this.registry],
+      collect() {
+        this.set(queue.stats().waiting);
+      },
+    });
+    new Gauge({
+      name: 'ekmm_queue_running',
+      help: 'Work running now (at most guards.concurrency)',
+      registers: [this.registry],
+      collect() {
+        this.set(queue.stats().running);
+      },
+    });
   }
 
   observeRecognition(recognition: Recognition): void {

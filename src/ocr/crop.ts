@@ -27,9 +27,12 @@ const VERTICAL_RATIO = 1.5;
 function sample(img: RgbImage, x: number, y: number, out: Float64Array): void {
   const xc = Math.min(Math.max(x - 0.5, 0), img.width - 1);
   const yc = Math.min(Math.max(y - 0.5, 0), img.height - 1);
-  const x0 = Math.floor(xc), y0 = Math.floor(yc);
-  const x1 = Math.min(x0 + 1, img.width - 1), y1 = Math.min(y0 + 1, img.height - 1);
-  const fx = xc - x0, fy = yc - y0;
+  const x0 = Math.floor(xc),
+    y0 = Math.floor(yc);
+  const x1 = Math.min(x0 + 1, img.width - 1),
+    y1 = Math.min(y0 + 1, img.height - 1);
+  const fx = xc - x0,
+    fy = yc - y0;
   const d = img.data;
   for (let c = 0; c < 3; c++) {
     const a = d[(y0 * img.width + x0) * 3 + c]!;
@@ -73,7 +76,9 @@ export function cropLine(img: RgbImage, quad: Quad): LineCrop {
       }
       const o = v * width + u;
       const n = k * k;
-      const r = acc[0]! / n, g = acc[1]! / n, b = acc[2]! / n;
+      const r = acc[0]! / n,
+        g = acc[1]! / n,
+        b = acc[2]! / n;
       rgb[o * 3] = r;
       rgb[o * 3 + 1] = g;
       rgb[o * 3 + 2] = b;

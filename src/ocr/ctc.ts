@@ -18,7 +18,14 @@ export interface DecodedLine {
  * `probs` is [timesteps x classes] for one line; class 0 is the CTC blank, class i is
  * dictionary[i - 1]. Only the first `usedSteps` timesteps belong to the line (the rest is padding).
  */
-export function ctcGreedyDecode(probs: Float32Array, offset: number, timesteps: number, classes: number, dictionary: string[], usedSteps = timesteps): DecodedLine {
+export function ctcGreedyDecode(
+  probs: Float32Array,
+  offset: number,
+  timesteps: number,
+  classes: number,
+  dictionary: string[],
+  usedSteps = timesteps,
+): DecodedLine {
   const chars: DecodedChar[] = [];
   let prev = -1;
   const steps = Math.min(usedSteps, timesteps);

@@ -47,7 +47,9 @@ const REC_PAD_SLACK = 0.15;
 const DET_LUT = DET_MEAN.map((mean, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / DET_STD[c]!));
 
 export function loadDictionary(path: string): string[] {
-  const chars = readFileSync(path, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+  const chars = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   if (chars[chars.length - 1] === '') chars.pop();
   // PaddleOCR appends the space as the last class (use_space_char).
   chars.push(' ');
@@ -120,10 +122,18 @@ export class PpOcrPipeline {
   }
 
   /** Every intermediate result, for measuring (bench/ocr.ts) as well as for run(). */
-  async analyse(png: Uint8Array, detMaxSide: number): Promise<{ quads: Quad[]; crops: LineCrop[]; decoded: { line: DecodedLine; stride: number }[] }> {
+  async analyse(
+    png: Uint8Array,
+    detMaxSide: number,
+  ): Promise<{ quads: Quad[]; crops: LineCrop[]; decoded: { line: DecodedLine; stride: number }[] }> {
     // Decoded once: detection resizes these pixels rather than decoding the PNG a second time.
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const image: RgbImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+    const image: RgbImage = {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      channels: 3,
+    };
     const quads = await this.detect(image, detMaxSide);
     const crops = quads.map((q) => cropLine(image, q));
     const decoded = crops.length ? await this.recognize(crops) : [];

@@ -38,7 +38,10 @@ function otsu(grey: Uint8Array): number {
   const total = grey.length;
   let sumAll = 0;
   for (let i = 0; i < 256; i++) sumAll += i * hist[i]!;
-  let sumB = 0, wB = 0, best = 0, thresh = 127;
+  let sumB = 0,
+    wB = 0,
+    best = 0,
+    thresh = 127;
   for (let t = 0; t < 256; t++) {
     wB += hist[t]!;
     if (wB === 0) continue;
@@ -82,7 +85,8 @@ export function inkProfile(crop: LineCrop): InkProfile {
   }
   // Rows with a trace of ink (a stray pixel row of a neighbouring line is ignored).
   const minRow = Math.max(1, crop.width * 0.01);
-  let top = -1, bottom = -1;
+  let top = -1,
+    bottom = -1;
   for (let y = 0; y < crop.height; y++) {
     if (rows[y]! >= minRow) {
       if (top < 0) top = y;
@@ -94,7 +98,8 @@ export function inkProfile(crop: LineCrop): InkProfile {
 
 /** Longest run of ink-free columns within [from, to). */
 export function longestBlankRun(columns: Int32Array, from: number, to: number): number {
-  let best = 0, run = 0;
+  let best = 0,
+    run = 0;
   for (let x = Math.max(0, from); x < Math.min(columns.length, to); x++) {
     if (columns[x] === 0) {
       run++;
@@ -117,7 +122,17 @@ export function gapRatios(chars: DecodedChar[], crop: LineCrop, stride: number):
 }
 
 // Full-width punctuation the Chinese recognizer likes to emit inside English text.
-const FULL_WIDTH: Record<string, string> = { '，': ',', '：': ':', '；': ';', '！': '!', '？': '?', '（': '(', '）': ')', '“': '"', '”': '"' };
+const FULL_WIDTH: Record<string, string> = {
+  '，': ',',
+  '：': ':',
+  '；': ';',
+  '！': '!',
+  '？': '?',
+  '（': '(',
+  '）': ')',
+  '“': '"',
+  '”': '"',
+};
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 function median(values: number[]): number {

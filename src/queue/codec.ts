@@ -39,7 +39,11 @@ export class JobDataError extends Error {
 function encodeImage(image: ImageInput, index: number): JobImage {
   switch (image.kind) {
     case 'bytes':
-      return { kind: 'bytes', base64: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64'), ...(image.name ? { name: image.name } : {}) };
+      return {
+        kind: 'bytes',
+        base64: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64'),
+        ...(image.name ? { name: image.name } : {}),
+      };
     case 'url':
       return { kind: 'url', url: image.url };
     case 'path':
@@ -91,7 +95,8 @@ function decodeImage(raw: unknown, index: number): ImageInput {
 
 export function decodeJob(data: unknown): RecognitionRequest {
   if (!isRecord(data)) throw new JobDataError('job data must be an object');
-  if (data.v !== VERSION) throw new JobDataError(`job data version ${JSON.stringify(data.v)} is not supported (this worker reads version ${VERSION})`);
+  if (data.v !== VERSION)
+    throw new JobDataError(`job data version ${JSON.stringify(data.v)} is not supported (this worker reads version ${VERSION})`);
   const countAs = decodeCountAs(data.countAs);
   const m = data.message;
   if (!isRecord(m)) throw new JobDataError('job data message must be an object');
@@ -114,7 +119,8 @@ export function decodeJob(data: unknown): RecognitionRequest {
 function decodeCountAs(raw: unknown): CountAs | undefined {
   if (raw === undefined) return undefined;
   if (!isRecord(raw)) throw new JobDataError('job data countAs must be an object');
-  if (typeof raw.communityId !== 'string' || raw.communityId === '') throw new JobDataError('job data countAs.communityId must be a non-empty string');
+  if (typeof raw.communityId !== 'string' || raw.communityId === '')
+    throw new JobDataError('job data countAs.communityId must be a non-empty string');
   const channelId = optionalString(raw, 'channelId', 'job data countAs');
   const messageId = optionalString(raw, 'messageId', 'job data countAs');
   return { communityId: raw.communityId, ...(channelId ? { channelId } : {}), ...(messageId ? { messageId } : {}) };

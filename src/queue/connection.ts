@@ -9,7 +9,8 @@ export function redisConnection(url: string, purpose: 'producer' | 'worker'): Co
   } catch {
     throw new Error(`queue.url "${describeRedisUrl(url)}" is not a URL; expected redis://host:port`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`queue.url must start with redis:// or rediss://, got ${u.protocol}//`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new Error(`queue.url must start with redis:// or rediss://, got ${u.protocol}//`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new Error(`queue.url database "${u.pathname.slice(1)}" is not a number`);
   return {
@@ -40,14 +41,23 @@ export function describeRedisUrl(url: string): string {
 export async function probeRedis(url: string, timeoutMs = 5000): Promise<void> {
   const { Redis } = await import('ioredis');
   const options = redisConnection(url, 'producer');
-  const client = new Redis({ ...options, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const client = new Redis({
+    ...options,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   let lastError = '';
   client.on('error', (err: Error) => (lastError = err.message));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new Error(`queue.url ${describeRedisUrl(url)}: cannot connect to Redis: ${lastError || (err instanceof Error ? err.message : String(err))}`);
+    throw new Error(
+      `queue.url ${describeRedisUrl(url)}: cannot connect to Redis: ${lastError || (err instanceof Error ? err.message : String(err))}`,
+    );
   } finally {
     client.disconnect();
   }

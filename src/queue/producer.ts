@@ -103,11 +103,16 @@ export class QueueExecutor implements RecognitionExecutor {
     try {
       added = await Promise.race([adding, timer(this.q.replyTimeoutMs)]);
     } catch (err) {
-      throw new QueueUnavailableError(`cannot enqueue the recognition: redis ${this.where}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new QueueUnavailableError(
+        `cannot enqueue the recognition: redis ${this.where}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (added === 'timeout') {
       // Redis took the job after all: withdraw it, the user has been told it failed.
-      adding.then((late) => this.abandon(late), () => {});
+      adding.then(
+        (late) => this.abandon(late),
+        () => {},
+      );
       throw new ReplyTimeoutError(timeoutText());
     }
     const job = added;
@@ -123,7 +128,9 @@ export class QueueExecutor implements RecognitionExecutor {
         this.abandon(job);
         throw new ReplyTimeoutError(timeoutText());
       }
-      throw new JobFailedError(`recognition job ${job.id} failed after ${this.q.attempts} attempt(s): ${err instanceof Error ? err.message : String(err)}`);
+      throw new JobFailedError(
+        `recognition job ${job.id} failed after ${this.q.attempts} attempt(s): ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     return decodeResult(result, job.id);
   }

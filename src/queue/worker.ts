@@ -58,7 +58,11 @@ export async function recognizeJob(request: RecognitionRequest, deps: WorkerDeps
   return { recognition, counted };
 }
 
-export async function startRecognitionWorker(config: EkmmConfig, deps: WorkerDeps, options: RecognitionWorkerOptions = {}): Promise<RecognitionWorker> {
+export async function startRecognitionWorker(
+  config: EkmmConfig,
+  deps: WorkerDeps,
+  options: RecognitionWorkerOptions = {},
+): Promise<RecognitionWorker> {
   const q = config.queue;
   if (!q.url) throw new Error('queue.url is not set: `ekmm worker` needs the Redis URL its serve process enqueues to');
   const log = (options.logger ?? createLogger()).child({ component: 'worker', queue: q.name });
@@ -66,7 +70,8 @@ export async function startRecognitionWorker(config: EkmmConfig, deps: WorkerDep
   await probeRedis(q.url);
 
   const processJob = async (job: Job<RecognitionJobData, RecognitionJobResult>): Promise<RecognitionJobResult> => {
-    if (job.name !== JOB_NAME) throw new UnrecoverableError(`job ${job.id} is named "${job.name}", not "${JOB_NAME}"; it was not made by ekmm serve`);
+    if (job.name !== JOB_NAME)
+      throw new UnrecoverableError(`job ${job.id} is named "${job.name}", not "${JOB_NAME}"; it was not made by ekmm serve`);
     let request: RecognitionRequest;
     try {
       request = decodeJob(job.data);
@@ -111,7 +116,10 @@ export async function startRecognitionWorker(config: EkmmConfig, deps: WorkerDep
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
     // Ids and the error only: never the message text.
-    log.warn({ jobId: job.id, attempt: job.attemptsMade, final, error: err.message, messageId: job.data.countAs?.messageId }, `worker: job ${job.id} attempt ${job.attemptsMade} failed${final ? ' (final)' : ', will retry'}`);
+    log.warn(
+      { jobId: job.id, attempt: job.attemptsMade, final, error: err.message, messageId: job.data.countAs?.messageId },
+      `worker: job ${job.id} attempt ${job.attemptsMade} failed${final ? ' (final)' : ', will retry'}`,
+    );
   });
   worker.on('stalled', (jobId) => log.warn({ jobId }, `worker: job ${jobId} stalled (its worker stopped); put back in the queue`));
 

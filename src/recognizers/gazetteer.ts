@@ -82,9 +82,7 @@ export class GazetteerRecognizer implements Recognizer {
 function readEntriesFile(path: string): Record<string, string[]> {
   const doc: unknown = parseYaml(readFileSync(projectPath(path), 'utf8'));
   const ok =
-    typeof doc === 'object' &&
-    doc !== null &&
-    Object.values(doc).every((v) => Array.isArray(v) && v.every((n) => typeof n === 'string'));
+    typeof doc === 'object' && doc !== null && Object.values(doc).every((v) => Array.isArray(v) && v.every((n) => typeof n === 'string'));
   if (!ok) throw new Error(`gazetteer file ${path} must map each entity type to a list of names`);
   return doc as Record<string, string[]>;
 }

@@ -5,7 +5,7 @@
 import type { RecognizerInput } from '../core/stages.ts';
 import type { Entity, EntitySource, EntitySpan, LanguageCode, OcrBlock, OcrLine } from '../core/types.ts';
 import { languageOf } from '../core/language.ts';
-import { blockText, groupLines } from '../ocr/blocks.ts';
+import { blockText, groupLines } from '../core/ocr-blocks.ts';
 import { normalizeChatText, type MarkupRule } from '../text/chat-markup.ts';
 import { MappedText } from '../text/offset-map.ts';
 
@@ -39,7 +39,10 @@ export function blocksOf(input: RecognizerInput, grouped: boolean): OcrBlock[] {
 export function buildViews(input: RecognizerInput, options: ViewOptions): TaggingView[] {
   const read = (text: string, withHints: boolean) =>
     options.markup
-      ? normalizeChatText(text, { ...(withHints && input.hints ? { hints: input.hints } : {}), ...(options.markupRules ? { rules: options.markupRules } : {}) })
+      ? normalizeChatText(text, {
+          ...(withHints && input.hints ? { hints: input.hints } : {}),
+          ...(options.markupRules ? { rules: options.markupRules } : {}),
+        })
       : MappedText.identity(text);
   const views: TaggingView[] = [{ source: 'text', language: input.language, mapped: read(input.text, true) }];
   if (options.tagOcr) {
@@ -49,7 +52,9 @@ export function buildViews(input: RecognizerInput, options: ViewOptions): Taggin
     }
   }
   if (options.tagCaptions) {
-    input.captions.forEach((c, n) => views.push({ source: 'caption', language: languageOf(c.text), mapped: read(c.text, false), caption: n }));
+    input.captions.forEach((c, n) =>
+      views.push({ source: 'caption', language: languageOf(c.text), mapped: read(c.text, false), caption: n }),
+    );
   }
   return views;
 }
@@ -70,7 +75,14 @@ export function entityFromView(
   if (raw.start >= raw.end) return undefined;
   const shown = view.mapped.showsView(start, end) ? tidy(view.mapped.view.slice(start, end)) : undefined;
   if (!view.lines) {
-    const entity: Entity = { text: view.mapped.raw.slice(raw.start, raw.end), type, start: raw.start, end: raw.end, source: view.source, backend };
+    const entity: Entity = {
+      text: view.mapped.raw.slice(raw.start, raw.end),
+      type,
+      start: raw.start,
+      end: raw.end,
+      source: view.source,
+      backend,
+    };
     if (view.caption !== undefined) entity.caption = view.caption;
     if (shown && shown !== entity.text) entity.display = shown;
     return entity;

@@ -22,7 +22,8 @@ export class RecordedKnowledge implements KnowledgeSource {
   async knowledge(batch: RecognizerInput[]): Promise<(string | null)[]> {
     return batch.map((input) => {
       const answer = this.recording.lookup(input);
-      if (!answer) throw new RecordedKnowledgeError(`${basename(this.recording.file)} has no recorded knowledge for post ${input.id ?? '(no id)'}`);
+      if (!answer)
+        throw new RecordedKnowledgeError(`${basename(this.recording.file)} has no recorded knowledge for post ${input.id ?? '(no id)'}`);
       if (answer.text !== undefined) return answer.text;
       const list = answer.entities ?? [];
       return list.length ? `Named entities: ${list.map((e, i) => `${i + 1}. ${e.text} (${e.label})`).join(' ')}` : 'Named entities: none';

@@ -32,7 +32,10 @@ export class RecordedRecognizer implements Recognizer {
     const { warnings, warn } = warningCollector();
     const answer = this.recording.lookup(input);
     if (!answer) {
-      warn('recorded.missing', `${WHO}: ${basename(this.recording.file)} has no answer for post ${input.id ?? '(no id)'}; scored as no entities`);
+      warn(
+        'recorded.missing',
+        `${WHO}: ${basename(this.recording.file)} has no answer for post ${input.id ?? '(no id)'}; scored as no entities`,
+      );
       return { entities: [], dropped: 0, warnings };
     }
     const { typed, untyped } = typedNames(this.proposals(answer, warn), this.labels, this.entityTypes, WHO, warn);
@@ -43,7 +46,8 @@ export class RecordedRecognizer implements Recognizer {
     if (answer.entities) return answer.entities;
     const text = answer.text ?? '';
     // PGIM's "Named entities: 1. X (type) ... Reasoning: ..." has its own reader; anything else is read like a live answer.
-    if (/named\s+entit(?:y|ies)\s*:/i.test(text)) return parseKnowledgeEntities(text).entities.map((e) => ({ text: e.name, label: e.type }));
+    if (/named\s+entit(?:y|ies)\s*:/i.test(text))
+      return parseKnowledgeEntities(text).entities.map((e) => ({ text: e.name, label: e.type }));
     return proposalsOfAnswer(text, null, this.labels, WHO, Number.POSITIVE_INFINITY, warn);
   }
 }

@@ -38,7 +38,10 @@ export class Recording {
     const first = text.trimStart()[0];
     if (first === '{') rec.readJsonl(text);
     else if (/^<EOS>\t/m.test(text)) await rec.readPgim(text, source.posts);
-    else throw new Error(`${source.file}: neither JSONL ({"id", "entities"} / {"id", "text"} per line) nor a PGIM knowledge file (<EOS> lines)`);
+    else
+      throw new Error(
+        `${source.file}: neither JSONL ({"id", "entities"} / {"id", "text"} per line) nor a PGIM knowledge file (<EOS> lines)`,
+      );
     return rec;
   }
 
@@ -70,14 +73,16 @@ export class Recording {
       if (Array.isArray(o.entities)) {
         answer.entities = o.entities.map((e, j) => {
           const ent = e as Record<string, unknown>;
-          if (typeof ent?.text !== 'string' || typeof ent?.type !== 'string') throw new Error(`${where}: entities[${j}] needs string "text" and "type"`);
+          if (typeof ent?.text !== 'string' || typeof ent?.type !== 'string')
+            throw new Error(`${where}: entities[${j}] needs string "text" and "type"`);
           return { text: ent.text, label: ent.type };
         });
       } else if (o.entities !== undefined) {
         throw new Error(`${where}: "entities" must be an array`);
       }
       if (typeof o.text === 'string' || o.text === null) answer.text = o.text;
-      if (!answer.entities && answer.text === undefined) throw new Error(`${where}: expected "entities" (array) or "text" (string or null)`);
+      if (!answer.entities && answer.text === undefined)
+        throw new Error(`${where}: expected "entities" (array) or "text" (string or null)`);
       this.byId.set(id, answer);
     });
   }

@@ -12,7 +12,8 @@ function source(section: { file: string; posts?: string | undefined }) {
 const registerRecorded: Plugin = (r) => {
   r.recognizer.register('recorded', async ({ config }) => {
     const c = config.recognizer.recorded;
-    if (!c) throw new Error('recognizer backend "recorded" needs recognizer.recorded.file (JSONL {"id", "entities"} or a PGIM knowledge file)');
+    if (!c)
+      throw new Error('recognizer backend "recorded" needs recognizer.recorded.file (JSONL {"id", "entities"} or a PGIM knowledge file)');
     return new RecordedRecognizer(await Recording.load(source(c)), config.entityTypes, config.typeAliases);
   });
   r.knowledge.register('recorded', async ({ config }) => {

@@ -44,12 +44,15 @@ export class DashboardTokens {
   }
 
   private mac(payload: string): Buffer {
-    return createHmac('sha256', this.key).update(CONTEXT + payload).digest();
+    return createHmac('sha256', this.key)
+      .update(CONTEXT + payload)
+      .digest();
   }
 
   sign(communityId: string, ttlMs: number = DEFAULT_DASHBOARD_TTL_MS, now: Date = new Date()): string {
     if (!communityId) throw new Error('a dashboard token needs a community id');
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new RangeError(`dashboard token lifetime must be between 1 ms and 31 days, got ${ttlMs} ms`);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS)
+      throw new RangeError(`dashboard token lifetime must be between 1 ms and 31 days, got ${ttlMs} ms`);
     const payload = Buffer.from(JSON.stringify({ c: communityId, exp: now.getTime() + ttlMs, v: 1 }), 'utf8').toString('base64url');
     return `${payload}.${this.mac(payload).toString('base64url')}`;
   }
@@ -67,7 +70,8 @@ export class DashboardTokens {
     } catch {
       throw new DashboardTokenError('malformed');
     }
-    if (claims.v !== 1 || typeof claims.c !== 'string' || !claims.c || typeof claims.exp !== 'number') throw new DashboardTokenError('malformed');
+    if (claims.v !== 1 || typeof claims.c !== 'string' || !claims.c || typeof claims.exp !== 'number')
+      throw new DashboardTokenError('malformed');
     if (claims.exp <= now.getTime()) throw new DashboardTokenError('expired');
     return { communityId: claims.c, expiresAt: new Date(claims.exp) };
   }
@@ -90,7 +94,11 @@ export function dashboardTokens(env: NodeJS.ProcessEnv = process.env): Dashboard
 }
 
 /** A token for one community's dashboard, valid `ttlMs` (default 24 h). */
-export function signDashboardToken(communityId: string, ttlMs: number = DEFAULT_DASHBOARD_TTL_MS, env: NodeJS.ProcessEnv = process.env): string {
+export function signDashboardToken(
+  communityId: string,
+  ttlMs: number = DEFAULT_DASHBOARD_TTL_MS,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return dashboardTokens(env).sign(communityId, ttlMs);
 }
 

@@ -5,16 +5,7 @@
 // This class normalizes mentions into one tally per message and turns backend rows into what
 // the callers show; the counting itself happens inside the store (see backend.ts): atomic per
 // message and idempotent by community + message id.
-import type {
-  CountedSource,
-  DayWindow,
-  EntityKey,
-  MentionSource,
-  MessageTally,
-  SeriesTarget,
-  Slice,
-  StatsBackend,
-} from './backend.ts';
+import type { CountedSource, DayWindow, EntityKey, MentionSource, MessageTally, SeriesTarget, Slice, StatsBackend } from './backend.ts';
 import { addDays, normalizeEntityText, utcDay } from './normalize.ts';
 
 /** Pairs are counted among at most this many distinct entities of one message (120 pairs). */
@@ -238,7 +229,10 @@ export class EntityStats {
     const pairs: MessageTally['pairs'] = [];
     for (let i = 0; i < distinct.length; i++) {
       for (let j = i + 1; j < distinct.length; j++) {
-        pairs.push({ a: { type: distinct[i]!.type, entity: distinct[i]!.entity }, b: { type: distinct[j]!.type, entity: distinct[j]!.entity } });
+        pairs.push({
+          a: { type: distinct[i]!.type, entity: distinct[i]!.entity },
+          b: { type: distinct[j]!.type, entity: distinct[j]!.entity },
+        });
       }
     }
     return {
@@ -352,7 +346,14 @@ export class EntityStats {
       previous,
       previousComplete: previous.first >= oldest,
       minCount,
-      entries: ranked.map((r) => ({ type: r.type, entity: r.entity, label: labels.get(key(r)) ?? r.entity, count: r.count, previous: r.previous, ratio: Math.round(r.ratio * 100) / 100 })),
+      entries: ranked.map((r) => ({
+        type: r.type,
+        entity: r.entity,
+        label: labels.get(key(r)) ?? r.entity,
+        count: r.count,
+        previous: r.previous,
+        ratio: Math.round(r.ratio * 100) / 100,
+      })),
     };
   }
 
@@ -360,7 +361,10 @@ export class EntityStats {
   async pairs(query: PairQuery): Promise<PairEntry[]> {
     const slice = this.slice(query);
     const rows = await this.backend.pairs(slice, query.limit ?? 20);
-    const labels = await this.labels(slice, rows.flatMap((r) => [r.a, r.b]));
+    const labels = await this.labels(
+      slice,
+      rows.flatMap((r) => [r.a, r.b]),
+    );
     const labeled = (e: EntityKey): LabeledEntity => ({ ...e, label: labels.get(key(e)) ?? e.entity });
     return rows.map((r) => ({ a: labeled(r.a), b: labeled(r.b), count: r.count }));
   }
@@ -417,7 +421,8 @@ export class EntityStats {
     for (const s of await this.backend.surfaces(slice.communityId, slice.window, [...unique.values()])) {
       const k = key(s);
       const cur = best.get(k);
-      if (!cur || s.count > cur.count || (s.count === cur.count && s.surface < cur.surface)) best.set(k, { surface: s.surface, count: s.count });
+      if (!cur || s.count > cur.count || (s.count === cur.count && s.surface < cur.surface))
+        best.set(k, { surface: s.surface, count: s.count });
     }
     return new Map([...best].map(([k, v]) => [k, v.surface]));
   }

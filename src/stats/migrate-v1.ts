@@ -24,12 +24,21 @@ export function parseV1Record(key: string, value: unknown): V1Bucket | undefined
   const counts = (value as { counts?: unknown } | null)?.counts;
   if (typeof counts !== 'object' || counts === null) return undefined;
   const clean: Record<string, number> = {};
-  for (const [k, n] of Object.entries(counts)) if (typeof n === 'number' && Number.isInteger(n) && n > 0 && k.includes(FIELD_SEP)) clean[k] = n;
+  for (const [k, n] of Object.entries(counts))
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0 && k.includes(FIELD_SEP)) clean[k] = n;
   return { communityId: decodeURIComponent(m[1]!), day: m[2]!, channel: decodeURIComponent(m[3]!), counts: clean };
 }
 
 export function v1BucketToTally(b: V1Bucket): MessageTally {
-  const tally: MessageTally = { communityId: b.communityId, day: b.day, channel: b.channel, entities: [], surfaces: [], mix: [], pairs: [] };
+  const tally: MessageTally = {
+    communityId: b.communityId,
+    day: b.day,
+    channel: b.channel,
+    entities: [],
+    surfaces: [],
+    mix: [],
+    pairs: [],
+  };
   const perType = new Map<string, number>();
   for (const [k, count] of Object.entries(b.counts)) {
     const cut = k.indexOf(FIELD_SEP);
@@ -67,7 +76,8 @@ export function migrateSqliteV1(db: Database.Database, applyOne: (tally: Message
           throw new Error(`statistics upgrade: record "${row.key}" in the kv table is not JSON; fix or delete it, then start again`);
         }
         const bucket = parseV1Record(row.key, (envelope as { value?: unknown } | null)?.value);
-        if (!bucket) throw new Error(`statistics upgrade: record "${row.key}" is not a v1 statistics bucket; fix or delete it, then start again`);
+        if (!bucket)
+          throw new Error(`statistics upgrade: record "${row.key}" is not a v1 statistics bucket; fix or delete it, then start again`);
         applyOne(v1BucketToTally(bucket));
         moved++;
       }

@@ -5,13 +5,7 @@
  * upper-then-lower folds the cases toLowerCase alone misses (ß -> ss, final sigma, ligatures).
  */
 export function normalizeEntityText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toUpperCase()
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
 }
 
 /** UTC calendar day as YYYY-MM-DD: days are the unit of retention and of windows. */

@@ -51,7 +51,9 @@ export async function openEntityStats(config: EkmmConfig, opts: OpenStatsOptions
   if (!isIterableStore(store)) {
     await store.close();
     await backend.close();
-    throw new ConfigError(`stats.url "${config.stats.url}": store ${store.name} cannot list keys by prefix, which adapter settings need; use sqlite://, redis:// or memory://`);
+    throw new ConfigError(
+      `stats.url "${config.stats.url}": store ${store.name} cannot list keys by prefix, which adapter settings need; use sqlite://, redis:// or memory://`,
+    );
   }
   const stats = new EntityStats(backend, { retentionDays: config.stats.retentionDays, now });
   const kv = store;

@@ -174,15 +174,9 @@ export class RedisStatsBackend implements StatsBackend {
     for (const s of t.surfaces) op('h', `${p}s:${enc(`${s.type}\t${s.entity}`)}`, `${t.day}\t${s.surface}`, s.count);
     const ttl = this.keyTtlSeconds(t.day);
     const dedupeTtl = t.messageId !== undefined ? String(ttl) : '0';
-    const counted = await (this.redis as Redis & { ekmmStatsApply(n: number, ...args: Array<string | number>): Promise<number> }).ekmmStatsApply(
-      keys.length,
-      ...keys,
-      dedupeTtl,
-      ttl,
-      t.communityId,
-      t.day,
-      ...ops,
-    );
+    const counted = await (
+      this.redis as Redis & { ekmmStatsApply(n: number, ...args: Array<string | number>): Promise<number> }
+    ).ekmmStatsApply(keys.length, ...keys, dedupeTtl, ttl, t.communityId, t.day, ...ops);
     return counted === 1;
   }
 
@@ -204,7 +198,9 @@ export class RedisStatsBackend implements StatsBackend {
   /** The per-day sorted sets of one type (all channels, or the slice's channel). */
   private typeKeys(slice: Slice, type: string, window: DayWindow = slice.window): string[] {
     const p = prefix(slice.communityId);
-    return daysOf(window).map((d) => (slice.channel !== undefined ? `${p}zc:${d}:${enc(slice.channel)}:${enc(type)}` : `${p}z:${d}:${enc(type)}`));
+    return daysOf(window).map((d) =>
+      slice.channel !== undefined ? `${p}zc:${d}:${enc(slice.channel)}:${enc(type)}` : `${p}z:${d}:${enc(type)}`,
+    );
   }
 
   /**
@@ -213,7 +209,11 @@ export class RedisStatsBackend implements StatsBackend {
    */
   private async withUnion<T>(keys: string[], read: (tmp: string) => Promise<T>): Promise<T> {
     const tmp = `${ROOT}tmp:${randomUUID()}`;
-    const done = await this.redis.multi().zunionstore(tmp, keys.length, ...keys).pexpire(tmp, 60_000).exec();
+    const done = await this.redis
+      .multi()
+      .zunionstore(tmp, keys.length, ...keys)
+      .pexpire(tmp, 60_000)
+      .exec();
     for (const [err] of done ?? []) if (err) throw err;
     try {
       return await read(tmp);
@@ -246,7 +246,9 @@ export class RedisStatsBackend implements StatsBackend {
     const previousLast = addDays(slice.window.first, -1);
     const out: RisingCount[] = [];
     for (const type of await this.typesOf(slice)) {
-      const current = await this.withUnion(this.typeKeys(slice, type), async (tmp) => scored(await this.redis.zrangebyscore(tmp, minCount, '+inf', 'WITHSCORES')));
+      const current = await this.withUnion(this.typeKeys(slice, type), async (tmp) =>
+        scored(await this.redis.zrangebyscore(tmp, minCount, '+inf', 'WITHSCORES')),
+      );
       if (current.length === 0) continue;
       const previous =
         previousFirst <= previousLast
@@ -262,7 +264,9 @@ export class RedisStatsBackend implements StatsBackend {
   async series(slice: Slice, entities: SeriesTarget[]): Promise<SeriesPoint[]> {
     const days = daysOf(slice.window);
     const allTypes = entities.some((e) => e.type === undefined) ? await this.typesOf({ ...slice, types: undefined } as Slice) : [];
-    const wanted = entities.flatMap((e) => (e.type !== undefined ? [{ type: e.type, entity: e.entity }] : allTypes.map((type) => ({ type, entity: e.entity }))));
+    const wanted = entities.flatMap((e) =>
+      e.type !== undefined ? [{ type: e.type, entity: e.entity }] : allTypes.map((type) => ({ type, entity: e.entity })),
+    );
     if (wanted.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const w of wanted) for (const key of this.typeKeys(slice, w.type)) pipe.zscore(key, w.entity);
@@ -342,7 +346,8 @@ export class RedisStatsBackend implements StatsBackend {
     const wanted: Array<{ day: string; channel: string }> = [];
     days.forEach((day, i) => {
       const channels = new Set(Object.keys(mixes[i]!).map((f) => decodeURIComponent(f.slice(0, f.indexOf('\t')))));
-      for (const channel of [...channels].sort()) if (slice.channel === undefined || channel === slice.channel) wanted.push({ day, channel });
+      for (const channel of [...channels].sort())
+        if (slice.channel === undefined || channel === slice.channel) wanted.push({ day, channel });
     });
     const hashes = await this.hashes(wanted.map((w) => `${p}ec:${w.day}:${enc(w.channel)}`));
     const types = slice.types?.length ? new Set(slice.types) : undefined;
@@ -397,7 +402,9 @@ export class RedisStatsBackend implements StatsBackend {
       }
     }
     const all = await this.redis.hgetall(COMMUNITIES);
-    const gone = Object.entries(all).filter(([, last]) => last < firstKeptDay).map(([c]) => c);
+    const gone = Object.entries(all)
+      .filter(([, last]) => last < firstKeptDay)
+      .map(([c]) => c);
     if (gone.length) await this.redis.hdel(COMMUNITIES, ...gone);
     return removed;
   }

@@ -65,7 +65,15 @@ CREATE INDEX IF NOT EXISTS stats_seen_by_day ON stats_seen (day);
 `;
 
 /** Tables holding per-day data, with their day column; pruning and deletion walk this list. */
-const DAY_TABLES = ['stats_entity_all', 'stats_entity', 'stats_pair_all', 'stats_pair', 'stats_mix', 'stats_surface', 'stats_seen'] as const;
+const DAY_TABLES = [
+  'stats_entity_all',
+  'stats_entity',
+  'stats_pair_all',
+  'stats_pair',
+  'stats_mix',
+  'stats_surface',
+  'stats_seen',
+] as const;
 
 type Params = Array<string | number>;
 
@@ -341,7 +349,8 @@ export class SqliteStatsBackend implements StatsBackend {
       daysOf(slice.window),
       limit,
       (day, depth) => list.all(...scope, day, ...typeParams, depth),
-      (key) => exact.get(...scope, ...(key.split('\t') as [string, string, string, string]), slice.window.first, slice.window.last)?.count ?? 0,
+      (key) =>
+        exact.get(...scope, ...(key.split('\t') as [string, string, string, string]), slice.window.first, slice.window.last)?.count ?? 0,
     );
     if (!ranked) return this.pairsByGrouping(slice, limit);
     return ranked.map(([key, count]) => {
@@ -374,7 +383,13 @@ export class SqliteStatsBackend implements StatsBackend {
     const sql = `SELECT channel, type, source, SUM(count) AS count FROM stats_mix
       WHERE community = ? AND day BETWEEN ? AND ?${channelSql}${t.sql}
       GROUP BY channel, type, source ORDER BY channel, type, source`;
-    const params: Params = [slice.communityId, slice.window.first, slice.window.last, ...(slice.channel !== undefined ? [slice.channel] : []), ...t.params];
+    const params: Params = [
+      slice.communityId,
+      slice.window.first,
+      slice.window.last,
+      ...(slice.channel !== undefined ? [slice.channel] : []),
+      ...t.params,
+    ];
     return this.db.prepare<Params, MixRow>(sql).all(...params);
   }
 
@@ -394,7 +409,13 @@ export class SqliteStatsBackend implements StatsBackend {
     const sql = `SELECT day, channel, type, entity, count FROM stats_entity
       WHERE community = ?${channelSql} AND day BETWEEN ? AND ?${t.sql}
       ORDER BY day, channel, type, count DESC, entity`;
-    const params: Params = [slice.communityId, ...(slice.channel !== undefined ? [slice.channel] : []), slice.window.first, slice.window.last, ...t.params];
+    const params: Params = [
+      slice.communityId,
+      ...(slice.channel !== undefined ? [slice.channel] : []),
+      slice.window.first,
+      slice.window.last,
+      ...t.params,
+    ];
     return this.db.prepare<Params, RawRow>(sql).all(...params);
   }
 

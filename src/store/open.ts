@@ -15,7 +15,8 @@ const REDIS_NAMESPACE = 'ekmm';
 export function sqliteFileFromUrl(url: URL): string {
   const raw = url.href.slice('sqlite://'.length);
   const path = decodeURIComponent(raw.split(/[?#]/)[0] ?? '');
-  if (!path || path === '/') throw new Error(`store URL "${url.href}" names no file; use sqlite://var/cache.sqlite or sqlite:///abs/path.sqlite`);
+  if (!path || path === '/')
+    throw new Error(`store URL "${url.href}" names no file; use sqlite://var/cache.sqlite or sqlite:///abs/path.sqlite`);
   if (path === ':memory:') return path;
   return path.startsWith('/') ? path : statePath(path);
 }
@@ -24,7 +25,12 @@ export const openSqliteStore: StoreOpener = async (url) => {
   const file = sqliteFileFromUrl(url);
   const adapter = new SqliteKeyvAdapter(file);
   const keyv = new Keyv({ store: adapter, useKeyPrefix: false, namespace: undefined });
-  return new KeyvStore(`sqlite:${file}`, keyv, (prefix) => adapter.entriesWithPrefix(prefix), () => adapter.disconnect());
+  return new KeyvStore(
+    `sqlite:${file}`,
+    keyv,
+    (prefix) => adapter.entriesWithPrefix(prefix),
+    () => adapter.disconnect(),
+  );
 };
 
 export const openMemoryStore: StoreOpener = async () => {

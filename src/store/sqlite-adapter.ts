@@ -38,12 +38,16 @@ export class SqliteKeyvAdapter extends EventEmitter implements KeyvStoreAdapter 
     this.db.exec('CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires) WHERE expires IS NOT NULL');
     this.stmt = {
       get: this.db.prepare('SELECT key, value, expires FROM kv WHERE key = ?'),
-      set: this.db.prepare('INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires'),
+      set: this.db.prepare(
+        'INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
+      ),
       del: this.db.prepare('DELETE FROM kv WHERE key = ?'),
       clear: this.db.prepare('DELETE FROM kv'),
       purge: this.db.prepare('DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?'),
       // Prefix scan as a key range so the primary-key index is used (LIKE would need escaping).
-      range: this.db.prepare('SELECT key, value, expires FROM kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?) ORDER BY key'),
+      range: this.db.prepare(
+        'SELECT key, value, expires FROM kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?) ORDER BY key',
+      ),
     };
     this.purgeExpired();
   }

@@ -137,7 +137,14 @@ export function normalizeChatText(raw: string, options: NormalizeOptions = {}): 
   return b.build();
 }
 
-function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuilder, names: Map<string, string>, rules: Set<MarkupRule>): void {
+function normalizeRange(
+  raw: string,
+  from: number,
+  to: number,
+  b: OffsetMapBuilder,
+  names: Map<string, string>,
+  rules: Set<MarkupRule>,
+): void {
   if (from >= to) return;
   const text = raw.slice(from, to);
   const capsLines = lineCapsFlags(raw);
@@ -161,7 +168,8 @@ function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuild
         at = end;
         continue;
       }
-      const [kind, id, sigil] = g.user !== undefined ? ['user', g.userId!, '@'] : g.role !== undefined ? ['role', g.roleId!, '@'] : ['channel', g.channelId!, '#'];
+      const [kind, id, sigil] =
+        g.user !== undefined ? ['user', g.userId!, '@'] : g.role !== undefined ? ['role', g.roleId!, '@'] : ['channel', g.channelId!, '#'];
       const name = names.get(`${kind}:${id}`);
       b.replace(rawStart, rawEnd, name ?? `${sigil}${id}`, name !== undefined);
     } else if (g.url !== undefined && !rules.has('urls')) {
@@ -176,7 +184,13 @@ function normalizeRange(raw: string, from: number, to: number, b: OffsetMapBuild
       b.copy(rawStart, m[0]);
     } else if (g.emoji !== undefined && !rules.has('emoji')) {
       b.copy(rawStart, m[0]);
-    } else if (g.customEmoji !== undefined || g.timestamp !== undefined || g.url !== undefined || g.broadcast !== undefined || g.emoji !== undefined) {
+    } else if (
+      g.customEmoji !== undefined ||
+      g.timestamp !== undefined ||
+      g.url !== undefined ||
+      g.broadcast !== undefined ||
+      g.emoji !== undefined
+    ) {
       b.insert(rawStart, ' ');
     } else if (g.hashtag !== undefined && !rules.has('hashtags')) {
       b.copy(rawStart, m[0]);
@@ -231,7 +245,8 @@ function word(text: string, rawStart: number, caps: boolean, first: boolean, elo
     return;
   }
   const lower = lowerSameLength(text);
-  const keep: 1 | 2 = wordCosts().cost(squeezed(lower, runs, 2)) === undefined && wordCosts().cost(squeezed(lower, runs, 1)) !== undefined ? 1 : 2;
+  const keep: 1 | 2 =
+    wordCosts().cost(squeezed(lower, runs, 2)) === undefined && wordCosts().cost(squeezed(lower, runs, 1)) !== undefined ? 1 : 2;
   const cased = caps ? headlineCase(text, first) : text;
   let at = 0;
   for (const [s, e] of runs) {

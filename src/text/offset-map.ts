@@ -111,7 +111,14 @@ export class OffsetMapBuilder {
   }
 
   build(): MappedText {
-    return new MappedText(this.view, this.raw, Int32Array.from(this.starts), Int32Array.from(this.ends), Uint8Array.from(this.shown), this.wholes);
+    return new MappedText(
+      this.view,
+      this.raw,
+      Int32Array.from(this.starts),
+      Int32Array.from(this.ends),
+      Uint8Array.from(this.shown),
+      this.wholes,
+    );
   }
 }
 

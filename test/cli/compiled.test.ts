@@ -46,9 +46,13 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 before(() => {
   // `npm ci` builds dist/ (prepare); rebuild only when a source is newer than the build.
-  const fresh = existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= Math.max(newest(join(PROJECT_ROOT, 'src')), newest(join(PROJECT_ROOT, 'adapters')));
+  const fresh =
+    existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= Math.max(newest(join(PROJECT_ROOT, 'src')), newest(join(PROJECT_ROOT, 'adapters')));
   if (!fresh) {
-    const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(tsc.status, 0, `npm run build failed:\n${tsc.stdout}${tsc.stderr}`);
   }
 });
@@ -63,8 +67,17 @@ test('plain node runs the compiled CLI: recognize with an image (OCR worker thre
     const r = await run(['--input-type=module', '-e', script, 'recognize', '--text', 'Seen in Paris', '--image', poster, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const rec = JSON.parse(r.stdout) as Recognition;
-    assert.deepEqual(rec.entities.filter((e) => e.source === 'text').map((e) => e.text), ['Paris']);
-    assert.deepEqual(rec.entities.filter((e) => e.source === 'ocr').map((e) => e.text).sort(), ['Barack Obama', 'Paris']);
+    assert.deepEqual(
+      rec.entities.filter((e) => e.source === 'text').map((e) => e.text),
+      ['Paris'],
+    );
+    assert.deepEqual(
+      rec.entities
+        .filter((e) => e.source === 'ocr')
+        .map((e) => e.text)
+        .sort(),
+      ['Barack Obama', 'Paris'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

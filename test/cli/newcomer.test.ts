@@ -51,7 +51,10 @@ before(async () => {
   binDir = join(dir, 'bin');
   mkdirSync(binDir);
   symlinkSync(BIN, join(binDir, 'ekmm'));
-  writeFileSync(join(dir, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('truncated')]));
+  writeFileSync(
+    join(dir, 'corrupt.png'),
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('truncated')]),
+  );
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -132,11 +135,19 @@ test('every command has a --help with an example, and each example works as type
 });
 
 test('exit 1: an image named on the command line does not exist; the result is still printed', () => {
-  const run = ekmm(['recognize', '--text', 'Barack Obama in Paris', '--image', 'examples/poster.png', '--image', 'nope.jpg', '--json'], { env: QUICK });
+  const run = ekmm(['recognize', '--text', 'Barack Obama in Paris', '--image', 'examples/poster.png', '--image', 'nope.jpg', '--json'], {
+    env: QUICK,
+  });
   assert.equal(run.code, 1, run.err);
   const r = JSON.parse(run.out) as { entities: { text: string }[]; warnings: { code: string }[] };
-  assert.deepEqual(r.entities.map((e) => e.text), ['Barack Obama', 'Paris']);
-  assert.deepEqual(r.warnings.map((w) => w.code), ['image.not_found']);
+  assert.deepEqual(
+    r.entities.map((e) => e.text),
+    ['Barack Obama', 'Paris'],
+  );
+  assert.deepEqual(
+    r.warnings.map((w) => w.code),
+    ['image.not_found'],
+  );
   assert.match(run.err, /--image nope\.jpg could not be used: .*does not exist/);
 });
 
@@ -144,7 +155,10 @@ test('exit 0: an image whose content is refused (corrupt) stays a warning in the
   const run = ekmm(['recognize', '--text', 'hello', '--image', join(dir, 'corrupt.png'), '--json'], { env: QUICK });
   assert.equal(run.code, 0, run.err);
   const r = JSON.parse(run.out) as { warnings: { code: string }[] };
-  assert.deepEqual(r.warnings.map((w) => w.code), ['image.corrupt']);
+  assert.deepEqual(
+    r.warnings.map((w) => w.code),
+    ['image.corrupt'],
+  );
   assert.equal(run.err, '');
 });
 
@@ -170,7 +184,10 @@ test('a missing file named by a flag: exit 1, naming the flag and the path (no r
 test('tag --model with an unknown name lists the models there are (exit 2)', () => {
   const run = ekmm(['tag', '--model', 'fr', '--input', 'examples/tweets.txt', '--output', join(dir, 'p.txt')]);
   assert.equal(run.code, 2);
-  assert.match(run.err, /--model fr: no such model; models here: en \(models\/ner-en\), zh \(models\/ner-zh\), or a directory holding a manifest\.json/);
+  assert.match(
+    run.err,
+    /--model fr: no such model; models here: en \(models\/ner-en\), zh \(models\/ner-zh\), or a directory holding a manifest\.json/,
+  );
 });
 
 test('tag warns when the model language is not the input language, and still tags', () => {
@@ -215,7 +232,10 @@ test('a YAML indentation error is reported at the line and column to fix', () =>
   writeFileSync(file, 'server:\n  port: 9000\n    host: 0.0.0.0\n');
   const run = ekmm(['recognize', '--text', 'hi', '--config', file]);
   assert.equal(run.code, 2);
-  assert.match(run.err, /indent\.yaml, line 3, column 5: this line is indented deeper \(column 5\) than "port: 9000" on line 2 \(column 3\)/);
+  assert.match(
+    run.err,
+    /indent\.yaml, line 3, column 5: this line is indented deeper \(column 5\) than "port: 9000" on line 2 \(column 3\)/,
+  );
   const typed = join(dir, 'typed.yaml');
   writeFileSync(typed, 'ocr:\n  workers: 1\nserver:\n  port: high\n');
   const bad = ekmm(['recognize', '--text', 'hi', '--config', typed]);
@@ -255,8 +275,12 @@ test('.env.example lists every environment variable the code reads', () => {
   // process.env.NAME anywhere; quoted EKMM_* / *_TOKEN / *_KEY names in the product code (tests
   // name their own throwaway variables); ${env:NAME} in experiment plans.
   const found = [
-    ...grep(String.raw`process\.env\.[A-Z][A-Z0-9_]+`, ['src', 'adapters', 'bin', 'test', 'bench']).matchAll(/process\.env\.([A-Z][A-Z0-9_]+)/g),
-    ...grep(String.raw`['"\x60](EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(TOKEN|KEY))['"\x60]`, ['src', 'adapters', 'bin']).matchAll(/(EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(?:TOKEN|KEY))/g),
+    ...grep(String.raw`process\.env\.[A-Z][A-Z0-9_]+`, ['src', 'adapters', 'bin', 'test', 'bench']).matchAll(
+      /process\.env\.([A-Z][A-Z0-9_]+)/g,
+    ),
+    ...grep(String.raw`['"\x60](EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(TOKEN|KEY))['"\x60]`, ['src', 'adapters', 'bin']).matchAll(
+      /(EKMM_[A-Z0-9_]+|[A-Z][A-Z0-9]*_(?:TOKEN|KEY))/g,
+    ),
     ...grep(String.raw`\$\{env:[A-Z][A-Z0-9_]+\}`, ['experiments', 'examples']).matchAll(/env:([A-Z][A-Z0-9_]+)/g),
   ].map((m) => m[1]!);
   // PATH, HOME and the like are the system's; SHARDS is set by discord.js's ShardingManager in
@@ -302,8 +326,15 @@ test('connection failures name the platform or backend: Discord, Telegram, Redis
   assert.equal(redis.code, 1);
   assert.match(redis.err, /cannot connect to Redis/);
   const llm = ekmm(['recognize', '--text', 'Paris', '--json'], {
-    env: { ...QUICK, EKMM__RECOGNIZER__BACKENDS: '[llm]', EKMM__RECOGNIZER__LLM: '{baseURL: "http://127.0.0.1:1/v1", model: m, retries: 0}' },
+    env: {
+      ...QUICK,
+      EKMM__RECOGNIZER__BACKENDS: '[llm]',
+      EKMM__RECOGNIZER__LLM: '{baseURL: "http://127.0.0.1:1/v1", model: m, retries: 0}',
+    },
   });
   const r = JSON.parse(llm.out) as { warnings: { message: string }[] };
-  assert.ok(r.warnings.some((w) => /LLM m at http:\/\/127\.0\.0\.1:1\/v1: connection failed/.test(w.message)), JSON.stringify(r.warnings));
+  assert.ok(
+    r.warnings.some((w) => /LLM m at http:\/\/127\.0\.0\.1:1\/v1: connection failed/.test(w.message)),
+    JSON.stringify(r.warnings),
+  );
 });

@@ -52,7 +52,10 @@ let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ekmm-cli-'));
   writeFileSync(join(dir, 'poster.png'), await drawTextImage(['Barack Obama visits Paris']));
-  writeFileSync(join(dir, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('truncated')]));
+  writeFileSync(
+    join(dir, 'corrupt.png'),
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('truncated')]),
+  );
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -70,7 +73,9 @@ test('recognize --json prints one JSON object with the entities', { timeout: 90_
   );
 });
 
-test('recognize --json with a good image, a corrupt one and a missing one: warnings, exit 1 for the missing one', { timeout: 90_000 }, async () => {
+test('recognize --json with a good image, a corrupt one and a missing one: warnings, exit 1 for the missing one', {
+  timeout: 90_000,
+}, async () => {
   // Relative paths from another cwd: the CLI allows the images' directory for intake.
   const run = await ekmm(
     ['recognize', '--text', 'see the poster', '--image', 'poster.png', '--image', 'corrupt.png', '--image', 'missing.png', '--json'],
@@ -84,8 +89,14 @@ test('recognize --json with a good image, a corrupt one and a missing one: warni
   const r = parseOnlyJson(run.stdout);
   assert.match(r.ocr.map((l) => l.text).join(' '), /Barack Obama visits Paris/i);
   assert.deepEqual(
-    r.entities.filter((e) => e.source === 'ocr').map((e) => [e.text, e.type]).sort(),
-    [['Barack Obama', 'PER'], ['Paris', 'LOC']],
+    r.entities
+      .filter((e) => e.source === 'ocr')
+      .map((e) => [e.text, e.type])
+      .sort(),
+    [
+      ['Barack Obama', 'PER'],
+      ['Paris', 'LOC'],
+    ],
   );
   assert.deepEqual(r.warnings.map((w) => w.image).sort(), [1, 2], JSON.stringify(r.warnings));
   for (const w of r.warnings) {
@@ -97,13 +108,24 @@ test('recognize --json with a good image, a corrupt one and a missing one: warni
 });
 
 test('recognize --text - reads stdin; an image URL from a host not allowed is a warning and exit 1', { timeout: 90_000 }, async () => {
-  const run = await ekmm(['recognize', '--text', '-', '--image', 'https://images.example.com/p.png', '--json'], { EKMM__OCR__BACKEND: 'none' }, PROJECT_ROOT, 'Paris by night\n');
+  const run = await ekmm(
+    ['recognize', '--text', '-', '--image', 'https://images.example.com/p.png', '--json'],
+    { EKMM__OCR__BACKEND: 'none' },
+    PROJECT_ROOT,
+    'Paris by night\n',
+  );
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /--image https:\/\/images\.example\.com\/p\.png could not be used: .*intake\.urlHosts/);
   const r = parseOnlyJson(run.stdout);
   assert.equal(r.text, 'Paris by night');
-  assert.deepEqual(r.entities.map((e) => e.text), ['Paris']);
-  assert.deepEqual(r.warnings.map((w) => [w.code, w.image]), [['image.host_refused', 0]]);
+  assert.deepEqual(
+    r.entities.map((e) => e.text),
+    ['Paris'],
+  );
+  assert.deepEqual(
+    r.warnings.map((w) => [w.code, w.image]),
+    [['image.host_refused', 0]],
+  );
 });
 
 test('recognize without --json prints a readable report', { timeout: 90_000 }, async () => {

@@ -46,7 +46,10 @@ test('serve runs the web adapter until SIGTERM, then exits 0', { timeout: 90_000
       body: JSON.stringify({ text: 'Back in Paris' }),
     });
     const body = (await res.json()) as { entities: Array<{ text: string; type: string }> };
-    assert.deepEqual(body.entities.map((e) => [e.text, e.type]), [['Paris', 'LOC']]);
+    assert.deepEqual(
+      body.entities.map((e) => [e.text, e.type]),
+      [['Paris', 'LOC']],
+    );
     // The statistics route is wired in, behind the moderator token.
     assert.equal((await fetch(`${url}/api/stats?community=web`)).status, 401);
     const stats = await fetch(`${url}/api/stats?community=web`, { headers: { authorization: 'Bearer moderator-secret' } });

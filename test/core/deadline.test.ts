@@ -19,7 +19,14 @@ const llm = () => ({ ...client(), structuredOutput: 'json_object' });
 
 async function withEngine<T>(overrides: Record<string, unknown>, fn: (e: Engine) => Promise<T>): Promise<T> {
   const engine = await createEngine(
-    loadConfig({ overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, limits: { deadline: { textMs: 800, reserveMs: 200 } }, ...overrides } }),
+    loadConfig({
+      overrides: {
+        ocr: { backend: 'none' },
+        cache: { enabled: false },
+        limits: { deadline: { textMs: 800, reserveMs: 200 } },
+        ...overrides,
+      },
+    }),
   );
   try {
     // The first call loads the ONNX model: done here, so the timed calls measure the deadline only.
@@ -58,20 +65,26 @@ test('knowledge that hangs does not hold the local recognizer past the deadline'
     const { r, ms } = await timed(() => engine.recognize({ text: TEXT, language: 'en' }));
     assert.ok(ms < 1500, `answered after ${ms} ms`);
     assert.ok(localAnswered(r), JSON.stringify(r.entities));
-    assert.ok(r.warnings.some((w) => w.stage === 'knowledge'), JSON.stringify(r.warnings));
+    assert.ok(
+      r.warnings.some((w) => w.stage === 'knowledge'),
+      JSON.stringify(r.warnings),
+    );
   });
 });
 
 test('a 429 with Retry-After: 100000 is not waited for: the reply comes at once, saying why', async () => {
-  await withEngine({ recognizer: { backends: ['llm'], fallback: 'local', llm: llm() }, limits: { deadline: { textMs: 5000 } } }, async (engine) => {
-    emu.otherwise({ ...httpError(429, 'slow down'), headers: { 'retry-after': '100000' } });
-    const { r, ms } = await timed(() => engine.recognize({ text: TEXT, language: 'en' }));
-    assert.ok(ms < 1500, `answered after ${ms} ms`);
-    assert.equal(emu.chatRequests.length, 1);
-    const failed = r.warnings.find((w) => w.code === 'recognizer.failed');
-    assert.match(failed?.message ?? '', /retry after 100000 s, past the message deadline/);
-    assert.ok(localAnswered(r), 'the fallback answered');
-  });
+  await withEngine(
+    { recognizer: { backends: ['llm'], fallback: 'local', llm: llm() }, limits: { deadline: { textMs: 5000 } } },
+    async (engine) => {
+      emu.otherwise({ ...httpError(429, 'slow down'), headers: { 'retry-after': '100000' } });
+      const { r, ms } = await timed(() => engine.recognize({ text: TEXT, language: 'en' }));
+      assert.ok(ms < 1500, `answered after ${ms} ms`);
+      assert.equal(emu.chatRequests.length, 1);
+      const failed = r.warnings.find((w) => w.code === 'recognizer.failed');
+      assert.match(failed?.message ?? '', /retry after 100000 s, past the message deadline/);
+      assert.ok(localAnswered(r), 'the fallback answered');
+    },
+  );
 });
 
 test('a caller that goes away cancels the message: recognize rejects at once and the LLM call is dropped', async () => {
@@ -86,13 +99,19 @@ test('a caller that goes away cancels the message: recognize rejects at once and
 });
 
 test('an HTTP 400 from the LLM keeps the structured-output downgrade warnings', async () => {
-  await withEngine({ recognizer: { backends: ['llm'], fallback: 'local', llm: { ...llm(), structuredOutput: 'auto' } }, limits: { deadline: { textMs: 5000 } } }, async (engine) => {
-    emu.otherwise(httpError(400, 'bad request'));
-    const r = await engine.recognize({ text: TEXT, language: 'en' });
-    const codes = r.warnings.map((w) => w.code);
-    assert.deepEqual(codes.filter((c) => c === 'llm.structured_output_fallback').length, 2, codes.join(', '));
-    assert.ok(codes.includes('recognizer.failed') && codes.includes('recognizer.fallback'), codes.join(', '));
-  });
+  await withEngine(
+    {
+      recognizer: { backends: ['llm'], fallback: 'local', llm: { ...llm(), structuredOutput: 'auto' } },
+      limits: { deadline: { textMs: 5000 } },
+    },
+    async (engine) => {
+      emu.otherwise(httpError(400, 'bad request'));
+      const r = await engine.recognize({ text: TEXT, language: 'en' });
+      const codes = r.warnings.map((w) => w.code);
+      assert.deepEqual(codes.filter((c) => c === 'llm.structured_output_fallback').length, 2, codes.join(', '));
+      assert.ok(codes.includes('recognizer.failed') && codes.includes('recognizer.fallback'), codes.join(', '));
+    },
+  );
 });
 
 test('null content from the LLM is a warning, not a silent empty answer', async () => {
@@ -101,7 +120,10 @@ test('null content from the LLM is a warning, not a silent empty answer', async 
     (reply.json as { choices: { message: { content: string | null } }[] }).choices[0]!.message.content = null;
     emu.otherwise(reply);
     const r = await engine.recognize({ text: TEXT, language: 'en' });
-    assert.ok(r.warnings.some((w) => w.code === 'llm.empty_answer'), JSON.stringify(r.warnings));
+    assert.ok(
+      r.warnings.some((w) => w.code === 'llm.empty_answer'),
+      JSON.stringify(r.warnings),
+    );
     assert.ok(localAnswered(r));
   });
 });

@@ -22,7 +22,12 @@ const testPlugin: Plugin = (r) => {
     recognize: async (batch: RecognizerInput[]) =>
       batch.map((input) => {
         const entities = [...input.text.matchAll(/\b[A-Z][a-z]+ [A-Z][a-z]+\b/g)].map((m) => ({
-          text: m[0], type: 'ORG', start: m.index, end: m.index + m[0].length, source: 'text' as const, backend: 'pairs',
+          text: m[0],
+          type: 'ORG',
+          start: m.index,
+          end: m.index + m[0].length,
+          source: 'text' as const,
+          backend: 'pairs',
         }));
         const paris = input.text.indexOf('Paris');
         if (paris >= 0) entities.push({ text: 'Paris', type: 'misc', start: paris, end: paris + 5, source: 'text', backend: 'pairs' });
@@ -59,7 +64,9 @@ test('first-wins merge keeps the higher-ranked span and adds non-overlapping one
 });
 
 test('union merge keeps both readings of an overlapping span, aliases map MISC to OTHER', async () => {
-  const engine = await createEngine(config({ backends: ['gazetteer', 'pairs'], merge: 'union', fallback: 'none' }), { plugins: [testPlugin] });
+  const engine = await createEngine(config({ backends: ['gazetteer', 'pairs'], merge: 'union', fallback: 'none' }), {
+    plugins: [testPlugin],
+  });
   const r = await engine.recognize({ text: 'Hello Paris', language: 'en' });
   await engine.close();
   assert.deepEqual(
@@ -72,14 +79,20 @@ test('union merge keeps both readings of an overlapping span, aliases map MISC t
   );
   // GREETING is not a configured type: dropped, counted and explained.
   assert.equal(r.droppedEntities, 1);
-  assert.ok(r.warnings.some((w) => w.code === 'entity.unknown_type' && w.message.includes('GREETING')), 'unknown type warning names GREETING');
+  assert.ok(
+    r.warnings.some((w) => w.code === 'entity.unknown_type' && w.message.includes('GREETING')),
+    'unknown type warning names GREETING',
+  );
 });
 
 test('a failing recognizer falls back with a warning and the user still gets entities', async () => {
   const engine = await createEngine(config({ backends: ['broken'], fallback: 'gazetteer' }), { plugins: [testPlugin] });
   const r = await engine.recognize({ text: 'Barack Obama in Paris', language: 'auto' });
   await engine.close();
-  assert.deepEqual(r.entities.map((e) => e.text), ['Barack Obama', 'Paris']);
+  assert.deepEqual(
+    r.entities.map((e) => e.text),
+    ['Barack Obama', 'Paris'],
+  );
   const codes = r.warnings.map((w) => w.code);
   assert.ok(codes.includes('recognizer.failed'), `warnings: ${codes}`);
   assert.ok(codes.includes('recognizer.fallback'), `warnings: ${codes}`);
@@ -94,7 +107,10 @@ test('a bad image becomes a warning and the text is still recognized; Chinese is
   });
   await engine.close();
   assert.equal(r.language, 'zh');
-  assert.deepEqual(r.entities.map((e) => [e.text, e.type, e.start, e.end]), [['北京', 'LOC', 3, 5]]);
+  assert.deepEqual(
+    r.entities.map((e) => [e.text, e.type, e.start, e.end]),
+    [['北京', 'LOC', 3, 5]],
+  );
   assert.equal(r.warnings.filter((w) => w.stage === 'intake').length, 1);
   assert.equal(r.warnings[0]!.image, 0);
   assert.ok(r.timings.total! >= 0, 'total timing recorded');
@@ -107,11 +123,21 @@ test('plugins named in config load and register backends', async () => {
     file,
     `export default (r) => r.recognizer.register('shout', () => ({ name: 'shout', recognize: async (b) => b.map((i) => ({ entities: [{ text: i.text, type: 'ORG', start: 0, end: i.text.length, source: 'text', backend: 'shout' }], dropped: 0, warnings: [] })) }));`,
   );
-  const cfg = loadConfig({ overrides: { plugins: [file], ocr: { backend: 'none' }, cache: { enabled: false }, recognizer: { backends: ['shout'], fallback: 'none' } } });
+  const cfg = loadConfig({
+    overrides: {
+      plugins: [file],
+      ocr: { backend: 'none' },
+      cache: { enabled: false },
+      recognizer: { backends: ['shout'], fallback: 'none' },
+    },
+  });
   const engine = await createEngine(cfg);
   const r = await engine.recognize({ text: 'NASA' });
   await engine.close();
-  assert.deepEqual(r.entities.map((e) => [e.text, e.backend]), [['NASA', 'shout']]);
+  assert.deepEqual(
+    r.entities.map((e) => [e.text, e.backend]),
+    [['NASA', 'shout']],
+  );
 });
 
 test('an unknown backend name fails start-up with the registered names', async () => {

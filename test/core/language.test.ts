@@ -10,9 +10,15 @@ import { MIXED_SCRIPT_CASES } from './mixed-script-cases.ts';
 
 test('foreign runs: Latin names inside Chinese, Han names inside English', () => {
   const zh = '昨天Taylor Swift在上海, 和St. Louis的AC/DC乐队';
-  assert.deepEqual(foreignRuns(zh, 'zh').map(([s, e]) => zh.slice(s, e)), ['Taylor Swift', 'St. Louis', 'AC/DC']);
+  assert.deepEqual(
+    foreignRuns(zh, 'zh').map(([s, e]) => zh.slice(s, e)),
+    ['Taylor Swift', 'St. Louis', 'AC/DC'],
+  );
   const en = 'Had dinner with 王菲 and 奥巴马·贝拉克 in Hong Kong';
-  assert.deepEqual(foreignRuns(en, 'en').map(([s, e]) => en.slice(s, e)), ['王菲', '奥巴马·贝拉克']);
+  assert.deepEqual(
+    foreignRuns(en, 'en').map(([s, e]) => en.slice(s, e)),
+    ['王菲', '奥巴马·贝拉克'],
+  );
   assert.equal(languageOf('Taylor Swift sold out Wembley'), 'en');
   assert.equal(languageOf('北京欢迎你 #Beijing'), 'zh');
   assert.equal(detectLanguage('zh', 'English words'), 'zh');
@@ -54,11 +60,26 @@ test('language per input through the engine and real OCR: an English message wit
   const weibo2 = await drawPoster([{ lines: ['北京欢迎你'] }]);
   const english = await engine.recognize({
     text: 'Taylor Swift sold out Wembley Stadium in London',
-    images: [{ kind: 'bytes', bytes: weibo1 }, { kind: 'bytes', bytes: weibo2 }],
+    images: [
+      { kind: 'bytes', bytes: weibo1 },
+      { kind: 'bytes', bytes: weibo2 },
+    ],
   });
   assert.equal(english.language, 'en', 'the text decides the message language, not its screenshots');
-  assert.deepEqual(english.ocr.map((l) => [l.text, l.language]), [['昨天在上海见到了马云', 'zh'], ['北京欢迎你', 'zh']]);
-  assert.deepEqual(english.ocrBlocks?.map((b) => [b.image, b.language, b.lines]), [[0, 'zh', [0]], [1, 'zh', [1]]]);
+  assert.deepEqual(
+    english.ocr.map((l) => [l.text, l.language]),
+    [
+      ['昨天在上海见到了马云', 'zh'],
+      ['北京欢迎你', 'zh'],
+    ],
+  );
+  assert.deepEqual(
+    english.ocrBlocks?.map((b) => [b.image, b.language, b.lines]),
+    [
+      [0, 'zh', [0]],
+      [1, 'zh', [1]],
+    ],
+  );
   const found = (r: typeof english) => r.entities.map((e) => [e.source, e.type, e.text]);
   assert.deepEqual(found(english), [
     ['text', 'PER', 'Taylor Swift'],
@@ -72,7 +93,10 @@ test('language per input through the engine and real OCR: an English message wit
   const poster = await drawPoster([{ lines: ['Barack Obama visits Berlin'] }]);
   const chinese = await engine.recognize({ text: '马云和Elon Musk在上海见面', images: [{ kind: 'bytes', bytes: poster }] });
   assert.equal(chinese.language, 'zh');
-  assert.deepEqual(chinese.ocr.map((l) => l.language), ['en']);
+  assert.deepEqual(
+    chinese.ocr.map((l) => l.language),
+    ['en'],
+  );
   assert.deepEqual(found(chinese), [
     ['text', 'PER', '马云'],
     ['text', 'PER', 'Elon Musk'],

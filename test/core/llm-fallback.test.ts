@@ -42,18 +42,28 @@ test('an LLM timeout falls back to the local tagger with a warning', async () =>
   const codes = r.warnings.map((w) => w.code);
   assert.ok(codes.includes('recognizer.failed') && codes.includes('recognizer.fallback'), `warnings: ${codes}`);
   assert.ok(r.entities.length > 0, 'the local tagger answered');
-  assert.ok(r.entities.every((e) => e.backend === 'local'), 'entities come from the fallback');
-  assert.ok(r.entities.some((e) => e.text === 'Barack Obama' && e.type === 'PER'), JSON.stringify(r.entities));
+  assert.ok(
+    r.entities.every((e) => e.backend === 'local'),
+    'entities come from the fallback',
+  );
+  assert.ok(
+    r.entities.some((e) => e.text === 'Barack Obama' && e.type === 'PER'),
+    JSON.stringify(r.entities),
+  );
 });
 
 test('LLM and local merge first-wins: LLM spans first, local adds what does not overlap; invented names are dropped', async () => {
-  emu.reset().script(
-    completion('```json\n{"entities":[{"text":"Angela Merkel","type":"person"},{"text":"Paris","type":"LOC"}]}\n```'),
-  );
+  emu.reset().script(completion('```json\n{"entities":[{"text":"Angela Merkel","type":"person"},{"text":"Paris","type":"LOC"}]}\n```'));
   const r = await withEngine(['llm', 'local'], (e) => e.recognize({ text: TEXT, language: 'en' }));
   const merkel = r.entities.filter((e) => e.start === TEXT.indexOf('Angela'));
-  assert.deepEqual(merkel.map((e) => [e.text, e.type, e.backend]), [['Angela Merkel', 'PER', 'llm']]);
-  assert.ok(r.entities.some((e) => e.backend === 'local' && e.text === 'Barack Obama'), JSON.stringify(r.entities));
+  assert.deepEqual(
+    merkel.map((e) => [e.text, e.type, e.backend]),
+    [['Angela Merkel', 'PER', 'llm']],
+  );
+  assert.ok(
+    r.entities.some((e) => e.backend === 'local' && e.text === 'Barack Obama'),
+    JSON.stringify(r.entities),
+  );
   assert.ok(r.droppedEntities >= 1, 'Paris is in no input and is counted as dropped');
   for (const e of r.entities) assert.equal(TEXT.slice(e.start, e.end), e.text, 'offsets point at the entity text');
 });
@@ -87,6 +97,9 @@ test('the LLM as knowledge source: its answer feeds the local tagger, and a fail
   engine = await createEngine(cfg(300));
   const alone = await engine.recognize({ text, language: 'en' });
   await engine.close();
-  assert.ok(alone.warnings.some((w) => w.code === 'knowledge.failed'), JSON.stringify(alone.warnings));
+  assert.ok(
+    alone.warnings.some((w) => w.code === 'knowledge.failed'),
+    JSON.stringify(alone.warnings),
+  );
   assert.ok(!alone.warnings.some((w) => w.code === 'recognizer.failed'), 'the tagger still answered');
 });

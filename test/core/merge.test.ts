@@ -39,8 +39,14 @@ test('mergeEntities matches the quadratic version on random overlapping inputs (
     const r = rng(seed);
     const ranked = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => randomEntities(r, Math.floor(r() * 40), `b${i}`));
     for (const policy of ['first-wins', 'union'] as const) {
-      const expected = mergeQuadratic(ranked.map((l) => [...l]), policy);
-      const got = mergeEntities(ranked.map((l) => [...l]), policy);
+      const expected = mergeQuadratic(
+        ranked.map((l) => [...l]),
+        policy,
+      );
+      const got = mergeEntities(
+        ranked.map((l) => [...l]),
+        policy,
+      );
       assert.deepEqual(got, expected, `seed ${seed}, ${policy}`);
     }
   }
@@ -81,8 +87,13 @@ test('PhraseSearch finds every occurrence, overlapping ones included, as indexOf
   const alphabet = 'ab A';
   for (let round = 0; round < 200; round++) {
     const text = Array.from({ length: Math.floor(r() * 40) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
-    const phrases = [...new Set(Array.from({ length: 1 + Math.floor(r() * 6) }, () =>
-      Array.from({ length: 1 + Math.floor(r() * 4) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('')))];
+    const phrases = [
+      ...new Set(
+        Array.from({ length: 1 + Math.floor(r() * 6) }, () =>
+          Array.from({ length: 1 + Math.floor(r() * 4) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
+        ),
+      ),
+    ];
     const found = new PhraseSearch(phrases).findAll(text);
     phrases.forEach((p, id) => {
       const expected: number[] = [];
@@ -116,7 +127,10 @@ test('alignEntities matches the quadratic version: exact, case- and whitespace-i
 test('alignEntities grows as n log n up to 100,000 names over a 1 MB text, not quadratically', () => {
   const run = (n: number) => {
     const names: TypedName[] = Array.from({ length: n }, (_, i) => ({ text: `Name${i}`, type: 'PER' }));
-    const text = names.map((x) => x.text).join(' ').slice(0, n * 10);
+    const text = names
+      .map((x) => x.text)
+      .join(' ')
+      .slice(0, n * 10);
     const aligned = alignEntities(names, [{ source: 'text', text }], 'llm');
     assert.ok(aligned.entities.length > n * 0.9);
   };

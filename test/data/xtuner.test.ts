@@ -17,36 +17,74 @@ function ekmm(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-interface Turn { system?: string; input: string; output: string }
+interface Turn {
+  system?: string;
+  input: string;
+  output: string;
+}
 
 /** Parses every line and checks XTuner's single-turn shape; returns the turns. */
 function readTurns(file: string): Turn[] {
   const text = readFileSync(file, 'utf8');
   assert.ok(text.endsWith('\n'), "expected text.endsWith('\\n')");
-  return text.slice(0, -1).split('\n').map((line, i) => {
-    const rec = JSON.parse(line) as { conversation: Turn[] };
-    assert.deepEqual(Object.keys(rec), ['conversation'], `line ${i + 1}`);
-    assert.equal(rec.conversation.length, 1, `line ${i + 1}`);
-    const turn = rec.conversation[0]!;
-    assert.deepEqual(Object.keys(turn), ['system', 'input', 'output'], `line ${i + 1}`);
-    for (const v of Object.values(turn)) assert.equal(typeof v, 'string');
-    return turn;
-  });
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line, i) => {
+      const rec = JSON.parse(line) as { conversation: Turn[] };
+      assert.deepEqual(Object.keys(rec), ['conversation'], `line ${i + 1}`);
+      assert.equal(rec.conversation.length, 1, `line ${i + 1}`);
+      const turn = rec.conversation[0]!;
+      assert.deepEqual(Object.keys(turn), ['system', 'input', 'output'], `line ${i + 1}`);
+      for (const v of Object.values(turn)) assert.equal(typeof v, 'string');
+      return turn;
+    });
 }
 
 // Post 2 has an I-LOC right after O (invalid BIO) and lists "Obama" twice.
-const TWITTER = [
-  'IMGID:101', 'RT\tO', '@BarackObama\tB-PER', 'visits\tO', 'New\tB-LOC', 'York\tI-LOC', 'City\tI-LOC', '',
-  'IMGID:102', 'Obama\tB-PER', 'and\tO', 'Obama\tB-PER', 'in\tO', 'Paris\tI-LOC', 'for\tO', 'COP21\tB-OTHER', '',
-  'IMGID:103', 'nothing\tO', 'here\tO', '',
-].join('\n') + '\n';
+const TWITTER =
+  [
+    'IMGID:101',
+    'RT\tO',
+    '@BarackObama\tB-PER',
+    'visits\tO',
+    'New\tB-LOC',
+    'York\tI-LOC',
+    'City\tI-LOC',
+    '',
+    'IMGID:102',
+    'Obama\tB-PER',
+    'and\tO',
+    'Obama\tB-PER',
+    'in\tO',
+    'Paris\tI-LOC',
+    'for\tO',
+    'COP21\tB-OTHER',
+    '',
+    'IMGID:103',
+    'nothing\tO',
+    'here\tO',
+    '',
+  ].join('\n') + '\n';
 const CAPTIONS = '101.jpg :a man waving from a car\n102.jpg :two men shaking hands\n103.jpg :a cat on a sofa\n';
 
 // CMNER: CRLF, one character a line, no blank line between posts, MISC type.
-const CMNER = [
-  'WID:4455', '我\tO', '在\tO', '北\tB-LOC', '京\tI-LOC', '看\tO', '春\tB-MISC', '晚\tI-MISC',
-  'WID:4456', '马\tB-PER', '云\tI-PER', '说\tO', '话\tO',
-].join('\r\n') + '\r\n';
+const CMNER =
+  [
+    'WID:4455',
+    '我\tO',
+    '在\tO',
+    '北\tB-LOC',
+    '京\tI-LOC',
+    '看\tO',
+    '春\tB-MISC',
+    '晚\tI-MISC',
+    'WID:4456',
+    '马\tB-PER',
+    '云\tI-PER',
+    '说\tO',
+    '话\tO',
+  ].join('\r\n') + '\r\n';
 
 // The legacy shape: --format conversation with the llm recognizer's generic prompt (the defaults
 // are now messages and the mner-sft template; see test/finetune/).
@@ -58,21 +96,41 @@ test('export xtuner (ner): Twitter split with captions, --format conversation --
   writeFileSync(join(dir, 'train.txt'), TWITTER);
   writeFileSync(join(dir, 'captions.txt'), CAPTIONS);
   const out = join(dir, 'out.jsonl');
-  const r = ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--captions', join(dir, 'captions.txt'), ...LEGACY);
+  const r = ekmm(
+    'export',
+    'xtuner',
+    '--input',
+    join(dir, 'train.txt'),
+    '--output',
+    out,
+    '--captions',
+    join(dir, 'captions.txt'),
+    ...LEGACY,
+  );
   assert.equal(r.code, 0, r.err);
   const turns = readTurns(out);
   assert.equal(turns.length, 3);
   // The system text is the llm recognizer's, and the answer is the JSON it asks for.
   assert.match(turns[0]!.system!, /named entity recognizer/);
   assert.match(turns[0]!.system!, /\{"entities": \[/);
-  assert.match(turns[0]!.input, /^Message text:\nRT @BarackObama visits New York City\n\nImage descriptions:\n1\. a man waving from a car\n/);
+  assert.match(
+    turns[0]!.input,
+    /^Message text:\nRT @BarackObama visits New York City\n\nImage descriptions:\n1\. a man waving from a car\n/,
+  );
   assert.match(turns[0]!.input, /Language: English/);
   assert.deepEqual(JSON.parse(turns[0]!.output), {
-    entities: [{ text: '@BarackObama', type: 'PER' }, { text: 'New York City', type: 'LOC' }],
+    entities: [
+      { text: '@BarackObama', type: 'PER' },
+      { text: 'New York City', type: 'LOC' },
+    ],
   });
   // I-LOC after O starts an entity (conlleval); the repeated "Obama" is listed once.
   assert.deepEqual(JSON.parse(turns[1]!.output), {
-    entities: [{ text: 'Obama', type: 'PER' }, { text: 'Paris', type: 'LOC' }, { text: 'COP21', type: 'OTHER' }],
+    entities: [
+      { text: 'Obama', type: 'PER' },
+      { text: 'Paris', type: 'LOC' },
+      { text: 'COP21', type: 'OTHER' },
+    ],
   });
   assert.match(turns[1]!.input, /two men shaking hands/);
   assert.deepEqual(JSON.parse(turns[2]!.output), { entities: [] });
@@ -82,8 +140,22 @@ test('export xtuner (ner): Twitter split with captions, --format conversation --
 
   // Plain prompt: post text, an "Image:" line, a bare JSON list; --system replaces the system text.
   const plain = join(dir, 'plain.jsonl');
-  const p = ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', plain,
-    '--captions', join(dir, 'captions.txt'), '--format', 'conversation', '--prompt', 'plain', '--system', 'Tag entities.');
+  const p = ekmm(
+    'export',
+    'xtuner',
+    '--input',
+    join(dir, 'train.txt'),
+    '--output',
+    plain,
+    '--captions',
+    join(dir, 'captions.txt'),
+    '--format',
+    'conversation',
+    '--prompt',
+    'plain',
+    '--system',
+    'Tag entities.',
+  );
   assert.equal(p.code, 0, p.err);
   const plainTurns = readTurns(plain);
   assert.equal(plainTurns[0]!.input, 'RT @BarackObama visits New York City\nImage: a man waving from a car');
@@ -105,15 +177,31 @@ test('export xtuner: CMNER (CRLF) joins characters without spaces and maps MISC 
   assert.match(turns[0]!.input, /^Message text:\n我在北京看春晚\n/);
   assert.match(turns[0]!.input, /Language: Chinese/);
   assert.doesNotMatch(turns[0]!.input, /Image descriptions/);
-  assert.deepEqual(JSON.parse(turns[0]!.output).entities, [{ text: '北京', type: 'LOC' }, { text: '春晚', type: 'OTHER' }]);
+  assert.deepEqual(JSON.parse(turns[0]!.output).entities, [
+    { text: '北京', type: 'LOC' },
+    { text: '春晚', type: 'OTHER' },
+  ]);
   assert.deepEqual(JSON.parse(turns[1]!.output).entities, [{ text: '马云', type: 'PER' }]);
 });
 
 // PGIM knowledge: the post's token lines, <EOS>, the LLM's words tagged X. Only post 101 has one.
-const KNOWLEDGE = [
-  'RT\tO', '@BarackObama\tB-PER', 'visits\tO', 'New\tB-LOC', 'York\tI-LOC', 'City\tI-LOC', '<EOS>\tX',
-  'Named\tX', 'entities:\tX', '1.\tX', 'Barack\tX', 'Obama\tX', '(person)\tX', '',
-].join('\n') + '\n';
+const KNOWLEDGE =
+  [
+    'RT\tO',
+    '@BarackObama\tB-PER',
+    'visits\tO',
+    'New\tB-LOC',
+    'York\tI-LOC',
+    'City\tI-LOC',
+    '<EOS>\tX',
+    'Named\tX',
+    'entities:\tX',
+    '1.\tX',
+    'Barack\tX',
+    'Obama\tX',
+    '(person)\tX',
+    '',
+  ].join('\n') + '\n';
 
 test('export xtuner (knowledge): a missing knowledge item stops the export unless --allow-missing', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-xtuner-'));
@@ -122,8 +210,22 @@ test('export xtuner (knowledge): a missing knowledge item stops the export unles
   writeFileSync(join(dir, 'captions.txt'), CAPTIONS);
   writeFileSync(join(dir, 'knowledge.txt'), KNOWLEDGE);
   const out = join(dir, 'out.jsonl');
-  const args = ['export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--task', 'knowledge',
-    '--knowledge', join(dir, 'knowledge.txt'), '--captions', join(dir, 'captions.txt'), '--format', 'conversation'];
+  const args = [
+    'export',
+    'xtuner',
+    '--input',
+    join(dir, 'train.txt'),
+    '--output',
+    out,
+    '--task',
+    'knowledge',
+    '--knowledge',
+    join(dir, 'knowledge.txt'),
+    '--captions',
+    join(dir, 'captions.txt'),
+    '--format',
+    'conversation',
+  ];
   const refused = ekmm(...args);
   assert.equal(refused.code, 1);
   assert.match(refused.err, /2 problem\(s\)/);
@@ -144,26 +246,59 @@ test('export xtuner (knowledge): a missing knowledge item stops the export unles
   assert.equal(ekmm('export', 'xtuner', '--input', join(dir, 'train.txt'), '--output', out, '--task', 'knowledge').code, 2);
 });
 
-const OPTIONS: XtunerExportOptions = { task: 'ner', prompt: 'plain', entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'], typeMap: { MISC: 'OTHER' } };
+const OPTIONS: XtunerExportOptions = {
+  task: 'ner',
+  prompt: 'plain',
+  entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
+  typeMap: { MISC: 'OTHER' },
+};
 
 test('buildXtunerExport: knowledge token mismatches, missing captions and unknown types are reported', () => {
   const posts = parseDataset(TWITTER, 'train.txt').posts;
   // Item 1 repeats other tokens than post 102, and item 3 has no post: neither is attached.
-  const knowledgeText = KNOWLEDGE + ['Obama\tB-PER', 'went\tO', '<EOS>\tX', 'k2\tX', '', 'nothing\tO', 'here\tO', '<EOS>\tX', 'k3\tX', '',
-    'extra\tO', '<EOS>\tX', 'k4\tX', ''].join('\n') + '\n';
+  const knowledgeText =
+    KNOWLEDGE +
+    [
+      'Obama\tB-PER',
+      'went\tO',
+      '<EOS>\tX',
+      'k2\tX',
+      '',
+      'nothing\tO',
+      'here\tO',
+      '<EOS>\tX',
+      'k3\tX',
+      '',
+      'extra\tO',
+      '<EOS>\tX',
+      'k4\tX',
+      '',
+    ].join('\n') +
+    '\n';
   const attached = attachKnowledgeItems(posts, parseKnowledge(knowledgeText, 'k.txt').items);
   const mismatch = buildXtunerExport(posts, { ...OPTIONS, knowledge: attached.knowledge, knowledgeProblems: attached.problems });
   assert.deepEqual(mismatch.recordIds, ['101', '103']);
-  assert.deepEqual(mismatch.problems.map((p) => p.id), ['102', null]);
+  assert.deepEqual(
+    mismatch.problems.map((p) => p.id),
+    ['102', null],
+  );
   assert.match(mismatch.problems[0]!.reason, /tokens differ/);
   assert.equal(mismatch.records[1]!.conversation[0]!.input, 'nothing here\nKnowledge: k3');
 
-  const noCaption = buildXtunerExport(posts, { ...OPTIONS, captions: new Map([['101', 'c1'], ['103', 'c3']]) });
+  const noCaption = buildXtunerExport(posts, {
+    ...OPTIONS,
+    captions: new Map([
+      ['101', 'c1'],
+      ['103', 'c3'],
+    ]),
+  });
   assert.deepEqual(noCaption.problems, [{ index: 1, id: '102', reason: "no caption for image '102'" }]);
   assert.deepEqual(noCaption.recordIds, ['101', '103']);
 
   const cmner = parseDataset(CMNER, 'dev.txt').posts;
   assert.equal(postText(cmner[0]!), '我在北京看春晚');
-  assert.throws(() => buildXtunerExport(cmner, { ...OPTIONS, typeMap: {} }),
-    (err: unknown) => err instanceof UnknownEntityTypeError && /MISC \(e\.g\. post 4455\)/.test(err.message));
+  assert.throws(
+    () => buildXtunerExport(cmner, { ...OPTIONS, typeMap: {} }),
+    (err: unknown) => err instanceof UnknownEntityTypeError && /MISC \(e\.g\. post 4455\)/.test(err.message),
+  );
 });

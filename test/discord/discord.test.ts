@@ -16,10 +16,22 @@ const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
 const INTEGER = 4;
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-dc-'));
-const guild = { id: '700000000000000001', name: 'Test Guild', channels: [{ id: '710000000000000001', name: 'general' }, { id: '710000000000000002', name: 'quiet' }] };
+const guild = {
+  id: '700000000000000001',
+  name: 'Test Guild',
+  channels: [
+    { id: '710000000000000001', name: 'general' },
+    { id: '710000000000000002', name: 'quiet' },
+  ],
+};
 const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
 // A second guild whose preferred locale is Chinese: /help answers in Chinese there, and removing the bot deletes its data.
-const zhGuild = { id: '700000000000000002', name: '中文服务器', preferredLocale: 'zh-CN', channels: [{ id: '710000000000000003', name: 'chat' }] };
+const zhGuild = {
+  id: '700000000000000002',
+  name: '中文服务器',
+  preferredLocale: 'zh-CN',
+  channels: [{ id: '710000000000000003', name: 'chat' }],
+};
 const zhChannel = zhGuild.channels[0]!.id;
 const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
@@ -80,7 +92,13 @@ test('connects with minimal intents and registers its commands', () => {
 });
 
 test('/ekmm-config refuses members and lets a moderator enable a channel', async () => {
-  const refused = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'ekmm-config', options: [{ name: 'mode', type: CHANNEL_STRING, value: 'auto' }] });
+  const refused = emu.slashCommand({
+    guildId: guild.id,
+    channelId: general,
+    user: member,
+    name: 'ekmm-config',
+    options: [{ name: 'mode', type: CHANNEL_STRING, value: 'auto' }],
+  });
   assert.match(await emu.waitForInteractionText(refused), /Only moderators/);
   const text = await configure([
     { name: 'mode', type: CHANNEL_STRING, value: 'mention' },
@@ -123,8 +141,14 @@ test('attachments from hosts outside discord.cdnHosts, or over intake.maxBytes, 
   });
   const reply = await emu.waitForReply(id, 15_000);
   assert.equal(reply.content, 'This image is too large for me to read (the limit is 20 MiB).');
-  assert.ok(log.messages().some((l) => /host localhost is not in discord\.cdnHosts/.test(l)), `host refusal logged: ${JSON.stringify(log.messages())}`);
-  assert.ok(log.messages().some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)), `size refusal logged: ${JSON.stringify(log.messages())}`);
+  assert.ok(
+    log.messages().some((l) => /host localhost is not in discord\.cdnHosts/.test(l)),
+    `host refusal logged: ${JSON.stringify(log.messages())}`,
+  );
+  assert.ok(
+    log.messages().some((l) => /skipped: 20971521 bytes exceeds intake\.maxBytes/.test(l)),
+    `size refusal logged: ${JSON.stringify(log.messages())}`,
+  );
 });
 
 test('passive mode counts without replying; /stats refuses members and answers moderators', async () => {
@@ -152,7 +176,10 @@ test('passive mode counts without replying; /stats refuses members and answers m
     user: mod,
     name: 'stats',
     manageGuild: true,
-    options: [{ name: 'days', type: INTEGER, value: 3 }, { name: 'channel', type: CHANNEL_OPTION, value: quiet }],
+    options: [
+      { name: 'days', type: INTEGER, value: 3 },
+      { name: 'channel', type: CHANNEL_OPTION, value: quiet },
+    ],
   });
   const text = await emu.waitForInteractionText(answered);
   assert.match(text, /Top entities, last 3 days in #quiet/);
@@ -162,11 +189,23 @@ test('passive mode counts without replying; /stats refuses members and answers m
 });
 
 test('/entities and the message context menu answer with a deferred, edited reply', async () => {
-  const slash = emu.slashCommand({ guildId: guild.id, channelId: general, user: member, name: 'entities', options: [{ name: 'text', type: CHANNEL_STRING, value: 'Yahoo! and Google' }] });
+  const slash = emu.slashCommand({
+    guildId: guild.id,
+    channelId: general,
+    user: member,
+    name: 'entities',
+    options: [{ name: 'text', type: CHANNEL_STRING, value: 'Yahoo! and Google' }],
+  });
   const text = await emu.waitForInteractionText(slash);
   assert.equal(emu.interactions.get(slash)?.callbacks[0]?.type, 5, 'deferred first');
   assert.match(text, /\*\*ORG\*\*: Google, Yahoo!|\*\*ORG\*\*: Yahoo!, Google/);
-  const menu = emu.messageCommand({ guildId: guild.id, channelId: general, user: member, name: 'Recognize entities', target: { author: otherBot, content: 'Paris and Berlin' } });
+  const menu = emu.messageCommand({
+    guildId: guild.id,
+    channelId: general,
+    user: member,
+    name: 'Recognize entities',
+    target: { author: otherBot, content: 'Paris and Berlin' },
+  });
   assert.match(await emu.waitForInteractionText(menu), /\*\*LOC\*\*: Paris, Berlin/);
 });
 
@@ -178,7 +217,10 @@ test('a dropped gateway is resumed and a 500 on send is retried', async () => {
   const id = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Google opened an office in Paris' });
   const reply = await emu.waitForReply(id, 20_000);
   assert.match(reply.content, /\*\*ORG\*\*: Google/);
-  assert.ok(log.messages().some((l) => /lost its connection; reconnecting/.test(l)), 'the disconnect was reported');
+  assert.ok(
+    log.messages().some((l) => /lost its connection; reconnecting/.test(l)),
+    'the disconnect was reported',
+  );
   assert.ok(!log.raw().includes(emu.token), 'the token never appears in logs');
 });
 
@@ -188,7 +230,10 @@ test('a 429 on send is waited out and retried', async () => {
   const reply = await emu.waitForReply(id, 20_000);
   assert.match(reply.content, /\*\*PER\*\*: Angela Merkel/);
   assert.equal(emu.restCalls.filter((c) => /^POST \/channels\/\d+\/messages$/.test(c)).length >= 2, true);
-  assert.ok(log.messages().some((l) => /rate limited/.test(l)), 'the rate limit was reported');
+  assert.ok(
+    log.messages().some((l) => /rate limited/.test(l)),
+    'the rate limit was reported',
+  );
 });
 
 test('a restart keeps guild settings and counts', async () => {
@@ -251,6 +296,6 @@ test('removing the bot from a guild deletes its statistics and settings', async 
   emu.removeGuild(zhGuild.id);
   await until(async () => (await bot.stats.total(community)) === 0, 'the statistics deleted');
   await until(async () => (await app.settingsStore.get(`discord:guild:v1:${zhGuild.id}`)) === undefined, 'the settings deleted');
-  assert.ok(await bot.stats.total('discord:700000000000000001') > 0, 'the other guild keeps its statistics');
+  assert.ok((await bot.stats.total('discord:700000000000000001')) > 0, 'the other guild keeps its statistics');
   assert.deepEqual((await bot.settings.get(zhGuild.id)).channels, [], 'settings back to the defaults');
 });

@@ -10,7 +10,12 @@ import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.
 import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { chatTestConfig } from '../telegram/fixtures.ts';
 
-const guild = { id: '700000000000000101', name: 'Hints Guild', channels: [{ id: '710000000000000101', name: 'general' }], roles: [{ id: '720000000000000101', name: 'Real Madrid fans' }] };
+const guild = {
+  id: '700000000000000101',
+  name: 'Hints Guild',
+  channels: [{ id: '710000000000000101', name: 'general' }],
+  roles: [{ id: '720000000000000101', name: 'Real Madrid fans' }],
+};
 const general = guild.channels[0]!.id;
 const member: DcUser = { id: '800000000000000101', username: 'member' };
 const serena: DcUser = { id: '800000000000000102', username: 'sw_tennis' };
@@ -25,7 +30,11 @@ const seen: Array<{ message: Message; recognition: Recognition }> = [];
 before(async () => {
   emu = await DiscordEmulator.start();
   emu.addGuild(guild);
-  const config = chatTestConfig({ ocr: { backend: 'none' }, recognizer: { backends: ['local'], fallback: 'none' }, discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] } });
+  const config = chatTestConfig({
+    ocr: { backend: 'none' },
+    recognizer: { backends: ['local'], fallback: 'none' },
+    discord: { apiBase: emu.apiBase, cdnHosts: [emu.cdnHost] },
+  });
   // The adapter's engine, watched: the Message it builds and what came back.
   // The engine behind the adapter, watched: the Message the adapter built and what came back.
   app = await createApp(config, {
@@ -39,7 +48,17 @@ before(async () => {
     }),
   });
   bot = await startDiscord(app.host, config, { token: emu.token, settingsStore: app.settingsStore });
-  const id = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'ekmm-config', manageGuild: true, options: [{ name: 'mode', type: 3, value: 'auto' }, { name: 'enable', type: 7, value: general }] });
+  const id = emu.slashCommand({
+    guildId: guild.id,
+    channelId: general,
+    user: mod,
+    name: 'ekmm-config',
+    manageGuild: true,
+    options: [
+      { name: 'mode', type: 3, value: 'auto' },
+      { name: 'enable', type: 7, value: general },
+    ],
+  });
   await emu.waitForInteractionText(id);
 });
 
@@ -56,7 +75,10 @@ test('mentions resolved by Discord become hints: members by display name, roles 
     channelId: general,
     author: member,
     content,
-    mentions: [{ user: serena, nick: 'Serena Williams' }, { user: plain, globalName: 'Roger Federer' }],
+    mentions: [
+      { user: serena, nick: 'Serena Williams' },
+      { user: plain, globalName: 'Roger Federer' },
+    ],
     mentionRoles: [guild.roles[0]!.id],
   });
   const reply = await emu.waitForReply(id, 20_000);
@@ -68,10 +90,13 @@ test('mentions resolved by Discord become hints: members by display name, roles 
     { kind: 'channel', id: general, name: 'general' },
   ]);
   const people = recognition.entities.filter((e) => e.type === 'PER');
-  assert.deepEqual(people.map((e) => [e.text, e.display, content.slice(e.start, e.end)]), [
-    [`<@${serena.id}>`, 'Serena Williams', `<@${serena.id}>`],
-    [`<@!${plain.id}>`, 'Roger Federer', `<@!${plain.id}>`],
-  ]);
+  assert.deepEqual(
+    people.map((e) => [e.text, e.display, content.slice(e.start, e.end)]),
+    [
+      [`<@${serena.id}>`, 'Serena Williams', `<@${serena.id}>`],
+      [`<@!${plain.id}>`, 'Roger Federer', `<@!${plain.id}>`],
+    ],
+  );
   assert.match(reply.content, /\*\*PER\*\*: Serena Williams, Roger Federer/);
 });
 
@@ -81,5 +106,8 @@ test('a mention Discord did not resolve stays a handle and is not guessed at', a
   await emu.waitForReply(id, 20_000);
   const { message, recognition } = seen.find((s) => s.message.messageId === id)!;
   assert.equal(message.hints, undefined);
-  assert.deepEqual(recognition.entities.map((e) => [e.type, e.text]), [['LOC', 'Paris']]);
+  assert.deepEqual(
+    recognition.entities.map((e) => [e.type, e.text]),
+    [['LOC', 'Paris']],
+  );
 });

@@ -21,7 +21,10 @@ const member: DcUser = { id: '800000000000000011', username: 'member' };
 const mod: DcUser = { id: '800000000000000012', username: 'mod' };
 
 test('the emulator puts the two test guilds on different shards', () => {
-  assert.deepEqual(guilds.map((g) => shardOfGuild(g.id, 2)), [0, 1]);
+  assert.deepEqual(
+    guilds.map((g) => shardOfGuild(g.id, 2)),
+    [0, 1],
+  );
 });
 
 test('discord.shards: auto asks GET /gateway/bot through discord.apiBase', async () => {
@@ -66,11 +69,24 @@ test('discord.shards: auto runs one process per shard; each answers its own guil
 
     for (const g of guilds) {
       const channel = g.channels[0]!.id;
-      const cfg = emu.slashCommand({ guildId: g.id, channelId: channel, user: mod, name: 'ekmm-config', options: [{ name: 'enable', type: CHANNEL_OPTION, value: channel }], manageGuild: true });
+      const cfg = emu.slashCommand({
+        guildId: g.id,
+        channelId: channel,
+        user: mod,
+        name: 'ekmm-config',
+        options: [{ name: 'enable', type: CHANNEL_OPTION, value: channel }],
+        manageGuild: true,
+      });
       assert.match(await emu.waitForInteractionText(cfg, 30_000), /channels: <#\d+>/);
     }
     const ids = guilds.map((g, i) =>
-      emu.postMessage({ guildId: g.id, channelId: g.channels[0]!.id, author: member, content: i === 0 ? 'Angela Merkel in Paris' : 'Berlin', mentionBot: true }),
+      emu.postMessage({
+        guildId: g.id,
+        channelId: g.channels[0]!.id,
+        author: member,
+        content: i === 0 ? 'Angela Merkel in Paris' : 'Berlin',
+        mentionBot: true,
+      }),
     );
     const replies = await Promise.all(ids.map((id) => emu.waitForReply(id, 30_000)));
     assert.match(replies[0]!.content, /Angela Merkel/);

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-
 const GOLD = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-LOC\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tI-MISC\n\n';
 const PRED = 'IMGID:1\nJohn\tB-PER\nSmith\tI-PER\nin\tO\nParis\tB-ORG\n\nIMGID:2\nApple\tB-ORG\nsays\tO\nhi\tO\n\n';
 
@@ -42,7 +41,10 @@ test('ekmm eval: conlleval report, JSON with CI, strict mode, comparison and ali
   writeFileSync(other, PRED.replace('Apple', 'Pear'));
   const bad = ekmm('eval', '--gold', gold, '--pred', other);
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /post 2 \(gold id '2' at .*gold\.txt:7, pred id '2' at .*other\.txt:7\): token 1 is 'Apple' in gold but 'Pear' in pred/);
+  assert.match(
+    bad.err,
+    /post 2 \(gold id '2' at .*gold\.txt:7, pred id '2' at .*other\.txt:7\): token 1 is 'Apple' in gold but 'Pear' in pred/,
+  );
   assert.equal(ekmm('eval', '--gold', gold).code, 2);
   assert.equal(ekmm('eval', '--gold', gold, '--pred', pred, '--mode', 'fuzzy').code, 2);
 });

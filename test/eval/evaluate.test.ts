@@ -1,11 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  conllevalChunks, STRICT_SCHEMES, strictChunks, InvalidTagError, type Dataset, type Post,
-} from '../../src/data/index.ts';
-import {
-  AlignmentError, bootstrapF1, checkAligned, evaluate, pairedBootstrap, quantile, seededRandom,
-} from '../../src/eval/index.ts';
+import { conllevalChunks, STRICT_SCHEMES, strictChunks, InvalidTagError, type Dataset, type Post } from '../../src/data/index.ts';
+import { AlignmentError, bootstrapF1, checkAligned, evaluate, pairedBootstrap, quantile, seededRandom } from '../../src/eval/index.ts';
 
 const spans = (chunks: { type: string; start: number; end: number }[]) => chunks.map((c) => `${c.type}:${c.start}-${c.end}`);
 
@@ -67,7 +63,10 @@ test('evaluate: perfect, empty and mismatched inputs', () => {
   assert.equal(evaluate([['B-PER', 'I-PER']], [['B-PER', 'O']]).counts.correctEntities, 0);
   assert.throws(() => evaluate([['O']], [['O'], ['O']]), /1 posts but pred has 2/);
   assert.throws(() => evaluate([['O', 'O']], [['O']]), /post 1: gold has 2 tags/);
-  assert.throws(() => evaluate([['O'], ['B-PER']], [['O'], ['S-PER']], 'strict', { scheme: 'IOB2' }), /post 2: tag 'S-PER' at token 0 is not allowed in the IOB2 scheme/);
+  assert.throws(
+    () => evaluate([['O'], ['B-PER']], [['O'], ['S-PER']], 'strict', { scheme: 'IOB2' }),
+    /post 2: tag 'S-PER' at token 0 is not allowed in the IOB2 scheme/,
+  );
   // IOBES strict is picked automatically when E-/S- tags occur.
   assert.equal(evaluate([['S-PER', 'B-LOC', 'E-LOC']], [['S-PER', 'B-LOC', 'I-LOC']], 'strict').counts.correctEntities, 1);
 });
@@ -79,10 +78,12 @@ function noisy(gold: string[][], seed: number, rate: number): string[][] {
 
 function syntheticGold(n: number): string[][] {
   const random = seededRandom(7);
-  return Array.from({ length: n }, () => Array.from({ length: 12 }, () => {
-    const r = random();
-    return r < 0.7 ? 'O' : r < 0.85 ? 'B-PER' : 'B-LOC';
-  }));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 12 }, () => {
+      const r = random();
+      return r < 0.7 ? 'O' : r < 0.85 ? 'B-PER' : 'B-LOC';
+    }),
+  );
 }
 
 test('bootstrap: seeded, reproducible, and the interval brackets the point estimate', () => {
@@ -123,10 +124,38 @@ function ds(file: string, posts: [string, string[]][]): Dataset {
 }
 
 test('checkAligned names the first differing post and token', () => {
-  const gold = ds('g.txt', [['1', ['a', 'b']], ['2', ['c', 'd']]]);
-  checkAligned(gold, ds('p.txt', [['1', ['a', 'b']], ['2', ['c', 'd']]]));
-  assert.throws(() => checkAligned(gold, ds('p.txt', [['1', ['a', 'b']], ['2', ['c', 'x']]])),
-    (e: Error) => e instanceof AlignmentError && /post 2 \(gold id '2' at g\.txt:4.*token 2 is 'd' in gold but 'x' in pred/.test(e.message));
+  const gold = ds('g.txt', [
+    ['1', ['a', 'b']],
+    ['2', ['c', 'd']],
+  ]);
+  checkAligned(
+    gold,
+    ds('p.txt', [
+      ['1', ['a', 'b']],
+      ['2', ['c', 'd']],
+    ]),
+  );
+  assert.throws(
+    () =>
+      checkAligned(
+        gold,
+        ds('p.txt', [
+          ['1', ['a', 'b']],
+          ['2', ['c', 'x']],
+        ]),
+      ),
+    (e: Error) => e instanceof AlignmentError && /post 2 \(gold id '2' at g\.txt:4.*token 2 is 'd' in gold but 'x' in pred/.test(e.message),
+  );
   assert.throws(() => checkAligned(gold, ds('p.txt', [['1', ['a', 'b']]])), /g\.txt has 2 posts but p\.txt has 1/);
-  assert.throws(() => checkAligned(gold, ds('p.txt', [['1', ['a']], ['2', ['c', 'd']]])), /gold has 2 tokens, pred has 1/);
+  assert.throws(
+    () =>
+      checkAligned(
+        gold,
+        ds('p.txt', [
+          ['1', ['a']],
+          ['2', ['c', 'd']],
+        ]),
+      ),
+    /gold has 2 tokens, pred has 1/,
+  );
 });

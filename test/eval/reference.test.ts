@@ -15,7 +15,12 @@ const PERL_REF = join(here, '../reference/conlleval_ref.pl');
 const NLTK_REF = join(here, '../reference/nltk_ner_score.py');
 const SHARED = process.env.EKMM_SHARED_DATA ?? resolve(here, '../../../shared/data');
 
-interface RefScore { p: number; r: number; f1: number; perType: Record<string, { p: number; r: number; f1: number; support: number }> }
+interface RefScore {
+  p: number;
+  r: number;
+  f1: number;
+  perType: Record<string, { p: number; r: number; f1: number; support: number }>;
+}
 
 function haveNltk(): string | null {
   const py = spawnSync('python3', ['-c', 'import nltk'], { encoding: 'utf8' });
@@ -35,8 +40,7 @@ function runRef(cmd: string, script: string, gold: string, pred: string): RefSco
 }
 
 function assertAgrees(ours: EvalResult, ref: RefScore, label: string): void {
-  const close = (a: number, b: number, what: string) =>
-    assert.ok(Math.abs(a - b) < 1e-4, `${label}: ${what} ours ${a} vs reference ${b}`);
+  const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-4, `${label}: ${what} ours ${a} vs reference ${b}`);
   close(ours.p, ref.p, 'micro P');
   close(ours.r, ref.r, 'micro R');
   close(ours.f1, ref.f1, 'micro F1');
@@ -60,7 +64,11 @@ function compareWithReferences(t: TestContext, gold: Post[], pred: Post[], label
     const p = join(dir, 'pred.conll');
     writeFileSync(g, formatDataset(gold, 'conll'));
     writeFileSync(p, formatDataset(pred, 'conll'));
-    const ours = evaluate(gold.map((x) => x.tags), pred.map((x) => x.tags), 'conlleval');
+    const ours = evaluate(
+      gold.map((x) => x.tags),
+      pred.map((x) => x.tags),
+      'conlleval',
+    );
     if (!perlMissing) assertAgrees(ours, runRef('perl', PERL_REF, g, p), `${label} vs conlleval_ref.pl`);
     if (withNltk && !nltkMissing) assertAgrees(ours, runRef('python3', NLTK_REF, g, p), `${label} vs nltk`);
     return ours;
@@ -101,7 +109,10 @@ test('both reference scorers give the hand-computed score on a small case', (t) 
     const p = join(dir, 'pred.txt');
     writeFileSync(g, 'IMGID:1\na\tB-PER\nb\tI-PER\nc\tO\nd\tI-LOC\n\nIMGID:2\ne\tB-ORG\n');
     writeFileSync(p, 'IMGID:1\na\tB-PER\nb\tI-PER\nc\tO\nd\tB-LOC\n\nIMGID:2\ne\tB-LOC\n');
-    const refs: [string, string, string | null][] = [['perl', PERL_REF, perlMissing], ['python3', NLTK_REF, nltkMissing]];
+    const refs: [string, string, string | null][] = [
+      ['perl', PERL_REF, perlMissing],
+      ['python3', NLTK_REF, nltkMissing],
+    ];
     for (const [cmd, script, missing] of refs) {
       if (missing) {
         t.diagnostic(`${script} skipped: ${missing}`);
@@ -126,7 +137,10 @@ for (const corpus of ['twitter2015', 'twitter2017']) {
     }
     const gold = (await readDataset(file)).posts;
     const types = [...new Set(gold.flatMap((p) => p.tags.filter((x) => x !== 'O').map((x) => x.slice(2))))];
-    for (const [seed, rate] of [[1, 0.05], [2, 0.2]] as const) {
+    for (const [seed, rate] of [
+      [1, 0.05],
+      [2, 0.2],
+    ] as const) {
       const ours = compareWithReferences(t, gold, perturb(gold, seed, rate, types), `${corpus} seed ${seed}`, true);
       assert.ok(ours.f1 > 5 && ours.f1 < 100, `perturbation should change the score, got ${ours.f1}`);
     }

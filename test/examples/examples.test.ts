@@ -25,7 +25,11 @@ async function picture(kind: 'vstripes' | 'hstripes' | 'disc', color: string, si
   const shapes =
     kind === 'disc'
       ? `<circle cx="48" cy="48" r="30" fill="${color}"/>`
-      : Array.from({ length: 6 }, (_, i) => (kind === 'vstripes' ? `<rect x="${i * 16}" y="0" width="8" height="96" fill="${color}"/>` : `<rect x="0" y="${i * 16}" width="96" height="8" fill="${color}"/>`)).join('');
+      : Array.from({ length: 6 }, (_, i) =>
+          kind === 'vstripes'
+            ? `<rect x="${i * 16}" y="0" width="8" height="96" fill="${color}"/>`
+            : `<rect x="0" y="${i * 16}" width="96" height="8" fill="${color}"/>`,
+        ).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96"><rect width="96" height="96" fill="#fff"/>${shapes}</svg>`;
   return sharp(Buffer.from(svg)).resize(size, size).png().toBuffer();
 }
@@ -63,10 +67,16 @@ function scene(from: string, to: string, discX: number): Buffer {
 
 describe('perceptual hash', () => {
   test('the same picture resized and re-encoded stays close; another picture does not', async () => {
-    const base = await sharp(scene('#036', '#fc0', 30)).png().toBuffer();
+    const base = await sharp(scene('#036', '#fc0', 30))
+      .png()
+      .toBuffer();
     const a = await perceptualHash(base);
     const resized = await perceptualHash(await sharp(base).resize(200, 200).jpeg({ quality: 70 }).toBuffer());
-    const other = await perceptualHash(await sharp(scene('#fc0', '#036', 70)).png().toBuffer());
+    const other = await perceptualHash(
+      await sharp(scene('#fc0', '#036', 70))
+        .png()
+        .toBuffer(),
+    );
     assert.match(a, /^[0-9a-f]{16}$/);
     assert.equal(hashSimilarity(a, a), 1);
     assert.ok(hashSimilarity(a, resized) >= 0.9, `resized: ${hashSimilarity(a, resized)}`);
@@ -84,7 +94,16 @@ describe('example index', () => {
     ['4', 'New iPhone from Apple', 'O B-MISC O B-ORG', 'a phone on a table'],
   ];
   const TEST = [['9', 'Ronaldo scores for Madrid', 'B-PER O O B-ORG', 'a soccer player kicking a ball']];
-  const conll = (rows: string[][]) => rows.map(([id, text, tags]) => `IMGID:${id}\n${text!.split(' ').map((t, i) => `${t}\t${tags!.split(' ')[i]}`).join('\n')}\n`).join('\n') + '\n';
+  const conll = (rows: string[][]) =>
+    rows
+      .map(
+        ([id, text, tags]) =>
+          `IMGID:${id}\n${text!
+            .split(' ')
+            .map((t, i) => `${t}\t${tags!.split(' ')[i]}`)
+            .join('\n')}\n`,
+      )
+      .join('\n') + '\n';
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ekmm-examples-'));
@@ -93,7 +112,13 @@ describe('example index', () => {
     writeFileSync(join(dir, 'data', 'train.txt'), conll(TRAIN));
     writeFileSync(join(dir, 'data', 'test.txt'), conll(TEST));
     writeFileSync(join(dir, 'captions.txt'), [...TRAIN, ...TEST].map(([id, , , c]) => `${id}.jpg :${c}`).join('\n') + '\n');
-    const kinds = { 1: ['disc', '#c00'], 2: ['hstripes', '#fa0'], 3: ['vstripes', '#00c'], 4: ['hstripes', '#0a0'], 9: ['disc', '#c00'] } as const;
+    const kinds = {
+      1: ['disc', '#c00'],
+      2: ['hstripes', '#fa0'],
+      3: ['vstripes', '#00c'],
+      4: ['hstripes', '#0a0'],
+      9: ['disc', '#c00'],
+    } as const;
     for (const [id, [kind, color]] of Object.entries(kinds)) writeFileSync(join(dir, 'images', `${id}.png`), await picture(kind, color));
     emu = await new OpenAiEmulator().start();
   });
@@ -104,18 +129,63 @@ describe('example index', () => {
 
   test('ekmm examples build writes the documented format; measure prints the table against random', () => {
     const index = join(dir, 'index.jsonl');
-    const b = ekmm('examples', 'build', '--data', join(dir, 'data'), '--split', 'train', '--captions', join(dir, 'captions.txt'), '--images', join(dir, 'images'), '--out', index);
+    const b = ekmm(
+      'examples',
+      'build',
+      '--data',
+      join(dir, 'data'),
+      '--split',
+      'train',
+      '--captions',
+      join(dir, 'captions.txt'),
+      '--images',
+      join(dir, 'images'),
+      '--out',
+      index,
+    );
     assert.equal(b.code, 0, b.err);
     assert.match(b.err, /4 examples \(4 with captions, 4 with an image signature \[phash\]/);
-    const lines = readFileSync(index, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines[0], { format: INDEX_FORMAT, split: 'train', source: join(dir, 'data', 'train.txt'), count: 4, captions: true, image: 'phash' });
-    assert.deepEqual(lines[4].entities, [{ text: 'iPhone', type: 'MISC' }, { text: 'Apple', type: 'ORG' }]);
+    const lines = readFileSync(index, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], {
+      format: INDEX_FORMAT,
+      split: 'train',
+      source: join(dir, 'data', 'train.txt'),
+      count: 4,
+      captions: true,
+      image: 'phash',
+    });
+    assert.deepEqual(lines[4].entities, [
+      { text: 'iPhone', type: 'MISC' },
+      { text: 'Apple', type: 'ORG' },
+    ]);
     assert.equal(lines[1].caption, 'a soccer player on a field');
     assert.match(lines[1].phash, /^[0-9a-f]{16}$/);
-    const m = ekmm('examples', 'measure', '--index', index, '--data', join(dir, 'data'), '--split', 'test', '--captions', join(dir, 'captions.txt'), '--images', join(dir, 'images'), '--k', '1', '--json');
+    const m = ekmm(
+      'examples',
+      'measure',
+      '--index',
+      index,
+      '--data',
+      join(dir, 'data'),
+      '--split',
+      'test',
+      '--captions',
+      join(dir, 'captions.txt'),
+      '--images',
+      join(dir, 'images'),
+      '--k',
+      '1',
+      '--json',
+    );
     assert.equal(m.code, 0, m.err);
     const rows = JSON.parse(m.out) as Array<{ name: string; typeHit: number; posts: number }>;
-    assert.deepEqual(rows.map((r) => r.name), ['random', 'token-set Jaccard (before)', 'text (BM25)', 'caption (BM25)', 'image (perceptual hash)', 'weighted mix']);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['random', 'token-set Jaccard (before)', 'text (BM25)', 'caption (BM25)', 'image (perceptual hash)', 'weighted mix'],
+    );
     // "scores for" (text), "soccer player" (caption) and the red disc (image) all point at post 1 (PER + ORG).
     for (const r of rows.slice(2)) assert.equal(r.typeHit, 100, r.name);
     const table = ekmm('examples', 'measure', '--index', index, '--data', join(dir, 'data'), '--split', 'test', '--k', '2');
@@ -127,32 +197,63 @@ describe('example index', () => {
 
   test('weights decide: text alone, caption alone, image alone each find their neighbour', async () => {
     const posts = (await readDataset(join(dir, 'data', 'train.txt'))).posts;
-    const idx = await buildIndex({ posts, split: 'train', source: 'train.txt', imagesDir: join(dir, 'images'), captions: new Map(TRAIN.map(([id, , , c]) => [id!, c!])) });
+    const idx = await buildIndex({
+      posts,
+      split: 'train',
+      source: 'train.txt',
+      imagesDir: join(dir, 'images'),
+      captions: new Map(TRAIN.map(([id, , , c]) => [id!, c!])),
+    });
     const sim = new SimilarExamples(idx.entries, { text: 1, caption: 0, image: 0 });
-    const first = (q: Parameters<SimilarExamples['similar']>[0], w: { text: number; caption: number; image: number }) => sim.similar(q, 1, w)[0]!.entry.id;
+    const first = (q: Parameters<SimilarExamples['similar']>[0], w: { text: number; caption: number; image: number }) =>
+      sim.similar(q, 1, w)[0]!.entry.id;
     assert.equal(first({ text: 'Obama in Chicago' }, { text: 1, caption: 0, image: 0 }), '3');
     assert.equal(first({ text: 'zzz', caption: 'the eiffel tower' }, { text: 0, caption: 1, image: 0 }), '2');
     const phash = await perceptualHash(await picture('vstripes', '#00c', 150));
     assert.equal(first({ text: '', phash }, { text: 0, caption: 0, image: 1 }), '3');
-    assert.equal(sim.similar({ text: 'Obama in Chicago', excludeId: '3' }, 4).every((r) => r.entry.id !== '3'), true, 'a post is never its own example');
+    assert.equal(
+      sim.similar({ text: 'Obama in Chicago', excludeId: '3' }, 4).every((r) => r.entry.id !== '3'),
+      true,
+      'a post is never its own example',
+    );
   });
 
   test("the index serves the fine-tuning export's retriever interface (never the sentence itself)", async () => {
     const posts = (await readDataset(join(dir, 'data', 'train.txt'))).posts;
     const idx = await buildIndex({ posts, split: 'train', source: 'train.txt' });
-    const retriever: ExampleRetriever = new IndexTemplateRetriever(new SimilarExamples(idx.entries, { text: 1, caption: 0, image: 0 }), 'train.txt', { MISC: 'OTHER' });
+    const retriever: ExampleRetriever = new IndexTemplateRetriever(
+      new SimilarExamples(idx.entries, { text: 1, caption: 0, image: 0 }),
+      'train.txt',
+      { MISC: 'OTHER' },
+    );
     assert.equal(retriever.id, 'ekmm-examples:train.txt:1/0/0');
     const got = await retriever.similar({ text: 'New iPhone from Apple' }, 2);
     assert.ok(got.every((e) => e.text !== 'New iPhone from Apple'));
     assert.equal(got.length, 2);
     const apple = await retriever.similar({ text: 'Apple news' }, 1);
-    assert.deepEqual(apple, [{ text: 'New iPhone from Apple', entities: [{ text: 'iPhone', type: 'OTHER' }, { text: 'Apple', type: 'ORG' }] }]);
+    assert.deepEqual(apple, [
+      {
+        text: 'New iPhone from Apple',
+        entities: [
+          { text: 'iPhone', type: 'OTHER' },
+          { text: 'Apple', type: 'ORG' },
+        ],
+      },
+    ]);
   });
 
   test('image similarity from an OpenAI-compatible /v1/embeddings endpoint', async () => {
     // The emulator embeds an image data URL by its length: near lengths are near vectors.
     emu.reset().embeddings((input) => [1, input.length / 1000, input.startsWith('data:image/') ? 1 : 0]);
-    const client = new LlmHttpClient({ baseURL: emu.baseURL, model: 'emb', apiKeyEnv: 'EKMM_TEST_NONE', timeoutMs: 2000, retries: 0, backoffMs: 1, maxTokens: 1 });
+    const client = new LlmHttpClient({
+      baseURL: emu.baseURL,
+      model: 'emb',
+      apiKeyEnv: 'EKMM_TEST_NONE',
+      timeoutMs: 2000,
+      retries: 0,
+      backoffMs: 1,
+      maxTokens: 1,
+    });
     const posts = (await readDataset(join(dir, 'data', 'train.txt'))).posts;
     const idx = await buildIndex({ posts, split: 'train', source: 'train.txt', imagesDir: join(dir, 'images'), embeddings: client });
     assert.equal(idx.header.image, 'embedding');
@@ -166,11 +267,22 @@ describe('example index', () => {
     const index = join(dir, 'index.jsonl');
     emu.reset().otherwise((req) => completion(`Named entities: 1. Ronaldo (person) Reasoning: ${userText(req).length}`));
     const config = loadConfig({
-      skipDefaultFile: true, env: {},
-      overrides: { knowledge: { backend: 'llm', llm: { baseURL: emu.baseURL, model: 'emu-model' }, examples: 1, similar: { index, text: 0, caption: 0, image: 1 } }, cache: { enabled: false } },
+      skipDefaultFile: true,
+      env: {},
+      overrides: {
+        knowledge: {
+          backend: 'llm',
+          llm: { baseURL: emu.baseURL, model: 'emu-model' },
+          examples: 1,
+          similar: { index, text: 0, caption: 0, image: 1 },
+        },
+        cache: { enabled: false },
+      },
     });
     const knowledge = createLlmKnowledge(config);
-    const png = await sharp(await picture('vstripes', '#00c', 120)).png().toBuffer();
+    const png = await sharp(await picture('vstripes', '#00c', 120))
+      .png()
+      .toBuffer();
     const image: PreparedImage = { index: 0, png, width: 120, height: 120, format: 'png', sha256: 'x' };
     const [k] = await knowledge.knowledge([{ text: 'hello there', language: 'en', ocr: [], captions: [], images: [image] }]);
     assert.match(k!, /^Named entities: 1\. Ronaldo/);
@@ -178,8 +290,16 @@ describe('example index', () => {
     // The one example is post 3, whose picture (blue vertical stripes) matches the message's image.
     assert.match(messages[1]!.content, /Text: Obama speaks in Chicago/);
     assert.equal(messages[2]!.content, 'Named entities: 1. Obama (PER) 2. Chicago (LOC)');
-    const byCaption = new IndexRetriever(new SimilarExamples(readIndex(index).entries, { text: 0, caption: 1, image: 0 }), { MISC: 'OTHER' });
-    const picked = await byCaption.similar({ text: '', language: 'en', ocr: [], captions: [{ image: 0, text: 'a phone on a table', backend: 'x' }] }, 1);
-    assert.deepEqual(picked[0]!.entities, [{ text: 'iPhone', type: 'OTHER' }, { text: 'Apple', type: 'ORG' }]);
+    const byCaption = new IndexRetriever(new SimilarExamples(readIndex(index).entries, { text: 0, caption: 1, image: 0 }), {
+      MISC: 'OTHER',
+    });
+    const picked = await byCaption.similar(
+      { text: '', language: 'en', ocr: [], captions: [{ image: 0, text: 'a phone on a table', backend: 'x' }] },
+      1,
+    );
+    assert.deepEqual(picked[0]!.entities, [
+      { text: 'iPhone', type: 'OTHER' },
+      { text: 'Apple', type: 'ORG' },
+    ]);
   });
 });

@@ -11,12 +11,72 @@ import { OpenAiEmulator, completion, userText } from '../support/openai-emulator
 import { ekmm } from '../support/cli.ts';
 
 const POSTS: Array<[string, Array<[string, string]>]> = [
-  ['101', [['RT', 'O'], ['@obama', 'B-PER'], [':', 'O'], ['Barack', 'B-PER'], ['Obama', 'I-PER'], ['visits', 'O'], ['Berlin', 'B-LOC'], ['today', 'O']]],
-  ['102', [['Apple', 'B-ORG'], ['opens', 'O'], ['a', 'O'], ['store', 'O'], ['in', 'O'], ['Paris', 'B-LOC']]],
-  ['103', [['Great', 'O'], ['game', 'O'], ['by', 'O'], ['the', 'O'], ['Lakers', 'B-ORG'], ['tonight', 'O'], ['!', 'O']]],
-  ['104', [['Watching', 'O'], ['Star', 'B-MISC'], ['Wars', 'I-MISC'], ['with', 'O'], ['Angela', 'B-PER'], ['Merkel', 'I-PER']]],
-  ['105', [['No', 'O'], ['names', 'O'], ['here', 'O'], ['at', 'O'], ['all', 'O']]],
-  ['106', [['London', 'B-LOC'], ['calling', 'O'], ['Taylor', 'B-PER'], ['Swift', 'I-PER']]],
+  [
+    '101',
+    [
+      ['RT', 'O'],
+      ['@obama', 'B-PER'],
+      [':', 'O'],
+      ['Barack', 'B-PER'],
+      ['Obama', 'I-PER'],
+      ['visits', 'O'],
+      ['Berlin', 'B-LOC'],
+      ['today', 'O'],
+    ],
+  ],
+  [
+    '102',
+    [
+      ['Apple', 'B-ORG'],
+      ['opens', 'O'],
+      ['a', 'O'],
+      ['store', 'O'],
+      ['in', 'O'],
+      ['Paris', 'B-LOC'],
+    ],
+  ],
+  [
+    '103',
+    [
+      ['Great', 'O'],
+      ['game', 'O'],
+      ['by', 'O'],
+      ['the', 'O'],
+      ['Lakers', 'B-ORG'],
+      ['tonight', 'O'],
+      ['!', 'O'],
+    ],
+  ],
+  [
+    '104',
+    [
+      ['Watching', 'O'],
+      ['Star', 'B-MISC'],
+      ['Wars', 'I-MISC'],
+      ['with', 'O'],
+      ['Angela', 'B-PER'],
+      ['Merkel', 'I-PER'],
+    ],
+  ],
+  [
+    '105',
+    [
+      ['No', 'O'],
+      ['names', 'O'],
+      ['here', 'O'],
+      ['at', 'O'],
+      ['all', 'O'],
+    ],
+  ],
+  [
+    '106',
+    [
+      ['London', 'B-LOC'],
+      ['calling', 'O'],
+      ['Taylor', 'B-PER'],
+      ['Swift', 'I-PER'],
+    ],
+  ],
 ];
 
 const conll = () => POSTS.map(([id, toks]) => `IMGID:${id}\n${toks.map(([t, g]) => `${t}\t${g}`).join('\n')}\n`).join('\n') + '\n';
@@ -43,7 +103,17 @@ describe('ekmm experiment', () => {
     // Post 104 is missing from the recording on purpose.
     const rec = POSTS.filter(([id]) => id !== '104').map(([id, toks]) => JSON.stringify({ id, entities: goldEntities(toks) }));
     writeFileSync(join(dir, 'recorded.jsonl'), rec.join('\n') + '\n');
-    writeFileSync(join(dir, 'knowledge.jsonl'), POSTS.map(([id, toks]) => JSON.stringify({ id, text: `Named entities: ${goldEntities(toks).map((e, i) => `${i + 1}. ${e.text} (${e.type})`).join(' ')} Reasoning: recorded.` })).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'knowledge.jsonl'),
+      POSTS.map(([id, toks]) =>
+        JSON.stringify({
+          id,
+          text: `Named entities: ${goldEntities(toks)
+            .map((e, i) => `${i + 1}. ${e.text} (${e.type})`)
+            .join(' ')} Reasoning: recorded.`,
+        }),
+      ).join('\n') + '\n',
+    );
     writeFileSync(join(dir, 'captions.txt'), POSTS.map(([id]) => `${id}.jpg :a photo of people in a city`).join('\n') + '\n');
     emu = await new OpenAiEmulator().start();
     // The live "LLM" answers the gold entities of whichever post it is shown.
@@ -93,22 +163,40 @@ arms:
     await runExperiment({ plan: recordedPlan(), planFile: 'fixture.yaml', data, out: b, env: {} });
     assert.equal(withoutTimings(join(a, 'results.json')), withoutTimings(join(b, 'results.json')));
     for (const f of ['report.md', 'errors.json', 'predictions/llm-direct.txt', 'predictions/knowledge.txt']) {
-      assert.equal(readFileSync(join(a, f), 'utf8').replace(/\| [0-9.]+ \| 0 \| 0 \|/g, ''), readFileSync(join(b, f), 'utf8').replace(/\| [0-9.]+ \| 0 \| 0 \|/g, ''), f);
+      assert.equal(
+        readFileSync(join(a, f), 'utf8').replace(/\| [0-9.]+ \| 0 \| 0 \|/g, ''),
+        readFileSync(join(b, f), 'utf8').replace(/\| [0-9.]+ \| 0 \| 0 \|/g, ''),
+        f,
+      );
     }
     const results = JSON.parse(readFileSync(join(a, 'results.json'), 'utf8'));
-    assert.deepEqual(results.arms.map((x: { name: string }) => x.name), ['text-only', 'knowledge', 'llm-direct']);
+    assert.deepEqual(
+      results.arms.map((x: { name: string }) => x.name),
+      ['text-only', 'knowledge', 'llm-direct'],
+    );
     assert.deepEqual(results.skipped, [{ name: 'vlm', reason: 'environment variable EKMM_TEST_NO_SUCH_VLM is not set' }]);
     for (const arm of results.arms) {
-      for (const key of ['f1', 'precision', 'recall', 'ci95', 'perType', 'pVsBaseline', 'posts', 'msPerPost', 'llmCalls', 'tokens']) assert.ok(key in arm, `${arm.name} has ${key}`);
+      for (const key of ['f1', 'precision', 'recall', 'ci95', 'perType', 'pVsBaseline', 'posts', 'msPerPost', 'llmCalls', 'tokens'])
+        assert.ok(key in arm, `${arm.name} has ${key}`);
       assert.equal(arm.posts, POSTS.length);
     }
-    assert.match(readFileSync(join(a, 'report.md'), 'utf8'), /\*\*vlm\*\* was skipped: environment variable EKMM_TEST_NO_SUCH_VLM is not set/);
+    assert.match(
+      readFileSync(join(a, 'report.md'), 'utf8'),
+      /\*\*vlm\*\* was skipped: environment variable EKMM_TEST_NO_SUCH_VLM is not set/,
+    );
     const html = readFileSync(join(a, 'report.html'), 'utf8');
     assert.match(html, /<svg[^>]*aria-label="F1 with 95% intervals per arm and type"/);
     assert.doesNotMatch(html, /<script|<link|src="http/, 'the report loads nothing from outside');
 
-    const errors = JSON.parse(readFileSync(join(a, 'errors.json'), 'utf8')) as Array<{ arm: string; against: string; byType: Record<string, { gains: number; losses: number }> }>;
-    assert.deepEqual(errors.map((c) => `${c.arm}>${c.against}`), ['knowledge>text-only', 'llm-direct>text-only', 'llm-direct>knowledge']);
+    const errors = JSON.parse(readFileSync(join(a, 'errors.json'), 'utf8')) as Array<{
+      arm: string;
+      against: string;
+      byType: Record<string, { gains: number; losses: number }>;
+    }>;
+    assert.deepEqual(
+      errors.map((c) => `${c.arm}>${c.against}`),
+      ['knowledge>text-only', 'llm-direct>text-only', 'llm-direct>knowledge'],
+    );
     // The recorded list has every entity but post 104's; the tagger misses some, so llm-direct gains over it.
     const gains = Object.values(errors[1]!.byType).reduce((n, t) => n + t.gains, 0);
     const losses = Object.values(errors[1]!.byType).reduce((n, t) => n + t.losses, 0);
@@ -164,7 +252,8 @@ arms:
     assert.match(predictions, /IMGID:104\nWatching\tO\nStar\tO\nWars\tO\nwith\tO\nAngela\tO\nMerkel\tO\n/);
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\*\*llm-direct\*\*: 1 post\(s\), e\.g\. 104/);
     // MISC is written back as the dataset spells it, so ekmm eval needs no --map-types.
-    for (const arm of ['text-only', 'knowledge', 'llm-direct']) assert.doesNotMatch(readFileSync(join(out, 'predictions', `${arm}.txt`), 'utf8'), /OTHER/);
+    for (const arm of ['text-only', 'knowledge', 'llm-direct'])
+      assert.doesNotMatch(readFileSync(join(out, 'predictions', `${arm}.txt`), 'utf8'), /OTHER/);
     assert.match(predictions, /IMGID:104[\s\S]*IMGID:106\nLondon\tB-LOC/);
   });
 
@@ -210,13 +299,28 @@ arms:
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the plan syntax ${var} is what this test is about
   test('plan mistakes are named: unknown baseline, unknown ${var}, missing split', async () => {
-    assert.throws(() => parsePlan('split: test\nbaseline: x\narms: [{ name: a }]\n', 'p.yaml'), /p\.yaml: invalid plan:[\s\S]*baseline "x" is none of the arms \(a\)/);
+    assert.throws(
+      () => parsePlan('split: test\nbaseline: x\narms: [{ name: a }]\n', 'p.yaml'),
+      /p\.yaml: invalid plan:[\s\S]*baseline "x" is none of the arms \(a\)/,
+    );
     assert.throws(() => parsePlan('split: test\nbaseline: a\narms: [{ name: a }, { name: a }]\n', 'p.yaml'), /arm "a" is named twice/);
-    assert.throws(() => parsePlan('split: test\nbaseline: a\ncompare: [{ arm: a, against: b }]\narms: [{ name: a }]\n', 'p.yaml'), /"compare\.0": "b" is none of the arms/);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a plan placeholder, not a template
-    const plan = parsePlan('split: test\nbaseline: a\narms: [{ name: a, config: { captioner: { backend: recorded, recorded: { file: "${nope}" } } } }]\n', 'p.yaml');
-    await assert.rejects(runExperiment({ plan, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }), /arm a: unknown \$\{nope\}/);
+    assert.throws(
+      () => parsePlan('split: test\nbaseline: a\ncompare: [{ arm: a, against: b }]\narms: [{ name: a }]\n', 'p.yaml'),
+      /"compare\.0": "b" is none of the arms/,
+    );
+    const plan = parsePlan(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a plan placeholder, not a template
+      'split: test\nbaseline: a\narms: [{ name: a, config: { captioner: { backend: recorded, recorded: { file: "${nope}" } } } }]\n',
+      'p.yaml',
+    );
+    await assert.rejects(
+      runExperiment({ plan, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }),
+      /arm a: unknown \$\{nope\}/,
+    );
     const valid = parsePlan('split: valid\nbaseline: a\narms: [{ name: a }]\n', 'p.yaml');
-    await assert.rejects(runExperiment({ plan: valid, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }), /has no valid split/);
+    await assert.rejects(
+      runExperiment({ plan: valid, planFile: 'p.yaml', data, out: join(dir, 'out-bad'), env: {} }),
+      /has no valid split/,
+    );
   });
 });

@@ -10,43 +10,119 @@ import { CMNER, TWITTER, tempDir } from './fixtures.ts';
 import { promptTemplateFor } from '../../src/finetune/xtuner-config.ts';
 import { estimateTokens, tokenCounterFor } from '../../src/finetune/tokens.ts';
 
-const ok = (user: string, answer: string) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: answer }] });
+const ok = (user: string, answer: string) =>
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: user },
+      { role: 'assistant', content: answer },
+    ],
+  });
 
 test('export check: each rule is reported with file, line, record and rule name; exit 1', (t) => {
   const dir = tempDir(t);
   const messages = join(dir, 'm.jsonl');
-  writeFileSync(messages, [
-    ok('find entities', '{"entities":[]}'),
-    JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }] }),
-    JSON.stringify({ messages: [{ role: 'assistant', content: 'x' }, { role: 'user', content: 'a' }] }),
-    JSON.stringify({ messages: [{ role: 'human', content: 'a' }, { role: 'assistant', content: 'x' }] }),
-    '',
-    '{"messages": [',
-    JSON.stringify({ conversation: [{ input: 'a', output: 'b' }] }),
-    ok('word '.repeat(3000), 'x'),
-  ].join('\n') + '\n');
+  writeFileSync(
+    messages,
+    [
+      ok('find entities', '{"entities":[]}'),
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: '' },
+        ],
+      }),
+      JSON.stringify({
+        messages: [
+          { role: 'assistant', content: 'x' },
+          { role: 'user', content: 'a' },
+        ],
+      }),
+      JSON.stringify({
+        messages: [
+          { role: 'human', content: 'a' },
+          { role: 'assistant', content: 'x' },
+        ],
+      }),
+      '',
+      '{"messages": [',
+      JSON.stringify({ conversation: [{ input: 'a', output: 'b' }] }),
+      ok('word '.repeat(3000), 'x'),
+    ].join('\n') + '\n',
+  );
   const r = ekmm('export', 'check', messages, '--max-length', '1000');
   assert.equal(r.code, 1);
   const lines = r.err.trim().split('\n');
   assert.ok(lines.includes(`${messages}:2: record 2: empty-answer: messages[1] (assistant) is empty`), r.err);
   assert.ok(lines.includes(`${messages}:3: record 3: order: messages[0] is assistant where user was expected`), r.err);
-  assert.ok(lines.some((l) => l.startsWith(`${messages}:3: record 3: order: the last message is not the assistant's answer`)), r.err);
+  assert.ok(
+    lines.some((l) => l.startsWith(`${messages}:3: record 3: order: the last message is not the assistant's answer`)),
+    r.err,
+  );
   assert.ok(lines.includes(`${messages}:4: record 4: roles: messages[0].role is "human"`), r.err);
   assert.ok(lines.includes(`${messages}:5: record 5: blank-line: blank line`), r.err);
-  assert.ok(lines.some((l) => l.startsWith(`${messages}:6: record 5: json: not JSON`)), r.err);
+  assert.ok(
+    lines.some((l) => l.startsWith(`${messages}:6: record 5: json: not JSON`)),
+    r.err,
+  );
   assert.ok(lines.includes(`${messages}:7: record 6: mixed-format: a conversation record in a messages file`), r.err);
-  assert.ok(lines.some((l) => /:8: record 7: too-long: about \d+ tokens \(estimated\), over --max-length 1000/.test(l)), r.err);
+  assert.ok(
+    lines.some((l) => /:8: record 7: too-long: about \d+ tokens \(estimated\), over --max-length 1000/.test(l)),
+    r.err,
+  );
   assert.match(lines.at(-1)!, /7 messages records, 6 invalid/);
 
   const llava = join(dir, 'l.json');
-  writeFileSync(llava, JSON.stringify([
-    { id: 'a', image: 'a.jpg', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'x' }] },
-    { id: 'b', image: 'b.jpg', conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'x' }] },
-    { id: 'c', image: 'c.jpg', conversations: [{ from: 'human', value: '<image> <image>\nq' }, { from: 'gpt', value: 'x' }] },
-    { image: 'a.jpg', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: '' }] },
-    { id: 'e', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'x' }] },
-    { id: 'f', image: '/abs/f.jpg', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'human', value: 'x' }] },
-  ]));
+  writeFileSync(
+    llava,
+    JSON.stringify([
+      {
+        id: 'a',
+        image: 'a.jpg',
+        conversations: [
+          { from: 'human', value: '<image>\nq' },
+          { from: 'gpt', value: 'x' },
+        ],
+      },
+      {
+        id: 'b',
+        image: 'b.jpg',
+        conversations: [
+          { from: 'human', value: 'q' },
+          { from: 'gpt', value: 'x' },
+        ],
+      },
+      {
+        id: 'c',
+        image: 'c.jpg',
+        conversations: [
+          { from: 'human', value: '<image> <image>\nq' },
+          { from: 'gpt', value: 'x' },
+        ],
+      },
+      {
+        image: 'a.jpg',
+        conversations: [
+          { from: 'human', value: '<image>\nq' },
+          { from: 'gpt', value: '' },
+        ],
+      },
+      {
+        id: 'e',
+        conversations: [
+          { from: 'human', value: '<image>\nq' },
+          { from: 'gpt', value: 'x' },
+        ],
+      },
+      {
+        id: 'f',
+        image: '/abs/f.jpg',
+        conversations: [
+          { from: 'human', value: '<image>\nq' },
+          { from: 'human', value: 'x' },
+        ],
+      },
+    ]),
+  );
   writeFileSync(join(dir, 'a.jpg'), '');
   const l = ekmm('export', 'check', llava, '--images', dir);
   assert.equal(l.code, 1);
@@ -93,16 +169,42 @@ test('export xtuner-config: compiles, and names the map function, template and m
   assert.match(q, /^evaluation_inputs = \["任务：/m);
   // Qwen: lengths by the real Qwen tokenizer; max_length is the longest record rounded up to 128.
   const qwenTokens = await tokenCounterFor('qwen_chat');
-  const recordLengths = (count: (s: string) => number) => readFileSync(messages, 'utf8').trim().split('\n').map((line) =>
-    (JSON.parse(line) as { messages: Array<{ content: string }> }).messages.reduce((n, m) => n + count(m.content) + 8, 0));
+  const recordLengths = (count: (s: string) => number) =>
+    readFileSync(messages, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { messages: Array<{ content: string }> }).messages.reduce((n, m) => n + count(m.content) + 8, 0));
   const longest = Math.max(...recordLengths((s) => qwenTokens.count(s)));
-  assert.match(q, new RegExp(`^# Tokens per record \\(Qwen tokenizer .*\\n#   3 records, .*max ${longest} -> max_length ${Math.max(256, Math.ceil(longest / 128) * 128)}$`, 'm'));
+  assert.match(
+    q,
+    new RegExp(
+      `^# Tokens per record \\(Qwen tokenizer .*\\n#   3 records, .*max ${longest} -> max_length ${Math.max(256, Math.ceil(longest / 128) * 128)}$`,
+      'm',
+    ),
+  );
   // The estimate (other families, or --estimate) errs long: never below the real count here.
-  for (const [real, est] of recordLengths((s) => qwenTokens.count(s)).map((n, i) => [n, recordLengths(estimateTokens)[i]!])) assert.ok(est! >= real!, `${est} < ${real}`);
+  for (const [real, est] of recordLengths((s) => qwenTokens.count(s)).map((n, i) => [n, recordLengths(estimateTokens)[i]!]))
+    assert.ok(est! >= real!, `${est} < ${real}`);
 
   const internlm = join(dir, 'internlm.py');
-  const c = ekmm('export', 'xtuner-config', '--data', conversation, '--model', '/models/internlm2-chat-7b', '--method', 'full',
-    '--out', internlm, '--epochs', '2', '--batch-size', '4', '--accumulate', '8');
+  const c = ekmm(
+    'export',
+    'xtuner-config',
+    '--data',
+    conversation,
+    '--model',
+    '/models/internlm2-chat-7b',
+    '--method',
+    'full',
+    '--out',
+    internlm,
+    '--epochs',
+    '2',
+    '--batch-size',
+    '4',
+    '--accumulate',
+    '8',
+  );
   assert.equal(c.code, 0, c.err);
   compiles(internlm);
   const ic = readFileSync(internlm, 'utf8');
@@ -120,10 +222,37 @@ test('export xtuner-config: compiles, and names the map function, template and m
   mkdirSync(images);
   writeFileSync(join(images, '1.jpg'), '');
   const llava = join(dir, 'l.json');
-  writeFileSync(llava, JSON.stringify([{ id: '1', image: '1.jpg', conversations: [{ from: 'human', value: '<image>\n任务：x' }, { from: 'gpt', value: '{"entities":[]}' }] }]));
+  writeFileSync(
+    llava,
+    JSON.stringify([
+      {
+        id: '1',
+        image: '1.jpg',
+        conversations: [
+          { from: 'human', value: '<image>\n任务：x' },
+          { from: 'gpt', value: '{"entities":[]}' },
+        ],
+      },
+    ]),
+  );
   const vlm = join(dir, 'vlm.py');
-  const v = ekmm('export', 'xtuner-config', '--data', llava, '--model', 'meta-llama/Meta-Llama-3-8B-Instruct', '--method', 'lora',
-    '--vlm', '--images', images, '--projector', 'work_dirs/pretrain/iter_2181.pth', '--out', vlm);
+  const v = ekmm(
+    'export',
+    'xtuner-config',
+    '--data',
+    llava,
+    '--model',
+    'meta-llama/Meta-Llama-3-8B-Instruct',
+    '--method',
+    'lora',
+    '--vlm',
+    '--images',
+    images,
+    '--projector',
+    'work_dirs/pretrain/iter_2181.pth',
+    '--out',
+    vlm,
+  );
   assert.equal(v.code, 0, v.err);
   compiles(vlm);
   const vt = readFileSync(vlm, 'utf8');
@@ -140,18 +269,40 @@ test('export xtuner-config: compiles, and names the map function, template and m
   const b = ekmm('export', 'xtuner-config', '--data', broken, '--model', 'Qwen/Qwen2-7B', '--method', 'lora', '--out', join(dir, 'b.py'));
   assert.equal(b.code, 1);
   assert.match(b.err, /record 1: empty-answer/);
-  assert.equal(ekmm('export', 'xtuner-config', '--data', llava, '--model', 'Qwen/Qwen2-7B', '--method', 'lora', '--out', join(dir, 'x.py')).code, 2);
-  const unknown = ekmm('export', 'xtuner-config', '--data', messages, '--model', 'acme/foo-7b', '--method', 'lora', '--out', join(dir, 'x.py'));
+  assert.equal(
+    ekmm('export', 'xtuner-config', '--data', llava, '--model', 'Qwen/Qwen2-7B', '--method', 'lora', '--out', join(dir, 'x.py')).code,
+    2,
+  );
+  const unknown = ekmm(
+    'export',
+    'xtuner-config',
+    '--data',
+    messages,
+    '--model',
+    'acme/foo-7b',
+    '--method',
+    'lora',
+    '--out',
+    join(dir, 'x.py'),
+  );
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /no XTuner prompt template known for model 'acme\/foo-7b'; name one with --prompt-template/);
 });
 
 test('model families map to XTuner prompt templates', () => {
   const cases: Array<[string, string | undefined]> = [
-    ['Qwen/Qwen1.5-7B-Chat', 'qwen_chat'], ['internlm/internlm2_5-7b-chat', 'internlm2_chat'], ['internlm/internlm-chat-7b', 'internlm_chat'],
-    ['meta-llama/Meta-Llama-3-8B-Instruct', 'llama3_chat'], ['meta-llama/Llama-2-7b-chat-hf', 'llama2_chat'], ['THUDM/chatglm3-6b', 'chatglm3'],
-    ['baichuan-inc/Baichuan2-7B-Chat', 'baichuan2_chat'], ['mistralai/Mistral-7B-Instruct-v0.2', 'mistral'], ['lmsys/vicuna-7b-v1.5', 'vicuna'],
-    ['microsoft/Phi-3-mini-4k-instruct', 'phi3_chat'], ['google/gemma-7b-it', 'gemma'], ['acme/foo', undefined],
+    ['Qwen/Qwen1.5-7B-Chat', 'qwen_chat'],
+    ['internlm/internlm2_5-7b-chat', 'internlm2_chat'],
+    ['internlm/internlm-chat-7b', 'internlm_chat'],
+    ['meta-llama/Meta-Llama-3-8B-Instruct', 'llama3_chat'],
+    ['meta-llama/Llama-2-7b-chat-hf', 'llama2_chat'],
+    ['THUDM/chatglm3-6b', 'chatglm3'],
+    ['baichuan-inc/Baichuan2-7B-Chat', 'baichuan2_chat'],
+    ['mistralai/Mistral-7B-Instruct-v0.2', 'mistral'],
+    ['lmsys/vicuna-7b-v1.5', 'vicuna'],
+    ['microsoft/Phi-3-mini-4k-instruct', 'phi3_chat'],
+    ['google/gemma-7b-it', 'gemma'],
+    ['acme/foo', undefined],
   ];
   for (const [model, template] of cases) assert.equal(promptTemplateFor(model), template, model);
 });

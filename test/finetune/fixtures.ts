@@ -5,20 +5,71 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-export const TWITTER = [
-  'IMGID:101', 'RT\tO', '@BarackObama\tB-PER', 'visits\tO', 'New\tB-LOC', 'York\tI-LOC', 'City\tI-LOC', '',
-  'IMGID:102', 'Obama\tB-PER', 'and\tO', 'Obama\tB-PER', 'in\tO', 'Paris\tI-LOC', 'for\tO', 'COP21\tB-OTHER', '',
-  'IMGID:103', 'nothing\tO', 'here\tO', '',
-  'IMGID:104', 'Spurs\tB-ORG', 'beat\tO', 'the\tO', 'Lakers\tB-ORG', 'in\tO', 'San\tB-LOC', 'Antonio\tI-LOC', '',
-].join('\n') + '\n';
+export const TWITTER =
+  [
+    'IMGID:101',
+    'RT\tO',
+    '@BarackObama\tB-PER',
+    'visits\tO',
+    'New\tB-LOC',
+    'York\tI-LOC',
+    'City\tI-LOC',
+    '',
+    'IMGID:102',
+    'Obama\tB-PER',
+    'and\tO',
+    'Obama\tB-PER',
+    'in\tO',
+    'Paris\tI-LOC',
+    'for\tO',
+    'COP21\tB-OTHER',
+    '',
+    'IMGID:103',
+    'nothing\tO',
+    'here\tO',
+    '',
+    'IMGID:104',
+    'Spurs\tB-ORG',
+    'beat\tO',
+    'the\tO',
+    'Lakers\tB-ORG',
+    'in\tO',
+    'San\tB-LOC',
+    'Antonio\tI-LOC',
+    '',
+  ].join('\n') + '\n';
 
-export const CAPTIONS = '101.jpg :a man waving from a car\n102.jpg :two men shaking hands\n103.jpg :a cat on a sofa\n104.jpg :basketball players on a court\n';
+export const CAPTIONS =
+  '101.jpg :a man waving from a car\n102.jpg :two men shaking hands\n103.jpg :a cat on a sofa\n104.jpg :basketball players on a court\n';
 
-export const CMNER = [
-  'WID:4455', '我\tO', '在\tO', '北\tB-LOC', '京\tI-LOC', '看\tO', '春\tB-MISC', '晚\tI-MISC',
-  'WID:4456', '马\tB-PER', '云\tI-PER', '说\tO', '阿\tB-ORG', '里\tI-ORG', '巴\tI-ORG', '巴\tI-ORG', '很\tO', '好\tO',
-  'WID:4457', '今\tO', '天\tO', '天\tO', '气\tO', '不\tO', '错\tO',
-].join('\r\n') + '\r\n';
+export const CMNER =
+  [
+    'WID:4455',
+    '我\tO',
+    '在\tO',
+    '北\tB-LOC',
+    '京\tI-LOC',
+    '看\tO',
+    '春\tB-MISC',
+    '晚\tI-MISC',
+    'WID:4456',
+    '马\tB-PER',
+    '云\tI-PER',
+    '说\tO',
+    '阿\tB-ORG',
+    '里\tI-ORG',
+    '巴\tI-ORG',
+    '巴\tI-ORG',
+    '很\tO',
+    '好\tO',
+    'WID:4457',
+    '今\tO',
+    '天\tO',
+    '天\tO',
+    '气\tO',
+    '不\tO',
+    '错\tO',
+  ].join('\r\n') + '\r\n';
 
 /** A fresh folder removed after the test. */
 export function tempDir(t: TestContext, files: Record<string, string | Buffer> = {}): string {
@@ -34,5 +85,8 @@ export interface Message {
 }
 
 export function readJsonl<T>(text: string): T[] {
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as T);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
 }

@@ -8,7 +8,11 @@ import { ekmm } from '../support/cli.ts';
 import { drawTextLines } from '../support/draw.ts';
 import { CMNER, readJsonl, tempDir, type Message } from './fixtures.ts';
 
-interface LlavaRecord { id: string; image: string; conversations: Array<{ from: string; value: string }> }
+interface LlavaRecord {
+  id: string;
+  image: string;
+  conversations: Array<{ from: string; value: string }>;
+}
 
 test('export llava: records for posts with images; a missing image is reported, counted and stops the export', async (t) => {
   const dir = tempDir(t, { 'dev.txt': CMNER });
@@ -37,10 +41,19 @@ test('export llava: records for posts with images; a missing image is reported, 
   const text = readFileSync(out, 'utf8');
   assert.ok(text.startsWith('[\n'), 'a .json output is one JSON array, as LLaVA data files are');
   const records = JSON.parse(text) as LlavaRecord[];
-  assert.deepEqual(records.map((x) => [x.id, x.image]), [['4455', '4455_a.png'], ['4456', '4456_x.jpg']]);
+  assert.deepEqual(
+    records.map((x) => [x.id, x.image]),
+    [
+      ['4455', '4455_a.png'],
+      ['4456', '4456_x.jpg'],
+    ],
+  );
   for (const rec of records) {
     assert.deepEqual(Object.keys(rec), ['id', 'image', 'conversations']);
-    assert.deepEqual(rec.conversations.map((c) => c.from), ['human', 'gpt']);
+    assert.deepEqual(
+      rec.conversations.map((c) => c.from),
+      ['human', 'gpt'],
+    );
     assert.equal(rec.conversations[0]!.value.split('<image>').length - 1, 1);
     assert.ok(rec.conversations[0]!.value.startsWith('<image>\n任务：'));
   }

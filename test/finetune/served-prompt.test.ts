@@ -38,7 +38,11 @@ function inputFor(post: Post, caption: string | undefined): RecognizerInput {
   };
 }
 
-const CAPTION_OF = new Map(CAPTIONS.trim().split('\n').map((l) => [l.slice(0, l.indexOf('.')), l.slice(l.indexOf(':') + 1)]));
+const CAPTION_OF = new Map(
+  CAPTIONS.trim()
+    .split('\n')
+    .map((l) => [l.slice(0, l.indexOf('.')), l.slice(l.indexOf(':') + 1)]),
+);
 
 describe('served prompt equals exported prompt', () => {
   let emu: OpenAiEmulator;
@@ -48,8 +52,12 @@ describe('served prompt equals exported prompt', () => {
   for (const split of [
     { name: 'Twitter (en, captions, 2 examples)', file: 'train.txt', text: TWITTER, extra: ['--captions', 'CAPTIONS', '--examples', '2'] },
     { name: 'CMNER (zh, 1 example, renamed types)', file: 'dev.txt', text: CMNER, extra: ['--examples', '1', '--types', 'PER=人物'] },
-    { name: 'Twitter (en, captions, 2 examples from an `ekmm examples build` index)', file: 'train.txt', text: TWITTER,
-      extra: ['--captions', 'CAPTIONS', '--examples', '2', '--examples-index', 'INDEX'] },
+    {
+      name: 'Twitter (en, captions, 2 examples from an `ekmm examples build` index)',
+      file: 'train.txt',
+      text: TWITTER,
+      extra: ['--captions', 'CAPTIONS', '--examples', '2', '--examples-index', 'INDEX'],
+    },
   ]) {
     test(split.name, async (t) => {
       const dir = tempDir(t, { [split.file]: split.text, 'captions.txt': CAPTIONS });
@@ -57,7 +65,18 @@ describe('served prompt equals exported prompt', () => {
       const out = join(dir, 'out.jsonl');
       const extra = split.extra.map((a) => (a === 'CAPTIONS' ? join(dir, 'captions.txt') : a === 'INDEX' ? join(dir, 'index.jsonl') : a));
       if (split.extra.includes('INDEX')) {
-        const built = ekmm('examples', 'build', '--data', dir, '--split', 'train', '--captions', join(dir, 'captions.txt'), '--out', join(dir, 'index.jsonl'));
+        const built = ekmm(
+          'examples',
+          'build',
+          '--data',
+          dir,
+          '--split',
+          'train',
+          '--captions',
+          join(dir, 'captions.txt'),
+          '--out',
+          join(dir, 'index.jsonl'),
+        );
         assert.equal(built.code, 0, built.err);
       }
       const r = ekmm('export', 'xtuner', '--input', input, '--output', out, ...extra);
@@ -76,7 +95,11 @@ describe('served prompt equals exported prompt', () => {
       const config = loadConfig({
         skipDefaultFile: true,
         env: {},
-        overrides: { recognizer: { llm: { baseURL: emu.baseURL, model: 'tuned', retries: 1, backoffMs: 5, structuredOutput: 'json_schema', template } } },
+        overrides: {
+          recognizer: {
+            llm: { baseURL: emu.baseURL, model: 'tuned', retries: 1, backoffMs: 5, structuredOutput: 'json_schema', template },
+          },
+        },
       });
       const recognizer = createLlmRecognizer(config, undefined, { env: {} });
       assert.equal(recognizer.templateVersion, SFT_TEMPLATE_ID);
@@ -91,9 +114,14 @@ describe('served prompt equals exported prompt', () => {
         // The request is the exported record without its answer, message for message, byte for byte.
         assert.deepEqual(seen!.body!.messages, exported.slice(0, -1), `post ${post.id}`);
         // Guided decoding (json_schema) allows the template's type names, the labels the model was trained on.
-        const format = seen!.body!.response_format as { json_schema: { schema: { properties: { entities: { items: { properties: { type: { enum: string[] } } } } } } } };
+        const format = seen!.body!.response_format as {
+          json_schema: { schema: { properties: { entities: { items: { properties: { type: { enum: string[] } } } } } } };
+        };
         const names = format.json_schema.schema.properties.entities.items.properties.type.enum;
-        assert.ok(names.every((n) => exported[exported.length - 2]!.content.includes(n)), names.join(','));
+        assert.ok(
+          names.every((n) => exported[exported.length - 2]!.content.includes(n)),
+          names.join(','),
+        );
         // Served the exported answer, the recognizer finds exactly the gold entities (text and type).
         const found = [...new Map(result!.entities.map((e) => [`${e.type}\u0000${e.text}`, { text: e.text, type: e.type }])).values()];
         const gold = goldEntities(post, config.typeAliases).unique;
@@ -106,7 +134,10 @@ describe('served prompt equals exported prompt', () => {
 });
 
 test('parser round trip: every exported answer of a split reads back to exactly its gold entities', async (t) => {
-  for (const [file, text, lang] of [['train.txt', TWITTER, 'en'], ['dev.txt', CMNER, 'zh']] as const) {
+  for (const [file, text, lang] of [
+    ['train.txt', TWITTER, 'en'],
+    ['dev.txt', CMNER, 'zh'],
+  ] as const) {
     const dir = tempDir(t, { [file]: text });
     const out = join(dir, 'out.jsonl');
     const r = ekmm('export', 'xtuner', '--input', join(dir, file), '--output', out);
@@ -132,11 +163,21 @@ test('parser round trip: every exported answer of a split reads back to exactly 
 test('recognizer.llm.template: an unknown version or a missing examples file stops start-up', () => {
   const llm = { baseURL: 'http://127.0.0.1:9/v1', model: 'm' };
   assert.throws(
-    () => loadConfig({ skipDefaultFile: true, env: {}, overrides: { recognizer: { llm: { ...llm, template: { name: 'mner-sft', version: 2 } } } } }),
+    () =>
+      loadConfig({
+        skipDefaultFile: true,
+        env: {},
+        overrides: { recognizer: { llm: { ...llm, template: { name: 'mner-sft', version: 2 } } } },
+      }),
     (err: unknown) => err instanceof ConfigError && /renders mner-sft version 1 only/.test(err.message),
   );
   assert.throws(
-    () => loadConfig({ skipDefaultFile: true, env: {}, overrides: { recognizer: { llm: { ...llm, template: { name: 'mner-sft', version: 1, parts: { examples: 2 } } } } } }),
+    () =>
+      loadConfig({
+        skipDefaultFile: true,
+        env: {},
+        overrides: { recognizer: { llm: { ...llm, template: { name: 'mner-sft', version: 1, parts: { examples: 2 } } } } },
+      }),
     (err: unknown) => err instanceof ConfigError && /examplesFile/.test(err.message),
   );
   // A fixed language with a type the template cannot name: refused when the recognizer is built.

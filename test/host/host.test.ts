@@ -8,7 +8,16 @@ import type { Message, Recognition } from '../../src/core/types.ts';
 import { chatTestConfig } from '../telegram/fixtures.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 
-const emptyRecognition = (m: Message): Recognition => ({ text: m.text, language: 'en', entities: [], ocr: [], captions: [], timings: {}, warnings: [], droppedEntities: 0 });
+const emptyRecognition = (m: Message): Recognition => ({
+  text: m.text,
+  language: 'en',
+  entities: [],
+  ocr: [],
+  captions: [],
+  timings: {},
+  warnings: [],
+  droppedEntities: 0,
+});
 
 test('guards: a user gets perUserPerMinute messages a minute, then a refusal with the wait; keys are independent', async () => {
   const config = chatTestConfig({ guards: { perUserPerMinute: 3, perCommunityPerMinute: 100 } });
@@ -79,9 +88,21 @@ test('processor: bots and empty messages are dismissed before any work; rate lim
   const first = await p.process({ ...base, fromBot: false, text: 'two' });
   assert.deepEqual(first.kind === 'refused' && [first.reason, first.notify], ['user_rate', true]);
   const second = await p.process({ ...base, fromBot: false, text: 'three' });
-  assert.deepEqual(second.kind === 'refused' && [second.reason, second.notify], ['user_rate', false], 'only the first refusal in a minute is announced');
-  assert.equal((await p.process({ ...base, userId: 'u2', fromBot: false, text: 'four' })).kind, 'recognized', 'other users are not affected');
-  assert.deepEqual(seen.map((m) => m.text), ['one', 'four'], 'dismissed and refused messages never reached the executor');
+  assert.deepEqual(
+    second.kind === 'refused' && [second.reason, second.notify],
+    ['user_rate', false],
+    'only the first refusal in a minute is announced',
+  );
+  assert.equal(
+    (await p.process({ ...base, userId: 'u2', fromBot: false, text: 'four' })).kind,
+    'recognized',
+    'other users are not affected',
+  );
+  assert.deepEqual(
+    seen.map((m) => m.text),
+    ['one', 'four'],
+    'dismissed and refused messages never reached the executor',
+  );
   assert.deepEqual(p.tally, { dismissed: 3, refused: 2, recognized: 2, failed: 0 });
 });
 
@@ -105,7 +126,9 @@ test('one queue per lane for every adapter: the text lane bounds chat and web te
   };
   const host = new Host({ config, executor, logger: silentLogger() });
   // Three "adapters" at once: two chat messages through the processor, two web requests straight to the host.
-  const chat = [1, 2].map((i) => host.processor.process({ fromBot: false, userId: `u${i}`, communityId: 'telegram:1', text: `m${i}`, imageCount: 0, record: false }));
+  const chat = [1, 2].map((i) =>
+    host.processor.process({ fromBot: false, userId: `u${i}`, communityId: 'telegram:1', text: `m${i}`, imageCount: 0, record: false }),
+  );
   const web = [1, 2].map((i) => host.recognize({ message: { text: `w${i}` } }));
   await new Promise((r) => setImmediate(r));
   assert.deepEqual([host.textQueue.stats().running, host.textQueue.stats().waiting], [2, 2], 'two run, two wait: the bound is the total');
@@ -124,7 +147,10 @@ test('host counts a message under its community, passing the message id to the s
   try {
     const executor: RecognitionExecutor = {
       kind: 'test',
-      recognize: async (m) => ({ ...emptyRecognition(m), entities: [{ text: 'Paris', type: 'LOC', start: 0, end: 5, source: 'text', backend: 'test' }] }),
+      recognize: async (m) => ({
+        ...emptyRecognition(m),
+        entities: [{ text: 'Paris', type: 'LOC', start: 0, end: 5, source: 'text', backend: 'test' }],
+      }),
     };
     const host = new Host({ config, executor, stats: opened.stats, logger: silentLogger() });
     const done = await host.recognize({ message: { text: 'Paris' }, countAs: { communityId: 'web:c', messageId: 'm-1' } });
@@ -143,15 +169,21 @@ test('work queue: an abort removes a waiting task, but a running task keeps its 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const running = new AbortController();
-  const first = q.run(async ({ signal }) => {
-    await gate;
-    return signal?.aborted ? 'saw the abort' : 'ran';
-  }, { signal: running.signal });
+  const first = q.run(
+    async ({ signal }) => {
+      await gate;
+      return signal?.aborted ? 'saw the abort' : 'ran';
+    },
+    { signal: running.signal },
+  );
   const waiting = new AbortController();
   let secondRan = false;
-  const second = q.run(async () => {
-    secondRan = true;
-  }, { signal: waiting.signal });
+  const second = q.run(
+    async () => {
+      secondRan = true;
+    },
+    { signal: waiting.signal },
+  );
   assert.deepEqual([q.stats().running, q.stats().waiting], [1, 1]);
   waiting.abort(new Error('client gone'));
   await assert.rejects(second, /client gone/);
@@ -163,5 +195,8 @@ test('work queue: an abort removes a waiting task, but a running task keeps its 
   assert.equal(await first, 'saw the abort', 'the running task got the signal and finished');
   assert.equal(await third, 'third');
   assert.equal(secondRan, false);
-  await assert.rejects(q.run(async () => 1, { signal: AbortSignal.abort(new Error('already')) }), /already/);
+  await assert.rejects(
+    q.run(async () => 1, { signal: AbortSignal.abort(new Error('already')) }),
+    /already/,
+  );
 });

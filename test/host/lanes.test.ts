@@ -7,7 +7,16 @@ import type { Message, Recognition } from '../../src/core/types.ts';
 import { chatTestConfig } from '../telegram/fixtures.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 
-const emptyRecognition = (m: Message): Recognition => ({ text: m.text, language: 'en', entities: [], ocr: [], captions: [], timings: {}, warnings: [], droppedEntities: 0 });
+const emptyRecognition = (m: Message): Recognition => ({
+  text: m.text,
+  language: 'en',
+  entities: [],
+  ocr: [],
+  captions: [],
+  timings: {},
+  warnings: [],
+  droppedEntities: 0,
+});
 const png = { kind: 'bytes' as const, bytes: new Uint8Array([1]) };
 
 test('a text-only message runs at once while every image slot is taken and more images wait', async () => {
@@ -27,7 +36,14 @@ test('a text-only message runs at once while every image slot is taken and more 
   const text = await host.recognize({ message: { text: 'just text' } });
   assert.equal(text?.recognition.text, 'just text', 'answered while the image lane is full');
   // A lazy message (a chat message whose images load later) goes by what it says it carries.
-  const lazy = await host.processor.process({ fromBot: false, userId: 'u', communityId: 'telegram:1', text: 'hello', imageCount: 0, record: false });
+  const lazy = await host.processor.process({
+    fromBot: false,
+    userId: 'u',
+    communityId: 'telegram:1',
+    text: 'hello',
+    imageCount: 0,
+    record: false,
+  });
   assert.equal(lazy.kind, 'recognized');
   while (gates.length || host.queue.stats().running || host.queue.stats().waiting) {
     gates.shift()?.();
@@ -71,10 +87,34 @@ test('bots cut text past their platform limit with a warning; other text is left
   const executor: RecognitionExecutor = { kind: 'test', recognize: async (m) => (got.push(m.text), emptyRecognition(m)) };
   const host = new Host({ config, executor, logger: silentLogger() });
   const long = 'x'.repeat(50);
-  const discord = await host.processor.process({ fromBot: false, userId: 'u', communityId: 'discord:1', text: long, imageCount: 0, record: false });
-  const telegram = await host.processor.process({ fromBot: false, userId: 'u', communityId: 'telegram:1', text: long, imageCount: 0, record: false });
-  const short = await host.processor.process({ fromBot: false, userId: 'u', communityId: 'telegram:1', text: 'short', imageCount: 0, record: false });
-  assert.deepEqual(got.map((t) => t.length), [10, 20, 5]);
+  const discord = await host.processor.process({
+    fromBot: false,
+    userId: 'u',
+    communityId: 'discord:1',
+    text: long,
+    imageCount: 0,
+    record: false,
+  });
+  const telegram = await host.processor.process({
+    fromBot: false,
+    userId: 'u',
+    communityId: 'telegram:1',
+    text: long,
+    imageCount: 0,
+    record: false,
+  });
+  const short = await host.processor.process({
+    fromBot: false,
+    userId: 'u',
+    communityId: 'telegram:1',
+    text: 'short',
+    imageCount: 0,
+    record: false,
+  });
+  assert.deepEqual(
+    got.map((t) => t.length),
+    [10, 20, 5],
+  );
   for (const outcome of [discord, telegram]) {
     assert.ok(outcome.kind === 'recognized');
     assert.equal(outcome.recognition.warnings[0]?.code, 'text.truncated');

@@ -33,14 +33,21 @@ export function pngBomb(width: number, height: number): Buffer {
 
 /** Left half red, right half blue: shows where the image ended up after rotation. */
 export async function halfAndHalf(width: number, height: number): Promise<Buffer> {
-  const right = await solid(width / 2, height, [0, 0, 255]).png().toBuffer();
-  return solid(width, height, [255, 0, 0]).composite([{ input: right, left: width / 2, top: 0 }]).png().toBuffer();
+  const right = await solid(width / 2, height, [0, 0, 255])
+    .png()
+    .toBuffer();
+  return solid(width, height, [255, 0, 0])
+    .composite([{ input: right, left: width / 2, top: 0 }])
+    .png()
+    .toBuffer();
 }
 
 export async function animatedGif(): Promise<Buffer> {
   const red = await solid(40, 30, [255, 0, 0]).png().toBuffer();
   const blue = await solid(40, 30, [0, 0, 255]).png().toBuffer();
-  return sharp([red, blue, blue], { join: { animated: true } }).gif({ delay: [100, 100, 100] }).toBuffer();
+  return sharp([red, blue, blue], { join: { animated: true } })
+    .gif({ delay: [100, 100, 100] })
+    .toBuffer();
 }
 
 export async function pixelAt(png: Buffer, x: number, y: number): Promise<[number, number, number]> {

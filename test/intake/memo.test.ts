@@ -35,7 +35,10 @@ test('a repeated image is served from the memo: same pixels, its own index and n
   const [first] = await intake.prepare([{ kind: 'bytes', bytes: jpeg, name: 'a.jpg' }]);
   assert.ok(first?.ok, 'expected first?.ok');
   assert.equal(intake.memo?.size, 1);
-  const again = await intake.prepare([{ kind: 'bytes', bytes: other }, { kind: 'bytes', bytes: new Uint8Array(jpeg), name: 'b.jpg' }]);
+  const again = await intake.prepare([
+    { kind: 'bytes', bytes: other },
+    { kind: 'bytes', bytes: new Uint8Array(jpeg), name: 'b.jpg' },
+  ]);
   const second = again[1];
   assert.ok(second?.ok, 'expected second?.ok');
   // The very same buffer: nothing was decoded or encoded again.

@@ -19,5 +19,8 @@ test('a truncated JPEG is image.corrupt with our message, not libvips internals'
     assert.match(r.warning.message, /cannot be decoded: the jpeg data is damaged or incomplete/);
     assert.doesNotMatch(r.warning.message, /vips|VipsJpeg|Premature|libjpeg|marker/i);
   }
-  assert.ok(results.some((r) => !r.ok), 'at least one of them is refused');
+  assert.ok(
+    results.some((r) => !r.ok),
+    'at least one of them is refused',
+  );
 });

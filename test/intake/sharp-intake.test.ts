@@ -91,7 +91,9 @@ test('a decompression bomb (tiny PNG declaring 30000x30000) is refused from its 
 });
 
 test('SVG is refused unless allowSvg', async () => {
-  const svg = Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>');
+  const svg = Buffer.from(
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>',
+  );
   assertRejected(await one(bytes(svg)), 'image.svg_refused');
   const allowed = await one(bytes(svg), { allowSvg: true });
   assert.ok(allowed.ok, 'expected allowed.ok');

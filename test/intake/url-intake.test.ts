@@ -75,20 +75,23 @@ after(async () => {
 const testDns: Resolver = async (hostname) => (hostname === 'images.test' ? [{ address: '127.0.0.1', family: 4 }] : []);
 
 function intake(cfg: Partial<IntakeConfig> = {}): SharpIntake {
-  return new SharpIntake({
-    backend: 'sharp',
-    maxBytes: 1024 * 1024,
-    maxPixels: 40_000_000,
-    maxSide: 1280,
-    allowSvg: false,
-    urlHosts: [`127.0.0.1:${port}`],
-    // The test server is on loopback; the tests that check the refusal turn this off.
-    allowPrivateAddresses: true,
-    fetchTimeoutMs: 1500,
-    pathRoots: [],
-    memoBytes: 0,
-    ...cfg,
-  }, { resolve: testDns });
+  return new SharpIntake(
+    {
+      backend: 'sharp',
+      maxBytes: 1024 * 1024,
+      maxPixels: 40_000_000,
+      maxSide: 1280,
+      allowSvg: false,
+      urlHosts: [`127.0.0.1:${port}`],
+      // The test server is on loopback; the tests that check the refusal turn this off.
+      allowPrivateAddresses: true,
+      fetchTimeoutMs: 1500,
+      pathRoots: [],
+      memoBytes: 0,
+      ...cfg,
+    },
+    { resolve: testDns },
+  );
 }
 
 async function codeFor(path: string, cfg: Partial<IntakeConfig> = {}): Promise<string> {
@@ -156,7 +159,19 @@ test('a name that resolves to a loopback address is refused before any request, 
 });
 
 test('private, loopback, link-local and mapped addresses are recognised', () => {
-  for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1']) {
+  for (const a of [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '100.64.0.1',
+  ]) {
     assert.ok(isPrivateAddress(a), a);
   }
   for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '8.8.8.8']) assert.ok(!isPrivateAddress(a), a);

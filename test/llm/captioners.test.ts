@@ -15,7 +15,9 @@ import type { PreparedImage } from '../../src/core/stages.ts';
 import { OpenAiEmulator, completion, httpError } from '../support/openai-emulator.ts';
 
 async function image(index: number, color: string, name?: string): Promise<PreparedImage> {
-  const png = await sharp({ create: { width: 12, height: 9, channels: 3, background: color } }).png().toBuffer();
+  const png = await sharp({ create: { width: 12, height: 9, channels: 3, background: color } })
+    .png()
+    .toBuffer();
   return { index, png, width: 12, height: 9, format: 'png', sha256: sha256Hex(png), ...(name ? { name } : {}) };
 }
 
@@ -25,7 +27,16 @@ describe('openai captioner over HTTP', () => {
   after(() => emu.stop());
   beforeEach(() => emu.reset().otherwise(httpError(500)));
 
-  const cfg = () => ({ baseURL: emu.baseURL, model: 'vlm', apiKeyEnv: 'EKMM_TEST_VLM_KEY', timeoutMs: 2000, retries: 1, backoffMs: 5, maxTokens: 60, prompt: 'Describe this image in one sentence.' });
+  const cfg = () => ({
+    baseURL: emu.baseURL,
+    model: 'vlm',
+    apiKeyEnv: 'EKMM_TEST_VLM_KEY',
+    timeoutMs: 2000,
+    retries: 1,
+    backoffMs: 5,
+    maxTokens: 60,
+    prompt: 'Describe this image in one sentence.',
+  });
 
   test('sends the PNG as a base64 data URL with the prompt, temperature 0, key from env', async () => {
     emu.script(completion('  A red square\non white. '), completion('<think>blue...</think>A blue square.'));
@@ -36,7 +47,8 @@ describe('openai captioner over HTTP', () => {
     assert.equal(req!.headers.authorization, 'Bearer vk-1');
     assert.equal(req!.body?.temperature, 0);
     assert.equal(req!.body?.max_tokens, 60);
-    const content = (req!.body!.messages as Array<{ content: Array<{ type: string; text?: string; image_url?: { url: string } }> }>)[0]!.content;
+    const content = (req!.body!.messages as Array<{ content: Array<{ type: string; text?: string; image_url?: { url: string } }> }>)[0]!
+      .content;
     assert.equal(content[0]!.text, 'Describe this image in one sentence.');
     const url = content[1]!.image_url!.url;
     assert.match(url, /^data:image\/png;base64,/);
@@ -69,7 +81,10 @@ describe('recorded and none captioners', () => {
     const red = await image(0, 'red', '/photos/108911.jpg');
     const unnamed = await image(1, 'blue');
     const file = join(dir, 'captions.txt');
-    writeFileSync(file, `108911.jpg :the chicago bears and green bay packers are playing\n\n${unnamed.sha256} :a blue square\n179335.jpg :two people holding hands\n`);
+    writeFileSync(
+      file,
+      `108911.jpg :the chicago bears and green bay packers are playing\n\n${unnamed.sha256} :a blue square\n179335.jpg :two people holding hands\n`,
+    );
     const captioner = new RecordedCaptioner(file);
     assert.equal(captioner.size, 3);
     const byStem = await image(2, 'green', '179335.png');

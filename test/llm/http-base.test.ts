@@ -90,11 +90,14 @@ describe('LlmHttpClient', () => {
     assert.equal(res.choices[0]!.message.content, 'in time');
     assert.ok(Date.now() - t0 < 600, 'did not wait for the slow answer');
     emu.script({ ...completion('late'), delayMs: 600 });
-    await assert.rejects(makeClient(emu.baseURL, { timeoutMs: 150, retries: 0 }).client.chat({ messages: [{ role: 'user', content: 'x' }] }), (err: LlmHttpError) => {
-      assert.equal(err.code, 'llm.timeout');
-      assert.match(err.message, /within 150 ms/);
-      return true;
-    });
+    await assert.rejects(
+      makeClient(emu.baseURL, { timeoutMs: 150, retries: 0 }).client.chat({ messages: [{ role: 'user', content: 'x' }] }),
+      (err: LlmHttpError) => {
+        assert.equal(err.code, 'llm.timeout');
+        assert.match(err.message, /within 150 ms/);
+        return true;
+      },
+    );
   });
 
   test('an unreachable server is llm.network after retries', async () => {
@@ -110,19 +113,23 @@ describe('LlmHttpClient', () => {
   test('neither the key a server quotes back nor credentials in baseURL reach the error message', async () => {
     const key = 'sk-secret-quoted-back';
     emu.script(httpError(401, `Incorrect API key provided: ${key}`));
-    const refused = await makeClient(emu.baseURL, { retries: 0 }, { EKMM_TEST_LLM_KEY: key }).client.chat({ messages: [{ role: 'user', content: 'x' }] }).then(
-      () => assert.fail('a 401 must reject'),
-      (e: unknown) => e as LlmHttpError,
-    );
+    const refused = await makeClient(emu.baseURL, { retries: 0 }, { EKMM_TEST_LLM_KEY: key })
+      .client.chat({ messages: [{ role: 'user', content: 'x' }] })
+      .then(
+        () => assert.fail('a 401 must reject'),
+        (e: unknown) => e as LlmHttpError,
+      );
     assert.equal(refused.status, 401);
     assert.match(refused.message, /HTTP 401: .*Incorrect API key provided: <api key>/);
     assert.doesNotMatch(refused.message, /sk-secret-quoted-back/);
     // fetch refuses URLs with credentials; the error that says so must not repeat them.
     const withCredentials = emu.baseURL.replace('http://', 'http://proxyuser:proxypass@');
-    const failed = await makeClient(withCredentials, { retries: 0 }).client.chat({ messages: [{ role: 'user', content: 'x' }] }).then(
-      () => assert.fail('a URL with credentials must reject'),
-      (e: unknown) => e as LlmHttpError,
-    );
+    const failed = await makeClient(withCredentials, { retries: 0 })
+      .client.chat({ messages: [{ role: 'user', content: 'x' }] })
+      .then(
+        () => assert.fail('a URL with credentials must reject'),
+        (e: unknown) => e as LlmHttpError,
+      );
     assert.match(failed.message, /at http:\/\/127\.0\.0\.1:\d+/);
     assert.doesNotMatch(failed.message, /proxypass/);
   });
@@ -130,7 +137,10 @@ describe('LlmHttpClient', () => {
   test('a 200 with a non-JSON body is llm.bad_response, not retried', async () => {
     emu.script({ raw: '<html>proxy error</html>', headers: { 'content-type': 'application/json' } });
     const { client } = makeClient(emu.baseURL);
-    await assert.rejects(client.chat({ messages: [{ role: 'user', content: 'x' }] }), (err: LlmHttpError) => err.code === 'llm.bad_response');
+    await assert.rejects(
+      client.chat({ messages: [{ role: 'user', content: 'x' }] }),
+      (err: LlmHttpError) => err.code === 'llm.bad_response',
+    );
     assert.equal(emu.chatRequests.length, 1);
   });
 
@@ -139,9 +149,22 @@ describe('LlmHttpClient', () => {
   });
 
   test('backoff is exponential with jitter inside [step/2, step]', () => {
-    assert.equal(backoffDelay(0, 100, () => 0), 50);
-    assert.equal(backoffDelay(0, 100, () => 1), 100);
-    assert.equal(backoffDelay(3, 100, () => 0), 400);
-    assert.equal(backoffDelay(30, 100, () => 1), 30000, 'capped');
+    assert.equal(
+      backoffDelay(0, 100, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(0, 100, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, 100, () => 0),
+      400,
+    );
+    assert.equal(
+      backoffDelay(30, 100, () => 1),
+      30000,
+      'capped',
+    );
   });
 });

@@ -3,7 +3,7 @@
 // every attempt and every wait, and a caller that goes away stops the call.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { LlmHttpClient, LlmHttpError } from '../../src/llm/http-base.ts';
+import { LlmHttpClient, type LlmHttpError } from '../../src/llm/http-base.ts';
 import { OpenAiEmulator, completion, httpError } from '../support/openai-emulator.ts';
 
 const ask = { messages: [{ role: 'user' as const, content: 'x' }] };
@@ -15,9 +15,16 @@ describe('LlmHttpClient hardening', () => {
   beforeEach(() => emu.reset().otherwise(httpError(500, 'down')));
 
   const client = (over: Record<string, unknown> = {}) =>
-    new LlmHttpClient({ baseURL: emu.baseURL, model: 'emu-model', apiKeyEnv: 'NONE', timeoutMs: 2000, retries: 0, backoffMs: 10, maxTokens: 16, ...over }, { env: {} });
+    new LlmHttpClient(
+      { baseURL: emu.baseURL, model: 'emu-model', apiKeyEnv: 'NONE', timeoutMs: 2000, retries: 0, backoffMs: 10, maxTokens: 16, ...over },
+      { env: {} },
+    );
 
-  const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: LlmHttpError) => e.code);
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: LlmHttpError) => e.code,
+    );
 
   test('the breaker opens after N failures in a row, fails fast while open, and lets one probe through later', async () => {
     const c = client({ breaker: { failures: 2, halfOpenAfterMs: 300 } });
@@ -45,7 +52,10 @@ describe('LlmHttpClient hardening', () => {
   test('an answer larger than maxAnswerBytes is cut off while reading: llm.too_large, the rest never read', async () => {
     emu.otherwise({ bodyBytes: 50 * 1024 * 1024 });
     const c = client({ maxAnswerBytes: 256 * 1024 });
-    const err = await c.chat(ask).then(() => assert.fail('must reject'), (e: LlmHttpError) => e);
+    const err = await c.chat(ask).then(
+      () => assert.fail('must reject'),
+      (e: LlmHttpError) => e,
+    );
     assert.equal(err.code, 'llm.too_large');
     assert.match(err.message, /exceeded 262144 bytes \(maxAnswerBytes\)/);
     await new Promise((r) => setTimeout(r, 100));
@@ -61,7 +71,10 @@ describe('LlmHttpClient hardening', () => {
     emu.otherwise({ hang: true });
     const c = client({ timeoutMs: 20_000, retries: 2 });
     const t = Date.now();
-    const err = await c.chat(ask, { deadline: Date.now() + 400 }).then(() => assert.fail('must reject'), (e: LlmHttpError) => e);
+    const err = await c.chat(ask, { deadline: Date.now() + 400 }).then(
+      () => assert.fail('must reject'),
+      (e: LlmHttpError) => e,
+    );
     const took = Date.now() - t;
     assert.equal(err.code, 'llm.timeout');
     assert.match(err.message, /before the message deadline/);

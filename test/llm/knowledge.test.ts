@@ -33,16 +33,32 @@ IMGID:3
 `;
 
 const JSONL = [
-  JSON.stringify({ text: 'Taylor Swift sings in London', entities: [{ text: 'Taylor Swift', type: 'PER' }, { text: 'London', type: 'LOC' }], caption: 'a woman on stage' }),
+  JSON.stringify({
+    text: 'Taylor Swift sings in London',
+    entities: [
+      { text: 'Taylor Swift', type: 'PER' },
+      { text: 'London', type: 'LOC' },
+    ],
+    caption: 'a woman on stage',
+  }),
   JSON.stringify({ tokens: ['Go', 'Spurs', 'go'], tags: ['O', 'B-ORG', 'O'] }),
 ].join('\n');
 
 describe('few-shot examples', () => {
   test('CoNLL (BIO, IMGID lines, Chinese characters) and JSONL both parse', () => {
     const conll = parseExamples(CONLL, 'ex.conll');
-    assert.deepEqual(conll.map((e) => e.text), ['Kawhi Leonard wins NBA award', 'Rain in Seattle today', '王小明去北京']);
-    assert.deepEqual(conll[0]!.entities, [{ text: 'Kawhi Leonard', type: 'PER' }, { text: 'NBA', type: 'ORG' }]);
-    assert.deepEqual(conll[2]!.entities, [{ text: '王小明', type: 'PER' }, { text: '北京', type: 'LOC' }]);
+    assert.deepEqual(
+      conll.map((e) => e.text),
+      ['Kawhi Leonard wins NBA award', 'Rain in Seattle today', '王小明去北京'],
+    );
+    assert.deepEqual(conll[0]!.entities, [
+      { text: 'Kawhi Leonard', type: 'PER' },
+      { text: 'NBA', type: 'ORG' },
+    ]);
+    assert.deepEqual(conll[2]!.entities, [
+      { text: '王小明', type: 'PER' },
+      { text: '北京', type: 'LOC' },
+    ]);
     const jsonl = parseExamples(JSONL, 'ex.jsonl');
     assert.equal(jsonl[0]!.caption, 'a woman on stage');
     assert.deepEqual(jsonl[1]!.entities, [{ text: 'Spurs', type: 'ORG' }]);
@@ -59,7 +75,10 @@ describe('few-shot examples', () => {
   test('similar examples by token Jaccard, stable on ties', () => {
     assert.equal(jaccard(tokenSet('a b c'), tokenSet('b c d')), 0.5);
     const index = new ExampleIndex([...parseExamples(CONLL, 'c'), ...parseExamples(JSONL, 'j')]);
-    assert.deepEqual(index.similar('Leonard won the NBA finals award', 2).map((e) => e.text), ['Kawhi Leonard wins NBA award', 'Rain in Seattle today']);
+    assert.deepEqual(
+      index.similar('Leonard won the NBA finals award', 2).map((e) => e.text),
+      ['Kawhi Leonard wins NBA award', 'Rain in Seattle today'],
+    );
     assert.equal(index.similar('北京下雨', 1)[0]!.text, '王小明去北京');
     assert.deepEqual(index.similar('x', 0), []);
   });
@@ -81,7 +100,19 @@ describe('llm knowledge over HTTP', () => {
   const input: RecognizerInput = {
     text: 'Leonard takes the NBA award home',
     language: 'en',
-    ocr: [{ image: 0, text: 'BLOCK OF THE YEAR', box: [[0, 0], [1, 0], [1, 1], [0, 1]], score: 0.9 }],
+    ocr: [
+      {
+        image: 0,
+        text: 'BLOCK OF THE YEAR',
+        box: [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+        ],
+        score: 0.9,
+      },
+    ],
     captions: [{ image: 0, text: 'a basketball player holding a trophy', backend: 'recorded' }],
   };
 
@@ -91,14 +122,21 @@ describe('llm knowledge over HTTP', () => {
     const config = loadConfig({
       skipDefaultFile: true,
       env: {},
-      overrides: { knowledge: { backend: 'llm', examplesFile: file, examples: 1, llm: { baseURL: emu.baseURL, model: 'k-model', maxTokens: 300 } } },
+      overrides: {
+        knowledge: { backend: 'llm', examplesFile: file, examples: 1, llm: { baseURL: emu.baseURL, model: 'k-model', maxTokens: 300 } },
+      },
     });
     const store = await openStore('memory://');
     const knowledge = createLlmKnowledge(config, store);
     emu.script(completion('<think>hmm</think>Named entities: 1. Leonard (PER) 2. NBA (ORG) Reasoning: Kawhi Leonard is a player.'));
-    assert.deepEqual(await knowledge.knowledge([input]), ['Named entities: 1. Leonard (PER) 2. NBA (ORG) Reasoning: Kawhi Leonard is a player.']);
+    assert.deepEqual(await knowledge.knowledge([input]), [
+      'Named entities: 1. Leonard (PER) 2. NBA (ORG) Reasoning: Kawhi Leonard is a player.',
+    ]);
     const messages = emu.chatRequests[0]!.body?.messages as Array<{ role: string; content: string }>;
-    assert.deepEqual(messages.map((m) => m.role), ['system', 'user', 'assistant', 'user']);
+    assert.deepEqual(
+      messages.map((m) => m.role),
+      ['system', 'user', 'assistant', 'user'],
+    );
     assert.equal(messages[1]!.content, 'Text: Kawhi Leonard wins NBA award\nImage: (no description)');
     assert.equal(messages[2]!.content, 'Named entities: 1. Kawhi Leonard (PER) 2. NBA (ORG)');
     assert.equal(
@@ -119,7 +157,13 @@ describe('llm knowledge over HTTP', () => {
 
   test('a truncated answer is returned but not cached; errors propagate', async () => {
     const store = await openStore('memory://');
-    const k = new LlmKnowledge({ baseURL: emu.baseURL, model: 'm', apiKeyEnv: 'X', timeoutMs: 2000, retries: 0, backoffMs: 0, maxTokens: 5 }, [], 0, ['PER'], { cache: store });
+    const k = new LlmKnowledge(
+      { baseURL: emu.baseURL, model: 'm', apiKeyEnv: 'X', timeoutMs: 2000, retries: 0, backoffMs: 0, maxTokens: 5 },
+      [],
+      0,
+      ['PER'],
+      { cache: store },
+    );
     emu.script(completion('Named entities: 1. Leo', 'length'), completion('Named entities: 1. Leonard (PER)'));
     assert.deepEqual(await k.knowledge([input]), ['Named entities: 1. Leo']);
     assert.deepEqual(await k.knowledge([input]), ['Named entities: 1. Leonard (PER)']);

@@ -9,7 +9,12 @@ import type { Entity, OcrLine } from '../../src/core/types.ts';
 import { OpenAiEmulator, completion, httpError, userText } from '../support/openai-emulator.ts';
 
 const TYPES = ['PER', 'LOC', 'ORG', 'OTHER'];
-const box: OcrLine['box'] = [[0, 0], [10, 0], [10, 5], [0, 5]];
+const box: OcrLine['box'] = [
+  [0, 0],
+  [10, 0],
+  [10, 5],
+  [0, 5],
+];
 
 const input: RecognizerInput = {
   text: 'Kawhi Leonard flew to New York City with the Spurs. kawhi was happy.',
@@ -34,7 +39,17 @@ describe('llm recognizer over HTTP', () => {
   let emu: OpenAiEmulator;
   const make = (over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
     new LlmRecognizer(
-      { baseURL: emu.baseURL, model: 'emu-model', apiKeyEnv: 'EKMM_TEST_KEY', timeoutMs: 2000, retries: 1, backoffMs: 5, maxTokens: 256, structuredOutput: 'auto', ...over },
+      {
+        baseURL: emu.baseURL,
+        model: 'emu-model',
+        apiKeyEnv: 'EKMM_TEST_KEY',
+        timeoutMs: 2000,
+        retries: 1,
+        backoffMs: 5,
+        maxTokens: 256,
+        structuredOutput: 'auto',
+        ...over,
+      },
       TYPES,
       { MISC: 'OTHER' },
       { env },
@@ -73,7 +88,10 @@ describe('llm recognizer over HTTP', () => {
     assert.equal(req.headers.authorization, 'Bearer sk-abc');
     assert.equal(req.body?.temperature, 0);
     assert.equal(req.body?.max_tokens, 256);
-    const format = req.body?.response_format as { type: string; json_schema: { schema: { properties: { entities: { items: { properties: { type: { enum: string[] } } } } } } } };
+    const format = req.body?.response_format as {
+      type: string;
+      json_schema: { schema: { properties: { entities: { items: { properties: { type: { enum: string[] } } } } } } };
+    };
     assert.equal(format.type, 'json_schema');
     assert.deepEqual(format.json_schema.schema.properties.entities.items.properties.type.enum, TYPES);
     const prompt = userText(req);
@@ -90,12 +108,25 @@ describe('llm recognizer over HTTP', () => {
       ),
     );
     const [out] = await make().recognize([input]);
-    assert.deepEqual(spans(out!.entities).sort(), ['ocr0:AWARDS/OTHER', 'ocr0:NBA/ORG', 'text:Kawhi Leonard/PER', 'text:New York City/LOC', 'text:Spurs/ORG']);
-    assert.ok(out!.warnings.some((w) => w.code === 'llm.preamble'), 'preamble warning');
+    assert.deepEqual(spans(out!.entities).sort(), [
+      'ocr0:AWARDS/OTHER',
+      'ocr0:NBA/ORG',
+      'text:Kawhi Leonard/PER',
+      'text:New York City/LOC',
+      'text:Spurs/ORG',
+    ]);
+    assert.ok(
+      out!.warnings.some((w) => w.code === 'llm.preamble'),
+      'preamble warning',
+    );
   });
 
   test('entities that occur in no input are dropped and counted; case-insensitive and repeated matches', async () => {
-    emu.script(completion('{"entities":[{"text":"KAWHI","type":"PER"},{"text":"Gregg Popovich","type":"PER"},{"text":"San Antonio","type":"LOC"},{"text":"Spurs","type":"Sports Team?"}]}'));
+    emu.script(
+      completion(
+        '{"entities":[{"text":"KAWHI","type":"PER"},{"text":"Gregg Popovich","type":"PER"},{"text":"San Antonio","type":"LOC"},{"text":"Spurs","type":"Sports Team?"}]}',
+      ),
+    );
     const [out] = await make().recognize([input]);
     // "KAWHI" matches both "Kawhi" (inside "Kawhi Leonard" is fine: nothing else claimed it) and "kawhi".
     assert.deepEqual(spans(out!.entities), ['text:Kawhi/PER', 'text:kawhi/PER']);
@@ -106,10 +137,17 @@ describe('llm recognizer over HTTP', () => {
   });
 
   test('malformed JSON: complete entity objects are salvaged with a warning', async () => {
-    emu.script(completion('{"entities": [{"text": "Spurs", "type": "ORG"}, {"text": "NBA" "type": "ORG"}, {"text": "New York City", "type": "LOC"},]}'));
+    emu.script(
+      completion(
+        '{"entities": [{"text": "Spurs", "type": "ORG"}, {"text": "NBA" "type": "ORG"}, {"text": "New York City", "type": "LOC"},]}',
+      ),
+    );
     const [out] = await make().recognize([input]);
     assert.deepEqual(spans(out!.entities), ['text:New York City/LOC', 'text:Spurs/ORG']);
-    assert.ok(out!.warnings.some((w) => w.code === 'llm.malformed_json'), 'malformed JSON warning');
+    assert.ok(
+      out!.warnings.some((w) => w.code === 'llm.malformed_json'),
+      'malformed JSON warning',
+    );
   });
 
   test('JSON items that are not entities are counted in a warning, not dropped quietly', async () => {
@@ -121,7 +159,9 @@ describe('llm recognizer over HTTP', () => {
   });
 
   test('answer cut at max_tokens: complete entities kept, warning added', async () => {
-    emu.script(completion('{"entities": [{"text": "Kawhi Leonard", "type": "PER"}, {"text": "Spurs", "type": "ORG"}, {"text": "New Yo', 'length'));
+    emu.script(
+      completion('{"entities": [{"text": "Kawhi Leonard", "type": "PER"}, {"text": "Spurs", "type": "ORG"}, {"text": "New Yo', 'length'),
+    );
     const [out] = await make().recognize([input]);
     assert.deepEqual(spans(out!.entities), ['text:Kawhi Leonard/PER', 'text:Spurs/ORG']);
     const w = out!.warnings.find((x) => x.code === 'llm.truncated');
@@ -159,7 +199,10 @@ describe('llm recognizer over HTTP', () => {
 
   test('a slow answer past the timeout rejects with llm.timeout', async () => {
     emu.script({ ...completion('{"entities": []}'), delayMs: 500 });
-    await assert.rejects(make({ timeoutMs: 150, retries: 0 }).recognize([input]), (err: Error & { code?: string }) => err.code === 'llm.timeout');
+    await assert.rejects(
+      make({ timeoutMs: 150, retries: 0 }).recognize([input]),
+      (err: Error & { code?: string }) => err.code === 'llm.timeout',
+    );
   });
 
   test('Chinese text: whitespace-insensitive alignment, Chinese labels', async () => {
@@ -168,7 +211,10 @@ describe('llm recognizer over HTTP', () => {
     const [out] = await make().recognize([zh]);
     assert.deepEqual(
       out!.entities.map((e) => [zh.text.slice(e.start, e.end), e.type]),
-      [['北京 大学', 'ORG'], ['王小明', 'PER']],
+      [
+        ['北京 大学', 'ORG'],
+        ['王小明', 'PER'],
+      ],
     );
   });
 
@@ -178,8 +224,14 @@ describe('llm recognizer over HTTP', () => {
     );
     const other: RecognizerInput = { text: 'nothing to see', language: 'en', ocr: [], captions: [] };
     const outs = await make().recognize([other, input, other]);
-    assert.deepEqual(outs.map((o) => o.entities.map((e) => e.text)), [[], ['Spurs'], []]);
-    assert.deepEqual(outs.flatMap((o) => o.warnings), []);
+    assert.deepEqual(
+      outs.map((o) => o.entities.map((e) => e.text)),
+      [[], ['Spurs'], []],
+    );
+    assert.deepEqual(
+      outs.flatMap((o) => o.warnings),
+      [],
+    );
   });
 
   test('answers are cached by prompt + model + template version', async () => {
@@ -195,7 +247,10 @@ describe('llm recognizer over HTTP', () => {
     await a.recognize([input]);
     assert.equal(emu.chatRequests.length, 1, 'second answer from cache');
     assert.equal(a.templateVersion, TEMPLATE_VERSION);
-    const b = createLlmRecognizer({ ...config, recognizer: { ...config.recognizer, llm: { ...config.recognizer.llm!, model: 'other-model' } } }, store);
+    const b = createLlmRecognizer(
+      { ...config, recognizer: { ...config.recognizer, llm: { ...config.recognizer.llm!, model: 'other-model' } } },
+      store,
+    );
     await b.recognize([input]);
     assert.equal(emu.chatRequests.length, 2, 'another model is not served the cached answer');
     await store.close();

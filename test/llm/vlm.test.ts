@@ -19,7 +19,9 @@ describe('vlm recognizer', () => {
   before(async () => {
     emu = await new OpenAiEmulator().start();
     dir = mkdtempSync(join(tmpdir(), 'ekmm-vlm-'));
-    png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c33' } }).png().toBuffer();
+    png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer();
   });
   after(async () => {
     await emu.stop();
@@ -30,10 +32,18 @@ describe('vlm recognizer', () => {
   const engine = (vlm: Record<string, unknown>, backends = ['vlm']) =>
     createEngine(
       loadConfig({
-        skipDefaultFile: true, env: {},
+        skipDefaultFile: true,
+        env: {},
         overrides: {
-          ocr: { backend: 'none' }, cache: { enabled: false }, language: 'en',
-          recognizer: { backends, fallback: 'none', vlm: { baseURL: emu.baseURL, model: 'emu-vlm', retries: 0, ...vlm }, recorded: { file: join(dir, 'vlm.jsonl') } },
+          ocr: { backend: 'none' },
+          cache: { enabled: false },
+          language: 'en',
+          recognizer: {
+            backends,
+            fallback: 'none',
+            vlm: { baseURL: emu.baseURL, model: 'emu-vlm', retries: 0, ...vlm },
+            recorded: { file: join(dir, 'vlm.jsonl') },
+          },
         },
       }),
     );
@@ -41,8 +51,16 @@ describe('vlm recognizer', () => {
   test('sends the image as a data URL with the text and types, asks for JSON schema, aligns the answer; record: replays identically', async () => {
     const record = join(dir, 'vlm.jsonl');
     const e = await engine({ record });
-    emu.script(completion('```json\n{"entities": [{"text": "Angela Merkel", "type": "person"}, {"text": "Berlin", "type": "LOC"}, {"text": "Mars", "type": "LOC"}]}\n```'));
-    const message = { text: 'Angela Merkel visits berlin today', images: [{ kind: 'bytes' as const, bytes: png, name: 'p.png' }], messageId: 'post-7' };
+    emu.script(
+      completion(
+        '```json\n{"entities": [{"text": "Angela Merkel", "type": "person"}, {"text": "Berlin", "type": "LOC"}, {"text": "Mars", "type": "LOC"}]}\n```',
+      ),
+    );
+    const message = {
+      text: 'Angela Merkel visits berlin today',
+      images: [{ kind: 'bytes' as const, bytes: png, name: 'p.png' }],
+      messageId: 'post-7',
+    };
     const r = await e.recognize(message);
     await e.close();
     const req = emu.chatRequests[0]!.body!;
@@ -56,17 +74,30 @@ describe('vlm recognizer', () => {
     assert.match(image.image_url!.url, /^data:image\/png;base64,/);
     const sent = await sharp(Buffer.from(image.image_url!.url.split(',')[1]!, 'base64')).metadata();
     assert.deepEqual([sent.width, sent.height], [64, 48], 'the prepared image itself is sent');
-    assert.deepEqual(r.entities.map((x) => `${x.text}/${x.type}/${x.backend}/${x.start}`), ['Angela Merkel/PER/vlm/0', 'berlin/LOC/vlm/21']);
+    assert.deepEqual(
+      r.entities.map((x) => `${x.text}/${x.type}/${x.backend}/${x.start}`),
+      ['Angela Merkel/PER/vlm/0', 'berlin/LOC/vlm/21'],
+    );
     assert.equal(r.droppedEntities, 1);
-    assert.ok(r.warnings.some((w) => w.code === 'llm.entity_not_in_input' && /vlm recognizer: 1 entities occur in no input/.test(w.message)));
+    assert.ok(
+      r.warnings.some((w) => w.code === 'llm.entity_not_in_input' && /vlm recognizer: 1 entities occur in no input/.test(w.message)),
+    );
     assert.deepEqual(JSON.parse(readFileSync(record, 'utf8').trim()), {
-      id: 'post-7', entities: [{ text: 'Angela Merkel', type: 'person' }, { text: 'Berlin', type: 'LOC' }, { text: 'Mars', type: 'LOC' }],
+      id: 'post-7',
+      entities: [
+        { text: 'Angela Merkel', type: 'person' },
+        { text: 'Berlin', type: 'LOC' },
+        { text: 'Mars', type: 'LOC' },
+      ],
     });
 
     const replay = await engine({}, ['recorded']);
     const again = await replay.recognize(message);
     await replay.close();
-    assert.deepEqual(again.entities.map((x) => ({ ...x, backend: 'vlm' })), r.entities);
+    assert.deepEqual(
+      again.entities.map((x) => ({ ...x, backend: 'vlm' })),
+      r.entities,
+    );
     assert.equal(again.droppedEntities, r.droppedEntities);
     assert.equal(emu.chatRequests.length, 1, 'the replay asks no model');
     const missing = await engine({}, ['recorded']);
@@ -79,19 +110,34 @@ describe('vlm recognizer', () => {
   test('a server that refuses json_schema gets json_object, then plain text; maxImages caps the images sent', async () => {
     const e = await engine({ maxImages: 1 });
     emu.script(httpError(400, 'response_format json_schema unsupported'), httpError(400, 'no json mode'), completion('1. Paris (LOC)'));
-    const r = await e.recognize({ text: 'Paris in spring', images: [{ kind: 'bytes', bytes: png }, { kind: 'bytes', bytes: png }] });
+    const r = await e.recognize({
+      text: 'Paris in spring',
+      images: [
+        { kind: 'bytes', bytes: png },
+        { kind: 'bytes', bytes: png },
+      ],
+    });
     await e.close();
     const formats = emu.chatRequests.map((q) => (q.body!.response_format as { type?: string } | undefined)?.type ?? 'none');
     assert.deepEqual(formats, ['json_schema', 'json_object', 'none']);
     const parts = (emu.chatRequests[2]!.body!.messages as Array<{ content: unknown }>)[1]!.content as Array<{ type: string }>;
     assert.equal(parts.filter((p) => p.type === 'image_url').length, 1);
-    assert.deepEqual(r.entities.map((x) => `${x.text}/${x.type}`), ['Paris/LOC']);
+    assert.deepEqual(
+      r.entities.map((x) => `${x.text}/${x.type}`),
+      ['Paris/LOC'],
+    );
     assert.ok(r.warnings.some((w) => w.code === 'llm.structured_output_fallback'));
   });
 
   test('without a recognizer.vlm section the error says what to add', async () => {
     await assert.rejects(
-      createEngine(loadConfig({ skipDefaultFile: true, env: {}, overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, recognizer: { backends: ['vlm'] } } })),
+      createEngine(
+        loadConfig({
+          skipDefaultFile: true,
+          env: {},
+          overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, recognizer: { backends: ['vlm'] } },
+        }),
+      ),
       /recognizer backend "vlm" needs a recognizer\.vlm section/,
     );
   });

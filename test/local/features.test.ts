@@ -1,7 +1,17 @@
 // Knowledge/caption features: the same rules as training/ekmm_data.py, checked on hand-made cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CASES, caseClass, FEATURES, mapLlmType, matchKey, parseEntityList, textKeys, tokenFeatures, wordKey } from '../../src/recognizers/local/features.ts';
+import {
+  CASES,
+  caseClass,
+  FEATURES,
+  mapLlmType,
+  matchKey,
+  parseEntityList,
+  textKeys,
+  tokenFeatures,
+  wordKey,
+} from '../../src/recognizers/local/features.ts';
 
 const KEYWORDS = { PER: ['person', 'player'], LOC: ['location', 'city'], ORG: ['organization', 'team'] };
 const col = (name: string) => FEATURES.indexOf(name as (typeof FEATURES)[number]);
@@ -13,19 +23,25 @@ test('keys: word key lowercases, maps URLs and digits; match key strips edge pun
   assert.equal(matchKey('#Obama!'), 'obama');
   assert.equal(matchKey("O'Neil,"), "o'neil");
   assert.equal(matchKey('...'), '');
-  assert.deepEqual([...textKeys('Zimmerman, (person)Reasoning:The')].sort(),
-    ['person', 'person)reasoning:the', 'reasoning', 'the', 'zimmerman'].sort());
+  assert.deepEqual(
+    [...textKeys('Zimmerman, (person)Reasoning:The')].sort(),
+    ['person', 'person)reasoning:the', 'reasoning', 'the', 'zimmerman'].sort(),
+  );
 });
 
 test('entity list: numbered items glued together as in the recorded PGIM files', () => {
-  const k = 'Named entities:1. JayKenMinaj (person/handle)2. George Zimmerman (person)3. Tower(location)4. Red Sox (team/organization)5. Swan upping (event)Reasoning:The Tower (city) is ...';
-  assert.deepEqual(parseEntityList(k, KEYWORDS).map(({ keys, type }) => ({ keys, type })), [
-    { keys: ['jaykenminaj'], type: 'PER' },
-    { keys: ['george', 'zimmerman'], type: 'PER' },
-    { keys: ['tower'], type: 'LOC' },
-    { keys: ['red', 'sox'], type: 'ORG' },
-    { keys: ['swan', 'upping'], type: 'OTHER' },
-  ]);
+  const k =
+    'Named entities:1. JayKenMinaj (person/handle)2. George Zimmerman (person)3. Tower(location)4. Red Sox (team/organization)5. Swan upping (event)Reasoning:The Tower (city) is ...';
+  assert.deepEqual(
+    parseEntityList(k, KEYWORDS).map(({ keys, type }) => ({ keys, type })),
+    [
+      { keys: ['jaykenminaj'], type: 'PER' },
+      { keys: ['george', 'zimmerman'], type: 'PER' },
+      { keys: ['tower'], type: 'LOC' },
+      { keys: ['red', 'sox'], type: 'ORG' },
+      { keys: ['swan', 'upping'], type: 'OTHER' },
+    ],
+  );
   assert.deepEqual([...parseEntityList(k, KEYWORDS)[0]!.typeWords], ['person', 'handle']);
   assert.deepEqual(parseEntityList('no list here', KEYWORDS), []);
   assert.equal(mapLlmType('event/festival', KEYWORDS), 'OTHER');
@@ -36,25 +52,61 @@ test('entity list: numbered items glued together as in the recorded PGIM files',
 test('knowledge and caption switch on exactly the features they should', () => {
   const tokens = ['Me', 'and', 'George', 'Zimmerman', 'in', 'Boston', '!'];
   const none = tokenFeatures(tokens, null, null, KEYWORDS);
-  assert.ok(none.every((row) => row.every((v) => v === 0)), 'no knowledge, no caption: all zero');
+  assert.ok(
+    none.every((row) => row.every((v) => v === 0)),
+    'no knowledge, no caption: all zero',
+  );
 
   const k = 'Named entities: 1. George Zimmerman (person) 2. Boston (city) Reasoning: Zimmerman went to Boston with me.';
   const f = tokenFeatures(tokens, k, null, KEYWORDS);
-  assert.ok(f.every((row) => row[col('knowledge_present')] === 1), "expected f.every((row) => row[col('knowledge_present')] === 1)");
-  assert.deepEqual(f.map((r) => r[col('in_knowledge_text')]), [1, 0, 1, 1, 0, 1, 0]);
-  assert.deepEqual(f.map((r) => r[col('listed_span_PER')]), [0, 0, 1, 1, 0, 0, 0]);
-  assert.deepEqual(f.map((r) => r[col('listed_span_begin')]), [0, 0, 1, 0, 0, 1, 0]);
-  assert.deepEqual(f.map((r) => r[col('listed_span_LOC')]), [0, 0, 0, 0, 0, 1, 0]);
-  assert.deepEqual(f.map((r) => r[col('listed_word_PER')]), [0, 0, 1, 1, 0, 0, 0]);
-  assert.ok(f.every((row) => row[col('caption_present')] === 0), "expected f.every((row) => row[col('caption_present')] === 0)");
+  assert.ok(
+    f.every((row) => row[col('knowledge_present')] === 1),
+    "expected f.every((row) => row[col('knowledge_present')] === 1)",
+  );
+  assert.deepEqual(
+    f.map((r) => r[col('in_knowledge_text')]),
+    [1, 0, 1, 1, 0, 1, 0],
+  );
+  assert.deepEqual(
+    f.map((r) => r[col('listed_span_PER')]),
+    [0, 0, 1, 1, 0, 0, 0],
+  );
+  assert.deepEqual(
+    f.map((r) => r[col('listed_span_begin')]),
+    [0, 0, 1, 0, 0, 1, 0],
+  );
+  assert.deepEqual(
+    f.map((r) => r[col('listed_span_LOC')]),
+    [0, 0, 0, 0, 0, 1, 0],
+  );
+  assert.deepEqual(
+    f.map((r) => r[col('listed_word_PER')]),
+    [0, 0, 1, 1, 0, 0, 0],
+  );
+  assert.ok(
+    f.every((row) => row[col('caption_present')] === 0),
+    "expected f.every((row) => row[col('caption_present')] === 0)",
+  );
 
   const c = tokenFeatures(tokens, null, 'a man standing in boston harbor', KEYWORDS);
-  assert.deepEqual(c.map((r) => r[col('in_caption')]), [0, 0, 0, 0, 1, 1, 0]);
-  assert.ok(c.every((row) => row[col('caption_present')] === 1 && row[col('knowledge_present')] === 0), "expected c.every((row) => row[col('caption_present')] === 1 && row[col('know...");
+  assert.deepEqual(
+    c.map((r) => r[col('in_caption')]),
+    [0, 0, 0, 0, 1, 1, 0],
+  );
+  assert.ok(
+    c.every((row) => row[col('caption_present')] === 1 && row[col('knowledge_present')] === 0),
+    "expected c.every((row) => row[col('caption_present')] === 1 && row[col('know...",
+  );
 
   // a listed name that is only part of a longer run still marks its words, but not as a span
   const partial = tokenFeatures(['George', 'Washington'], 'Named entities: 1. George Clooney (person)', null, KEYWORDS);
-  assert.deepEqual(partial.map((r) => [r[col('listed_span_PER')], r[col('listed_word_PER')]]), [[0, 1], [0, 0]]);
+  assert.deepEqual(
+    partial.map((r) => [r[col('listed_span_PER')], r[col('listed_word_PER')]]),
+    [
+      [0, 1],
+      [0, 0],
+    ],
+  );
 });
 
 test('same tokens, keys and features as training/ekmm_data.py (fixture from make_parity_fixture.py)', async () => {
@@ -62,19 +114,48 @@ test('same tokens, keys and features as training/ekmm_data.py (fixture from make
   const { tokenizeEnglish } = await import('../../src/recognizers/local/tokenize.ts');
   const { featureNames } = await import('../../src/recognizers/local/features.ts');
   const fx = JSON.parse(readFileSync(new URL('./fixtures/features-parity.json', import.meta.url), 'utf8')) as {
-    type_keywords: Record<string, string[]>; type_words: string[]; feature_names: string[];
-    posts: { text: string; tokens: string[]; knowledge: string | null; caption: string | null; word_keys: string[]; match_keys: string[]; features: number[][]; cases: string[] }[];
+    type_keywords: Record<string, string[]>;
+    type_words: string[];
+    feature_names: string[];
+    posts: {
+      text: string;
+      tokens: string[];
+      knowledge: string | null;
+      caption: string | null;
+      word_keys: string[];
+      match_keys: string[];
+      features: number[][];
+      cases: string[];
+    }[];
   };
   assert.deepEqual(featureNames(fx.type_words), fx.feature_names);
   for (const p of fx.posts) {
-    assert.deepEqual(tokenizeEnglish(p.text).map((t) => t.text), p.tokens, p.text);
+    assert.deepEqual(
+      tokenizeEnglish(p.text).map((t) => t.text),
+      p.tokens,
+      p.text,
+    );
     assert.deepEqual(p.tokens.map(wordKey), p.word_keys, p.text);
     assert.deepEqual(p.tokens.map(matchKey), p.match_keys, p.text);
     const f = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words);
-    assert.deepEqual(f.map((row) => Array.from(row)), p.features, p.text);
-    assert.deepEqual(p.tokens.map((t) => CASES[caseClass(t)]), p.cases, p.text);
+    assert.deepEqual(
+      f.map((row) => Array.from(row)),
+      p.features,
+      p.text,
+    );
+    assert.deepEqual(
+      p.tokens.map((t) => CASES[caseClass(t)]),
+      p.cases,
+      p.text,
+    );
     const withCase = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words, true);
-    assert.deepEqual(withCase.map((row) => Array.from(row.slice(0, p.features[0]?.length ?? 0))), p.features);
+    assert.deepEqual(
+      withCase.map((row) => Array.from(row.slice(0, p.features[0]?.length ?? 0))),
+      p.features,
+    );
   }
-  assert.ok(fx.posts.some((p) => p.features.some((row) => row.slice(FEATURES.length).some((v) => v === 1))), 'type-word columns exercised');
+  assert.ok(
+    fx.posts.some((p) => p.features.some((row) => row.slice(FEATURES.length).some((v) => v === 1))),
+    'type-word columns exercised',
+  );
 });

@@ -65,10 +65,18 @@ test('Chinese model: tags characters of a clear sentence', async () => {
 test('LocalRecognizer: entities with exact offsets in text and OCR lines, languages by script', async () => {
   const rec = new LocalRecognizer({
     models: { en: projectPath('models/ner-en'), zh: projectPath('models/ner-zh') },
-    tagOcr: true, tagCaptions: false, typeAliases: { MISC: 'OTHER' }, entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
+    tagOcr: true,
+    tagCaptions: false,
+    typeAliases: { MISC: 'OTHER' },
+    entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
   });
   assert.equal(rec.usesKnowledge, true);
-  const box: RecognizerInput['ocr'][number]['box'] = [[0, 0], [1, 0], [1, 1], [0, 1]];
+  const box: RecognizerInput['ocr'][number]['box'] = [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ];
   const input: RecognizerInput = {
     text: 'President  Barack Obama spoke in London today.',
     language: 'en',
@@ -95,26 +103,75 @@ test('LocalRecognizer: entities with exact offsets in text and OCR lines, langua
 test('ekmm tag: writes one tag per token, IMGID lines kept, MISC spelling of the input kept', async () => {
   const input = join(tmp, 'in.txt');
   const output = join(tmp, 'out.txt');
-  writeFileSync(input, [
-    'IMGID:1', 'Barack\tB-PER', 'Obama\tI-PER', 'visited\tO', 'London\tB-LOC', '.\tO', '',
-    'IMGID:2', 'Watching\tO', 'the\tO', 'Super\tB-MISC', 'Bowl\tI-MISC', 'tonight\tO', '',
-  ].join('\n'));
+  writeFileSync(
+    input,
+    [
+      'IMGID:1',
+      'Barack\tB-PER',
+      'Obama\tI-PER',
+      'visited\tO',
+      'London\tB-LOC',
+      '.\tO',
+      '',
+      'IMGID:2',
+      'Watching\tO',
+      'the\tO',
+      'Super\tB-MISC',
+      'Bowl\tI-MISC',
+      'tonight\tO',
+      '',
+    ].join('\n'),
+  );
   const knowledge = join(tmp, 'k.txt');
-  writeFileSync(knowledge, [
-    'Barack\tB-PER', 'Obama\tI-PER', 'visited\tO', 'London\tB-LOC', '.\tO', '<EOS>\tX',
-    'Named\tX', 'entities:1.\tX', 'Barack\tX', 'Obama\tX', '(person)2.\tX', 'London\tX', '(city)\tX', '',
-    'Watching\tO', 'the\tO', 'Super\tB-MISC', 'Bowl\tI-MISC', 'tonight\tO', '<EOS>\tX', 'Named\tX', 'entities:1.\tX',
-    'Super\tX', 'Bowl\tX', '(event)\tX', '',
-  ].join('\n'));
+  writeFileSync(
+    knowledge,
+    [
+      'Barack\tB-PER',
+      'Obama\tI-PER',
+      'visited\tO',
+      'London\tB-LOC',
+      '.\tO',
+      '<EOS>\tX',
+      'Named\tX',
+      'entities:1.\tX',
+      'Barack\tX',
+      'Obama\tX',
+      '(person)2.\tX',
+      'London\tX',
+      '(city)\tX',
+      '',
+      'Watching\tO',
+      'the\tO',
+      'Super\tB-MISC',
+      'Bowl\tI-MISC',
+      'tonight\tO',
+      '<EOS>\tX',
+      'Named\tX',
+      'entities:1.\tX',
+      'Super\tX',
+      'Bowl\tX',
+      '(event)\tX',
+      '',
+    ].join('\n'),
+  );
   const code = await tagCommand(['--model', 'en', '--input', input, '--output', output, '--knowledge', knowledge]);
   assert.equal(code, 0);
   const lines = readFileSync(output, 'utf8').split('\n');
   assert.equal(lines[0], 'IMGID:1');
   assert.equal(lines[7], 'IMGID:2');
   const tokenLines = lines.filter((l) => l.includes('\t'));
-  assert.deepEqual(tokenLines.map((l) => l.split('\t')[0]), ['Barack', 'Obama', 'visited', 'London', '.', 'Watching', 'the', 'Super', 'Bowl', 'tonight']);
-  assert.deepEqual(tokenLines.slice(0, 2).map((l) => l.split('\t')[1]), ['B-PER', 'I-PER']);
-  assert.ok(tokenLines.every((l) => !l.endsWith('OTHER')), 'OTHER written as the input spelling MISC');
+  assert.deepEqual(
+    tokenLines.map((l) => l.split('\t')[0]),
+    ['Barack', 'Obama', 'visited', 'London', '.', 'Watching', 'the', 'Super', 'Bowl', 'tonight'],
+  );
+  assert.deepEqual(
+    tokenLines.slice(0, 2).map((l) => l.split('\t')[1]),
+    ['B-PER', 'I-PER'],
+  );
+  assert.ok(
+    tokenLines.every((l) => !l.endsWith('OTHER')),
+    'OTHER written as the input spelling MISC',
+  );
 });
 
 test('Tagger.load: a missing model directory is a clear error naming it', async () => {

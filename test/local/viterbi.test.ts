@@ -37,7 +37,14 @@ test('viterbi equals brute force on random small problems', () => {
 });
 
 test('viterbi reads a row of a batched emission tensor at an offset', () => {
-  const crf: CrfParams = { transitions: [[0, -5], [-5, 0]], start: [0, 0], end: [0, 0] };
+  const crf: CrfParams = {
+    transitions: [
+      [0, -5],
+      [-5, 0],
+    ],
+    start: [0, 0],
+    end: [0, 0],
+  };
   // two sequences of 3 tokens, 2 labels; the second prefers label 1 throughout
   const em = Float32Array.from([5, 0, 5, 0, 5, 0, 0, 5, 0, 5, 0, 5]);
   assert.deepEqual(viterbi(em, 3, 2, crf, 0), [0, 0, 0]);

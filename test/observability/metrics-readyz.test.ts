@@ -36,7 +36,8 @@ after(async () => {
 async function eventually(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify((await readyz()).body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify((await readyz()).body)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -81,7 +82,11 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
     const id = emu.sendPhoto(dm, alice, photo);
     assert.match((await emu.waitForReply(id, 30_000)).plain, /Barack Obama/);
   }
-  const webRes = await fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Google' }) });
+  const webRes = await fetch(`${web.url}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Google' }),
+  });
   assert.equal(webRes.status, 200);
   const after = await scrape();
   const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
@@ -92,19 +97,31 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
   assert.ok(delta('ekmm_stage_duration_seconds_sum', { stage: 'total' }) > 0);
   assert.equal(delta('ekmm_cache_misses_total', { cache: 'ocr' }), 1, 'the first photo is read');
   assert.equal(delta('ekmm_cache_hits_total', { cache: 'ocr' }), 1, 'the same photo again comes from the cache');
-  assert.equal(delta('ekmm_statistics_writes_total', { result: 'ok' }), 2, 'the two chat messages were counted; the anonymous web request was not');
+  assert.equal(
+    delta('ekmm_statistics_writes_total', { result: 'ok' }),
+    2,
+    'the two chat messages were counted; the anonymous web request was not',
+  );
   assert.equal(sampleValue(after, 'ekmm_queue_running'), 0);
   // Logs: JSON lines with a level and time; per-request lines carry a reqId; none carries message text.
   const requestLines = log.records.filter((r) => r.adapter === 'web' && r.reqId !== undefined);
   assert.ok(requestLines.length > 0, 'fastify request lines carry reqId');
   const recognized = log.records.filter((r) => r.msg === 'recognized');
-  assert.ok(recognized.some((r) => r.community === 'telegram:901' && r.messageId !== undefined), 'chat lines carry the message id and community');
-  assert.ok(recognized.some((r) => typeof r.reqId === 'string' && requestLines.some((q) => q.reqId === r.reqId)), "a web recognition's line carries its request's reqId");
+  assert.ok(
+    recognized.some((r) => r.community === 'telegram:901' && r.messageId !== undefined),
+    'chat lines carry the message id and community',
+  );
+  assert.ok(
+    recognized.some((r) => typeof r.reqId === 'string' && requestLines.some((q) => q.reqId === r.reqId)),
+    "a web recognition's line carries its request's reqId",
+  );
   assert.ok(log.records.every((r) => typeof r.level === 'number' && typeof r.time === 'string'));
   assert.doesNotMatch(log.raw(), /Barack Obama|Google/, 'no log line carries message text');
 });
 
-test('/readyz is 200 when everything is up, 503 with the reason while the Bot API is gone, 200 again after', { timeout: 60_000 }, async () => {
+test('/readyz is 200 when everything is up, 503 with the reason while the Bot API is gone, 200 again after', {
+  timeout: 60_000,
+}, async () => {
   const up = await readyz();
   assert.equal(up.status, 200, JSON.stringify(up.body));
   assert.deepEqual(Object.keys(up.body.checks).sort(), ['adapter:telegram', 'models', 'store:cache', 'store:stats']);

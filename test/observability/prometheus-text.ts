@@ -53,7 +53,8 @@ export function parsePrometheusText(text: string): Exposition {
     }
     if (line.startsWith('# TYPE ')) {
       const [name, type] = line.slice(7).split(' ');
-      if (!name || !NAME.test(name) || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? '')) throw new Error(`bad TYPE line: ${line}`);
+      if (!name || !NAME.test(name) || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? ''))
+        throw new Error(`bad TYPE line: ${line}`);
       types.set(name, type!);
       continue;
     }
@@ -65,7 +66,8 @@ export function parsePrometheusText(text: string): Exposition {
     const type = types.get(family);
     if (!type || !helped.has(family)) throw new Error(`sample ${name} has no # HELP / # TYPE before it`);
     const labels = m[3] ? parseLabels(m[3], line) : {};
-    if (name.endsWith('_bucket') && type === 'histogram' && labels.le === undefined) throw new Error(`histogram bucket without le: ${line}`);
+    if (name.endsWith('_bucket') && type === 'histogram' && labels.le === undefined)
+      throw new Error(`histogram bucket without le: ${line}`);
     samples.push({ name, labels, value: parseValue(m[4]!, line) });
   }
   return { types, samples };

@@ -27,7 +27,10 @@ export function wordAccuracy(truth: string, read: string): number {
 
 /** Corpus-level accuracies: error counts summed over all pairs, then divided. */
 export function corpusAccuracy(pairs: { truth: string; read: string }[]): { char: number; word: number } {
-  let ce = 0, cn = 0, we = 0, wn = 0;
+  let ce = 0,
+    cn = 0,
+    we = 0,
+    wn = 0;
   for (const { truth, read } of pairs) {
     ce += editDistance([...truth], [...read]);
     cn += [...truth].length;

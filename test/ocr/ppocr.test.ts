@@ -52,7 +52,8 @@ test('English: reads every line, in reading order, with boxes and scores', async
     assert.equal(l.image, 0);
     assert.ok(l.score >= 0.5 && l.score <= 1, `score ${l.score}`);
     assert.equal(l.box.length, 4);
-    for (const [x, y] of l.box) assert.ok(x >= 0 && x <= img.width && y >= 0 && y <= img.height, 'expected x >= 0 && x <= img.width && y >= 0 && y <= img.height');
+    for (const [x, y] of l.box)
+      assert.ok(x >= 0 && x <= img.width && y >= 0 && y <= img.height, 'expected x >= 0 && x <= img.width && y >= 0 && y <= img.height');
     if (i > 0) assert.ok(l.box[0][1] > lines[i - 1]!.box[0][1], 'top to bottom');
   }
 });
@@ -96,11 +97,19 @@ test('two columns read row by row, left before right', async () => {
     { text: 'Delta Cephei', x: 700, y: 196, size: 36 },
   ]);
   const [lines] = await ocr.read([await prepared(png)], 'en');
-  assert.deepEqual(lines!.map((l) => l.text), ['Alpha Centauri', 'Beta Pictoris', 'Gamma Draconis', 'Delta Cephei']);
+  assert.deepEqual(
+    lines!.map((l) => l.text),
+    ['Alpha Centauri', 'Beta Pictoris', 'Gamma Draconis', 'Delta Cephei'],
+  );
 });
 
 test('several images: one list each, OCR off the event loop', async () => {
-  const blank = await prepared(await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } }).png().toBuffer(), 0);
+  const blank = await prepared(
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer(),
+    0,
+  );
   const text = await prepared(await renderText(600, 120, [{ text: 'Hello Shanghai', x: 20, y: 70, size: 40 }]), 1);
   let ticks = 0;
   const timer = setInterval(() => ticks++, 5);
@@ -109,13 +118,23 @@ test('several images: one list each, OCR off the event loop', async () => {
   clearInterval(timer);
   const elapsed = Date.now() - started;
   assert.deepEqual(result[0], []);
-  assert.deepEqual(result[1]!.map((l) => [l.image, l.text]), [[1, 'Hello Shanghai']]);
+  assert.deepEqual(
+    result[1]!.map((l) => [l.image, l.text]),
+    [[1, 'Hello Shanghai']],
+  );
   // A blocked loop would tick ~once; a free one close to elapsed/5.
   assert.ok(ticks >= Math.min(10, elapsed / 20), `event loop ticked ${ticks} times in ${elapsed} ms`);
 });
 
 test('low-confidence lines are dropped and counted; a timeout is a warning, not a hang', async () => {
-  const strict = await PpOcr.create({ backend: 'ppocr', workers: 1, minScore: 0.9999, detMaxSide: 960, englishSpacing: true, timeoutMs: 30000 });
+  const strict = await PpOcr.create({
+    backend: 'ppocr',
+    workers: 1,
+    minScore: 0.9999,
+    detMaxSide: 960,
+    englishSpacing: true,
+    timeoutMs: 30000,
+  });
   try {
     const img = await prepared(await renderPage(englishPages()[1]!));
     const { lines, warnings } = await strict.readDetailed([img], 'en');

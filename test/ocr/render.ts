@@ -28,7 +28,11 @@ export async function renderText(width: number, height: number, blocks: TextBloc
 }
 
 /** Lines stacked top to bottom with even spacing. */
-export async function renderLines(width: number, lines: string[], opts: { size?: number; font?: string; fill?: string; background?: string; x?: number } = {}): Promise<Buffer> {
+export async function renderLines(
+  width: number,
+  lines: string[],
+  opts: { size?: number; font?: string; fill?: string; background?: string; x?: number } = {},
+): Promise<Buffer> {
   const size = opts.size ?? 32;
   const pitch = Math.round(size * 1.8);
   const height = pitch * lines.length + size;

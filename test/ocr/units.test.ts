@@ -12,7 +12,9 @@ import type { LineCrop } from '../../src/ocr/crop.ts';
 test('minimum-area rectangle of a rotated rectangle recovers its sides', () => {
   const angle = (20 * Math.PI) / 180;
   const pts: Point[] = [];
-  for (let u = 0; u <= 100; u += 5) for (let v = 0; v <= 20; v += 5) pts.push([50 + u * Math.cos(angle) - v * Math.sin(angle), 30 + u * Math.sin(angle) + v * Math.cos(angle)]);
+  for (let u = 0; u <= 100; u += 5)
+    for (let v = 0; v <= 20; v += 5)
+      pts.push([50 + u * Math.cos(angle) - v * Math.sin(angle), 30 + u * Math.sin(angle) + v * Math.cos(angle)]);
   const r = minAreaRect(convexHull(pts));
   const [long, short] = [Math.max(r.length, r.breadth), Math.min(r.length, r.breadth)];
   assert.ok(Math.abs(long - 100) < 1e-6 && Math.abs(short - 20) < 1e-6, `${long} x ${short}`);
@@ -22,7 +24,8 @@ test('minimum-area rectangle of a rotated rectangle recovers its sides', () => {
 });
 
 test('DB post-processing: one box per text blob, grown back by the unclip ratio', () => {
-  const w = 200, h = 60;
+  const w = 200,
+    h = 60;
   const prob = new Float32Array(w * h);
   // Two "text" regions as DB would see them (shrunk kernels), one faint blob under box_thresh.
   for (let y = 10; y < 20; y++) for (let x = 20; x < 120; x++) prob[y * w + x] = 0.9;
@@ -49,7 +52,15 @@ test('CTC greedy decoding collapses repeats, drops blanks, keeps timesteps', () 
   });
   const out = ctcGreedyDecode(probs, 0, seq.length, classes, dict);
   assert.equal(out.chars.map((c) => c.char).join(''), 'aabb');
-  assert.deepEqual(out.chars.map((c) => [c.from, c.to]), [[0, 1], [3, 3], [4, 4], [7, 7]]);
+  assert.deepEqual(
+    out.chars.map((c) => [c.from, c.to]),
+    [
+      [0, 1],
+      [3, 3],
+      [4, 4],
+      [7, 7],
+    ],
+  );
   assert.ok(Math.abs(out.score - 0.9) < 1e-6, 'expected Math.abs(out.score - 0.9) < 1e-6');
   assert.equal(ctcGreedyDecode(probs, 0, seq.length, classes, dict, 4).chars.length, 2, 'padding steps ignored');
 });
@@ -63,7 +74,13 @@ function stripWithInk(width: number, blocks: [number, number][]): LineCrop {
 
 test('spacing repair: a wide blank run between Latin letters becomes a space, narrow ones do not', () => {
   // "abcde": letters 12 px wide with 2 px gaps, and a 12 px gap after "c" (half the 24 px ink height).
-  const blocks: [number, number][] = [[0, 12], [14, 26], [28, 40], [52, 64], [66, 78]];
+  const blocks: [number, number][] = [
+    [0, 12],
+    [14, 26],
+    [28, 40],
+    [52, 64],
+    [66, 78],
+  ];
   const crop = stripWithInk(90, blocks);
   const stride = 8;
   const chars = blocks.map(([a, b], i) => {
@@ -76,7 +93,12 @@ test('spacing repair: a wide blank run between Latin letters becomes a space, na
 });
 
 test('reading order: rows top to bottom, left to right within a row', () => {
-  const box = (x: number, y: number, w = 100, h = 30): Quad => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
+  const box = (x: number, y: number, w = 100, h = 30): Quad => [
+    [x, y],
+    [x + w, y],
+    [x + w, y + h],
+    [x, y + h],
+  ];
   const boxes = [box(600, 104), box(20, 200), box(20, 100), box(600, 198), box(300, 400)];
   assert.deepEqual(readingOrder(boxes), [2, 0, 1, 3, 4]);
 });
@@ -97,13 +119,19 @@ test('recognition batches: similar widths share a run, a wide line is not padded
   const { recognitionBatches } = await import('../../src/ocr/pipeline.ts');
   // Short crops all pad to the 320-px minimum: one run for them (at most six per run).
   assert.deepEqual(recognitionBatches([100, 200, 320, 150]), [[0, 3, 1, 2]]);
-  assert.deepEqual(recognitionBatches(new Array(8).fill(300)), [[0, 1, 2, 3, 4, 5], [6, 7]]);
+  assert.deepEqual(recognitionBatches(new Array(8).fill(300)), [
+    [0, 1, 2, 3, 4, 5],
+    [6, 7],
+  ]);
   // The poster case that made recognition 2x slower: 811, 816 and 1500 px padded to 1500.
   assert.deepEqual(recognitionBatches([1500, 811, 816]), [[1, 2], [0]]);
   // Every crop appears exactly once.
   const widths = [900, 40, 2400, 330, 870, 1200, 60, 345];
   const batches = recognitionBatches(widths);
-  assert.deepEqual(batches.flat().sort((a, b) => a - b), widths.map((_, i) => i));
+  assert.deepEqual(
+    batches.flat().sort((a, b) => a - b),
+    widths.map((_, i) => i),
+  );
   for (const b of batches) {
     const padded = b.map((i) => Math.max(320, widths[i]!));
     assert.ok(Math.max(...padded) * b.length <= 1.15 * padded.reduce((x, y) => x + y, 0) + 1e-9, `batch ${b} pads too much`);

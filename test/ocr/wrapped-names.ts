@@ -16,11 +16,39 @@ export interface WrappedCase {
 const SENTENCES: Array<{ text: string; names: Array<{ text: string; type: string }>; language: 'en' | 'zh' }> = [
   { text: 'Angela Merkel visits Berlin today', names: [{ text: 'Angela Merkel', type: 'PER' }], language: 'en' },
   { text: 'Barack Obama meets the press', names: [{ text: 'Barack Obama', type: 'PER' }], language: 'en' },
-  { text: 'Taylor Swift live at Wembley Stadium', names: [{ text: 'Taylor Swift', type: 'PER' }, { text: 'Wembley Stadium', type: 'LOC' }], language: 'en' },
-  { text: 'Elon Musk opens a factory in Los Angeles', names: [{ text: 'Elon Musk', type: 'PER' }, { text: 'Los Angeles', type: 'LOC' }], language: 'en' },
+  {
+    text: 'Taylor Swift live at Wembley Stadium',
+    names: [
+      { text: 'Taylor Swift', type: 'PER' },
+      { text: 'Wembley Stadium', type: 'LOC' },
+    ],
+    language: 'en',
+  },
+  {
+    text: 'Elon Musk opens a factory in Los Angeles',
+    names: [
+      { text: 'Elon Musk', type: 'PER' },
+      { text: 'Los Angeles', type: 'LOC' },
+    ],
+    language: 'en',
+  },
   { text: 'Join us for the New York City Marathon', names: [{ text: 'New York City', type: 'LOC' }], language: 'en' },
-  { text: 'Lionel Messi scores again for Inter Miami', names: [{ text: 'Lionel Messi', type: 'PER' }, { text: 'Inter Miami', type: 'ORG' }], language: 'en' },
-  { text: '昨天在上海见到了马云', names: [{ text: '上海', type: 'LOC' }, { text: '马云', type: 'PER' }], language: 'zh' },
+  {
+    text: 'Lionel Messi scores again for Inter Miami',
+    names: [
+      { text: 'Lionel Messi', type: 'PER' },
+      { text: 'Inter Miami', type: 'ORG' },
+    ],
+    language: 'en',
+  },
+  {
+    text: '昨天在上海见到了马云',
+    names: [
+      { text: '上海', type: 'LOC' },
+      { text: '马云', type: 'PER' },
+    ],
+    language: 'zh',
+  },
   { text: '欢迎来到北京大学参观', names: [{ text: '北京大学', type: 'ORG' }], language: 'zh' },
 ];
 

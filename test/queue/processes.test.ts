@@ -44,12 +44,19 @@ async function startCluster(redisUrl: string, statsFile: string, extra: Record<s
   const e = env(redisUrl, statsFile, extra);
   const workers = [startEkmm('worker-a', ['worker', ...workerArgs], e), startEkmm('worker-b', ['worker', ...workerArgs], e)];
   const serve = startEkmm('serve', ['serve', '--port', '0'], e);
-  const [url] = await Promise.all([serve.waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!), ...workers.map((w) => w.waitFor(/worker: ready/))]);
+  const [url] = await Promise.all([
+    serve.waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!),
+    ...workers.map((w) => w.waitFor(/worker: ready/)),
+  ]);
   return { serve, workers, url: url!, all: [serve, ...workers] as EkmmProcess[] };
 }
 
 async function post(url: string, body: Record<string, unknown>): Promise<{ status: number; entities: ApiEntity[]; text: string }> {
-  const res = await fetch(`${url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   const entities = res.status === 200 ? (JSON.parse(text) as { entities: ApiEntity[] }).entities : [];
   return { status: res.status, entities, text };
@@ -60,7 +67,8 @@ async function countsOf(statsFile: string, communityId: string): Promise<Record<
   const opened = await openEntityStats(config);
   try {
     const out: Record<string, number> = {};
-    for (const row of await opened.stats.rows({ communityId })) out[`${row.type}:${row.entity}`] = (out[`${row.type}:${row.entity}`] ?? 0) + row.count;
+    for (const row of await opened.stats.rows({ communityId }))
+      out[`${row.type}:${row.entity}`] = (out[`${row.type}:${row.entity}`] ?? 0) + row.count;
     return out;
   } finally {
     await opened.close();
@@ -76,10 +84,19 @@ test('two workers and one serve share the queue and the statistics: 1,000 messag
   try {
     const N = 1000;
     const texts = ['Angela Merkel visits Paris', 'Siemens opens an office in Berlin', 'Paris and Berlin, again Paris'];
-    const replies = await mapLimit(Array.from({ length: N }, (_, i) => i), 32, (i) =>
-      post(cluster.url, { text: texts[i % 3], community: 'load', channel: `ch${i % 4}`, user: `u${i % 50}`, id: `m${i}` }),
+    const replies = await mapLimit(
+      Array.from({ length: N }, (_, i) => i),
+      32,
+      (i) => post(cluster.url, { text: texts[i % 3], community: 'load', channel: `ch${i % 4}`, user: `u${i % 50}`, id: `m${i}` }),
     );
-    assert.deepEqual(replies.filter((r) => r.status !== 200).map((r) => r.text).slice(0, 3), [], 'every message answered');
+    assert.deepEqual(
+      replies
+        .filter((r) => r.status !== 200)
+        .map((r) => r.text)
+        .slice(0, 3),
+      [],
+      'every message answered',
+    );
     // A repeated message id is not counted again (a client retrying its POST).
     assert.equal((await post(cluster.url, { text: texts[0], community: 'load', channel: 'ch0', id: 'm0' })).status, 200);
 
@@ -101,7 +118,10 @@ test('two workers and one serve share the queue and the statistics: 1,000 messag
       shares.push(Number(m[1]));
     }
     assert.equal(shares[0]! + shares[1]!, N + 1);
-    assert.ok(shares.every((n) => n > 0), `jobs per worker: ${shares.join(', ')}`);
+    assert.ok(
+      shares.every((n) => n > 0),
+      `jobs per worker: ${shares.join(', ')}`,
+    );
   } finally {
     for (const p of cluster.all) await p.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -119,7 +139,11 @@ test('kill -9 of one worker mid-run: every message still answered, none counted 
   const survivor = startEkmm('worker-b', ['worker', '--concurrency', '2'], e);
   const serve = startEkmm('serve', ['serve', '--port', '0'], { ...e, EKMM__OCR__BACKEND: 'none' });
   try {
-    const [url] = await Promise.all([serve.waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!), victim.waitFor(/worker: ready/), survivor.waitFor(/worker: ready/)]);
+    const [url] = await Promise.all([
+      serve.waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!),
+      victim.waitFor(/worker: ready/),
+      survivor.waitFor(/worker: ready/),
+    ]);
     const image = (await drawTextLines(['Paris'], 48)).toString('base64');
     const M = 40;
     let answered = 0;
@@ -127,25 +151,49 @@ test('kill -9 of one worker mid-run: every message still answered, none counted 
       while (answered < 6) await new Promise((r) => setTimeout(r, 10));
       victim.child.kill('SIGKILL');
     })();
-    const replies = await mapLimit(Array.from({ length: M }, (_, i) => i), 8, async (i) => {
-      const r = await post(url!, { text: 'Angela Merkel in Berlin', images: [{ data: image }], community: 'crash', channel: 'c', user: `u${i % 5}`, id: `k${i}` });
-      answered++;
-      return r;
-    });
+    const replies = await mapLimit(
+      Array.from({ length: M }, (_, i) => i),
+      8,
+      async (i) => {
+        const r = await post(url!, {
+          text: 'Angela Merkel in Berlin',
+          images: [{ data: image }],
+          community: 'crash',
+          channel: 'c',
+          user: `u${i % 5}`,
+          id: `k${i}`,
+        });
+        answered++;
+        return r;
+      },
+    );
     await killed;
-    assert.deepEqual(replies.filter((r) => r.status !== 200).map((r) => r.text), [], 'no message lost');
-    const shape = (r: { entities: ApiEntity[] }) => r.entities.map((x) => `${x.source}:${x.type}:${x.text}`).sort().join(',');
+    assert.deepEqual(
+      replies.filter((r) => r.status !== 200).map((r) => r.text),
+      [],
+      'no message lost',
+    );
+    const shape = (r: { entities: ApiEntity[] }) =>
+      r.entities
+        .map((x) => `${x.source}:${x.type}:${x.text}`)
+        .sort()
+        .join(',');
     assert.equal(shape(replies[0]!), 'ocr:LOC:Paris,text:LOC:Berlin,text:PER:Angela Merkel');
-    assert.ok(replies.every((r) => shape(r) === shape(replies[0]!)), 'every message recognized the same way');
+    assert.ok(
+      replies.every((r) => shape(r) === shape(replies[0]!)),
+      'every message recognized the same way',
+    );
     assert.deepEqual(await countsOf(statsFile, 'web:crash'), { 'PER:angela merkel': M, 'LOC:berlin': M, 'LOC:paris': M });
-    assert.match(survivor.stderr(), /stalled/, 'the survivor took back the killed worker\'s jobs');
+    assert.match(survivor.stderr(), /stalled/, "the survivor took back the killed worker's jobs");
   } finally {
     for (const p of [serve, survivor, victim]) await p.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('/readyz turns 503 when the queue Redis goes away and 200 again when it is back; a message meanwhile gets a 503, not silence', { timeout: 120_000 }, async (t) => {
+test('/readyz turns 503 when the queue Redis goes away and 200 again when it is back; a message meanwhile gets a 503, not silence', {
+  timeout: 120_000,
+}, async (t) => {
   const redis = await startRedis(t);
   if (!redis) return;
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-procs-'));

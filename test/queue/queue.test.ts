@@ -78,12 +78,30 @@ async function harness(config: EkmmConfig, faults: ConstructorParameters<typeof 
 
 const countAs = { communityId: 'test:c1', channelId: 'ch' };
 const counted = (id: string) => ({ ...countAs, messageId: id });
-const message = (id: string, text = 'Angela Merkel flew from Paris to Berlin'): Message => ({ text, communityId: 'test:c1', channelId: 'ch', userId: 'u1', messageId: id });
+const message = (id: string, text = 'Angela Merkel flew from Paris to Berlin'): Message => ({
+  text,
+  communityId: 'test:c1',
+  channelId: 'ch',
+  userId: 'u1',
+  messageId: id,
+});
 
 describe('queue codec', () => {
   test('a message with image bytes and ids survives the trip through JSON', () => {
     const bytes = new Uint8Array([137, 80, 78, 71, 0, 255, 1, 2]);
-    const request = { message: { text: 'hi', images: [{ kind: 'bytes' as const, bytes, name: 'a.png' }, { kind: 'url' as const, url: 'https://x/y.png' }], language: 'en' as const, communityId: 'c', messageId: 'm' }, countAs: { communityId: 'c', messageId: 'm' } };
+    const request = {
+      message: {
+        text: 'hi',
+        images: [
+          { kind: 'bytes' as const, bytes, name: 'a.png' },
+          { kind: 'url' as const, url: 'https://x/y.png' },
+        ],
+        language: 'en' as const,
+        communityId: 'c',
+        messageId: 'm',
+      },
+      countAs: { communityId: 'c', messageId: 'm' },
+    };
     const back = decodeJob(JSON.parse(JSON.stringify(encodeJob(request))));
     assert.deepEqual(back.countAs, { communityId: 'c', messageId: 'm' });
     assert.equal(back.message.text, 'hi');
@@ -95,8 +113,14 @@ describe('queue codec', () => {
 
   test('paths do not travel, and malformed job data names the field', () => {
     assert.throws(() => encodeJob({ message: { text: '', images: [{ kind: 'path', path: '/etc/x.png' }] } }), /image 0 is a local path/);
-    assert.throws(() => decodeJob({ v: 1, message: { text: 3 } }), (e: Error) => e instanceof JobDataError && /message\.text must be a string/.test(e.message));
-    assert.throws(() => decodeJob({ v: 1, message: { text: '', images: [{ kind: 'file' }] } }), /images\[0\]\.kind must be "bytes" or "url"/);
+    assert.throws(
+      () => decodeJob({ v: 1, message: { text: 3 } }),
+      (e: Error) => e instanceof JobDataError && /message\.text must be a string/.test(e.message),
+    );
+    assert.throws(
+      () => decodeJob({ v: 1, message: { text: '', images: [{ kind: 'file' }] } }),
+      /images\[0\]\.kind must be "bytes" or "url"/,
+    );
     assert.throws(() => decodeJob({ v: 2, message: { text: '' } }), /version 2 is not supported/);
     assert.throws(() => decodeJob({ v: 1, message: { text: '', language: 'fr' } }), /language must be en, zh or auto/);
   });
@@ -134,7 +158,9 @@ describe('worker job', () => {
       assert.equal(await opened.stats.total('test:c1'), 3);
       const aborted = new AbortController();
       aborted.abort();
-      await assert.rejects(recognizeJob({ message: message('m-late'), countAs: counted('m-late') }, { engine, stats: opened.stats }, aborted.signal));
+      await assert.rejects(
+        recognizeJob({ message: message('m-late'), countAs: counted('m-late') }, { engine, stats: opened.stats }, aborted.signal),
+      );
       assert.equal(await opened.stats.total('test:c1'), 3, 'a timed-out attempt records nothing');
     } finally {
       await opened.close();
@@ -211,7 +237,10 @@ describe('recognition on BullMQ (real redis-server)', () => {
       writeFileSync(file, stringify({ queue: { url: redis.url, name: config.queue.name } }));
       const listed = ekmm('queue', 'failed', '--json', '--config', file);
       assert.equal(listed.code, 0, listed.err);
-      const body = JSON.parse(listed.out) as { total: number; jobs: { id: string; error: string; attempts: number; community: string; messageId: string }[] };
+      const body = JSON.parse(listed.out) as {
+        total: number;
+        jobs: { id: string; error: string; attempts: number; community: string; messageId: string }[];
+      };
       assert.equal(body.total, 1);
       assert.equal(body.jobs[0]!.error, 'injected failure 2');
       assert.equal(body.jobs[0]!.attempts, 2);

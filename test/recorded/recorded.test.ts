@@ -11,10 +11,36 @@ import { Recording } from '../../src/recorded/recording.ts';
 
 const SPLIT = 'IMGID:11\nObama\tB-PER\nin\tO\nParis\tB-LOC\n\nIMGID:12\nHello\tO\nLondon\tB-LOC\n\nIMGID:13\nno\tO\nknowledge\tO\n\n';
 // PGIM's layout: the post's tokens, <EOS>, the LLM's text one token a line; the third post lacks its item.
-const PGIM = [
-  'Obama\tB-PER', 'in\tO', 'Paris\tB-LOC', '<EOS>\tX', 'Named\tX', 'entities:\tX', '1.\tX', 'Obama\tX', '(person/politician)2.\tX', 'Paris\tX', '(city)\tX', 'Reasoning:\tX', 'a\tX', 'visit.\tX', '',
-  'Hello\tO', 'London\tB-LOC', '<EOS>\tX', 'Named\tX', 'entities:\tX', '1.\tX', 'London\tX', '(sports\tX', 'team)\tX', 'Reasoning:\tX', 'football.\tX', '',
-].join('\n') + '\n';
+const PGIM =
+  [
+    'Obama\tB-PER',
+    'in\tO',
+    'Paris\tB-LOC',
+    '<EOS>\tX',
+    'Named\tX',
+    'entities:\tX',
+    '1.\tX',
+    'Obama\tX',
+    '(person/politician)2.\tX',
+    'Paris\tX',
+    '(city)\tX',
+    'Reasoning:\tX',
+    'a\tX',
+    'visit.\tX',
+    '',
+    'Hello\tO',
+    'London\tB-LOC',
+    '<EOS>\tX',
+    'Named\tX',
+    'entities:\tX',
+    '1.\tX',
+    'London\tX',
+    '(sports\tX',
+    'team)\tX',
+    'Reasoning:\tX',
+    'football.\tX',
+    '',
+  ].join('\n') + '\n';
 
 describe('recorded backends', () => {
   let dir: string;
@@ -27,21 +53,37 @@ describe('recorded backends', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const engine = (over: Record<string, unknown>) =>
-    createEngine(loadConfig({ skipDefaultFile: true, env: {}, overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, language: 'en', ...over } }));
+    createEngine(
+      loadConfig({
+        skipDefaultFile: true,
+        env: {},
+        overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, language: 'en', ...over },
+      }),
+    );
 
   test('a PGIM file paired with its split: ids by order, entity lists read and aligned, missing posts reported', async () => {
     const rec = await Recording.load({ file: join(dir, 'pgim.txt'), posts: join(dir, 'test.txt') });
     assert.deepEqual(rec.problems, ['post 13: no knowledge item (the file has 2)']);
-    const e = await engine({ recognizer: { backends: ['recorded'], fallback: 'none', recorded: { file: join(dir, 'pgim.txt'), posts: join(dir, 'test.txt') } } });
+    const e = await engine({
+      recognizer: { backends: ['recorded'], fallback: 'none', recorded: { file: join(dir, 'pgim.txt'), posts: join(dir, 'test.txt') } },
+    });
     const a = await e.recognize({ text: 'Obama in Paris', messageId: '11' });
     const b = await e.recognize({ text: 'Hello London', messageId: '12' });
     const c = await e.recognize({ text: 'no knowledge', messageId: '13' });
     await e.close();
-    assert.deepEqual(a.entities.map((x) => `${x.text}/${x.type}/${x.start}`), ['Obama/PER/0', 'Paris/LOC/9']);
+    assert.deepEqual(
+      a.entities.map((x) => `${x.text}/${x.type}/${x.start}`),
+      ['Obama/PER/0', 'Paris/LOC/9'],
+    );
     // "sports team" is read by its head word.
-    assert.deepEqual(b.entities.map((x) => `${x.text}/${x.type}`), ['London/ORG']);
+    assert.deepEqual(
+      b.entities.map((x) => `${x.text}/${x.type}`),
+      ['London/ORG'],
+    );
     assert.deepEqual(c.entities, []);
-    assert.ok(c.warnings.some((w) => w.code === 'recorded.missing' && /pgim\.txt has no answer for post 13; scored as no entities/.test(w.message)));
+    assert.ok(
+      c.warnings.some((w) => w.code === 'recorded.missing' && /pgim\.txt has no answer for post 13; scored as no entities/.test(w.message)),
+    );
   });
 
   test('without the split, PGIM items are found by their tokens', async () => {
@@ -79,7 +121,10 @@ describe('recorded backends', () => {
       return Recording.load({ file: join(dir, name) });
     };
     await assert.rejects(bad('a.jsonl', '{"id": "1", "entities": []}\n{"id": "1", "text": "x"}\n'), /a\.jsonl:2: id "1" is recorded twice/);
-    await assert.rejects(bad('b.jsonl', '{"id": "1", "entities": [{"text": "x"}]}\n'), /b\.jsonl:1: entities\[0\] needs string "text" and "type"/);
+    await assert.rejects(
+      bad('b.jsonl', '{"id": "1", "entities": [{"text": "x"}]}\n'),
+      /b\.jsonl:1: entities\[0\] needs string "text" and "type"/,
+    );
     await assert.rejects(bad('c.jsonl', '{"id": "1"}\n'), /c\.jsonl:1: expected "entities" \(array\) or "text"/);
     await assert.rejects(bad('d.jsonl', '{"id": "1", "text": "ok"}\nnot json\n'), /d\.jsonl:2: not JSON/);
     await assert.rejects(bad('e.txt', 'just text\n'), /neither JSONL .* nor a PGIM knowledge file/);

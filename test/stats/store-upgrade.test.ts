@@ -26,15 +26,21 @@ function configFor(url: string) {
 
 function runChild(url: string, name: string, unique: number, shared: number): Promise<{ counted: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/stats/fixtures/increment.ts'), url, name, String(unique), String(shared)], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'test/stats/fixtures/increment.ts'), url, name, String(unique), String(shared)],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { counted: number }) : reject(new Error(`child ${name} exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { counted: number }) : reject(new Error(`child ${name} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -47,11 +53,17 @@ test('three processes increment one SQLite stats file at once: exact counts, sha
   try {
     const top = await opened.stats.top({ communityId: 'discord:g', limit: 20 });
     assert.deepEqual(top.LOC, [{ entity: 'paris', label: 'Paris', count: 3 * unique }]);
-    assert.equal(top.PER?.reduce((s, e) => s + e.count, 0), 3 * unique);
+    assert.equal(
+      top.PER?.reduce((s, e) => s + e.count, 0),
+      3 * unique,
+    );
     assert.deepEqual(top.ORG, [{ entity: 'shared', label: 'Shared', count: shared }], 'each shared id counted by exactly one process');
     assert.equal(await opened.stats.total('discord:g'), 6 * unique + shared);
     // What the processes said they counted adds up to what the store holds.
-    assert.equal(results.reduce((s, r) => s + r.counted, 0), 6 * unique + shared);
+    assert.equal(
+      results.reduce((s, r) => s + r.counted, 0),
+      6 * unique + shared,
+    );
     const mix = await opened.stats.breakdown({ communityId: 'discord:g' });
     assert.deepEqual(mix.sources, { total: 6 * unique + shared, text: 3 * unique + shared, ocr: 3 * unique, caption: 0, unknown: 0 });
   } finally {
@@ -77,11 +89,11 @@ async function checkUpgraded(url: string): Promise<void> {
     const opened = await openEntityStats(configFor(url), { now });
     try {
       const rows = await opened.stats.rows({ communityId: 'discord:g1' });
-      assert.deepEqual(rows.map((r) => `${r.day}/${r.channel}/${r.type}/${r.entity}=${r.count}`), [
-        '2026-11-30/c1/LOC/paris=2',
-        '2026-11-30/c1/PER/barack obama=5',
-        `2026-12-01/c2/PER/barack obama=${round === 0 ? 1 : 2}`,
-      ], `round ${round}: counts moved once, not again on the next start`);
+      assert.deepEqual(
+        rows.map((r) => `${r.day}/${r.channel}/${r.type}/${r.entity}=${r.count}`),
+        ['2026-11-30/c1/LOC/paris=2', '2026-11-30/c1/PER/barack obama=5', `2026-12-01/c2/PER/barack obama=${round === 0 ? 1 : 2}`],
+        `round ${round}: counts moved once, not again on the next start`,
+      );
       assert.equal(await opened.stats.total('telegram:-100'), 4);
       const mix = await opened.stats.breakdown({ communityId: 'discord:g1' });
       assert.deepEqual(mix.sources, { total: 8 + round, text: round, ocr: 0, caption: 0, unknown: 8 }, 'v1 kept no source');
@@ -91,7 +103,9 @@ async function checkUpgraded(url: string): Promise<void> {
       for await (const [k] of opened.store.iterate('stats:v1:')) left.push(k);
       assert.deepEqual(left, [], 'v1 buckets are gone');
       if (round === 0) {
-        assert.deepEqual((await opened.stats.top({ communityId: 'discord:g1' })).PER, [{ entity: 'barack obama', label: 'barack obama', count: 6 }]);
+        assert.deepEqual((await opened.stats.top({ communityId: 'discord:g1' })).PER, [
+          { entity: 'barack obama', label: 'barack obama', count: 6 },
+        ]);
         // New counts add to the migrated ones, and bring a surface form.
         await opened.stats.record({ communityId: 'discord:g1', channelId: 'c2', entities: [{ text: 'Barack Obama', type: 'PER' }] });
       }

@@ -15,7 +15,9 @@ import { OpenAiEmulator, completion } from '../support/openai-emulator.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function image(index: number, color: string): Promise<PreparedImage> {
-  const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: color } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: color } })
+    .png()
+    .toBuffer();
   return { index, png, width: 8, height: 6, format: 'png', sha256: sha256Hex(png) };
 }
 
@@ -55,7 +57,10 @@ describe('cached() over a sqlite store', () => {
     assert.deepEqual(await cached(store, key('m1', 'v1'), undefined, compute), { answer: 'computed 1' });
     assert.deepEqual(await cached(store, key('m1', 'v1'), undefined, compute), { answer: 'computed 1' });
     assert.equal(calls, 1);
-    assert.equal(await cached(store, cacheKey('caption', { contentHash: 'c', model: 'm', templateVersion: '1' }), undefined, async () => null), null);
+    assert.equal(
+      await cached(store, cacheKey('caption', { contentHash: 'c', model: 'm', templateVersion: '1' }), undefined, async () => null),
+      null,
+    );
     await store.close();
 
     const reopened = await openStore(url);
@@ -95,7 +100,16 @@ describe('cache decorators', () => {
 
   test('CachedCaptioner: second call makes no HTTP request; another prompt or model misses', async () => {
     const store = await openStore('memory://');
-    const cfg = { baseURL: emu.baseURL, model: 'vlm-a', apiKeyEnv: 'X_UNSET', timeoutMs: 5000, retries: 0, backoffMs: 0, maxTokens: 64, prompt: 'Describe.' };
+    const cfg = {
+      baseURL: emu.baseURL,
+      model: 'vlm-a',
+      apiKeyEnv: 'X_UNSET',
+      timeoutMs: 5000,
+      retries: 0,
+      backoffMs: 0,
+      maxTokens: 64,
+      prompt: 'Describe.',
+    };
     emu.otherwise((req) => completion(`caption by ${String(req.body?.model)} #${emu.chatRequests.length}`));
     const [red, blue] = [await image(0, 'red'), await image(1, 'blue')];
     const captioner = new CachedCaptioner(new OpenAiCaptioner(cfg), store);
@@ -119,7 +133,19 @@ describe('cache decorators', () => {
       modelId: 'counting-v1',
       async read(images) {
         seen.push(...images.map((i) => i.index));
-        return images.map((img) => [{ image: img.index, text: `line of ${img.sha256.slice(0, 6)}`, box: [[0, 0], [1, 0], [1, 1], [0, 1]], score: 0.9 } as OcrLine]);
+        return images.map((img) => [
+          {
+            image: img.index,
+            text: `line of ${img.sha256.slice(0, 6)}`,
+            box: [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 1],
+            ],
+            score: 0.9,
+          } as OcrLine,
+        ]);
       },
     };
     const red = await image(0, 'red');

@@ -161,7 +161,16 @@ export class DiscordEmulator {
       const path = `/attachments/${opts.channelId}/${attId}/${a.filename}`;
       this.attachments.set(path, { bytes: a.bytes, contentType: a.contentType });
       const url = `http://${a.host ?? this.cdnHost}:${this.port}${path}`;
-      return { id: attId, filename: a.filename, size: a.bytes.length, url, proxy_url: url, content_type: a.contentType, width: 800, height: 200 };
+      return {
+        id: attId,
+        filename: a.filename,
+        size: a.bytes.length,
+        url,
+        proxy_url: url,
+        content_type: a.contentType,
+        width: 800,
+        height: 200,
+      };
     });
     const content = opts.mentionBot ? `<@${this.botUser.id}> ${opts.content}` : opts.content;
     const message = {
@@ -186,7 +195,14 @@ export class DiscordEmulator {
   }
 
   /** A slash command; `manageGuild` sets the member's ManageGuild permission. Returns the interaction id. */
-  slashCommand(opts: { guildId: string; channelId: string; user: DcUser; name: string; options?: { name: string; type: number; value: string | number }[]; manageGuild?: boolean }): string {
+  slashCommand(opts: {
+    guildId: string;
+    channelId: string;
+    user: DcUser;
+    name: string;
+    options?: { name: string; type: number; value: string | number }[];
+    manageGuild?: boolean;
+  }): string {
     const options = opts.options ?? [];
     // Channel options arrive as ids with the channel objects under data.resolved, as Discord sends them.
     const channels: Record<string, unknown> = {};
@@ -201,10 +217,25 @@ export class DiscordEmulator {
   }
 
   /** The "Recognize entities" message context-menu command on a message with this content. */
-  messageCommand(opts: { guildId: string; channelId: string; user: DcUser; name: string; target: { author: DcUser; content: string } }): string {
+  messageCommand(opts: {
+    guildId: string;
+    channelId: string;
+    user: DcUser;
+    name: string;
+    target: { author: DcUser; content: string };
+  }): string {
     const targetId = nextId();
-    const target = { ...this.messageShape(targetId, opts.channelId, opts.target.author, opts.target.content), attachments: [], mentions: [] };
-    return this.interaction(opts.guildId, opts.channelId, opts.user, false, { type: 3, name: opts.name, target_id: targetId, resolved: { messages: { [targetId]: target } } });
+    const target = {
+      ...this.messageShape(targetId, opts.channelId, opts.target.author, opts.target.content),
+      attachments: [],
+      mentions: [],
+    };
+    return this.interaction(opts.guildId, opts.channelId, opts.user, false, {
+      type: 3,
+      name: opts.name,
+      target_id: targetId,
+      resolved: { messages: { [targetId]: target } },
+    });
   }
 
   repliesTo(messageId: string): BotMessage[] {
@@ -357,11 +388,27 @@ export class DiscordEmulator {
       large: false,
       features: [],
       roles: [{ id: g.id, name: '@everyone' }, ...(g.roles ?? [])].map((r, i) => ({
-        ...r, permissions: i === 0 ? '1071698660929' : '0', position: i, color: 0, hoist: false, managed: false, mentionable: i > 0, flags: 0,
+        ...r,
+        permissions: i === 0 ? '1071698660929' : '0',
+        position: i,
+        color: 0,
+        hoist: false,
+        managed: false,
+        mentionable: i > 0,
+        flags: 0,
       })),
       emojis: [],
       stickers: [],
-      channels: g.channels.map((c, i) => ({ id: c.id, type: 0, name: c.name, guild_id: g.id, position: i, permission_overwrites: [], nsfw: false, parent_id: null })),
+      channels: g.channels.map((c, i) => ({
+        id: c.id,
+        type: 0,
+        name: c.name,
+        guild_id: g.id,
+        position: i,
+        permission_overwrites: [],
+        nsfw: false,
+        parent_id: null,
+      })),
       threads: [],
       members: [],
       voice_states: [],
@@ -398,27 +445,42 @@ export class DiscordEmulator {
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
     this.restCalls.push(`${method} ${route}`);
     const isWebhook = route.startsWith('/webhooks/') || route.startsWith('/interactions/');
-    if (!isWebhook && req.headers.authorization !== `Bot ${this.token}`) return sendJson(res, 401, { message: '401: Unauthorized', code: 0 });
+    if (!isWebhook && req.headers.authorization !== `Bot ${this.token}`)
+      return sendJson(res, 401, { message: '401: Unauthorized', code: 0 });
     const failure = this.failures.findIndex((f) => f.pattern.test(`${method} ${route}`));
     if (failure !== -1) {
       const f = this.failures.splice(failure, 1)[0]!;
       if (f.status === 429) {
         const after = f.retryAfter ?? 0.2;
-        return sendJson(res, 429, { message: 'You are being rate limited.', retry_after: after, global: false }, { 'retry-after': String(Math.ceil(after)), 'x-ratelimit-scope': 'user' });
+        return sendJson(
+          res,
+          429,
+          { message: 'You are being rate limited.', retry_after: after, global: false },
+          { 'retry-after': String(Math.ceil(after)), 'x-ratelimit-scope': 'user' },
+        );
       }
       return sendJson(res, f.status, { message: 'Internal Server Error', code: 0 });
     }
     const now = new Date().toISOString();
     let r: RegExpExecArray | null;
     if (method === 'GET' && route === '/gateway/bot') {
-      return sendJson(res, 200, { url: `ws://127.0.0.1:${this.port}/gateway`, shards: this.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+      return sendJson(res, 200, {
+        url: `ws://127.0.0.1:${this.port}/gateway`,
+        shards: this.recommendedShards,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      });
     }
     if (method === 'GET' && route === '/users/@me') return sendJson(res, 200, { ...this.botUser, discriminator: '0', avatar: null });
-    if (method === 'GET' && route === '/applications/@me') return sendJson(res, 200, { id: this.applicationId, name: 'ekmm', flags: 0, bot_public: false, owner: this.botUser });
+    if (method === 'GET' && route === '/applications/@me')
+      return sendJson(res, 200, { id: this.applicationId, name: 'ekmm', flags: 0, bot_public: false, owner: this.botUser });
     if (method === 'PUT' && (r = /^\/applications\/(\d+)\/(?:guilds\/\d+\/)?commands$/.exec(route))) {
       const list = body as unknown as { name: string; type?: number; default_member_permissions?: string | null }[];
       this.commands.splice(0, this.commands.length, ...list);
-      return sendJson(res, 200, list.map((c) => ({ ...c, id: nextId(), application_id: this.applicationId, version: '1' })));
+      return sendJson(
+        res,
+        200,
+        list.map((c) => ({ ...c, id: nextId(), application_id: this.applicationId, version: '1' })),
+      );
     }
     if (method === 'POST' && (r = /^\/channels\/(\d+)\/messages$/.exec(route))) {
       const ref = body.message_reference as { message_id?: string } | undefined;
@@ -432,7 +494,12 @@ export class DiscordEmulator {
       if (!msg.content.trim()) return sendJson(res, 400, { message: 'Cannot send an empty message', code: 50006 });
       if (msg.content.length > 2000) return sendJson(res, 400, { message: 'Invalid Form Body', code: 50035 });
       this.botMessages.push(msg);
-      return sendJson(res, 200, { ...this.messageShape(msg.id, msg.channel_id, this.botUser, msg.content), attachments: [], mentions: [], ...(ref ? { message_reference: ref, type: 19 } : {}) });
+      return sendJson(res, 200, {
+        ...this.messageShape(msg.id, msg.channel_id, this.botUser, msg.content),
+        attachments: [],
+        mentions: [],
+        ...(ref ? { message_reference: ref, type: 19 } : {}),
+      });
     }
     if (method === 'POST' && (r = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route))) {
       const rec = this.interactions.get(r[1]!);
@@ -440,7 +507,9 @@ export class DiscordEmulator {
       if (rec.callbacks.length) return sendJson(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
       rec.callbacks.push(body as InteractionRecord['callbacks'][number]);
       if (url.searchParams.get('with_response') === 'true') {
-        return sendJson(res, 200, { interaction: { id: rec.id, type: 2, response_message_loading: body.type === 5, response_message_ephemeral: false } });
+        return sendJson(res, 200, {
+          interaction: { id: rec.id, type: 2, response_message_loading: body.type === 5, response_message_ephemeral: false },
+        });
       }
       res.writeHead(204).end();
       return;
@@ -452,7 +521,13 @@ export class DiscordEmulator {
         const content = typeof body.content === 'string' ? body.content : undefined;
         if (content !== undefined && content.length > 2000) return sendJson(res, 400, { message: 'Invalid Form Body', code: 50035 });
         rec.edits.push(content !== undefined ? { content } : {});
-        return sendJson(res, 200, { ...this.messageShape(nextId(), '0', this.botUser, content ?? ''), attachments: [], mentions: [], webhook_id: this.applicationId, created_at: now });
+        return sendJson(res, 200, {
+          ...this.messageShape(nextId(), '0', this.botUser, content ?? ''),
+          attachments: [],
+          mentions: [],
+          webhook_id: this.applicationId,
+          created_at: now,
+        });
       }
     }
     return sendJson(res, 404, { message: `404: ${method} ${route} is not emulated`, code: 0 });

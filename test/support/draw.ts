@@ -6,7 +6,10 @@ export async function drawTextLines(lines: string[], size = 56, format: 'png' | 
   const width = Math.max(...lines.map((l) => Math.ceil(l.length * size * 0.62))) + 80;
   const height = pitch * lines.length + Math.round(size * 0.8);
   const texts = lines
-    .map((t, i) => `<text x="40" y="${pitch * (i + 1)}" font-family="DejaVu Sans" font-size="${size}" fill="#111">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`)
+    .map(
+      (t, i) =>
+        `<text x="40" y="${pitch * (i + 1)}" font-family="DejaVu Sans" font-size="${size}" fill="#111">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;
   const image = sharp(Buffer.from(svg));
@@ -27,7 +30,10 @@ export interface PosterBlock {
  * (fonts-wqy-microhei), as the OCR tests read them.
  */
 export async function drawPoster(blocks: PosterBlock[]): Promise<Buffer> {
-  const width = Math.max(...blocks.flatMap((b) => b.lines.map((l) => Math.ceil([...l].length * (b.size ?? 56) * (/\p{Script=Han}/u.test(l) ? 1.05 : 0.62))))) + 80;
+  const width =
+    Math.max(
+      ...blocks.flatMap((b) => b.lines.map((l) => Math.ceil([...l].length * (b.size ?? 56) * (/\p{Script=Han}/u.test(l) ? 1.05 : 0.62)))),
+    ) + 80;
   let y = 0;
   const texts: string[] = [];
   for (const b of blocks) {

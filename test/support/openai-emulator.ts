@@ -120,7 +120,14 @@ export class OpenAiEmulator {
           const input = recorded.body?.input;
           const inputs = (Array.isArray(input) ? input : [input]).map(String);
           const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: this.embedder!(text) }));
-          reply = { json: { object: 'list', data, model: recorded.body?.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } } };
+          reply = {
+            json: {
+              object: 'list',
+              data,
+              model: recorded.body?.model,
+              usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+            },
+          };
         } else if (recorded.method === 'POST' && recorded.path === '/v1/chat/completions') {
           const script = this.queue.shift() ?? this.fallback;
           reply = typeof script === 'function' ? await script(recorded) : script;
@@ -171,9 +178,7 @@ export function userText(req: RecordedRequest): string {
   return messages
     .filter((m) => m.role === 'user')
     .map((m) =>
-      typeof m.content === 'string'
-        ? m.content
-        : (m.content as Array<{ type: string; text?: string }>).map((p) => p.text ?? '').join('\n'),
+      typeof m.content === 'string' ? m.content : (m.content as Array<{ type: string; text?: string }>).map((p) => p.text ?? '').join('\n'),
     )
     .join('\n');
 }

@@ -35,7 +35,8 @@ export function startEkmm(name: string, args: string[], env: Record<string, stri
         const check = () => {
           const m = pattern.exec(err);
           if (m) return resolve(m);
-          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${err}`));
+          if (child.exitCode !== null || child.signalCode !== null)
+            return reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${err}`));
           if (Date.now() > deadline) return reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${err}`));
           setTimeout(check, 25);
         };

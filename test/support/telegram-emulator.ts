@@ -38,10 +38,7 @@ interface StoredFile {
 }
 
 /** A 1x1 PNG: what the small photo sizes hold, so an adapter that picks the wrong size reads nothing. */
-const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 const RESERVED = '_*[]()~`>#+-=|{}.!';
 
@@ -183,7 +180,13 @@ export class TelegramEmulator extends EventEmitter {
     const old = status === 'left' || status === 'kicked' ? 'member' : 'left';
     const member = (s: string) => ({ status: s, user: this.bot, ...(s === 'kicked' ? { until_date: 0 } : {}) });
     this.pushUpdate({
-      my_chat_member: { chat, from: by, date: Math.floor(Date.now() / 1000), old_chat_member: member(old), new_chat_member: member(status) },
+      my_chat_member: {
+        chat,
+        from: by,
+        date: Math.floor(Date.now() / 1000),
+        old_chat_member: member(old),
+        new_chat_member: member(status),
+      },
     });
   }
 
@@ -270,7 +273,8 @@ export class TelegramEmulator extends EventEmitter {
       case 'setMyCommands':
         return ok(true);
       case 'setWebhook':
-        if (typeof body.url !== 'string' || !body.url.startsWith('https://')) return bad('bad webhook: HTTPS url must be provided for webhook');
+        if (typeof body.url !== 'string' || !body.url.startsWith('https://'))
+          return bad('bad webhook: HTTPS url must be provided for webhook');
         this.webhook = { url: body.url, ...(typeof body.secret_token === 'string' ? { secret: body.secret_token } : {}) };
         return ok(true);
       case 'getUpdates':
@@ -284,7 +288,9 @@ export class TelegramEmulator extends EventEmitter {
         const chatId = Number(body.chat_id);
         if (chatId > 0) return bad('there are no administrators in the private chat');
         const ids = this.admins.get(chatId) ?? [];
-        return ok(ids.map((id, i) => ({ status: i === 0 ? 'creator' : 'administrator', user: { id, is_bot: false, first_name: `admin${id}` } })));
+        return ok(
+          ids.map((id, i) => ({ status: i === 0 ? 'creator' : 'administrator', user: { id, is_bot: false, first_name: `admin${id}` } })),
+        );
       }
       case 'sendMessage':
         if (this.unreachable.has(Number(body.chat_id))) {
@@ -319,7 +325,13 @@ export class TelegramEmulator extends EventEmitter {
     };
     this.sent.push(sent);
     this.emit('sent', sent);
-    ok({ message_id: sent.message_id, date: Math.floor(Date.now() / 1000), chat: { id: sent.chat_id, type: sent.chat_id > 0 ? 'private' : 'group' }, from: this.bot, text: plain });
+    ok({
+      message_id: sent.message_id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: sent.chat_id, type: sent.chat_id > 0 ? 'private' : 'group' },
+      from: this.bot,
+      text: plain,
+    });
   }
 
   private getUpdates(body: Record<string, unknown>, res: ServerResponse): void {

@@ -46,7 +46,12 @@ test('text_mention and mention entities become hints; the text_mention is a pers
   const start = text.indexOf('ivan petrov');
   const handle = text.indexOf('@jdoe_99');
   const id = emu.sendText(dm, alice, text, [
-    { type: 'text_mention', offset: start, length: 'ivan petrov'.length, user: { id: 777, is_bot: false, first_name: 'Ivan', last_name: 'Petrov' } },
+    {
+      type: 'text_mention',
+      offset: start,
+      length: 'ivan petrov'.length,
+      user: { id: 777, is_bot: false, first_name: 'Ivan', last_name: 'Petrov' },
+    },
     { type: 'mention', offset: handle, length: '@jdoe_99'.length },
   ]);
   const reply = await emu.waitForReply(id, 20_000);

@@ -20,9 +20,11 @@ test('MarkdownV2 escaping: every reserved character and the backslash come throu
   // Random mixes of reserved characters, letters, spaces and non-ASCII.
   const alphabet = `${RESERVED}ab Z9é北🖼\n`;
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 300; i++) {
-    const raw = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => [...alphabet][Math.floor(rand() * [...alphabet].length)]).join('');
+    const raw = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => [...alphabet][Math.floor(rand() * [...alphabet].length)]).join(
+      '',
+    );
     assert.deepEqual(parseMarkdownV2(escapeTelegramMarkdownV2(raw)), { plain: raw }, JSON.stringify(raw));
   }
 });
@@ -35,11 +37,23 @@ test('the emulator rejects what Telegram rejects', () => {
 
 test('replies group by type in configured order, merge duplicates and mark image entities', () => {
   const groups = groupEntities(
-    [entity('Paris', 'LOC', 'ocr'), entity('Barack  Obama', 'PER'), entity('paris', 'LOC', 'text'), entity('ACME', 'CUSTOM'), entity('Obama', 'PER', 'caption')],
+    [
+      entity('Paris', 'LOC', 'ocr'),
+      entity('Barack  Obama', 'PER'),
+      entity('paris', 'LOC', 'text'),
+      entity('ACME', 'CUSTOM'),
+      entity('Obama', 'PER', 'caption'),
+    ],
     ['PER', 'LOC', 'ORG', 'OTHER'],
   );
   assert.deepEqual(groups, [
-    { type: 'PER', items: [{ text: 'Barack Obama', inImage: false }, { text: 'Obama', inImage: true }] },
+    {
+      type: 'PER',
+      items: [
+        { text: 'Barack Obama', inImage: false },
+        { text: 'Obama', inImage: true },
+      ],
+    },
     { type: 'LOC', items: [{ text: 'Paris', inImage: true }] },
     { type: 'CUSTOM', items: [{ text: 'ACME', inImage: false }] },
   ]);

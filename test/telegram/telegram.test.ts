@@ -24,7 +24,8 @@ let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 
-const start = () => startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger, settingsStore: app.settingsStore });
+const start = () =>
+  startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot, logger: log.logger, settingsStore: app.settingsStore });
 
 before(async () => {
   app = await createApp(config);
@@ -43,7 +44,10 @@ after(async () => {
 /** The next message the bot sends to a user's private chat (after the ones already seen). */
 let seenPrivate = 0;
 async function privateAnswer(userId: number): Promise<SentMessage> {
-  const found = await waitFor(() => emu.sent.slice(seenPrivate).find((m) => m.chat_id === userId && m.reply_to === undefined), `a private message to ${userId}`);
+  const found = await waitFor(
+    () => emu.sent.slice(seenPrivate).find((m) => m.chat_id === userId && m.reply_to === undefined),
+    `a private message to ${userId}`,
+  );
   seenPrivate = emu.sent.indexOf(found) + 1;
   return found;
 }
@@ -88,7 +92,10 @@ test('a 429 on sendMessage is retried after retry_after', async () => {
   const id = emu.sendText(dm, alice, 'Google');
   const reply = await emu.waitForReply(id, 10_000);
   assert.match(reply.plain, /ORG: Google/);
-  assert.ok(log.messages().some((l) => /sendMessage failed .*retry 1/.test(l)), 'the retry was reported');
+  assert.ok(
+    log.messages().some((l) => /sendMessage failed .*retry 1/.test(l)),
+    'the retry was reported',
+  );
   assert.ok(!log.raw().includes(emu.token), 'the token never appears in logs');
 });
 
@@ -124,14 +131,23 @@ test('webhook mode: updates arrive by POST with the secret header; forged posts 
     });
   });
   const hookConfig = chatTestConfig({ telegram: { mode: 'webhook', webhook: { domain: 'bot.example.test', path: '/tg-hook', port } } });
-  const hooked = await startTelegram(app.host, hookConfig, { token: emu.token, apiRoot: emu.apiRoot, webhookHost: '127.0.0.1', logger: log.logger });
+  const hooked = await startTelegram(app.host, hookConfig, {
+    token: emu.token,
+    apiRoot: emu.apiRoot,
+    webhookHost: '127.0.0.1',
+    logger: log.logger,
+  });
   try {
     assert.equal(emu.webhook?.url, 'https://bot.example.test/tg-hook');
     assert.match(emu.webhook?.secret ?? '', /^[0-9a-f]{64}$/);
     emu.webhookDeliverTo = `http://127.0.0.1:${port}/tg-hook`;
     const id = emu.sendText(dm, alice, 'Berlin and Paris');
     assert.match((await emu.waitForReply(id)).plain, /LOC: Berlin, Paris/);
-    const forged = await fetch(`http://127.0.0.1:${port}/tg-hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update_id: 1, message: { message_id: 999, date: 0, chat: dm, from: alice, text: 'Paris' } }) });
+    const forged = await fetch(`http://127.0.0.1:${port}/tg-hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ update_id: 1, message: { message_id: 999, date: 0, chat: dm, from: alice, text: 'Paris' } }),
+    });
     assert.equal(forged.status, 403);
   } finally {
     emu.webhook = undefined;
@@ -154,7 +170,10 @@ test('an unreachable Bot API: retries are logged and the start-up error is throw
     () => assert.fail('startTelegram should fail when the Bot API cannot be reached'),
     (err: unknown) => err as Error,
   );
-  assert.ok(lines.messages().some((l) => /getMe failed/.test(l)), `retries were logged: ${JSON.stringify(lines.messages())}`);
+  assert.ok(
+    lines.messages().some((l) => /getMe failed/.test(l)),
+    `retries were logged: ${JSON.stringify(lines.messages())}`,
+  );
   for (const text of [lines.raw(), failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
 });
 

@@ -23,11 +23,71 @@ function prng(seed: number): () => number {
 
 // Pieces chat text is made of, markup and its broken variants included.
 const PIECES = [
-  'Taylor', 'Swift', 'LONDON', 'Paris', 'sooooo', 'Looooondon', 'gooood', 'TAYLOR SWIFT IN LONDON', 'the', 'in', ' ', ' ', '  ', '\n', '\t',
-  '#TaylorSwift', '#worldcupfinal', '#NYCMarathon2024', '#', '##x', '#_a', '@taylorswift13', '@', '@everyone', '@here',
-  '<@123>', '<@!456>', '<@&789>', '<#555>', '<:pog:998877>', '<a:dance:42>', '<t:1700000000:R>', '<@', '<#>', '<:x:>', '>', '<',
-  'https://t.co/abc', 'www.example.com/x?y=1', '<https://x.org>', '😍', '🏃‍♂️', '🇬🇧', '1️⃣', '©', '👍🏽',
-  '北京', '上海欢迎你', '哈哈哈哈', '习近平', '·', '𝐁𝐨𝐥𝐝', '𝒶𝒶𝒶𝒶', 'é', 'e\u0301', 'İSTANBUL', 'ǅ', 'ß', 'ﬁ', '!!!', '...', ',', '-', "'s", '123',
+  'Taylor',
+  'Swift',
+  'LONDON',
+  'Paris',
+  'sooooo',
+  'Looooondon',
+  'gooood',
+  'TAYLOR SWIFT IN LONDON',
+  'the',
+  'in',
+  ' ',
+  ' ',
+  '  ',
+  '\n',
+  '\t',
+  '#TaylorSwift',
+  '#worldcupfinal',
+  '#NYCMarathon2024',
+  '#',
+  '##x',
+  '#_a',
+  '@taylorswift13',
+  '@',
+  '@everyone',
+  '@here',
+  '<@123>',
+  '<@!456>',
+  '<@&789>',
+  '<#555>',
+  '<:pog:998877>',
+  '<a:dance:42>',
+  '<t:1700000000:R>',
+  '<@',
+  '<#>',
+  '<:x:>',
+  '>',
+  '<',
+  'https://t.co/abc',
+  'www.example.com/x?y=1',
+  '<https://x.org>',
+  '😍',
+  '🏃‍♂️',
+  '🇬🇧',
+  '1️⃣',
+  '©',
+  '👍🏽',
+  '北京',
+  '上海欢迎你',
+  '哈哈哈哈',
+  '习近平',
+  '·',
+  '𝐁𝐨𝐥𝐝',
+  '𝒶𝒶𝒶𝒶',
+  'é',
+  'e\u0301',
+  'İSTANBUL',
+  'ǅ',
+  'ß',
+  'ﬁ',
+  '!!!',
+  '...',
+  ',',
+  '-',
+  "'s",
+  '123',
 ];
 
 function randomText(rand: () => number): string {
@@ -52,7 +112,8 @@ function randomHints(rand: () => number, text: string): MessageHints {
   return { mentions, spans };
 }
 
-const isLowSurrogate = (s: string, i: number) => i > 0 && i < s.length && /[\uDC00-\uDFFF]/.test(s[i]!) && /[\uD800-\uDBFF]/.test(s[i - 1]!);
+const isLowSurrogate = (s: string, i: number) =>
+  i > 0 && i < s.length && /[\uDC00-\uDFFF]/.test(s[i]!) && /[\uD800-\uDBFF]/.test(s[i - 1]!);
 
 test('property: every span of the normalised view maps back to a raw span whose slice is the entity text', () => {
   for (let seed = 1; seed <= 1500; seed++) {
@@ -95,15 +156,37 @@ const recognizer = new LocalRecognizer({
 });
 
 test('property: the local recognizer over random chat text, OCR lines and captions reports text.slice(start, end) === entity.text, always', async () => {
-  const box = (y: number): OcrLine['box'] => [[10, y], [400, y], [400, y + 40], [10, y + 40]];
+  const box = (y: number): OcrLine['box'] => [
+    [10, y],
+    [400, y],
+    [400, y + 40],
+    [10, y + 40],
+  ];
   const inputs = Array.from({ length: 300 }, (_, seed) => {
     const rand = prng(10_000 + seed);
     const text = randomText(rand);
-    const ocr: OcrLine[] = Array.from({ length: Math.floor(rand() * 4) }, (_, k) => ({ image: 0, text: randomText(rand), box: box(k * 60), score: 0.9 }));
-    return { text, language: 'en' as const, ocr, captions: [{ image: 0, text: randomText(rand), backend: 'recorded' }], hints: randomHints(rand, text) };
+    const ocr: OcrLine[] = Array.from({ length: Math.floor(rand() * 4) }, (_, k) => ({
+      image: 0,
+      text: randomText(rand),
+      box: box(k * 60),
+      score: 0.9,
+    }));
+    return {
+      text,
+      language: 'en' as const,
+      ocr,
+      captions: [{ image: 0, text: randomText(rand), backend: 'recorded' }],
+      hints: randomHints(rand, text),
+    };
   });
   // Plus names that certainly tag, so the property is checked on many real entities.
-  inputs.push({ text: 'OMG #TaylorSwift in Looooondon with <@123> 😍 <:pog:1>', language: 'en', ocr: [], captions: [], hints: { mentions: [{ kind: 'user', id: '123', name: 'Serena Williams' }], spans: [] } });
+  inputs.push({
+    text: 'OMG #TaylorSwift in Looooondon with <@123> 😍 <:pog:1>',
+    language: 'en',
+    ocr: [],
+    captions: [],
+    hints: { mentions: [{ kind: 'user', id: '123', name: 'Serena Williams' }], spans: [] },
+  });
   const outputs = await recognizer.recognize(inputs);
   let checked = 0;
   outputs.forEach((out, i) => {
@@ -136,7 +219,12 @@ test('hashtags: split at case and digit boundaries, then by the word list; short
 });
 
 test('markup: each rule with its exact view and the way back', () => {
-  const hints: MessageHints = { mentions: [{ kind: 'user', id: '123', name: 'Serena Williams' }, { kind: 'channel', id: '555', name: 'berlin-news' }] };
+  const hints: MessageHints = {
+    mentions: [
+      { kind: 'user', id: '123', name: 'Serena Williams' },
+      { kind: 'channel', id: '555', name: 'berlin-news' },
+    ],
+  };
   const cases: Array<[string, string]> = [
     ['#TaylorSwift tonight', ' Taylor Swift tonight'],
     ['hi <@123> and <@!9>', 'hi Serena Williams and @9'],
@@ -201,7 +289,11 @@ test('the tagger reads the normalised view: hashtag, resolved mention, elongatio
     entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
     markup: false,
   }).recognize([{ text, language: 'en', ocr: [], captions: [], hints }]);
-  assert.deepEqual(before!.entities.map((e) => e.text), ['Looooondon'], 'without normalisation the hashtag and the mention are missed');
+  assert.deepEqual(
+    before!.entities.map((e) => e.text),
+    ['Looooondon'],
+    'without normalisation the hashtag and the mention are missed',
+  );
 });
 
 test.after(() => recognizer.close());

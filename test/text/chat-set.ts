@@ -23,7 +23,10 @@ export async function readChatSet(goldPath = CHAT_GOLD): Promise<{ gold: Dataset
 /** Predicted posts (same ids and tokens as gold) with `recognizer.local` set to `local`; any CoNLL file works (no hints then). */
 export async function predictChatSet(local: Record<string, unknown>, withHints: boolean, goldPath = CHAT_GOLD): Promise<Post[]> {
   const { gold, hints } = await readChatSet(goldPath);
-  const config = loadConfig({ env: {}, overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, recognizer: { backends: ['local'], fallback: 'none', local } } });
+  const config = loadConfig({
+    env: {},
+    overrides: { ocr: { backend: 'none' }, cache: { enabled: false }, recognizer: { backends: ['local'], fallback: 'none', local } },
+  });
   const engine = await createEngine(config);
   try {
     const posts: Post[] = [];

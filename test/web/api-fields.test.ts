@@ -29,12 +29,19 @@ after(async () => {
 });
 
 const post = (web: WebServer, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${web.url}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('with community set, entities are counted under web:<community> per channel; without it nothing is counted', async () => {
   const res = await post(open, { text: 'Barack Obama in Paris', community: 'blog', channel: 'comments', user: 'reader-1', id: 'post-1' });
   assert.equal(res.status, 200, await res.clone().text());
-  assert.deepEqual(((await res.json()) as { entities: { text: string }[] }).entities.map((e) => e.text), ['Barack Obama', 'Paris']);
+  assert.deepEqual(
+    ((await res.json()) as { entities: { text: string }[] }).entities.map((e) => e.text),
+    ['Barack Obama', 'Paris'],
+  );
   const rows = await app.stats.rows({ communityId: 'web:blog' });
   assert.deepEqual(rows.map((r) => [r.channel, r.type, r.entity, r.count]).sort(), [
     ['comments', 'LOC', 'paris', 1],
@@ -121,7 +128,12 @@ test('a client that goes away while its request waits gives its queue place up',
     const first = post(web, { text: 'first in Paris' });
     while (host.textQueue.stats().running === 0) await new Promise((r) => setTimeout(r, 10));
     const leaving = new AbortController();
-    const second = fetch(`${web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'second' }), signal: leaving.signal });
+    const second = fetch(`${web.url}/api/recognize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'second' }),
+      signal: leaving.signal,
+    });
     while (host.textQueue.stats().waiting === 0) await new Promise((r) => setTimeout(r, 10));
     leaving.abort();
     await assert.rejects(second);

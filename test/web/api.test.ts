@@ -112,7 +112,10 @@ test('POST JSON with a base64 image: OCR lines carry the drawn text and its enti
     assert.ok(line.score > 0 && line.score <= 1, 'expected line.score > 0 && line.score <= 1');
   }
   const fromOcr = r.entities.filter((e) => e.source === 'ocr');
-  assert.deepEqual(fromOcr.map((e) => [e.text, e.type]).sort(), [['Barack Obama', 'PER'], ['Paris', 'LOC']]);
+  assert.deepEqual(fromOcr.map((e) => [e.text, e.type]).sort(), [
+    ['Barack Obama', 'PER'],
+    ['Paris', 'LOC'],
+  ]);
   assertAligned(r);
   assert.deepEqual(r.warnings, []);
 });
@@ -133,7 +136,10 @@ test('POST multipart: text, language, a good image and a corrupt one (which beco
       ['Paris', 'LOC'],
     ],
   );
-  assert.ok(r.ocr.every((l) => l.image === 0), 'only the good image has OCR lines');
+  assert.ok(
+    r.ocr.every((l) => l.image === 0),
+    'only the good image has OCR lines',
+  );
   assert.match(r.ocr.map((l) => l.text).join(' '), /Obama/);
   assert.equal(r.warnings.length, 1, JSON.stringify(r.warnings));
   const [warning] = r.warnings;
@@ -222,7 +228,8 @@ test('when every slot and queue place is taken, a request gets 503 with Retry-Af
   const host = new Host({ config, executor: { kind: 'gated', recognize: gated.recognize }, textQueue: new WorkQueue(1, 0) });
   const busy = await startWebServer(host, config, { port: 0, logger: silentLogger() });
   try {
-    const post = () => fetch(`${busy.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"Paris"}' });
+    const post = () =>
+      fetch(`${busy.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"Paris"}' });
     const first = post();
     await inside;
     const second = await post();
@@ -232,7 +239,10 @@ test('when every slot and queue place is taken, a request gets 503 with Retry-Af
     release();
     const done = await first;
     assert.equal(done.status, 200);
-    assert.deepEqual(((await done.json()) as Recognition).entities.map((e) => e.text), ['Paris']);
+    assert.deepEqual(
+      ((await done.json()) as Recognition).entities.map((e) => e.text),
+      ['Paris'],
+    );
   } finally {
     release();
     await busy.close();

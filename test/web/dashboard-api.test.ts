@@ -26,10 +26,31 @@ before(async () => {
   opened = await openEntityStats(config);
   const day = (n: number) => new Date(Date.now() - n * 86_400_000);
   for (let i = 0; i < 6; i++) {
-    await opened.stats.record({ communityId: A, channelId: 'general', messageId: `a${i}`, entities: [{ text: 'Taylor Swift', type: 'PER' }, { text: 'Paris', type: 'LOC', source: 'ocr' }], at: day(0) });
+    await opened.stats.record({
+      communityId: A,
+      channelId: 'general',
+      messageId: `a${i}`,
+      entities: [
+        { text: 'Taylor Swift', type: 'PER' },
+        { text: 'Paris', type: 'LOC', source: 'ocr' },
+      ],
+      at: day(0),
+    });
   }
-  await opened.stats.record({ communityId: A, channelId: 'memes', messageId: 'a-old', entities: [{ text: 'Paris', type: 'LOC' }], at: day(20) });
-  await opened.stats.record({ communityId: B, channelId: 'x', messageId: 'b1', entities: [{ text: 'Secret Org', type: 'ORG' }], at: day(0) });
+  await opened.stats.record({
+    communityId: A,
+    channelId: 'memes',
+    messageId: 'a-old',
+    entities: [{ text: 'Paris', type: 'LOC' }],
+    at: day(20),
+  });
+  await opened.stats.record({
+    communityId: B,
+    channelId: 'x',
+    messageId: 'b1',
+    entities: [{ text: 'Secret Org', type: 'ORG' }],
+    at: day(0),
+  });
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by the dashboard')) };
   const host = new Host({ config, executor, stats: opened.stats });
   web = await startWebServer(host, config, { port: 0, env, logger: log.logger });
@@ -48,13 +69,27 @@ test('tokens: signed for one community, expiring, and any altered byte refuses t
   const now = new Date('2026-12-01T10:00:00Z');
   const token = tokens.sign(A, 60_000, now);
   assert.deepEqual(tokens.verify(token, now), { communityId: A, expiresAt: new Date(now.getTime() + 60_000) });
-  assert.throws(() => tokens.verify(token, new Date(now.getTime() + 60_000)), (e: DashboardTokenError) => e.problem === 'expired');
+  assert.throws(
+    () => tokens.verify(token, new Date(now.getTime() + 60_000)),
+    (e: DashboardTokenError) => e.problem === 'expired',
+  );
   const [payload, mac] = token.split('.') as [string, string];
   const forged = Buffer.from(JSON.stringify({ c: B, exp: now.getTime() + 60_000, v: 1 })).toString('base64url');
-  assert.throws(() => tokens.verify(`${forged}.${mac}`, now), (e: DashboardTokenError) => e.problem === 'signature', 'another community under the same MAC');
+  assert.throws(
+    () => tokens.verify(`${forged}.${mac}`, now),
+    (e: DashboardTokenError) => e.problem === 'signature',
+    'another community under the same MAC',
+  );
   assert.throws(() => tokens.verify(`${payload}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`, now), DashboardTokenError);
-  assert.throws(() => new DashboardTokens('x'.repeat(32)).verify(token, now), (e: DashboardTokenError) => e.problem === 'signature', 'another secret');
-  assert.throws(() => tokens.verify('not-a-token', now), (e: DashboardTokenError) => e.problem === 'malformed');
+  assert.throws(
+    () => new DashboardTokens('x'.repeat(32)).verify(token, now),
+    (e: DashboardTokenError) => e.problem === 'signature',
+    'another secret',
+  );
+  assert.throws(
+    () => tokens.verify('not-a-token', now),
+    (e: DashboardTokenError) => e.problem === 'malformed',
+  );
   assert.notEqual(new DashboardTokens().sign(A), new DashboardTokens().sign(A), 'without a secret each start has its own random key');
   assert.throws(() => new DashboardTokens('short'), /at least 16 characters/);
   const link = dashboardLinkFor(config, A, { env, now });
@@ -70,7 +105,13 @@ test('a token for community A reads A, gets 403 on B; missing, expired or altere
   const body = (await own.json()) as { community: string; top: Record<string, Array<{ label: string; count: number }>> };
   assert.equal(body.community, A);
   assert.deepEqual(body.top.PER, [{ entity: 'taylor swift', label: 'Taylor Swift', count: 6 }]);
-  for (const path of ['/api/stats/top', '/api/stats/rising', '/api/stats/pairs', '/api/stats/breakdown', '/api/stats/series?entity=paris']) {
+  for (const path of [
+    '/api/stats/top',
+    '/api/stats/rising',
+    '/api/stats/pairs',
+    '/api/stats/breakdown',
+    '/api/stats/series?entity=paris',
+  ]) {
     const other = await get(`${path}${path.includes('?') ? '&' : '?'}community=${encodeURIComponent(B)}`, tokenA);
     assert.equal(other.status, 403, `${path} refuses A's token for B`);
     assert.equal(await errorOf(other), 'auth.forbidden');
@@ -91,7 +132,8 @@ test('a token for community A reads A, gets 403 on B; missing, expired or altere
   assert.equal(listing.status, 403, 'a moderator token cannot list communities');
   const all = log.raw();
   assert.ok(all.length > 0, 'requests were logged');
-  for (const secret of [tokenA, altered, env.TEST_MOD_TOKEN, tokenA.split('.')[1]!]) assert.ok(!all.includes(secret), 'no token in the log');
+  for (const secret of [tokenA, altered, env.TEST_MOD_TOKEN, tokenA.split('.')[1]!])
+    assert.ok(!all.includes(secret), 'no token in the log');
 });
 
 test('the operator token lists every community and reads any', async () => {
@@ -99,7 +141,13 @@ test('the operator token lists every community and reads any', async () => {
   const list = await get('/api/communities', op);
   assert.equal(list.status, 200);
   const communities = ((await list.json()) as { communities: Array<{ communityId: string; mentions: number }> }).communities;
-  assert.deepEqual(communities.map((c) => [c.communityId, c.mentions]), [[A, 13], [B, 1]]);
+  assert.deepEqual(
+    communities.map((c) => [c.communityId, c.mentions]),
+    [
+      [A, 13],
+      [B, 1],
+    ],
+  );
   const b = await get(`/api/stats/top?community=${encodeURIComponent(B)}`, op);
   assert.deepEqual(((await b.json()) as { top: unknown }).top, { ORG: [{ entity: 'secret org', label: 'Secret Org', count: 1 }] });
   const missing = await get('/api/stats/top', op);
@@ -115,9 +163,18 @@ test('series, rising, pairs and breakdown with days, channel and type filters', 
     assert.equal(res.status, 200, path);
     return res.json() as Promise<Record<string, unknown>>;
   };
-  const series = (await q('/api/stats/series?days=30&entity=LOC:Paris&entity=taylor%20swift')) as { days: string[]; series: Array<{ label: string; type: string; total: number; counts: number[] }> };
+  const series = (await q('/api/stats/series?days=30&entity=LOC:Paris&entity=taylor%20swift')) as {
+    days: string[];
+    series: Array<{ label: string; type: string; total: number; counts: number[] }>;
+  };
   assert.equal(series.days.length, 30);
-  assert.deepEqual(series.series.map((s) => [s.label, s.type, s.total, s.counts.at(-1)]), [['Paris', 'LOC', 7, 6], ['Taylor Swift', 'PER', 6, 6]]);
+  assert.deepEqual(
+    series.series.map((s) => [s.label, s.type, s.total, s.counts.at(-1)]),
+    [
+      ['Paris', 'LOC', 7, 6],
+      ['Taylor Swift', 'PER', 6, 6],
+    ],
+  );
   const week = (await q('/api/stats/breakdown?days=7')) as { sources: Record<string, number>; channels: Array<{ channel: string }> };
   assert.deepEqual(week.sources, { total: 12, text: 6, ocr: 6, caption: 0, unknown: 0 });
   const month = (await q('/api/stats/breakdown?days=30&channel=memes')) as { sources: Record<string, number> };
@@ -125,9 +182,18 @@ test('series, rising, pairs and breakdown with days, channel and type filters', 
   const perOnly = (await q('/api/stats/top?days=30&type=PER')) as { top: Record<string, unknown>; types: string[] };
   assert.deepEqual(Object.keys(perOnly.top), ['PER']);
   const pairs = (await q('/api/stats/pairs?days=7')) as { pairs: Array<{ a: { label: string }; b: { label: string }; count: number }> };
-  assert.deepEqual(pairs.pairs.map((p) => [p.a.label, p.b.label, p.count]), [['Paris', 'Taylor Swift', 6]]);
+  assert.deepEqual(
+    pairs.pairs.map((p) => [p.a.label, p.b.label, p.count]),
+    [['Paris', 'Taylor Swift', 6]],
+  );
   const rising = (await q('/api/stats/rising?days=7&minCount=2')) as { entries: Array<{ label: string; count: number; previous: number }> };
-  assert.deepEqual(rising.entries.map((e) => [e.label, e.count, e.previous]), [['Paris', 6, 0], ['Taylor Swift', 6, 0]]);
+  assert.deepEqual(
+    rising.entries.map((e) => [e.label, e.count, e.previous]),
+    [
+      ['Paris', 6, 0],
+      ['Taylor Swift', 6, 0],
+    ],
+  );
   const today = new Date().toISOString().slice(0, 10);
   const custom = (await q(`/api/stats/top?from=${today}&to=${today}`)) as { window: { first: string; last: string } };
   assert.deepEqual(custom.window, { first: today, last: today });

@@ -23,14 +23,31 @@ function seed(): RecordInput[] {
   const day = (n: number) => new Date(Date.now() - n * 86_400_000);
   const out: RecordInput[] = [];
   let id = 0;
-  const msg = (channelId: string, at: Date, entities: RecordInput['entities']) => out.push({ communityId: A, channelId, messageId: String(id++), at, entities });
+  const msg = (channelId: string, at: Date, entities: RecordInput['entities']) =>
+    out.push({ communityId: A, channelId, messageId: String(id++), at, entities });
   for (let d = 0; d < 30; d++) {
     // Taylor Swift rises in the last week; Paris is steady; Berlin only in older days.
     const swift = d < 7 ? 6 : 1;
-    for (let i = 0; i < swift; i++) msg('general', day(d), [{ text: i % 3 === 1 ? 'taylor swift' : 'Taylor Swift', type: 'PER', source: i % 2 ? 'ocr' : 'text' }, { text: 'Paris', type: 'LOC' }]);
-    for (let i = 0; i < 3; i++) msg(i ? 'travel' : 'memes', day(d), [{ text: 'Paris', type: 'LOC', source: i === 2 ? 'caption' : 'text' }, { text: 'UNESCO', type: 'ORG' }]);
-    if (d >= 10) msg('travel', day(d), [{ text: 'Berlin', type: 'LOC' }, { text: 'Angela Merkel', type: 'PER' }]);
-    if (d % 3 === 0) msg('memes', day(d), [{ text: '北京', type: 'LOC', source: 'ocr' }, { text: 'Jay Chou', type: 'PER', source: 'ocr' }]);
+    for (let i = 0; i < swift; i++)
+      msg('general', day(d), [
+        { text: i % 3 === 1 ? 'taylor swift' : 'Taylor Swift', type: 'PER', source: i % 2 ? 'ocr' : 'text' },
+        { text: 'Paris', type: 'LOC' },
+      ]);
+    for (let i = 0; i < 3; i++)
+      msg(i ? 'travel' : 'memes', day(d), [
+        { text: 'Paris', type: 'LOC', source: i === 2 ? 'caption' : 'text' },
+        { text: 'UNESCO', type: 'ORG' },
+      ]);
+    if (d >= 10)
+      msg('travel', day(d), [
+        { text: 'Berlin', type: 'LOC' },
+        { text: 'Angela Merkel', type: 'PER' },
+      ]);
+    if (d % 3 === 0)
+      msg('memes', day(d), [
+        { text: '北京', type: 'LOC', source: 'ocr' },
+        { text: 'Jay Chou', type: 'PER', source: 'ocr' },
+      ]);
   }
   out.push({ communityId: B, channelId: 'x', messageId: 'b', entities: [{ text: 'Secret Org', type: 'ORG' }] });
   return out;
@@ -39,7 +56,11 @@ function seed(): RecordInput[] {
 async function loaded(page: Page, action: () => Promise<unknown>): Promise<void> {
   const before = await page.evaluate(() => document.body.dataset.loaded ?? '');
   await action();
-  await page.waitForFunction((prev) => (document.body.dataset.loaded ?? '') !== prev && document.body.dataset.loaded !== undefined, before, { timeout: 30_000 });
+  await page.waitForFunction(
+    (prev) => (document.body.dataset.loaded ?? '') !== prev && document.body.dataset.loaded !== undefined,
+    before,
+    { timeout: 30_000 },
+  );
 }
 
 async function topShown(page: Page): Promise<Record<string, Array<[string, string]>>> {
@@ -47,7 +68,9 @@ async function topShown(page: Page): Promise<Record<string, Array<[string, strin
     Object.fromEntries(
       figs.map((f) => [
         (f.querySelector('.chart') as HTMLElement).dataset.type,
-        [...f.querySelectorAll('details tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') as [string, string]),
+        [...f.querySelectorAll('details tbody tr')].map(
+          (tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') as [string, string],
+        ),
       ]),
     ),
   );
@@ -65,7 +88,11 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   const opened = await openEntityStats(config);
   await opened.stats.recordMany(seed());
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by the dashboard')) };
-  const web = await startWebServer(new Host({ config, executor, stats: opened.stats }), config, { port: 0, env, logger: memoryLogger().logger });
+  const web = await startWebServer(new Host({ config, executor, stats: opened.stats }), config, {
+    port: 0,
+    env,
+    logger: memoryLogger().logger,
+  });
   let browser: Browser | undefined;
   t.after(async () => {
     await browser?.close();
@@ -74,7 +101,16 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const link = dashboardLinkFor(config, A, { serverUrl: web.url, env }).url;
   assert.ok(link.startsWith(`${web.url}/dashboard#t=`));
@@ -99,7 +135,11 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   assert.ok((await page.$$('#top-charts .ct-bar')).length >= 6, 'bars drawn');
   const barLabels = await page.$$eval('#top-charts .ct-label', (ls) => ls.map((l) => l.textContent ?? ''));
   assert.ok(barLabels.includes('Taylor Swift') && barLabels.includes('北京'), `SVG labels: ${barLabels.join(', ')}`);
-  assert.match((await page.getAttribute('#top-charts .chart[data-type="PER"]', 'aria-label')) ?? '', /Taylor Swift 65/, 'charts carry a text summary');
+  assert.match(
+    (await page.getAttribute('#top-charts .chart[data-type="PER"]', 'aria-label')) ?? '',
+    /Taylor Swift 65/,
+    'charts carry a text summary',
+  );
   assert.equal((await page.$$('#trend-chart .ct-line')).length, 3, 'trend lines for the three top entities');
   assert.equal((await page.$$('#share-chart .ct-slice-donut')).length, 3);
   assert.ok((await page.$$('#channels-chart .ct-bar')).length >= 3);
@@ -112,11 +152,17 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   const top7 = await topShown(page);
   assert.deepEqual(top7.PER?.[0], ['Taylor Swift', '42']);
   assert.ok(!top7.LOC?.some(([name]) => name === 'Berlin'), 'Berlin was mentioned only before the last week');
-  const rising = await page.$$eval('#rising-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const rising = await page.$$eval('#rising-table tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+  );
   assert.deepEqual(rising[0], ['Taylor Swift', 'People', '42', '7', '×5.38'], 'this week against the previous one');
   await loaded(page, () => page.selectOption('#channel', 'memes'));
   const memes = await topShown(page);
-  assert.deepEqual(memes.PER?.map(([n]) => n), ['Jay Chou'], 'only the memes channel');
+  assert.deepEqual(
+    memes.PER?.map(([n]) => n),
+    ['Jay Chou'],
+    'only the memes channel',
+  );
   await loaded(page, () => page.selectOption('#channel', ''));
   await loaded(page, () => page.selectOption('#type', 'LOC'));
   assert.deepEqual(Object.keys(await topShown(page)), ['LOC']);
@@ -126,7 +172,10 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   await loaded(page, () => page.fill('#from', old));
   await loaded(page, () => page.fill('#to', old));
   assert.equal(await page.textContent('#window-label'), `${old} to ${old}`);
-  assert.deepEqual((await topShown(page)).LOC?.map(([n, c]) => `${n}=${c}`), ['Paris=4', 'Berlin=1']);
+  assert.deepEqual(
+    (await topShown(page)).LOC?.map(([n, c]) => `${n}=${c}`),
+    ['Paris=4', 'Berlin=1'],
+  );
   await loaded(page, () => page.selectOption('#days', '30'));
   await loaded(page, () => page.selectOption('#type', ''));
 
@@ -137,14 +186,25 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   const csvPath = join(ARTIFACTS, 'dashboard.csv');
   await download.saveAs(csvPath);
   const csv = readFileSync(csvPath, 'utf8').replace(/^\ufeff/, '');
-  const rows = csv.trim().split('\r\n').map((l) => l.split(','));
+  const rows = csv
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
   assert.deepEqual(rows[0], ['section', 'type', 'entity', 'channel', 'day', 'count', 'previous']);
   for (const [type, entries] of Object.entries(shown)) {
     const inCsv = rows.filter((r) => r[0] === 'top' && r[1] === type).map((r) => [r[2], r[5]]);
-    assert.deepEqual(inCsv, entries.map(([n, c]) => [n, c.replace(/,/g, '')]), `top ${type} in the CSV equals the chart`);
+    assert.deepEqual(
+      inCsv,
+      entries.map(([n, c]) => [n, c.replace(/,/g, '')]),
+      `top ${type} in the CSV equals the chart`,
+    );
   }
   const trendEntities = new Set(rows.filter((r) => r[0] === 'trend').map((r) => r[2]));
-  assert.deepEqual([...trendEntities].sort(), ['Paris', 'Taylor Swift', 'UNESCO', '北京'].sort(), 'the followed entities, including the one picked');
+  assert.deepEqual(
+    [...trendEntities].sort(),
+    ['Paris', 'Taylor Swift', 'UNESCO', '北京'].sort(),
+    'the followed entities, including the one picked',
+  );
   assert.equal(rows.filter((r) => r[0] === 'trend' && r[2] === '北京').length, 30, 'one trend row per day');
   assert.ok(rows.some((r) => r[0] === 'pair' && r[2] === 'Paris + UNESCO'));
   assert.ok(rows.some((r) => r[0] === 'source' && r[2] === 'ocr'));

@@ -12,7 +12,16 @@ import { testConfig } from './fixtures.ts';
 import { waitFor } from '../support/http-util.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
-const recognitionOf = (m: Message): Recognition => ({ text: m.text, language: 'en', entities: [], ocr: [], captions: [], timings: {}, warnings: [], droppedEntities: 0 });
+const recognitionOf = (m: Message): Recognition => ({
+  text: m.text,
+  language: 'en',
+  entities: [],
+  ocr: [],
+  captions: [],
+  timings: {},
+  warnings: [],
+  droppedEntities: 0,
+});
 
 interface Started {
   web: WebServer;
@@ -130,7 +139,10 @@ test('a cross-origin POST (multipart or JSON) is refused before its body is read
   const { web, calls } = await start({ limits: { web: { allowedOrigins: ['https://app.example'] } } });
   const boundary = 'x-boundary';
   const form = `--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\nParis\r\n--${boundary}--\r\n`;
-  const cross = await raw(web.url, { headers: { origin: 'https://evil.example', 'content-type': `multipart/form-data; boundary=${boundary}` }, body: form });
+  const cross = await raw(web.url, {
+    headers: { origin: 'https://evil.example', 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: form,
+  });
   assert.equal(cross.status, 403);
   assert.equal(codeOf(cross), 'request.origin_refused');
   const sameOrigin = await raw(web.url, { headers: { origin: web.url }, body: text('Paris') });
@@ -138,7 +150,10 @@ test('a cross-origin POST (multipart or JSON) is refused before its body is read
   const allowed = await raw(web.url, { headers: { origin: 'https://app.example' }, body: text('Paris') });
   assert.equal(allowed.status, 200);
   assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example');
-  const preflight = await raw(web.url, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+  const preflight = await raw(web.url, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+  });
   assert.equal(preflight.status, 204);
   const foreignPreflight = await raw(web.url, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
   assert.equal(foreignPreflight.status, 403);
@@ -251,7 +266,10 @@ test('one client address may have limits.web.inFlightPerClient requests in progr
   assert.deepEqual([third.status, codeOf(third)], [429, 'rate.client_in_flight'], third.body);
   // Another address is admitted (it waits in the lane, both slots being taken) and answered.
   const other = raw(s.web.url, { body: text('d'), localAddress: '127.0.0.2' });
-  await waitFor(() => (s.web.guard.bodyBytesInFlight === 3 * Buffer.byteLength(text('a')) ? true : undefined), 'the other address to be admitted');
+  await waitFor(
+    () => (s.web.guard.bodyBytesInFlight === 3 * Buffer.byteLength(text('a')) ? true : undefined),
+    'the other address to be admitted',
+  );
   s.release();
   await Promise.all(first);
   s.release();
@@ -261,7 +279,12 @@ test('one client address may have limits.web.inFlightPerClient requests in progr
 test('a client that hangs up cancels its recognition (the executor sees the abort)', async () => {
   const s = await start({}, true);
   const controller = new AbortController();
-  const pending = fetch(`${s.web.url}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text('Paris'), signal: controller.signal });
+  const pending = fetch(`${s.web.url}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: text('Paris'),
+    signal: controller.signal,
+  });
   await waitFor(() => (s.calls.length ? true : undefined), 'the request to run');
   controller.abort();
   await assert.rejects(pending);

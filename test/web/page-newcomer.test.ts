@@ -26,7 +26,8 @@ const scoredPlugin: Plugin = (registries) => {
     async recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]> {
       return batch.map((input) => {
         const at = input.text.indexOf('Paris');
-        const entities = at < 0 ? [] : [{ text: 'Paris', type: 'LOC', start: at, end: at + 5, source: 'text' as const, score: 0.87, backend: 'scored' }];
+        const entities =
+          at < 0 ? [] : [{ text: 'Paris', type: 'LOC', start: at, end: at + 5, source: 'text' as const, score: 0.87, backend: 'scored' }];
         return { entities, dropped: 0, warnings: [] };
       });
     },
@@ -49,7 +50,9 @@ async function dispatchFiles(page: Page, kind: 'paste' | 'drop', files: { name: 
   );
 }
 
-test('the page: asks for input, takes pasted/dropped images, offers a sample, hides empty scores, fits 390 px', { timeout: 180_000 }, async (t) => {
+test('the page: asks for input, takes pasted/dropped images, offers a sample, hides empty scores, fits 390 px', {
+  timeout: 180_000,
+}, async (t) => {
   if (!existsSync(CHROMIUM)) {
     // With CI set a missing browser is a failure, not a skip: the page must be checked there.
     if (process.env.CI) assert.fail(`${CHROMIUM} is not installed (run scripts/install-system-deps.sh)`);
@@ -61,7 +64,13 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   const posterA = await drawTextImage(['Barack Obama visits Paris', 'Google opens an office']);
   const posterB = await drawTextImage(['Paris in spring', 'Barack Obama again']);
 
-  const config = testConfig({ recognizer: { backends: ['scored', 'gazetteer'], fallback: 'none', gazetteer: { entries: { PER: ['Barack Obama'], LOC: ['Paris'], ORG: ['Google'] } } } });
+  const config = testConfig({
+    recognizer: {
+      backends: ['scored', 'gazetteer'],
+      fallback: 'none',
+      gazetteer: { entries: { PER: ['Barack Obama'], LOC: ['Paris'], ORG: ['Google'] } },
+    },
+  });
   const app = await createApp(config, { plugins: [scoredPlugin] });
   const web = await startWebServer(app.host, config, { port: 0, logger: silentLogger() });
   let browser: BrowserContext | undefined;
@@ -73,7 +82,16 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   });
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 390, height: 844 },
   });
   const page = await browser.newPage();
@@ -101,8 +119,13 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   assert.match((await page.textContent('#attached')) ?? '', /sample-poster\.png/);
   await page.click('#submit');
   await page.waitForFunction(() => /Done/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 90_000 });
-  const sampleLines = await page.$$eval('.image-block[data-image="0"] li[data-ocr-line]', (items) => items.map((li) => li.textContent ?? ''));
-  assert.ok(sampleLines.some((l) => /Taylor Swift/i.test(l)), `sample OCR lines: ${JSON.stringify(sampleLines)}`);
+  const sampleLines = await page.$$eval('.image-block[data-image="0"] li[data-ocr-line]', (items) =>
+    items.map((li) => li.textContent ?? ''),
+  );
+  assert.ok(
+    sampleLines.some((l) => /Taylor Swift/i.test(l)),
+    `sample OCR lines: ${JSON.stringify(sampleLines)}`,
+  );
   // No backend gave a score to this message's entities: the Score column is hidden.
   assert.deepEqual(await page.$$eval('#entity-rows tr', (rows) => rows.map((r) => r.children[0]?.textContent)), ['Barack Obama']);
   assert.equal(await page.isVisible('#entity-table th.score-col'), false);
@@ -116,9 +139,13 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   await dispatchFiles(page, 'drop', [{ name: 'dropped.png', base64: posterB.toString('base64') }]);
   assert.equal(await page.textContent('#attached'), 'attached: pasted.png, dropped.png');
   await page.click('#submit');
-  await page.waitForFunction(() => /Done/.test(document.getElementById('status')?.textContent ?? '') && document.querySelectorAll('.image-block').length === 2, undefined, {
-    timeout: 90_000,
-  });
+  await page.waitForFunction(
+    () => /Done/.test(document.getElementById('status')?.textContent ?? '') && document.querySelectorAll('.image-block').length === 2,
+    undefined,
+    {
+      timeout: 90_000,
+    },
+  );
   assert.equal(await page.isVisible('#entity-table th.score-col'), true);
   const rows = await page.$$eval('#entity-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
   const paris = rows.find((r) => r[0] === 'Paris' && r[2] === 'text');
@@ -127,21 +154,37 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   assert.equal(paris[5], 'scored');
 
   // OCR lines are numbered per image: image 2's lines start again at 1.
-  const numbers = await page.$$eval('.image-block li[data-ocr-line]', (items) => items.map((li) => [li.closest('.image-block')?.getAttribute('data-image'), (li as HTMLLIElement).value]));
+  const numbers = await page.$$eval('.image-block li[data-ocr-line]', (items) =>
+    items.map((li) => [li.closest('.image-block')?.getAttribute('data-image'), (li as HTMLLIElement).value]),
+  );
   assert.deepEqual(numbers, [
     ['0', 1],
     ['0', 2],
     ['1', 1],
     ['1', 2],
   ]);
-  const where = rows.filter((r) => r[2] === 'ocr').map((r) => `${r[0]} @ ${r[3]}`).sort();
-  assert.deepEqual(where, ['Barack Obama @ image 1, line 1', 'Barack Obama @ image 2, line 2', 'Google @ image 1, line 2', 'Paris @ image 1, line 1', 'Paris @ image 2, line 1']);
+  const where = rows
+    .filter((r) => r[2] === 'ocr')
+    .map((r) => `${r[0]} @ ${r[3]}`)
+    .sort();
+  assert.deepEqual(where, [
+    'Barack Obama @ image 1, line 1',
+    'Barack Obama @ image 2, line 2',
+    'Google @ image 1, line 2',
+    'Paris @ image 1, line 1',
+    'Paris @ image 2, line 1',
+  ]);
 
   // 4. It fits the 390 px screen: nothing wider than the viewport, the table inside its card.
   const fit = await page.evaluate(() => {
     const table = document.getElementById('entity-table')!.getBoundingClientRect();
     const card = document.getElementById('entity-table')!.closest('.card')!.getBoundingClientRect();
-    return { page: document.documentElement.scrollWidth, viewport: window.innerWidth, table: [table.left, table.right], card: [card.left, card.right] };
+    return {
+      page: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+      table: [table.left, table.right],
+      card: [card.left, card.right],
+    };
   });
   assert.ok(fit.page <= fit.viewport, `page is ${fit.page} px wide in a ${fit.viewport} px viewport`);
   assert.ok(fit.table[0]! >= fit.card[0]! && fit.table[1]! <= fit.card[1]!, `table ${fit.table} spills out of its card ${fit.card}`);

@@ -41,7 +41,16 @@ test('a person types text, attaches an image and sees highlighted entities', { t
   // A fresh profile per run: nothing cached or remembered from earlier runs.
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1200, height: 900 },
   });
 
@@ -69,9 +78,16 @@ test('a person types text, attaches an image and sees highlighted entities', { t
   const ocrMarks = await page.$$eval('.image-block[data-image="0"] li[data-ocr-line] mark.ent', (marks) =>
     marks.map((m) => [m.firstChild?.textContent, (m as HTMLElement).dataset.type]),
   );
-  assert.deepEqual(ocrMarks.sort(), [['Barack Obama', 'PER'], ['Google', 'ORG'], ['Paris', 'LOC']]);
+  assert.deepEqual(ocrMarks.sort(), [
+    ['Barack Obama', 'PER'],
+    ['Google', 'ORG'],
+    ['Paris', 'LOC'],
+  ]);
   const lines = await page.$$eval('.image-block[data-image="0"] li[data-ocr-line]', (items) => items.map((li) => li.textContent ?? ''));
-  assert.ok(lines.some((l) => /visits/.test(l)), `OCR lines: ${JSON.stringify(lines)}`);
+  assert.ok(
+    lines.some((l) => /visits/.test(l)),
+    `OCR lines: ${JSON.stringify(lines)}`,
+  );
 
   // The preview canvas was drawn at the image's size.
   const canvasWidth = await page.$eval('.image-block[data-image="0"] canvas', (c) => (c as HTMLCanvasElement).width);

@@ -6,14 +6,25 @@ import { startWebServer, type WebServer } from '../../adapters/web/index.ts';
 import { Host } from '../../src/host/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 
-const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { stats: { url: 'memory://' }, server: { moderatorTokenEnv: 'TEST_MOD_TOKEN' } } });
+const config = loadConfig({
+  skipDefaultFile: true,
+  env: {},
+  overrides: { stats: { url: 'memory://' }, server: { moderatorTokenEnv: 'TEST_MOD_TOKEN' } },
+});
 const env = { TEST_MOD_TOKEN: 'mod-secret-1' };
 let opened: OpenedStats;
 let web: WebServer;
 
 before(async () => {
   opened = await openEntityStats(config);
-  await opened.stats.record({ communityId: 'guild-1', channelId: 'general', entities: [{ text: 'Barack Obama', type: 'PER' }, { text: 'Paris', type: 'LOC' }] });
+  await opened.stats.record({
+    communityId: 'guild-1',
+    channelId: 'general',
+    entities: [
+      { text: 'Barack Obama', type: 'PER' },
+      { text: 'Paris', type: 'LOC' },
+    ],
+  });
   await opened.stats.record({ communityId: 'guild-2', channelId: 'general', entities: [{ text: 'Secret Org', type: 'ORG' }] });
   // The web adapter needs a host; these requests never reach its executor.
   const executor = { kind: 'unused', recognize: () => Promise.reject(new Error('not used by /api/stats')) };
@@ -50,7 +61,10 @@ test('JSON and CSV exports hold only the requested community', async () => {
   assert.match(text, /,general,PER,barack obama,1\r\n/);
   assert.doesNotMatch(text, /secret org/);
   const top = await get('/api/stats?community=guild-1&top=1&days=7', 'mod-secret-1');
-  assert.deepEqual(((await top.json()) as { top: unknown }).top, { LOC: [{ entity: 'paris', label: 'Paris', count: 1 }], PER: [{ entity: 'barack obama', label: 'Barack Obama', count: 1 }] });
+  assert.deepEqual(((await top.json()) as { top: unknown }).top, {
+    LOC: [{ entity: 'paris', label: 'Paris', count: 1 }],
+    PER: [{ entity: 'barack obama', label: 'Barack Obama', count: 1 }],
+  });
 });
 
 test('bad queries name the parameter', async () => {

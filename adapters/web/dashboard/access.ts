@@ -13,14 +13,25 @@ function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) {
-    throw new HttpError(401, 'auth.missing', 'send a dashboard token (from /dashboard in the bot) or the moderator token as "Authorization: Bearer <token>"', {
-      'www-authenticate': 'Bearer',
-    });
+    throw new HttpError(
+      401,
+      'auth.missing',
+      'send a dashboard token (from /dashboard in the bot) or the moderator token as "Authorization: Bearer <token>"',
+      {
+        'www-authenticate': 'Bearer',
+      },
+    );
   }
   return m[1]!;
 }
 
-export function resolveAccess(request: FastifyRequest, config: EkmmConfig, env: NodeJS.ProcessEnv, tokens: DashboardTokens, now: Date = new Date()): Access {
+export function resolveAccess(
+  request: FastifyRequest,
+  config: EkmmConfig,
+  env: NodeJS.ProcessEnv,
+  tokens: DashboardTokens,
+  now: Date = new Date(),
+): Access {
   const token = bearer(request);
   const operatorToken = env[config.server.moderatorTokenEnv];
   if (operatorToken && sameSecret(token, operatorToken)) return { kind: 'operator' };
@@ -29,7 +40,9 @@ export function resolveAccess(request: FastifyRequest, config: EkmmConfig, env: 
     return { kind: 'community', communityId: claims.communityId, expiresAt: claims.expiresAt };
   } catch (err) {
     if (err instanceof DashboardTokenError) {
-      throw new HttpError(401, err.problem === 'expired' ? 'auth.expired' : 'auth.invalid', err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      throw new HttpError(401, err.problem === 'expired' ? 'auth.expired' : 'auth.invalid', err.message, {
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
     }
     throw err;
   }
@@ -38,11 +51,16 @@ export function resolveAccess(request: FastifyRequest, config: EkmmConfig, env: 
 /** The community a request may read: the one its token names, or any the operator asks for. */
 export function communityFor(access: Access, requested: string | null): string {
   if (access.kind === 'operator') {
-    if (!requested) throw new HttpError(400, 'query.invalid', 'query parameter community (e.g. discord:<guild id>) is required with the moderator token');
+    if (!requested)
+      throw new HttpError(400, 'query.invalid', 'query parameter community (e.g. discord:<guild id>) is required with the moderator token');
     return requested;
   }
   if (requested && requested !== access.communityId) {
-    throw new HttpError(403, 'auth.forbidden', 'this dashboard link is for another community; ask the bot in that community for its own link');
+    throw new HttpError(
+      403,
+      'auth.forbidden',
+      'this dashboard link is for another community; ask the bot in that community for its own link',
+    );
   }
   return access.communityId;
 }

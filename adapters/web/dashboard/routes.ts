@@ -35,14 +35,24 @@ function wholeNumber(q: URLSearchParams, name: string, min: number, max: number)
   const raw = q.get(name);
   if (raw === null || raw === '') return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new HttpError(400, 'query.invalid', `query parameter ${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new HttpError(
+      400,
+      'query.invalid',
+      `query parameter ${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`,
+    );
   }
   return Number(raw);
 }
 
 function typesOf(q: URLSearchParams): string[] | undefined {
-  const types = q.getAll('type').flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  for (const t of types) if (!TYPE_RE.test(t)) throw new HttpError(400, 'query.invalid', `query parameter type must be entity types such as PER or LOC, got "${t.slice(0, 20)}"`);
+  const types = q
+    .getAll('type')
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const t of types)
+    if (!TYPE_RE.test(t))
+      throw new HttpError(400, 'query.invalid', `query parameter type must be entity types such as PER or LOC, got "${t.slice(0, 20)}"`);
   return types.length ? [...new Set(types)] : undefined;
 }
 
@@ -93,7 +103,12 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions):
       throw err instanceof RangeError ? new HttpError(400, 'query.invalid', err.message) : err;
     }
   };
-  const described = (w: WindowQuery) => ({ community: w.communityId, window: stats.window(w), channel: w.channelId ?? null, types: w.types ?? null });
+  const described = (w: WindowQuery) => ({
+    community: w.communityId,
+    window: stats.window(w),
+    channel: w.channelId ?? null,
+    types: w.types ?? null,
+  });
 
   app.get('/dashboard', (_request, reply) =>
     reply
@@ -139,9 +154,18 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions):
 
   app.get('/api/stats/series', async (request, reply) => {
     const { q, window } = scoped(request);
-    const entities = q.getAll('entity').filter((e) => e.trim()).map(parseEntityParam);
-    if (entities.length === 0) throw new HttpError(400, 'query.invalid', 'query parameter entity is required (repeat it for several; TYPE:text picks one type, e.g. PER:Taylor Swift)');
-    if (entities.length > MAX_ENTITIES) throw new HttpError(400, 'query.invalid', `at most ${MAX_ENTITIES} entity parameters, got ${entities.length}`);
+    const entities = q
+      .getAll('entity')
+      .filter((e) => e.trim())
+      .map(parseEntityParam);
+    if (entities.length === 0)
+      throw new HttpError(
+        400,
+        'query.invalid',
+        'query parameter entity is required (repeat it for several; TYPE:text picks one type, e.g. PER:Taylor Swift)',
+      );
+    if (entities.length > MAX_ENTITIES)
+      throw new HttpError(400, 'query.invalid', `at most ${MAX_ENTITIES} entity parameters, got ${entities.length}`);
     return sendJson(reply, 200, { ...described(window), ...(await stats.series({ ...window, entities })) });
   });
 

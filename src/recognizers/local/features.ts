@@ -13,11 +13,19 @@ export type KnowledgeType = (typeof KNOWLEDGE_TYPES)[number];
 
 /** The 13 feature columns, in the order the model was trained with (checked against the manifest). */
 export const FEATURES = [
-  'knowledge_present', 'in_knowledge_text',
-  'listed_span_PER', 'listed_span_LOC', 'listed_span_ORG', 'listed_span_OTHER',
+  'knowledge_present',
+  'in_knowledge_text',
+  'listed_span_PER',
+  'listed_span_LOC',
+  'listed_span_ORG',
+  'listed_span_OTHER',
   'listed_span_begin',
-  'listed_word_PER', 'listed_word_LOC', 'listed_word_ORG', 'listed_word_OTHER',
-  'caption_present', 'in_caption',
+  'listed_word_PER',
+  'listed_word_LOC',
+  'listed_word_ORG',
+  'listed_word_OTHER',
+  'caption_present',
+  'in_caption',
 ] as const;
 
 /** Key of a token in the word vocabulary. */
@@ -64,7 +72,14 @@ export interface ListedEntity {
 }
 
 export const CASES = [
-  'case_url', 'case_mention', 'case_hashtag', 'case_no_alnum', 'case_digit', 'case_all_upper', 'case_init_upper', 'case_other',
+  'case_url',
+  'case_mention',
+  'case_hashtag',
+  'case_no_alnum',
+  'case_digit',
+  'case_all_upper',
+  'case_init_upper',
+  'case_other',
 ] as const;
 // Python's [^\W\d_]: letters plus the non-decimal numerals (Ⅻ, ½) that str.isalnum accepts
 const LETTER = /[\p{L}\p{Nl}\p{No}]/gu;
@@ -94,8 +109,16 @@ export function parseEntityList(knowledge: string, keywords: TypeKeywords): List
   if (!m) return [];
   const out: ListedEntity[] = [];
   for (const item of m[1]!.matchAll(ENTITY_ITEM)) {
-    const keys = item[1]!.split(/\s+/u).map(matchKey).filter((k) => k !== '');
-    const typeWords = new Set(item[2]!.toLowerCase().split(/[^a-z]+/).filter((w) => w !== ''));
+    const keys = item[1]!
+      .split(/\s+/u)
+      .map(matchKey)
+      .filter((k) => k !== '');
+    const typeWords = new Set(
+      item[2]!
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .filter((w) => w !== ''),
+    );
     if (keys.length > 0) out.push({ keys, type: mapLlmType(item[2]!, keywords), typeWords });
   }
   return out;
@@ -103,13 +126,20 @@ export function parseEntityList(knowledge: string, keywords: TypeKeywords): List
 
 /** Feature rows: one Float32Array of FEATURES.length + typeWords.length per token. */
 export function tokenFeatures(
-  tokens: readonly string[], knowledge: string | null | undefined, caption: string | null | undefined,
-  keywords: TypeKeywords, typeWords: readonly string[] = [], caseFeatures = false,
+  tokens: readonly string[],
+  knowledge: string | null | undefined,
+  caption: string | null | undefined,
+  keywords: TypeKeywords,
+  typeWords: readonly string[] = [],
+  caseFeatures = false,
 ): Float32Array[] {
   const n = tokens.length;
   const width = FEATURES.length + typeWords.length + (caseFeatures ? CASES.length : 0);
   const f = Array.from({ length: n }, () => new Float32Array(width));
-  if (caseFeatures) tokens.forEach((t, i) => { f[i]![width - CASES.length + caseClass(t)] = 1; });
+  if (caseFeatures)
+    tokens.forEach((t, i) => {
+      f[i]![width - CASES.length + caseClass(t)] = 1;
+    });
   const keys = tokens.map(matchKey);
   if (knowledge) {
     const kset = textKeys(knowledge);

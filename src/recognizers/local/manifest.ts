@@ -4,33 +4,42 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { featureNames } from './features.ts';
 
-const manifestSchema = z.object({
-  format: z.literal('ekmm-ner/1'),
-  language: z.enum(['en', 'zh']),
-  labels: z.array(z.string()).min(1),
-  crf: z.object({
-    transitions: z.array(z.array(z.number())),
-    start: z.array(z.number()),
-    end: z.array(z.number()),
-  }),
-  vocab: z.object({ words: z.string(), chars: z.string().optional(), bigrams: z.string().optional() }),
-  onnx: z.object({ file: z.string(), output: z.string(), inputs: z.array(z.string()) }),
-  ids: z.object({ pad: z.literal(0), unk: z.literal(1) }),
-  tokenization: z.object({ kind: z.enum(['tweet', 'char']) }).passthrough(),
-  max: z.object({ chars_per_token: z.number().int().positive(), tokens_per_sequence: z.number().int().positive() }),
-  features: z.array(z.string()),
-  knowledge_features: z.object({
-    type_keywords: z.record(z.string(), z.array(z.string())),
-    type_words: z.array(z.string()).default([]),
-    case_features: z.boolean().default(false),
-  }).passthrough().nullable(),
-  /** Set by experimental train.py --ctx-tokens models, which this tagger refuses (see loadModelFiles). */
-  knowledge_context: z.object({
-    tokens: z.number().int().positive(),
-    marker: z.string(),
-  }).passthrough().nullable().optional(),
-  results: z.unknown().optional(),
-}).passthrough();
+const manifestSchema = z
+  .object({
+    format: z.literal('ekmm-ner/1'),
+    language: z.enum(['en', 'zh']),
+    labels: z.array(z.string()).min(1),
+    crf: z.object({
+      transitions: z.array(z.array(z.number())),
+      start: z.array(z.number()),
+      end: z.array(z.number()),
+    }),
+    vocab: z.object({ words: z.string(), chars: z.string().optional(), bigrams: z.string().optional() }),
+    onnx: z.object({ file: z.string(), output: z.string(), inputs: z.array(z.string()) }),
+    ids: z.object({ pad: z.literal(0), unk: z.literal(1) }),
+    tokenization: z.object({ kind: z.enum(['tweet', 'char']) }).passthrough(),
+    max: z.object({ chars_per_token: z.number().int().positive(), tokens_per_sequence: z.number().int().positive() }),
+    features: z.array(z.string()),
+    knowledge_features: z
+      .object({
+        type_keywords: z.record(z.string(), z.array(z.string())),
+        type_words: z.array(z.string()).default([]),
+        case_features: z.boolean().default(false),
+      })
+      .passthrough()
+      .nullable(),
+    /** Set by experimental train.py --ctx-tokens models, which this tagger refuses (see loadModelFiles). */
+    knowledge_context: z
+      .object({
+        tokens: z.number().int().positive(),
+        marker: z.string(),
+      })
+      .passthrough()
+      .nullable()
+      .optional(),
+    results: z.unknown().optional(),
+  })
+  .passthrough();
 
 export type Manifest = z.infer<typeof manifestSchema>;
 

@@ -91,7 +91,10 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
       tagCaptions: this.options.tagCaptions,
     };
     const views = batch.map((input) => buildViews(input, viewOptions));
-    const jobs = new Map<LanguageCode, Job[]>([['en', []], ['zh', []]]);
+    const jobs = new Map<LanguageCode, Job[]>([
+      ['en', []],
+      ['zh', []],
+    ]);
     const runsOf = new Map<string, Array<[number, number]>>();
     views.forEach((list, i) => {
       const input = batch[i]!;
@@ -149,7 +152,10 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
         const kept = all.filter(
           (f) =>
             f.foreign ||
-            !(foreign.some((g) => overlaps(f, g)) || (policy === 'runs-exclusive' && runs.some(([s, e]) => overlaps(f, { start: s, end: e })))),
+            !(
+              foreign.some((g) => overlaps(f, g)) ||
+              (policy === 'runs-exclusive' && runs.some(([s, e]) => overlaps(f, { start: s, end: e })))
+            ),
         );
         for (const f of kept.sort((a, b) => a.start - b.start)) {
           const entity = entityFromView(view, f.start, f.end, f.type, this.name, batch[i]!.ocr);

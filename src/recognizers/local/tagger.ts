@@ -120,7 +120,8 @@ export class Tagger {
       ? sequences.map((s, i) =>
           knowledge?.[i] || captions?.[i] || this.caseFeatures
             ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures)
-            : null)
+            : null,
+        )
       : [];
     for (let b = 0; b < segments.length; b += this.batchSize) {
       const batch = segments.slice(b, b + this.batchSize);
@@ -134,7 +135,9 @@ export class Tagger {
   }
 
   private async run(
-    batch: Segment[], sequences: readonly (readonly string[])[], features: (Float32Array[] | null)[],
+    batch: Segment[],
+    sequences: readonly (readonly string[])[],
+    features: (Float32Array[] | null)[],
   ): Promise<Float32Array> {
     const B = batch.length;
     const T = Math.max(...batch.map((s) => s.to - s.from));
@@ -149,13 +152,16 @@ export class Tagger {
     feeds.word_ids = new ort.Tensor('int64', words, [B, T]);
     if (this.files.chars) {
       const chars = this.files.chars;
-      const split = batch.map((seg) =>
-        sequences[seg.seq]!.slice(seg.from, seg.to).map((tok) => Array.from(tok).slice(0, this.maxChars)));
+      const split = batch.map((seg) => sequences[seg.seq]!.slice(seg.from, seg.to).map((tok) => Array.from(tok).slice(0, this.maxChars)));
       const C = Math.max(1, ...split.flatMap((s) => s.map((c) => c.length)));
       const ids = new BigInt64Array(B * T * C);
-      split.forEach((s, i) => s.forEach((cs, t) => cs.forEach((ch, c) => {
-        ids[(i * T + t) * C + c] = BigInt(chars.get(ch) ?? UNK);
-      })));
+      split.forEach((s, i) =>
+        s.forEach((cs, t) =>
+          cs.forEach((ch, c) => {
+            ids[(i * T + t) * C + c] = BigInt(chars.get(ch) ?? UNK);
+          }),
+        ),
+      );
       feeds.char_ids = new ort.Tensor('int64', ids, [B, T, C]);
     }
     if (this.files.bigrams) {

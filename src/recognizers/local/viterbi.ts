@@ -12,9 +12,7 @@ export interface CrfParams {
  * Best label path for one sequence. `emissions` holds `length` rows of `labels` scores starting
  * at `offset` (so a row of a batched ONNX output can be decoded in place).
  */
-export function viterbi(
-  emissions: Float32Array | number[], length: number, labels: number, crf: CrfParams, offset = 0,
-): number[] {
+export function viterbi(emissions: Float32Array | number[], length: number, labels: number, crf: CrfParams, offset = 0): number[] {
   if (length === 0) return [];
   let score = new Float64Array(labels);
   for (let j = 0; j < labels; j++) score[j] = crf.start[j]! + emissions[offset + j]!;

@@ -6,8 +6,8 @@
 // line height, and (3) they overlap horizontally and are aligned (left, centre or right edges
 // close) or overlap over most of the narrower one. Each line continues at most one line above
 // and is continued by at most one below (the nearest), so side-by-side columns stay apart.
-import type { Box, LanguageCode, OcrBlock, OcrLine } from '../core/types.ts';
-import { languageOf } from '../core/language.ts';
+import type { Box, LanguageCode, OcrBlock, OcrLine } from './types.ts';
+import { languageOf } from './language.ts';
 
 export interface BlockRules {
   /** Taller line height / shorter line height, at most. */
