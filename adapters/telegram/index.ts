@@ -106,7 +106,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   const redact = (line: string) => line.split(token).join('<token>');
   const log = (opts.logger ?? host.logger).child({ adapter: 'telegram' });
   const apiRoot = opts.apiRoot ?? config.telegram.apiRoot ?? DEFAULT_API_ROOT;
-  const apiHost = new URL(apiRoot).hostname;
+  // host:port: the image allow-list matches the port too (the default port when the root names none).
+  const apiHost = new URL(apiRoot).host;
 
   if (!host.stats) throw new Error('Telegram adapter: the host has no statistics store (the bot counts entities and answers /stats)');
   const stats = host.stats;
@@ -166,6 +167,10 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
           allowedHosts: [apiHost],
           maxBytes: config.intake.maxBytes,
           timeoutMs: config.intake.fetchTimeoutMs,
+          // The link is built from the operator's own telegram.apiRoot, never from user input, and a
+          // self-hosted Bot API server usually listens on a private or loopback address.
+          allowPrivate: true,
+          listName: 'telegram.apiRoot',
         });
         if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
         else log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);

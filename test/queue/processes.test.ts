@@ -36,6 +36,10 @@ function env(redisUrl: string, statsFile: string, extra: Record<string, string> 
     EKMM__GUARDS__PERCOMMUNITYPERMINUTE: '100000',
     EKMM__GUARDS__QUEUESIZE: '5000',
     EKMM__GUARDS__CONCURRENCY: '32',
+    // Every request comes from one loopback client here: lift the web API's per-client limits.
+    EKMM__LIMITS__WEB__CONNECTIONSPERCLIENT: '512',
+    EKMM__LIMITS__WEB__REQUESTSPERCLIENTPERMINUTE: '1000000',
+    EKMM__LIMITS__WEB__INFLIGHTPERCLIENT: '512',
     ...extra,
   };
 }
