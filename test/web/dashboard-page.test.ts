@@ -3,7 +3,7 @@
 // loaded from outside our server. Screenshots go to test/artifacts/ (git-ignored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig, PROJECT_ROOT } from '../../src/config/load.ts';
@@ -13,8 +13,8 @@ import { Host } from '../../src/host/index.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import type { RecordInput } from '../../src/stats/entity-stats.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(PROJECT_ROOT, 'test/artifacts');
 const A = 'discord:9001';
 const B = 'telegram:-42';
@@ -77,11 +77,7 @@ async function topShown(page: Page): Promise<Record<string, Array<[string, strin
 }
 
 test('the dashboard renders, filters, exports what it shows and speaks Chinese', { timeout: 180_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is not installed (CI is set); run scripts/install-system-deps.sh`);
-    t.skip(`${CHROMIUM} is not installed (run scripts/install-system-deps.sh)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   const env = { EKMM_DASHBOARD_SECRET: 'page-test-secret-0123456789abcdef' };
   const config = loadConfig({ skipDefaultFile: true, env: {}, overrides: { stats: { url: 'memory://' } } });
@@ -101,16 +97,7 @@ test('the dashboard renders, filters, exports what it shows and speaks Chinese',
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const link = dashboardLinkFor(config, A, { serverUrl: web.url, env }).url;
   assert.ok(link.startsWith(`${web.url}/dashboard#t=`));

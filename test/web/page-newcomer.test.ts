@@ -4,7 +4,7 @@
 // and the results fit a 390 px phone screen. Screenshots go to test/artifacts/ (git-ignored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,8 +15,8 @@ import type { RecognizerInput, RecognizerOutput } from '../../src/core/stages.ts
 import { startWebServer } from '../../adapters/web/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(PROJECT_ROOT, 'test/artifacts');
 
 /** A third-party style backend that gives scores: it finds "Paris" in the text, score 0.87. */
@@ -53,12 +53,7 @@ async function dispatchFiles(page: Page, kind: 'paste' | 'drop', files: { name: 
 test('the page: asks for input, takes pasted/dropped images, offers a sample, hides empty scores, fits 390 px', {
   timeout: 180_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    // With CI set a missing browser is a failure, not a skip: the page must be checked there.
-    if (process.env.CI) assert.fail(`${CHROMIUM} is not installed (run scripts/install-system-deps.sh)`);
-    t.skip(`${CHROMIUM} is not installed (run scripts/install-system-deps.sh)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-page2-'));
   const posterA = await drawTextImage(['Barack Obama visits Paris', 'Google opens an office']);
@@ -82,16 +77,7 @@ test('the page: asks for input, takes pasted/dropped images, offers a sample, hi
   });
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 390, height: 844 },
   });
   const page = await browser.newPage();

@@ -3,7 +3,7 @@
 // Set EKMM_PAGE_SCREENSHOT=/path.png to keep a screenshot of the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -11,16 +11,10 @@ import { createApp } from '../../src/app/app.ts';
 import { startWebServer } from '../../adapters/web/index.ts';
 import { drawTextImage, testConfig } from './fixtures.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../support/chromium.ts';
 
 test('a person types text, attaches an image and sees highlighted entities', { timeout: 120_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    // With CI set a missing browser is a failure, not a skip: the page must be checked there.
-    if (process.env.CI) throw new Error(`${CHROMIUM} is not installed (CI is set); run scripts/install-system-deps.sh`);
-    t.skip(`${CHROMIUM} is not installed (run scripts/install-system-deps.sh)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'ekmm-page-'));
   const imagePath = join(dir, 'poster.png');
   writeFileSync(imagePath, await drawTextImage(['Barack Obama visits Paris', 'Google opens an office']));
@@ -41,16 +35,7 @@ test('a person types text, attaches an image and sees highlighted entities', { t
   // A fresh profile per run: nothing cached or remembered from earlier runs.
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1200, height: 900 },
   });
 
