@@ -191,6 +191,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only this many posts per split")
     ap.add_argument("--knowledge-dropout", type=float, default=0.5)
     ap.add_argument("--caption-dropout", type=float, default=0.5)
+    ap.add_argument("--select", choices=["mean", "text", "knowledge"], default="mean",
+                    help="valid settings that pick the epoch: both (one model for both settings), or only the "
+                         "one a dedicated model serves (with --knowledge-dropout 1 or 0)")
     ap.add_argument("--feat-dropout", type=float, default=0.0, help="dropout on the feature channel")
     ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--type-words", type=int, default=40, help="LLM type-text words used as features")
@@ -299,7 +302,7 @@ def main() -> int:
         for name, items in valid_items.items():
             gold = [p.tags for p in valid[name]]
             for sname, (k, c) in settings.items():
-                if sname == "caption":
+                if sname == "caption" or (args.select != "mean" and sname != args.select):
                     continue
                 res[f"{name}/{sname}"] = evaluate(model, crf, items, gold, labels, k, c)["f1"]
         return float(np.mean(list(res.values()))), res
