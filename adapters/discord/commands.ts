@@ -1,12 +1,12 @@
 // The application commands the bot registers on ready.
 import {
   ApplicationCommandType,
-  ChannelType,
   ContextMenuCommandBuilder,
   PermissionFlagsBits,
   SlashCommandBuilder,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
+import { READABLE_CHANNEL_TYPES } from './channels.ts';
 
 export const RECOGNIZE_MESSAGE = 'Recognize entities';
 export const ENTITIES = 'entities';
@@ -34,7 +34,7 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .setDescription('Top entities in this server (moderators)')
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .addIntegerOption((o) => o.setName('days').setDescription('How many days back').setMinValue(1).setMaxValue(maxDays))
-      .addChannelOption((o) => o.setName('channel').setDescription('Only this channel').addChannelTypes(ChannelType.GuildText))
+      .addChannelOption((o) => o.setName('channel').setDescription('Only this channel or forum (its threads included)').addChannelTypes(...READABLE_CHANNEL_TYPES))
       .toJSON(),
     new SlashCommandBuilder()
       .setName(CONFIG)
@@ -50,8 +50,8 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
             { name: 'passive: never, statistics only', value: 'passive' },
           ),
       )
-      .addChannelOption((o) => o.setName('enable').setDescription('Start reading this channel').addChannelTypes(ChannelType.GuildText))
-      .addChannelOption((o) => o.setName('disable').setDescription('Stop reading this channel').addChannelTypes(ChannelType.GuildText))
+      .addChannelOption((o) => o.setName('enable').setDescription('Start reading this channel or forum (and its threads)').addChannelTypes(...READABLE_CHANNEL_TYPES))
+      .addChannelOption((o) => o.setName('disable').setDescription('Stop reading this channel or forum').addChannelTypes(...READABLE_CHANNEL_TYPES))
       .addStringOption((o) =>
         o
           .setName('language')

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.ts';
-import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
+import { DiscordEmulator, type DcGuild, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
@@ -16,15 +16,20 @@ const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
 const INTEGER = 4;
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-dc-'));
-const guild = {
+const guild: DcGuild = {
   id: '700000000000000001',
   name: 'Test Guild',
   channels: [
     { id: '710000000000000001', name: 'general' },
     { id: '710000000000000002', name: 'quiet' },
+    { id: '710000000000000004', name: 'ideas', type: 'forum' },
+    { id: '710000000000000005', name: 'off-topic' },
   ],
+  // A thread already active when the bot connects: discord.js learns it from GUILD_CREATE.
+  threads: [{ id: '720000000000000001', name: 'release planning', parentId: '710000000000000001' }],
 };
-const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
+const [general, quiet, forum, offTopic] = guild.channels.map((c) => c.id) as [string, string, string, string];
+const activeThread = guild.threads![0]!.id;
 // A second guild whose preferred locale is Chinese: /help answers in Chinese there, and removing the bot deletes its data.
 const zhGuild = {
   id: '700000000000000002',
@@ -183,9 +188,10 @@ test('passive mode counts without replying; /stats refuses members and answers m
   });
   const text = await emu.waitForInteractionText(answered);
   assert.match(text, /Top entities, last 3 days in #quiet/);
-  assert.match(text, /\*\*LOC\*\*: berlin \(2\)/);
-  assert.match(text, /\*\*PER\*\*: angela merkel \(1\)/);
-  assert.doesNotMatch(text, /barack obama/, 'the channel filter leaves #general out');
+  // Surface forms (the most frequent spelling), as the dashboard shows them, not the folded keys.
+  assert.match(text, /\*\*LOC\*\*: Berlin \(2\)/);
+  assert.match(text, /\*\*PER\*\*: Angela Merkel \(1\)/);
+  assert.doesNotMatch(text, /barack obama/i, 'the channel filter leaves #general out');
 });
 
 test('/entities and the message context menu answer with a deferred, edited reply', async () => {
@@ -298,4 +304,70 @@ test('removing the bot from a guild deletes its statistics and settings', async 
   await until(async () => (await app.settingsStore.get(`discord:guild:v1:${zhGuild.id}`)) === undefined, 'the settings deleted');
   assert.ok((await bot.stats.total('discord:700000000000000001')) > 0, 'the other guild keeps its statistics');
   assert.deepEqual((await bot.settings.get(zhGuild.id)).channels, [], 'settings back to the defaults');
+});
+
+test('threads and forum posts are read like their parent channel, and counted under it', async () => {
+  // The channel options accept forums: Discord would refuse a forum channel otherwise.
+  const configCommand = emu.commands.find((c) => c.name === 'ekmm-config') as { options?: { name: string; channel_types?: number[] }[] };
+  assert.deepEqual(configCommand.options?.find((o) => o.name === 'enable')?.channel_types, [0, 15], 'GuildText and GuildForum');
+  const summary = await configure([
+    { name: 'mode', type: CHANNEL_STRING, value: 'auto' },
+    { name: 'enable', type: CHANNEL_OPTION, value: forum },
+  ]);
+  assert.match(summary, new RegExp(`<#${forum}>`));
+  assert.doesNotMatch(summary, new RegExp(offTopic), '#off-topic stays off');
+  const community = `discord:${guild.id}`;
+  const before = await bot.stats.breakdown({ communityId: community, days: 1 });
+  const countIn = (b: typeof before, channel: string) => b.channels.find((c) => c.channel === channel)?.count ?? 0;
+
+  // A thread created now in #general, and the one that was active at connect time.
+  const thread = emu.createThread(guild.id, { name: 'travel', parentId: general });
+  const inThread = emu.postMessage({ guildId: guild.id, channelId: thread, author: member, content: 'Angela Merkel flew to Paris' });
+  const threadReply = await emu.waitForReply(inThread, 20_000);
+  assert.equal(threadReply.channel_id, thread, 'answered in the thread');
+  assert.match(threadReply.content, /\*\*PER\*\*: Angela Merkel/);
+  const inActive = emu.postMessage({ guildId: guild.id, channelId: activeThread, author: member, content: 'Google' });
+  assert.match((await emu.waitForReply(inActive, 20_000)).content, /\*\*ORG\*\*: Google/);
+
+  // A forum post: its thread lives under the forum, its starter message has the thread's id.
+  const poster = await drawPoster(['Barack Obama visits Berlin']);
+  const post = emu.createForumPost({
+    guildId: guild.id,
+    forumId: forum,
+    title: 'Who was that?',
+    author: member,
+    content: 'seen downtown',
+    attachments: [{ filename: 'poster.jpg', bytes: poster, contentType: 'image/jpeg' }],
+  });
+  assert.equal(post.messageId, post.threadId);
+  const postReply = await emu.waitForReply(post.messageId, 30_000);
+  assert.equal(postReply.channel_id, post.threadId);
+  assert.match(postReply.content, /\*\*PER\*\*: Barack Obama 🖼/);
+
+  // A thread under a channel nobody enabled is not read.
+  const offThread = emu.createThread(guild.id, { name: 'chatter', parentId: offTopic });
+  const ignored = emu.postMessage({ guildId: guild.id, channelId: offThread, author: member, content: 'Yahoo! in Berlin' });
+  const marker = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Paris' });
+  await emu.waitForReply(marker, 20_000);
+  await app.host.idle();
+  assert.deepEqual(emu.repliesTo(ignored), []);
+
+  // Counts (and the dashboard's per-channel breakdown) name the parent channel, never a thread.
+  const after = await bot.stats.breakdown({ communityId: community, days: 1 });
+  assert.equal(countIn(after, general) - countIn(before, general), 4, 'Angela Merkel, Paris (thread), Google (active thread), Paris');
+  assert.equal(countIn(after, forum) - countIn(before, forum), 2, 'Barack Obama, Berlin from the forum post image');
+  for (const id of [thread, activeThread, post.threadId, offThread, offTopic])
+    assert.equal(countIn(after, id), 0, `nothing counted under ${id}`);
+  const asked = emu.slashCommand({
+    guildId: guild.id,
+    channelId: activeThread,
+    user: mod,
+    name: 'stats',
+    manageGuild: true,
+    options: [{ name: 'channel', type: CHANNEL_OPTION, value: forum }],
+  });
+  const text = await emu.waitForInteractionText(asked);
+  assert.match(text, /Top entities, last 7 days in #ideas/);
+  assert.match(text, /\*\*PER\*\*: Barack Obama \(1\)/);
+  assert.doesNotMatch(text, /Merkel|Google/, 'only the forum’s posts');
 });
