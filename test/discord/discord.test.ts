@@ -38,6 +38,9 @@ const zhGuild = {
   channels: [{ id: '710000000000000003', name: 'chat' }],
 };
 const zhChannel = zhGuild.channels[0]!.id;
+// A Chinese community on an English-locale guild: its moderator picks Chinese with /ekmm-config.
+const cnGuild: DcGuild = { id: '700000000000000003', name: '读书会', channels: [{ id: '710000000000000006', name: 'books' }] };
+const cnChannel = cnGuild.channels[0]!.id;
 const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
 const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
@@ -51,6 +54,7 @@ before(async () => {
   emu = await DiscordEmulator.start();
   emu.addGuild(guild);
   emu.addGuild(zhGuild);
+  emu.addGuild(cnGuild);
   const config = chatTestConfig({
     stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
     // The emulator's CDN is on loopback: host and port listed, private addresses allowed for it.
@@ -370,4 +374,43 @@ test('threads and forum posts are read like their parent channel, and counted un
   assert.match(text, /Top entities, last 7 days in #ideas/);
   assert.match(text, /\*\*PER\*\*: Barack Obama \(1\)/);
   assert.doesNotMatch(text, /Merkel|Google/, 'only the forum’s posts');
+});
+
+test('a Chinese community: once a moderator picks zh, every fixed reply is in Chinese', async () => {
+  const ask = (user: DcUser, name: string, options: { name: string; type: number; value: string | number }[] = [], manageGuild = false) =>
+    emu.waitForInteractionText(emu.slashCommand({ guildId: cnGuild.id, channelId: cnChannel, user, name, options, manageGuild }));
+  // Before the choice the guild's en-US locale decides.
+  assert.equal(await ask(member, 'ekmm-config'), 'Only moderators (Manage Server permission) can configure the bot.');
+  const summary = await ask(
+    mod,
+    'ekmm-config',
+    [
+      { name: 'language', type: CHANNEL_STRING, value: 'zh' },
+      { name: 'mode', type: CHANNEL_STRING, value: 'mention' },
+      { name: 'enable', type: CHANNEL_OPTION, value: cnChannel },
+    ],
+    true,
+  );
+  assert.equal(summary, `模式：**mention**，语言：**zh**，频道：<#${cnChannel}>`);
+  assert.equal(await ask(member, 'ekmm-config'), '只有管理员（“管理服务器”权限）可以配置机器人。');
+  assert.equal(await ask(member, 'stats'), '只有管理员（“管理服务器”权限）可以查看统计数据。');
+  assert.equal(await ask(member, 'dashboard'), '只有管理员可以打开统计面板。');
+  assert.match(await ask(member, 'help'), /我不保存消息文字、图片或用户 ID/);
+  assert.equal(await ask(member, 'entities', [{ name: 'text', type: CHANNEL_STRING, value: 'nothing here' }]), '没有找到命名实体。');
+  assert.equal(await ask(member, 'entities', [{ name: 'text', type: CHANNEL_STRING, value: '   ' }]), '这条消息里没有可以读取的内容。');
+
+  const nothing = emu.postMessage({ guildId: cnGuild.id, channelId: cnChannel, author: member, content: '你好', mentionBot: true });
+  assert.equal((await emu.waitForReply(nothing)).content, '没有找到命名实体。');
+  const huge = emu.postMessage({
+    guildId: cnGuild.id,
+    channelId: cnChannel,
+    author: member,
+    content: 'Berlin',
+    mentionBot: true,
+    attachments: [{ filename: 'huge.png', bytes: Buffer.alloc(20 * 1024 * 1024 + 1), contentType: 'image/png' }],
+  });
+  assert.equal((await emu.waitForReply(huge)).content, '**LOC**: Berlin\n这张图片太大，我无法读取（上限为 20 MiB）。');
+  await app.host.idle();
+  const stats = await ask(mod, 'stats', [], true);
+  assert.equal(stats, '**最近 7 天最常出现的名称**\n**LOC**: Berlin (1)');
 });
