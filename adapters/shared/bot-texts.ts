@@ -26,6 +26,29 @@ export interface ConfigSummary {
   channels: string[];
 }
 
+/** What Discord shows for the application commands: names of the message-menu command and choices, descriptions. */
+export interface DiscordCommandTexts {
+  recognizeMessage: string;
+  entities: string;
+  entitiesText: string;
+  help: string;
+  dashboard: string;
+  stats: string;
+  statsDays: string;
+  statsChannel: string;
+  config: string;
+  configMode: string;
+  modeMention: string;
+  modeAuto: string;
+  modePassive: string;
+  configEnable: string;
+  configDisable: string;
+  configLanguage: string;
+  languageAuto: string;
+  languageEnglish: string;
+  languageChinese: string;
+}
+
 /** The Telegram commands and their menu descriptions (setMyCommands, per language). */
 export type TelegramCommand = 'stats' | 'help' | 'mode' | 'language' | 'dashboard';
 
@@ -79,6 +102,7 @@ export interface BotTexts {
   languageUnknown(wanted: string): string;
   languageSet(setting: string, replies: BotLanguage): string;
   telegramCommands: Record<TelegramCommand, string>;
+  discordCommands: DiscordCommandTexts;
 }
 
 const mib = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
@@ -164,6 +188,27 @@ const EN: BotTexts = {
     language: 'en, zh or auto: the language of this chat (administrators)',
     dashboard: "A private link to this chat's statistics dashboard (administrators)",
   },
+  discordCommands: {
+    recognizeMessage: 'Recognize entities',
+    entities: 'List the named entities in a text',
+    entitiesText: 'Text to look at',
+    help: 'What the bot does, its commands and what it stores (privacy)',
+    dashboard: "A private link to this server's statistics dashboard (moderators)",
+    stats: 'Top entities in this server (moderators)',
+    statsDays: 'How many days back',
+    statsChannel: 'Only this channel or forum (its threads included)',
+    config: 'Configure the entity bot for this server (moderators)',
+    configMode: 'When the bot replies',
+    modeMention: 'mention: when mentioned',
+    modeAuto: 'auto: every message with entities',
+    modePassive: 'passive: never, statistics only',
+    configEnable: 'Start reading this channel or forum (and its threads)',
+    configDisable: 'Stop reading this channel or forum',
+    configLanguage: 'Message language (recognition and replies)',
+    languageAuto: 'auto',
+    languageEnglish: 'English',
+    languageChinese: 'Chinese',
+  },
 };
 
 const ZH: BotTexts = {
@@ -238,6 +283,27 @@ const ZH: BotTexts = {
     mode: 'mention、auto 或 passive：机器人在本群何时回复（管理员）',
     language: 'en、zh 或 auto：本群使用的语言（管理员）',
     dashboard: '本群统计面板的私密链接（管理员）',
+  },
+  discordCommands: {
+    recognizeMessage: '识别实体',
+    entities: '列出一段文字中的命名实体',
+    entitiesText: '要识别的文字',
+    help: '机器人的功能、命令和它保存的数据（隐私）',
+    dashboard: '本服务器统计面板的私密链接（管理员）',
+    stats: '本服务器最常出现的名称（管理员）',
+    statsDays: '统计最近多少天',
+    statsChannel: '只看这个频道或论坛（包括其中的子区）',
+    config: '为本服务器配置实体机器人（管理员）',
+    configMode: '机器人何时回复',
+    modeMention: 'mention：被提及时',
+    modeAuto: 'auto：每条含有实体的消息',
+    modePassive: 'passive：从不回复，只做统计',
+    configEnable: '开始读取这个频道或论坛（及其子区）',
+    configDisable: '停止读取这个频道或论坛',
+    configLanguage: '消息语言（识别和回复）',
+    languageAuto: '自动',
+    languageEnglish: '英文',
+    languageChinese: '中文',
   },
 };
 

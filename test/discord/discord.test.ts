@@ -98,6 +98,9 @@ test('connects with minimal intents and registers its commands', () => {
   assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'dashboard', 'ekmm-config', 'entities', 'help', 'stats']);
   const stats = emu.commands.find((c) => c.name === 'stats');
   assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
+  const localized = stats as { description?: string; description_localizations?: Record<string, string> } | undefined;
+  assert.equal(localized?.description, 'Top entities in this server (moderators)');
+  assert.equal(localized?.description_localizations?.['zh-CN'], '本服务器最常出现的名称（管理员）', 'Chinese clients see Chinese');
 });
 
 test('/ekmm-config refuses members and lets a moderator enable a channel', async () => {
