@@ -50,7 +50,9 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       .addStringOption((o) => describe('entitiesText')(o.setName('text')).setRequired(true).setMaxLength(4000))
       .toJSON(),
     describe('help')(new SlashCommandBuilder().setName(HELP)).toJSON(),
-    describe('dashboard')(new SlashCommandBuilder().setName(DASHBOARD)).setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild).toJSON(),
+    describe('dashboard')(new SlashCommandBuilder().setName(DASHBOARD))
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+      .toJSON(),
     describe('stats')(new SlashCommandBuilder().setName(STATS))
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .addIntegerOption((o) => describe('statsDays')(o.setName('days')).setMinValue(1).setMaxValue(maxDays))

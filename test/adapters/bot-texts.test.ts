@@ -16,10 +16,7 @@ type Samples = { [K in keyof BotTexts]: BotTexts[K] extends (...args: infer A) =
 
 const REFUSALS: Refusal[] = ['user_rate', 'community_rate', 'queue_full'];
 const SAMPLES: Samples = {
-  help: [
-    [{ platform: 'discord', retentionDays: 90 }],
-    [{ platform: 'telegram', retentionDays: 30 }],
-  ],
+  help: [[{ platform: 'discord', retentionDays: 90 }], [{ platform: 'telegram', retentionDays: 30 }]],
   imageTooLarge: [
     [1, 20 * 1024 * 1024],
     [3, 5 * 1024 * 1024],
@@ -36,10 +33,7 @@ const SAMPLES: Samples = {
   statsEmpty: null,
   statsModeratorsOnly: [['discord'], ['telegram']],
   configModeratorsOnly: null,
-  configSummary: [
-    [{ mode: 'auto', language: 'zh', channels: ['<#1>', '<#2>'] }],
-    [{ mode: 'passive', language: 'auto', channels: [] }],
-  ],
+  configSummary: [[{ mode: 'auto', language: 'zh', channels: ['<#1>', '<#2>'] }], [{ mode: 'passive', language: 'auto', channels: [] }]],
   failed: null,
   nothingToLookAt: null,
   refusal: REFUSALS.map((r) => [r, 12] as [Refusal, number]),
@@ -196,6 +190,7 @@ test('the inline-prose check finds what it is meant to find', () => {
         "log.warn('discord message failed: it was too long');",
         "throw new Error('Telegram bot token missing: set it');",
         "await call('interaction reply', () => i.reply({ content: 'Only moderators can see this.' }));",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the sample source holds a template literal
         'await reply(chat, id, `Mode: ${mode}. Set it with /mode`);',
         "const key = 'telegram:chat:v1';",
         "await reply(chat, id, '只有管理员');",

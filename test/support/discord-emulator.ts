@@ -155,7 +155,8 @@ export class DiscordEmulator {
   createThread(guildId: string, thread: Omit<DcThread, 'id'> & { id?: string }): string {
     const guild = this.guilds.find((g) => g.id === guildId);
     if (!guild) throw new Error(`createThread: no guild ${guildId}`);
-    if (!guild.channels.some((c) => c.id === thread.parentId)) throw new Error(`createThread: no channel ${thread.parentId} in guild ${guildId}`);
+    if (!guild.channels.some((c) => c.id === thread.parentId))
+      throw new Error(`createThread: no channel ${thread.parentId} in guild ${guildId}`);
     const made: DcThread = { ...thread, id: thread.id ?? nextId() };
     (guild.threads ??= []).push(made);
     this.dispatch('THREAD_CREATE', { ...this.threadShape(guildId, made), newly_created: true });
@@ -275,7 +276,13 @@ export class DiscordEmulator {
       if (o.type !== 7) continue;
       const c = guild?.channels.find((ch) => ch.id === String(o.value));
       if (c)
-        channels[c.id] = { id: c.id, name: c.name, type: CHANNEL_TYPE[c.type ?? 'text'], permissions: '1071698660929', guild_id: opts.guildId };
+        channels[c.id] = {
+          id: c.id,
+          name: c.name,
+          type: CHANNEL_TYPE[c.type ?? 'text'],
+          permissions: '1071698660929',
+          guild_id: opts.guildId,
+        };
     }
     const data = { type: 1, name: opts.name, options, ...(Object.keys(channels).length ? { resolved: { channels } } : {}) };
     return this.interaction(opts.guildId, opts.channelId, opts.user, opts.manageGuild ?? false, data);
@@ -476,7 +483,9 @@ export class DiscordEmulator {
         permission_overwrites: [],
         nsfw: false,
         parent_id: null,
-        ...(c.type === 'forum' ? { available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 } : {}),
+        ...(c.type === 'forum'
+          ? { available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 }
+          : {}),
       })),
       threads: (g.threads ?? []).map((t) => this.threadShape(g.id, t)),
       members: [],

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeTelegramMarkdownV2, escapeDiscordMarkdown } from '../../adapters/shared/markdown.ts';
-import { formatDiscordReply, formatDiscordTop, formatTelegramReply, formatTelegramTop, groupEntities } from '../../adapters/shared/reply-format.ts';
+import {
+  formatDiscordReply,
+  formatDiscordTop,
+  formatTelegramReply,
+  formatTelegramTop,
+  groupEntities,
+} from '../../adapters/shared/reply-format.ts';
 import type { Entity } from '../../src/core/types.ts';
 import { parseMarkdownV2 } from '../support/telegram-emulator.ts';
 

@@ -283,7 +283,10 @@ test('/language: administrators set a Chinese community; every fixed reply follo
   const boss: TgUser = { id: 506, is_bot: false, first_name: 'Wang', language_code: 'en' };
   emu.setAdministrators(chat.id, [boss.id]);
   // Not chosen yet: the sender's Telegram language decides.
-  assert.match((await emu.waitForReply(emu.sendText(chat, alice, '/language zh'))).plain, /^Only chat administrators can change the language\.$/);
+  assert.match(
+    (await emu.waitForReply(emu.sendText(chat, alice, '/language zh'))).plain,
+    /^Only chat administrators can change the language\.$/,
+  );
   assert.match((await emu.waitForReply(emu.sendText(chat, boss, '/language klingon'))).plain, /Unknown language "klingon"/);
   assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/language zh'))).plain, '语言：zh（用中文回复）。');
   assert.equal((await app.settingsStore.get<{ language?: string }>('telegram:chat:v1:-100600'))?.language, 'zh');
@@ -308,7 +311,10 @@ test('/language: administrators set a Chinese community; every fixed reply follo
   // Kept across a restart; /language auto hands the replies back to each sender's language.
   await bot.stop();
   bot = await start();
-  assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/language'))).plain, '语言：zh（用中文回复）。可用 /language en、/language zh 或 /language auto 设置。');
+  assert.equal(
+    (await emu.waitForReply(emu.sendText(chat, boss, '/language'))).plain,
+    '语言：zh（用中文回复）。可用 /language en、/language zh 或 /language auto 设置。',
+  );
   assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/language auto'))).plain, 'Language: auto (replies in English).');
   assert.equal((await emu.waitForReply(emu.sendText(chat, alice, '/stats'))).plain, 'Only chat administrators can see statistics.');
   const zhUser = { ...alice, language_code: 'zh-hans' };
