@@ -250,11 +250,15 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     const language = i.options.getString('language');
     const enable = i.options.getChannel('enable');
     const disable = i.options.getChannel('disable');
-    const next = await settings.update(i.guildId!, (s) => ({
-      mode: isGuildMode(mode) ? mode : s.mode,
-      language: isLanguageSetting(language) ? language : s.language,
-      channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
-    }));
+    const next = await settings.update(
+      i.guildId!,
+      (s) => ({
+        mode: isGuildMode(mode) ? mode : s.mode,
+        language: isLanguageSetting(language) ? language : s.language,
+        channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
+      }),
+      { languageChosen: isLanguageSetting(language) },
+    );
     // Answered in the language just chosen, so a moderator sees the change take effect.
     const texts = botTexts(await interactionLanguage(i));
     const content = texts.configSummary({ mode: next.mode, language: next.language, channels: next.channels.map((c) => `<#${c}>`) });

@@ -300,7 +300,8 @@ test('removing the bot from a guild deletes its statistics and settings', async 
       { name: 'enable', type: CHANNEL_OPTION, value: zhChannel },
     ],
   });
-  assert.match(await emu.waitForInteractionText(setup), /passive/);
+  // No language chosen: the answer follows the guild's zh-CN locale (a mode change stores no language).
+  assert.equal(await emu.waitForInteractionText(setup), `模式：**passive**，语言：**en**，频道：<#${zhChannel}>`);
   emu.postMessage({ guildId: zhGuild.id, channelId: zhChannel, author: member, content: 'Barack Obama visits Paris' });
   const community = 'discord:700000000000000002';
   await until(async () => (await bot.stats.total(community)) > 0, 'the message counted', 30_000);
