@@ -1,62 +1,80 @@
-// The application commands the bot registers on ready.
+// The application commands the bot registers on ready. Names and descriptions come from the bots'
+// text table (adapters/shared/bot-texts.ts): English by default, Chinese for Discord's zh-CN and
+// zh-TW clients. Command and option names stay English: handlers match on them.
 import {
   ApplicationCommandType,
-  ChannelType,
   ContextMenuCommandBuilder,
   PermissionFlagsBits,
   SlashCommandBuilder,
+  type LocalizationMap,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
+import { botTexts, type DiscordCommandTexts } from '../shared/bot-texts.ts';
+import { READABLE_CHANNEL_TYPES } from './channels.ts';
 
-export const RECOGNIZE_MESSAGE = 'Recognize entities';
+const en = botTexts('en').discordCommands;
+const zh = botTexts('zh').discordCommands;
+
+/** The message-menu command's name is its text: Discord shows it, and the handler matches on it. */
+export const RECOGNIZE_MESSAGE = en.recognizeMessage;
 export const ENTITIES = 'entities';
 export const STATS = 'stats';
 export const CONFIG = 'ekmm-config';
 export const HELP = 'help';
 export const DASHBOARD = 'dashboard';
 
+/** The English text of `key`, with the Chinese one for Discord's Chinese locales. */
+function text(key: keyof DiscordCommandTexts): [string, LocalizationMap] {
+  return [en[key], { 'zh-CN': zh[key], 'zh-TW': zh[key] }];
+}
+
+const describe = (key: keyof DiscordCommandTexts) => {
+  const [base, localized] = text(key);
+  return <T extends { setDescription(d: string): T; setDescriptionLocalizations(l: LocalizationMap): T }>(b: T): T =>
+    b.setDescription(base).setDescriptionLocalizations(localized);
+};
+
+const choice = (key: keyof DiscordCommandTexts, value: string) => {
+  const [name, name_localizations] = text(key);
+  return { name, name_localizations, value };
+};
+
 export function commandDefinitions(maxDays: number): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
-    new ContextMenuCommandBuilder().setName(RECOGNIZE_MESSAGE).setType(ApplicationCommandType.Message).toJSON(),
-    new SlashCommandBuilder()
-      .setName(ENTITIES)
-      .setDescription('List the named entities in a text')
-      .addStringOption((o) => o.setName('text').setDescription('Text to look at').setRequired(true).setMaxLength(4000))
+    new ContextMenuCommandBuilder()
+      .setName(RECOGNIZE_MESSAGE)
+      .setNameLocalizations(text('recognizeMessage')[1])
+      .setType(ApplicationCommandType.Message)
       .toJSON(),
-    new SlashCommandBuilder().setName(HELP).setDescription('What the bot does, its commands and what it stores (privacy)').toJSON(),
-    new SlashCommandBuilder()
-      .setName(DASHBOARD)
-      .setDescription("A private link to this server's statistics dashboard (moderators)")
+    describe('entities')(new SlashCommandBuilder().setName(ENTITIES))
+      .addStringOption((o) => describe('entitiesText')(o.setName('text')).setRequired(true).setMaxLength(4000))
+      .toJSON(),
+    describe('help')(new SlashCommandBuilder().setName(HELP)).toJSON(),
+    describe('dashboard')(new SlashCommandBuilder().setName(DASHBOARD))
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .toJSON(),
-    new SlashCommandBuilder()
-      .setName(STATS)
-      .setDescription('Top entities in this server (moderators)')
+    describe('stats')(new SlashCommandBuilder().setName(STATS))
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-      .addIntegerOption((o) => o.setName('days').setDescription('How many days back').setMinValue(1).setMaxValue(maxDays))
-      .addChannelOption((o) => o.setName('channel').setDescription('Only this channel').addChannelTypes(ChannelType.GuildText))
+      .addIntegerOption((o) => describe('statsDays')(o.setName('days')).setMinValue(1).setMaxValue(maxDays))
+      .addChannelOption((o) => describe('statsChannel')(o.setName('channel')).addChannelTypes(...READABLE_CHANNEL_TYPES))
       .toJSON(),
-    new SlashCommandBuilder()
-      .setName(CONFIG)
-      .setDescription('Configure the entity bot for this server (moderators)')
+    describe('config')(new SlashCommandBuilder().setName(CONFIG))
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .addStringOption((o) =>
-        o
-          .setName('mode')
-          .setDescription('When the bot replies')
-          .addChoices(
-            { name: 'mention: when mentioned', value: 'mention' },
-            { name: 'auto: every message with entities', value: 'auto' },
-            { name: 'passive: never, statistics only', value: 'passive' },
-          ),
+        describe('configMode')(o.setName('mode')).addChoices(
+          choice('modeMention', 'mention'),
+          choice('modeAuto', 'auto'),
+          choice('modePassive', 'passive'),
+        ),
       )
-      .addChannelOption((o) => o.setName('enable').setDescription('Start reading this channel').addChannelTypes(ChannelType.GuildText))
-      .addChannelOption((o) => o.setName('disable').setDescription('Stop reading this channel').addChannelTypes(ChannelType.GuildText))
+      .addChannelOption((o) => describe('configEnable')(o.setName('enable')).addChannelTypes(...READABLE_CHANNEL_TYPES))
+      .addChannelOption((o) => describe('configDisable')(o.setName('disable')).addChannelTypes(...READABLE_CHANNEL_TYPES))
       .addStringOption((o) =>
-        o
-          .setName('language')
-          .setDescription('Message language')
-          .addChoices({ name: 'auto', value: 'auto' }, { name: 'English', value: 'en' }, { name: 'Chinese', value: 'zh' }),
+        describe('configLanguage')(o.setName('language')).addChoices(
+          choice('languageAuto', 'auto'),
+          choice('languageEnglish', 'en'),
+          choice('languageChinese', 'zh'),
+        ),
       )
       .toJSON(),
   ];

@@ -29,7 +29,8 @@ import { withHints } from '../../src/host/processor.ts';
 import { discordHints } from './hints.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../shared/retry.ts';
 import { commandDefinitions, CONFIG, DASHBOARD, ENTITIES, HELP, RECOGNIZE_MESSAGE, STATS } from './commands.ts';
-import { botLanguage, botTexts } from '../shared/bot-texts.ts';
+import { botLanguage, botTexts, type BotLanguage } from '../shared/bot-texts.ts';
+import { parentChannelId } from './channels.ts';
 import { deleteCommunityData } from '../shared/community-data.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
@@ -143,6 +144,10 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     return out;
   };
 
+  /** The guild's reply language: the one a moderator chose with /ekmm-config, else the guild's locale. */
+  const languageOf = async (guildId: string | null, locale: string | null | undefined): Promise<BotLanguage> =>
+    botLanguage(guildId ? await settings.chosenLanguage(guildId) : undefined, locale);
+
   const recognizeMessage = (
     msg: DiscordMessage,
     text: string,
@@ -154,7 +159,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       fromBot: msg.author.bot || msg.author.id === client.user?.id,
       userId: `discord:${msg.author.id}`,
       communityId: discordCommunityId(msg.guildId ?? `dm-${msg.channelId}`),
-      channelId: msg.channelId,
+      channelId: parentChannelId(msg.channel, msg.channelId),
       messageId: msg.id,
       text,
       imageCount: images.length,
@@ -165,14 +170,14 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     });
   };
 
-  const outcomeText = (outcome: Outcome): string | undefined => {
+  const outcomeText = (outcome: Outcome, language: BotLanguage): string | undefined => {
     switch (outcome.kind) {
       case 'recognized':
-        return formatDiscordReply(groupEntities(outcome.recognition.entities, config.entityTypes));
+        return formatDiscordReply(groupEntities(outcome.recognition.entities, config.entityTypes), language);
       case 'refused':
-        return outcome.notify ? refusalText(outcome.reason, outcome.retryAfterMs) : undefined;
+        return outcome.notify ? refusalText(outcome.reason, outcome.retryAfterMs, language) : undefined;
       case 'failed':
-        return 'Sorry, I could not look at this message. Please try again later.';
+        return botTexts(language).failed;
       case 'dismissed':
         return undefined;
     }
@@ -181,12 +186,14 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const onMessage = async (msg: DiscordMessage): Promise<void> => {
     if (!msg.inGuild() || msg.author.bot || msg.author.id === client.user?.id) return;
     const s = await settings.get(msg.guildId);
-    if (!s.channels.includes(msg.channelId)) return;
+    // A thread or forum post is read when its parent channel is enabled.
+    if (!s.channels.includes(parentChannelId(msg.channel, msg.channelId))) return;
     const mentioned = client.user !== null && msg.mentions.users.has(client.user.id);
     if (s.mode === 'mention' && !mentioned) return;
     const text = client.user ? msg.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim() : msg.content;
     const outcome = await recognizeMessage(msg, text, s, true);
     if (s.mode === 'passive') return;
+    const language = await languageOf(msg.guildId, msg.guild.preferredLocale);
     const tooLarge = oversizedImages(msg.attachments.values());
     // A message holding only oversized images is "empty" to the processor: it is still answered.
     if (
@@ -194,11 +201,8 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
     ) {
       // An image we did not read must not look like "nothing found": say why, in the guild's language.
-      const note = botTexts(botLanguage(await settings.chosenLanguage(msg.guildId), msg.guild.preferredLocale)).imageTooLarge(
-        tooLarge,
-        config.intake.maxBytes,
-      );
-      const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome) : undefined;
+      const note = botTexts(language).imageTooLarge(tooLarge, config.intake.maxBytes);
+      const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome, language) : undefined;
       const content = found ? `${found}\n${note}` : note;
       await call('reply', () => msg.reply({ content, allowedMentions: { parse: [], repliedUser: false } }));
       return;
@@ -206,18 +210,22 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     // In auto mode only messages with entities get a reply; a mention always gets one.
     if (s.mode === 'auto' && outcome.kind === 'recognized' && outcome.recognition.entities.length === 0) return;
     if (s.mode === 'auto' && outcome.kind !== 'recognized' && !mentioned) return;
-    const reply = outcomeText(outcome);
+    const reply = outcomeText(outcome, language);
     if (reply) await call('reply', () => msg.reply({ content: reply, allowedMentions: { parse: [], repliedUser: false } }));
   };
 
   const isModerator = (i: ChatInputCommandInteraction): boolean =>
     i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
 
+  /** An interaction's reply language: the guild's setting, else the guild's locale, else the user's. */
+  const interactionLanguage = (i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): Promise<BotLanguage> =>
+    languageOf(i.guildId, i.guildLocale ?? i.locale);
+
   const onStats = async (i: ChatInputCommandInteraction): Promise<void> => {
+    const language = await interactionLanguage(i);
+    const texts = botTexts(language);
     if (!isModerator(i)) {
-      await call('interaction reply', () =>
-        i.reply({ content: 'Only moderators (Manage Server permission) can see statistics.', flags: MessageFlags.Ephemeral }),
-      );
+      await call('interaction reply', () => i.reply({ content: texts.statsModeratorsOnly('discord'), flags: MessageFlags.Ephemeral }));
       return;
     }
     const days = i.options.getInteger('days') ?? statsDays;
@@ -228,45 +236,43 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       limit: 10,
       ...(channel ? { channelId: channel.id } : {}),
     });
-    const heading = `Top entities, last ${days} day${days === 1 ? '' : 's'}${channel ? ` in #${channel.name ?? channel.id}` : ''}`;
-    await call('interaction reply', () => i.reply({ content: formatDiscordTop(top, heading), flags: MessageFlags.Ephemeral }));
+    const heading = texts.statsHeading({ days, ...(channel ? { channel: channel.name ?? channel.id } : {}) });
+    await call('interaction reply', () => i.reply({ content: formatDiscordTop(top, heading, language), flags: MessageFlags.Ephemeral }));
   };
 
   const onConfig = async (i: ChatInputCommandInteraction): Promise<void> => {
     if (!isModerator(i)) {
-      await call('interaction reply', () =>
-        i.reply({ content: 'Only moderators (Manage Server permission) can configure the bot.', flags: MessageFlags.Ephemeral }),
-      );
+      const texts = botTexts(await interactionLanguage(i));
+      await call('interaction reply', () => i.reply({ content: texts.configModeratorsOnly, flags: MessageFlags.Ephemeral }));
       return;
     }
     const mode = i.options.getString('mode');
     const language = i.options.getString('language');
     const enable = i.options.getChannel('enable');
     const disable = i.options.getChannel('disable');
-    const next = await settings.update(i.guildId!, (s) => ({
-      mode: isGuildMode(mode) ? mode : s.mode,
-      language: isLanguageSetting(language) ? language : s.language,
-      channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
-    }));
-    const channels = next.channels.length
-      ? next.channels.map((c) => `<#${c}>`).join(', ')
-      : 'none (enable one with /ekmm-config enable:#channel)';
-    await call('interaction reply', () =>
-      i.reply({ content: `Mode: **${next.mode}**, language: **${next.language}**, channels: ${channels}`, flags: MessageFlags.Ephemeral }),
+    const next = await settings.update(
+      i.guildId!,
+      (s) => ({
+        mode: isGuildMode(mode) ? mode : s.mode,
+        language: isLanguageSetting(language) ? language : s.language,
+        channels: s.channels.filter((c) => c !== disable?.id).concat(enable ? [enable.id] : []),
+      }),
+      { languageChosen: isLanguageSetting(language) },
     );
+    // Answered in the language just chosen, so a moderator sees the change take effect.
+    const texts = botTexts(await interactionLanguage(i));
+    const content = texts.configSummary({ mode: next.mode, language: next.language, channels: next.channels.map((c) => `<#${c}>`) });
+    await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
   };
 
   const onHelp = async (i: ChatInputCommandInteraction): Promise<void> => {
-    const chosen = i.guildId ? await settings.chosenLanguage(i.guildId) : undefined;
-    const language = botLanguage(chosen, i.guildLocale ?? i.locale);
-    const content = botTexts(language).help({ platform: 'discord', retentionDays: config.stats.retentionDays });
+    const content = botTexts(await interactionLanguage(i)).help({ platform: 'discord', retentionDays: config.stats.retentionDays });
     await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
   };
 
   // The link holds a signed token for this one guild: it goes only into the ephemeral reply, never into a log line.
   const onDashboard = async (i: ChatInputCommandInteraction): Promise<void> => {
-    const language = botLanguage(i.guildId ? await settings.chosenLanguage(i.guildId) : undefined, i.guildLocale ?? i.locale);
-    const texts = botTexts(language);
+    const texts = botTexts(await interactionLanguage(i));
     if (!isModerator(i)) {
       await call('interaction reply', () => i.reply({ content: texts.dashboardModeratorsOnly, flags: MessageFlags.Ephemeral }));
       return;
@@ -307,16 +313,17 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
         fromBot: false,
         userId: `discord:${i.user.id}`,
         communityId: discordCommunityId(i.guildId ?? `dm-${i.channelId}`),
-        channelId: i.channelId,
+        channelId: parentChannelId(i.channel, i.channelId),
         text: i.options.getString('text', true),
         imageCount: 0,
         ...(guildSettings ? { language: guildSettings.language } : {}),
         record: false,
       });
     }
+    const language = await interactionLanguage(i);
     const text =
-      outcomeText(outcome) ??
-      (outcome.kind === 'refused' ? refusalText(outcome.reason, outcome.retryAfterMs) : 'There is nothing to look at in this message.');
+      outcomeText(outcome, language) ??
+      (outcome.kind === 'refused' ? refusalText(outcome.reason, outcome.retryAfterMs, language) : botTexts(language).nothingToLookAt);
     await call('interaction edit', () => i.editReply({ content: text, allowedMentions: { parse: [] } }));
   };
 

@@ -30,6 +30,8 @@ export function guildSettingsKey(guildId: string): string {
 
 export class GuildSettingsStore {
   private readonly cache = new Map<string, GuildSettings>();
+  /** The language a moderator chose, per guild (undefined: none; `language` is then the config default). */
+  private readonly chosen = new Map<string, LanguageSetting | undefined>();
 
   constructor(
     private readonly store: Store,
@@ -52,25 +54,39 @@ export class GuildSettingsStore {
       language: isLanguageSetting(stored?.language) ? stored.language : this.defaults.language,
     };
     this.cache.set(guildId, settings);
+    this.chosen.set(guildId, isLanguageSetting(stored?.language) ? stored.language : undefined);
     return settings;
   }
 
-  async update(guildId: string, change: (s: GuildSettings) => GuildSettings): Promise<GuildSettings> {
+  /**
+   * Changes and stores a guild's settings. The language is stored only once a moderator chose one
+   * (`languageChosen`, or chosen before): a default stored by a mode change would otherwise
+   * outrank the guild's locale for the replies from then on.
+   */
+  async update(
+    guildId: string,
+    change: (s: GuildSettings) => GuildSettings,
+    opts: { languageChosen?: boolean } = {},
+  ): Promise<GuildSettings> {
     const next = change({ ...(await this.get(guildId)) });
     next.channels = [...new Set(next.channels)].sort();
-    await this.store.set(this.key(guildId), next);
+    const chosen = opts.languageChosen || this.chosen.get(guildId) !== undefined ? next.language : undefined;
+    const { language: _default, ...withoutLanguage } = next;
+    await this.store.set(this.key(guildId), chosen === undefined ? withoutLanguage : next);
     this.cache.set(guildId, next);
+    this.chosen.set(guildId, chosen);
     return next;
   }
 
   /** The language a moderator chose with /ekmm-config, if any (the bot's fixed texts then follow it, not the guild locale). */
   async chosenLanguage(guildId: string): Promise<LanguageSetting | undefined> {
-    const stored = await this.store.get<Partial<GuildSettings>>(this.key(guildId));
-    return isLanguageSetting(stored?.language) ? stored.language : undefined;
+    await this.get(guildId);
+    return this.chosen.get(guildId);
   }
 
   /** Drops a guild from the cache after its stored settings were deleted (the bot was removed). */
   forget(guildId: string): void {
     this.cache.delete(guildId);
+    this.chosen.delete(guildId);
   }
 }

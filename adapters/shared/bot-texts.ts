@@ -1,16 +1,63 @@
 // The bots' fixed reply texts in one table, English and Chinese. The language is the
 // community's setting when it names one (en/zh), otherwise the platform's locale (Discord
 // guild preferredLocale, Telegram language_code): anything starting with "zh" is Chinese.
+//
+// Every text a bot sends that is not an entity name comes from here (test/adapters/bot-texts.test.ts
+// checks that each key exists in both languages and that the adapters build no prose reply inline).
+// Texts are plain: the adapters escape them for their markup (Telegram MarkdownV2), except the
+// Discord ones documented as Discord markdown.
 import type { LanguageSetting } from '../../src/core/types.ts';
+import type { Refusal } from '../../src/host/index.ts';
 
 export type BotLanguage = 'en' | 'zh';
+export type BotPlatform = 'discord' | 'telegram';
+
+/** What the /stats heading names: the window, and the channel (Discord) or chat (Telegram private answer). */
+export interface StatsHeading {
+  days: number;
+  channel?: string;
+  community?: string;
+}
+
+/** The Discord guild settings as /ekmm-config reports them; channels already rendered as <#id>. */
+export interface ConfigSummary {
+  mode: string;
+  language: string;
+  channels: string[];
+}
+
+/** What Discord shows for the application commands: names of the message-menu command and choices, descriptions. */
+export interface DiscordCommandTexts {
+  recognizeMessage: string;
+  entities: string;
+  entitiesText: string;
+  help: string;
+  dashboard: string;
+  stats: string;
+  statsDays: string;
+  statsChannel: string;
+  config: string;
+  configMode: string;
+  modeMention: string;
+  modeAuto: string;
+  modePassive: string;
+  configEnable: string;
+  configDisable: string;
+  configLanguage: string;
+  languageAuto: string;
+  languageEnglish: string;
+  languageChinese: string;
+}
+
+/** The Telegram commands and their menu descriptions (setMyCommands, per language). */
+export type TelegramCommand = 'stats' | 'help' | 'mode' | 'language' | 'dashboard';
 
 export interface HelpContext {
-  platform: 'discord' | 'telegram';
+  platform: BotPlatform;
   retentionDays: number;
 }
 
-interface BotTexts {
+export interface BotTexts {
   help(ctx: HelpContext): string;
   imageTooLarge(count: number, limitBytes: number): string;
   /** The moderator's private answer to /dashboard: the link and when it stops working. */
@@ -24,6 +71,38 @@ interface BotTexts {
   dashboardInGroup: string;
   /** In the group, after /stats went to the administrator's private chat. */
   statsSentPrivately: string;
+
+  /** A reply with no entities (private chats, mentions, lookups). */
+  noEntities: string;
+  /** The reply was cut at the platform's message limit. */
+  moreOmitted(count: number): string;
+  statsHeading(h: StatsHeading): string;
+  statsEmpty: string;
+  statsModeratorsOnly(platform: BotPlatform): string;
+  configModeratorsOnly: string;
+  /** Discord markdown: the mode and language in bold. */
+  configSummary(s: ConfigSummary): string;
+  /** Recognition failed (an error, a timeout). */
+  failed: string;
+  /** A lookup (/entities, the message menu) on a message without text or readable images. */
+  nothingToLookAt: string;
+  /** Guards refused the message: a user or chat over its rate, or the queue full. */
+  refusal(reason: Refusal, retryAfterSeconds: number): string;
+  /** Telegram /start. */
+  start: string;
+  /** /mode in a private chat. */
+  modeInPrivate: string;
+  modeAdminsOnly: string;
+  modeCurrent(mode: string): string;
+  modeUnknown(wanted: string): string;
+  modeSet(mode: string): string;
+  languageAdminsOnly: string;
+  /** `setting` is what administrators chose (or "auto"), `replies` the language this chat's replies are in. */
+  languageCurrent(setting: string, replies: BotLanguage): string;
+  languageUnknown(wanted: string): string;
+  languageSet(setting: string, replies: BotLanguage): string;
+  telegramCommands: Record<TelegramCommand, string>;
+  discordCommands: DiscordCommandTexts;
 }
 
 const mib = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
@@ -46,6 +125,7 @@ const EN: BotTexts = {
         : [
             '/stats: the top names in this chat (administrators)',
             '/mode mention|auto|passive: when I reply in this group (administrators)',
+            '/language en|zh|auto: the language of this chat (administrators)',
           ]),
       '/dashboard: a private link to the statistics dashboard (moderators)',
       '/help: this text',
@@ -66,6 +146,69 @@ const EN: BotTexts = {
     `I cannot write to you first: open a private chat with @${bot}, press Start, then run ${command} here again.`,
   dashboardInGroup: 'Run /dashboard in the group whose dashboard you want; I will send the link here.',
   statsSentPrivately: 'I sent you the statistics in a private message.',
+  noEntities: 'No named entities found.',
+  moreOmitted: (count) => `…and ${count} more`,
+  statsHeading: ({ days, channel, community }) =>
+    `Top entities${community ? ` in ${community}` : ''}, last ${days} day${days === 1 ? '' : 's'}${channel ? ` in #${channel}` : ''}`,
+  statsEmpty: 'No entities counted in this window yet.',
+  statsModeratorsOnly: (platform) =>
+    platform === 'discord'
+      ? 'Only moderators (Manage Server permission) can see statistics.'
+      : 'Only chat administrators can see statistics.',
+  configModeratorsOnly: 'Only moderators (Manage Server permission) can configure the bot.',
+  configSummary: ({ mode, language, channels }) =>
+    `Mode: **${mode}**, language: **${language}**, channels: ${channels.length ? channels.join(', ') : 'none (enable one with /ekmm-config enable:#channel)'}`,
+  failed: 'Sorry, I could not look at this message. Please try again later.',
+  nothingToLookAt: 'There is nothing to look at in this message.',
+  refusal: (reason, seconds) => {
+    switch (reason) {
+      case 'user_rate':
+        return `You're sending messages faster than I can look at them. Please try again in about ${seconds} s.`;
+      case 'community_rate':
+        return `This chat is very busy right now, so I'm skipping some messages. Please try again in about ${seconds} s.`;
+      case 'queue_full':
+        return `I'm overloaded at the moment and couldn't look at this message. Please try again shortly.`;
+    }
+  },
+  start: 'Send me text or a picture and I will list the people, places, organisations and other names in it.',
+  modeInPrivate: 'Modes are for groups: in a private chat I always answer.',
+  modeAdminsOnly: 'Only chat administrators can change the mode.',
+  modeCurrent: (mode) => `Mode: ${mode}. Set it with /mode mention, /mode auto or /mode passive.`,
+  modeUnknown: (wanted) => `Unknown mode "${wanted}": use mention, auto or passive.`,
+  modeSet: (mode) => `Mode: ${mode}.`,
+  languageAdminsOnly: 'Only chat administrators can change the language.',
+  languageCurrent: (setting, replies) =>
+    `Language: ${setting} (replies in ${replies === 'zh' ? 'Chinese' : 'English'}). Set it with /language en, /language zh or /language auto.`,
+  languageUnknown: (wanted) => `Unknown language "${wanted}": use en, zh or auto.`,
+  languageSet: (setting, replies) => `Language: ${setting} (replies in ${replies === 'zh' ? 'Chinese' : 'English'}).`,
+  telegramCommands: {
+    stats: 'Top entities in this chat (administrators)',
+    help: 'What the bot does and what it stores (privacy)',
+    mode: 'mention, auto or passive: when the bot replies here (administrators)',
+    language: 'en, zh or auto: the language of this chat (administrators)',
+    dashboard: "A private link to this chat's statistics dashboard (administrators)",
+  },
+  discordCommands: {
+    recognizeMessage: 'Recognize entities',
+    entities: 'List the named entities in a text',
+    entitiesText: 'Text to look at',
+    help: 'What the bot does, its commands and what it stores (privacy)',
+    dashboard: "A private link to this server's statistics dashboard (moderators)",
+    stats: 'Top entities in this server (moderators)',
+    statsDays: 'How many days back',
+    statsChannel: 'Only this channel or forum (its threads included)',
+    config: 'Configure the entity bot for this server (moderators)',
+    configMode: 'When the bot replies',
+    modeMention: 'mention: when mentioned',
+    modeAuto: 'auto: every message with entities',
+    modePassive: 'passive: never, statistics only',
+    configEnable: 'Start reading this channel or forum (and its threads)',
+    configDisable: 'Stop reading this channel or forum',
+    configLanguage: 'Message language (recognition and replies)',
+    languageAuto: 'auto',
+    languageEnglish: 'English',
+    languageChinese: 'Chinese',
+  },
 };
 
 const ZH: BotTexts = {
@@ -81,7 +224,11 @@ const ZH: BotTexts = {
             '/stats：本服务器最常出现的名称（管理员）',
             '/ekmm-config：模式、频道和语言（管理员）',
           ]
-        : ['/stats：本群最常出现的名称（管理员）', '/mode mention|auto|passive：我在本群何时回复（管理员）']),
+        : [
+            '/stats：本群最常出现的名称（管理员）',
+            '/mode mention|auto|passive：我在本群何时回复（管理员）',
+            '/language en|zh|auto：本群使用的语言（管理员）',
+          ]),
       '/dashboard：统计面板的私密链接（管理员）',
       '/help：显示本说明',
       '',
@@ -97,6 +244,67 @@ const ZH: BotTexts = {
   startPrivateChat: (bot, command) => `我无法主动给你发私信：请先打开与 @${bot} 的私聊并点击“开始”，然后在这里再次运行 ${command}。`,
   dashboardInGroup: '请在要查看的群里运行 /dashboard，我会把链接私信发给你。',
   statsSentPrivately: '我已通过私信把统计数据发给你。',
+  noEntities: '没有找到命名实体。',
+  moreOmitted: (count) => `……另有 ${count} 个`,
+  statsHeading: ({ days, channel, community }) =>
+    `${community ? `${community} ` : ''}最近 ${days} 天${channel ? ` #${channel} 频道` : ''}最常出现的名称`,
+  statsEmpty: '这段时间还没有统计到名称。',
+  statsModeratorsOnly: (platform) =>
+    platform === 'discord' ? '只有管理员（“管理服务器”权限）可以查看统计数据。' : '只有群管理员可以查看统计数据。',
+  configModeratorsOnly: '只有管理员（“管理服务器”权限）可以配置机器人。',
+  configSummary: ({ mode, language, channels }) =>
+    `模式：**${mode}**，语言：**${language}**，频道：${channels.length ? channels.join('、') : '无（用 /ekmm-config enable:#频道 启用一个）'}`,
+  failed: '抱歉，我暂时无法读取这条消息，请稍后再试。',
+  nothingToLookAt: '这条消息里没有可以读取的内容。',
+  refusal: (reason, seconds) => {
+    switch (reason) {
+      case 'user_rate':
+        return `你发消息的速度超过了我的处理速度，请在大约 ${seconds} 秒后再试。`;
+      case 'community_rate':
+        return `这里现在非常繁忙，我会跳过一些消息，请在大约 ${seconds} 秒后再试。`;
+      case 'queue_full':
+        return '我现在负载过高，没能读取这条消息，请稍后再试。';
+    }
+  },
+  start: '给我发文字或图片，我会列出其中的人名、地名、机构名和其他名称。',
+  modeInPrivate: '模式只适用于群组：在私聊中我总会回答。',
+  modeAdminsOnly: '只有群管理员可以更改模式。',
+  modeCurrent: (mode) => `模式：${mode}。可用 /mode mention、/mode auto 或 /mode passive 设置。`,
+  modeUnknown: (wanted) => `未知模式“${wanted}”：请使用 mention、auto 或 passive。`,
+  modeSet: (mode) => `模式：${mode}。`,
+  languageAdminsOnly: '只有群管理员可以更改语言。',
+  languageCurrent: (setting, replies) =>
+    `语言：${setting}（用${replies === 'zh' ? '中文' : '英文'}回复）。可用 /language en、/language zh 或 /language auto 设置。`,
+  languageUnknown: (wanted) => `未知语言“${wanted}”：请使用 en、zh 或 auto。`,
+  languageSet: (setting, replies) => `语言：${setting}（用${replies === 'zh' ? '中文' : '英文'}回复）。`,
+  telegramCommands: {
+    stats: '本群最常出现的名称（管理员）',
+    help: '机器人的功能和它保存的数据（隐私）',
+    mode: 'mention、auto 或 passive：机器人在本群何时回复（管理员）',
+    language: 'en、zh 或 auto：本群使用的语言（管理员）',
+    dashboard: '本群统计面板的私密链接（管理员）',
+  },
+  discordCommands: {
+    recognizeMessage: '识别实体',
+    entities: '列出一段文字中的命名实体',
+    entitiesText: '要识别的文字',
+    help: '机器人的功能、命令和它保存的数据（隐私）',
+    dashboard: '本服务器统计面板的私密链接（管理员）',
+    stats: '本服务器最常出现的名称（管理员）',
+    statsDays: '统计最近多少天',
+    statsChannel: '只看这个频道或论坛（包括其中的子区）',
+    config: '为本服务器配置实体机器人（管理员）',
+    configMode: '机器人何时回复',
+    modeMention: 'mention：被提及时',
+    modeAuto: 'auto：每条含有实体的消息',
+    modePassive: 'passive：从不回复，只做统计',
+    configEnable: '开始读取这个频道或论坛（及其子区）',
+    configDisable: '停止读取这个频道或论坛',
+    configLanguage: '消息语言（识别和回复）',
+    languageAuto: '自动',
+    languageEnglish: '英文',
+    languageChinese: '中文',
+  },
 };
 
 const TABLE: Record<BotLanguage, BotTexts> = { en: EN, zh: ZH };
@@ -110,3 +318,5 @@ export function botLanguage(setting: LanguageSetting | undefined, platformLocale
 export function botTexts(language: BotLanguage): BotTexts {
   return TABLE[language];
 }
+
+export const BOT_LANGUAGES: readonly BotLanguage[] = ['en', 'zh'];

@@ -3,7 +3,9 @@
 import type { Entity } from '../../src/core/types.ts';
 import { normalizeEntityText } from '../../src/stats/normalize.ts';
 import type { Refusal } from '../../src/host/index.ts';
+import type { TopEntry } from '../../src/stats/entity-stats.ts';
 import { escapeDiscordMarkdown, escapeTelegramMarkdownV2 } from './markdown.ts';
+import { botTexts, type BotLanguage } from './bot-texts.ts';
 
 export const IMAGE_MARK = '🖼';
 
@@ -50,8 +52,9 @@ interface Markup {
 const TELEGRAM: Markup = { escape: escapeTelegramMarkdownV2, bold: (t) => `*${t}*`, maxLength: 4096 };
 const DISCORD: Markup = { escape: escapeDiscordMarkdown, bold: (t) => `**${t}**`, maxLength: 2000 };
 
-function render(groups: ReplyGroup[], m: Markup, empty: string): string {
-  if (groups.length === 0) return m.escape(empty);
+function render(groups: ReplyGroup[], m: Markup, language: BotLanguage): string {
+  const texts = botTexts(language);
+  if (groups.length === 0) return m.escape(texts.noEntities);
   const lines: string[] = [];
   let used = 0;
   let omitted = 0;
@@ -66,18 +69,25 @@ function render(groups: ReplyGroup[], m: Markup, empty: string): string {
     lines.push(line);
     used += line.length + 1;
   }
-  if (omitted > 0) lines.push(m.escape(`…and ${omitted} more`));
+  if (omitted > 0) lines.push(m.escape(texts.moreOmitted(omitted)));
   return lines.join('\n');
 }
 
-/** Top entities per type as reply lines, e.g. "PER: barack obama (12), angela merkel (3)". */
-function renderTop(top: Record<string, { entity: string; count: number }[]>, heading: string, m: Markup): string {
+/** The /stats entries: the surface form (most frequent spelling) a moderator reads, and the count. */
+export type TopEntries = Record<string, Pick<TopEntry, 'label' | 'count'>[]>;
+
+/**
+ * Top entities per type as reply lines, e.g. "PER: Barack Obama (12), Angela Merkel (3)": each by
+ * its most frequent surface form (`label`), as the dashboard shows it; counting still merged the
+ * case and width variants under one folded key.
+ */
+function renderTop(top: TopEntries, heading: string, m: Markup, language: BotLanguage): string {
   const lines = [m.bold(m.escape(heading))];
   const types = Object.keys(top);
-  if (types.length === 0) lines.push(m.escape('No entities counted in this window yet.'));
+  if (types.length === 0) lines.push(m.escape(botTexts(language).statsEmpty));
   let used = lines[0]!.length;
   for (const type of types) {
-    const items = top[type]!.map((e) => m.escape(`${e.entity} (${e.count})`));
+    const items = top[type]!.map((e) => m.escape(`${e.label} (${e.count})`));
     const line = `${m.bold(m.escape(type))}: ${items.join(', ')}`;
     // Whole lines only: cutting inside one could leave an unclosed bold marker.
     if (used + line.length + 1 > m.maxLength) break;
@@ -87,33 +97,23 @@ function renderTop(top: Record<string, { entity: string; count: number }[]>, hea
   return lines.join('\n');
 }
 
-export function formatTelegramTop(top: Record<string, { entity: string; count: number }[]>, heading: string): string {
-  return renderTop(top, heading, TELEGRAM);
+export function formatTelegramTop(top: TopEntries, heading: string, language: BotLanguage): string {
+  return renderTop(top, heading, TELEGRAM, language);
 }
 
-export function formatDiscordTop(top: Record<string, { entity: string; count: number }[]>, heading: string): string {
-  return renderTop(top, heading, DISCORD);
+export function formatDiscordTop(top: TopEntries, heading: string, language: BotLanguage): string {
+  return renderTop(top, heading, DISCORD, language);
 }
 
-export const NO_ENTITIES = 'No named entities found.';
-
-export function formatTelegramReply(groups: ReplyGroup[]): string {
-  return render(groups, TELEGRAM, NO_ENTITIES);
+export function formatTelegramReply(groups: ReplyGroup[], language: BotLanguage): string {
+  return render(groups, TELEGRAM, language);
 }
 
-export function formatDiscordReply(groups: ReplyGroup[]): string {
-  return render(groups, DISCORD, NO_ENTITIES);
+export function formatDiscordReply(groups: ReplyGroup[], language: BotLanguage): string {
+  return render(groups, DISCORD, language);
 }
 
-/** What a refused user is told (once a minute at most; see Guards.notify). */
-export function refusalText(reason: Refusal, retryAfterMs: number): string {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  switch (reason) {
-    case 'user_rate':
-      return `You're sending messages faster than I can look at them. Please try again in about ${seconds} s.`;
-    case 'community_rate':
-      return `This chat is very busy right now, so I'm skipping some messages. Please try again in about ${seconds} s.`;
-    case 'queue_full':
-      return `I'm overloaded at the moment and couldn't look at this message. Please try again shortly.`;
-  }
+/** What a refused user is told (once a minute at most; see Guards.notify), plain (not escaped). */
+export function refusalText(reason: Refusal, retryAfterMs: number, language: BotLanguage): string {
+  return botTexts(language).refusal(reason, Math.max(1, Math.ceil(retryAfterMs / 1000)));
 }

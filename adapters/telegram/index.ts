@@ -8,6 +8,7 @@ import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { ImageInput } from '../../src/core/types.ts';
 import type { Store } from '../../src/core/stages.ts';
 import { ChatSettingsStore, isChatMode } from './settings.ts';
+import { isLanguageSetting } from '../discord/settings.ts';
 import { deleteCommunityData } from '../shared/community-data.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
@@ -15,9 +16,9 @@ import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } from '../../adapters/shared/reply-format.ts';
 import { withHints } from '../../src/host/processor.ts';
-import { telegramHints } from './hints.ts';
+import { telegramInput } from './hints.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
-import { botLanguage, botTexts } from '../../adapters/shared/bot-texts.ts';
+import { BOT_LANGUAGES, botLanguage, botTexts, type BotLanguage, type TelegramCommand } from '../../adapters/shared/bot-texts.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { isTransientNetworkError, withRetry, type RetryDecision } from '../../adapters/shared/retry.ts';
 
@@ -46,6 +47,19 @@ export interface TelegramAdapter {
 }
 
 const DEFAULT_API_ROOT = 'https://api.telegram.org';
+
+/**
+ * The Bot API's own download limit: getFile refuses larger files ("Bad Request: file is too big",
+ * 20 << 20 bytes in telegram-bot-api), whatever intake.maxBytes allows. A self-hosted Bot API
+ * server in --local mode has no such limit and simply does not refuse.
+ */
+export const TELEGRAM_GETFILE_MAX_BYTES = 20 * 1024 * 1024;
+
+function isFileTooBig(err: unknown): boolean {
+  return err instanceof TelegramError && err.code === 400 && /file is too big/i.test(err.description);
+}
+
+const COMMANDS: TelegramCommand[] = ['stats', 'help', 'mode', 'language', 'dashboard'];
 
 export function telegramCommunityId(chatId: number | string): string {
   return `telegram:${chatId}`;
@@ -153,7 +167,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       }),
     );
 
-  const downloadImages = async (refs: ImageRef[]): Promise<ImageInput[]> => {
+  /** `refused` counts the images the Bot API would not hand out for their size (see TELEGRAM_GETFILE_MAX_BYTES). */
+  const downloadImages = async (refs: ImageRef[], refused: { tooBig: number }): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
     for (const ref of refs) {
       if (ref.size !== undefined && ref.size > config.intake.maxBytes) {
@@ -175,13 +190,16 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
         if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
         else log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);
       } catch (err) {
+        if (isFileTooBig(err)) refused.tooBig++;
         log.warn(`telegram image ${ref.name} not downloaded: ${err instanceof TelegramError ? err.description : (err as Error).name}`);
       }
     }
     return out;
   };
 
-  const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number): Promise<void> => {
+  /** `tooLarge`: images not read for their size; `limit`: the smallest size limit they exceeded. */
+  const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number, limit: number, language: BotLanguage): Promise<void> => {
+    const texts = botTexts(language);
     const isPrivate = msg.chat.type === 'private';
     // A message holding only oversized images is "empty" to the processor: it is still answered.
     if (
@@ -189,11 +207,9 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
     ) {
       // An image we did not read must not look like "nothing found": say why.
-      const note = escapeTelegramMarkdownV2(
-        botTexts(botLanguage(undefined, msg.from?.language_code)).imageTooLarge(tooLarge, config.intake.maxBytes),
-      );
+      const note = escapeTelegramMarkdownV2(texts.imageTooLarge(tooLarge, limit));
       const found = outcome.kind === 'recognized' ? groupEntities(outcome.recognition.entities, config.entityTypes) : [];
-      await reply(msg.chat.id, msg.message_id, found.length ? `${formatTelegramReply(found)}\n${note}` : note);
+      await reply(msg.chat.id, msg.message_id, found.length ? `${formatTelegramReply(found, language)}\n${note}` : note);
       return;
     }
     switch (outcome.kind) {
@@ -201,24 +217,23 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
         return;
       case 'refused':
         if (outcome.notify)
-          await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(refusalText(outcome.reason, outcome.retryAfterMs)));
+          await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(refusalText(outcome.reason, outcome.retryAfterMs, language)));
         return;
       case 'failed':
-        if (isPrivate)
-          await reply(
-            msg.chat.id,
-            msg.message_id,
-            escapeTelegramMarkdownV2('Sorry, I could not look at this message. Please try again later.'),
-          );
+        if (isPrivate) await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(texts.failed));
         return;
       case 'recognized': {
         const groups = groupEntities(outcome.recognition.entities, config.entityTypes);
         // In groups only messages with entities get a reply: "nothing found" under every message is noise.
         if (groups.length === 0 && !isPrivate) return;
-        await reply(msg.chat.id, msg.message_id, formatTelegramReply(groups));
+        await reply(msg.chat.id, msg.message_id, formatTelegramReply(groups, language));
       }
     }
   };
+
+  /** The chat's reply language: what administrators chose with /language, else the sender's Telegram language. */
+  const languageOf = async (msg: TgMessage): Promise<BotLanguage> =>
+    botLanguage((await chatSettings.get(msg.chat.id)).language, msg.from?.language_code);
 
   const isChatModerator = async (msg: TgMessage): Promise<boolean> => {
     if (msg.chat.type === 'private') return true;
@@ -250,20 +265,21 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   // moderators, not the whole group); in a private chat it is that chat's own statistics.
   bot.command('stats', async (ctx) => {
     const msg = ctx.message;
-    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
+    const language = await languageOf(msg);
+    const texts = botTexts(language);
     if (!(await isChatModerator(msg))) {
-      await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2('Only chat administrators can see statistics.'));
+      await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(texts.statsModeratorsOnly('telegram')));
       return;
     }
     const arg = ctx.payload.trim();
     const days = /^\d+$/.test(arg) ? Math.min(Math.max(Number(arg), 1), config.stats.retentionDays) : statsDays;
     const top = await stats.top({ communityId: telegramCommunityId(msg.chat.id), days, limit: 10 });
-    const period = `last ${days} day${days === 1 ? '' : 's'}`;
     if (msg.chat.type === 'private') {
-      await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, `Top entities, ${period}`));
+      await reply(msg.chat.id, msg.message_id, formatTelegramTop(top, texts.statsHeading({ days }), language));
       return;
     }
-    const sent = await sendPrivately(msg.from.id, formatTelegramTop(top, `Top entities in ${msg.chat.title}, ${period}`), true);
+    const heading = texts.statsHeading({ days, community: msg.chat.title });
+    const sent = await sendPrivately(msg.from.id, formatTelegramTop(top, heading, language), true);
     const note = sent ? texts.statsSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/stats');
     await reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(note));
   });
@@ -272,7 +288,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   // private chat only, never into the group and never into a log line.
   bot.command('dashboard', async (ctx) => {
     const msg = ctx.message;
-    const texts = botTexts(botLanguage(undefined, msg.from.language_code));
+    const texts = botTexts(await languageOf(msg));
     const say = (text: string) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text));
     if (msg.chat.type === 'private') return void (await say(texts.dashboardInGroup));
     if (!(await isChatModerator(msg))) return void (await say(texts.dashboardModeratorsOnly));
@@ -283,22 +299,38 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
 
   bot.command('mode', async (ctx) => {
     const msg = ctx.message;
+    const texts = botTexts(await languageOf(msg));
     const say = (text: string) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text));
-    if (msg.chat.type === 'private') return void (await say('Modes are for groups: in a private chat I always answer.'));
-    if (!(await isChatModerator(msg))) return void (await say('Only chat administrators can change the mode.'));
+    if (msg.chat.type === 'private') return void (await say(texts.modeInPrivate));
+    if (!(await isChatModerator(msg))) return void (await say(texts.modeAdminsOnly));
     const wanted = ctx.payload.trim().toLowerCase();
-    if (!wanted)
-      return void (await say(
-        `Mode: ${(await chatSettings.get(msg.chat.id)).mode}. Set it with /mode mention, /mode auto or /mode passive.`,
-      ));
-    if (!isChatMode(wanted)) return void (await say(`Unknown mode "${wanted}": use mention, auto or passive.`));
+    if (!wanted) return void (await say(texts.modeCurrent((await chatSettings.get(msg.chat.id)).mode)));
+    if (!isChatMode(wanted)) return void (await say(texts.modeUnknown(wanted)));
     await chatSettings.setMode(msg.chat.id, wanted);
-    await say(`Mode: ${wanted}.`);
+    await say(texts.modeSet(wanted));
+  });
+
+  // /language en|zh|auto: the chat's recognition language and the language of its replies. auto
+  // (or never set): recognition detects the language, replies follow the sender's Telegram language.
+  // In a private chat the user is its only administrator.
+  bot.command('language', async (ctx) => {
+    const msg = ctx.message;
+    const say = async (text: (language: BotLanguage) => string) =>
+      reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text(await languageOf(msg))));
+    if (!(await isChatModerator(msg))) return void (await say((l) => botTexts(l).languageAdminsOnly));
+    const wanted = ctx.payload.trim().toLowerCase();
+    if (!wanted) {
+      const setting = (await chatSettings.get(msg.chat.id)).language ?? 'auto';
+      return void (await say((l) => botTexts(l).languageCurrent(setting, l)));
+    }
+    if (!isLanguageSetting(wanted)) return void (await say((l) => botTexts(l).languageUnknown(wanted)));
+    await chatSettings.setLanguage(msg.chat.id, wanted);
+    // Answered in the new language, so the administrator sees the change take effect.
+    await say((l) => botTexts(l).languageSet(wanted, l));
   });
 
   bot.help(async (ctx) => {
-    const language = botLanguage(undefined, ctx.from?.language_code);
-    const text = botTexts(language).help({ platform: 'telegram', retentionDays: config.stats.retentionDays });
+    const text = botTexts(await languageOf(ctx.message)).help({ platform: 'telegram', retentionDays: config.stats.retentionDays });
     await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2(text));
   });
 
@@ -319,11 +351,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   });
 
   bot.start(async (ctx) => {
-    await reply(
-      ctx.chat.id,
-      ctx.message.message_id,
-      escapeTelegramMarkdownV2('Send me text or a picture and I will list the people, places, organisations and other names in it.'),
-    );
+    await reply(ctx.chat.id, ctx.message.message_id, escapeTelegramMarkdownV2(botTexts(await languageOf(ctx.message)).start));
   });
 
   bot.on('message', async (ctx) => {
@@ -332,24 +360,29 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     // Commands meant for other bots (or unknown ones) are not messages to recognize.
     if (text.startsWith('/') && 'entities' in msg && msg.entities?.[0]?.type === 'bot_command' && msg.entities[0].offset === 0) return;
     const refs = imageRefs(msg);
-    const mode = msg.chat.type === 'private' ? 'auto' : (await chatSettings.get(msg.chat.id)).mode;
+    const chat = await chatSettings.get(msg.chat.id);
+    const mode = msg.chat.type === 'private' ? 'auto' : chat.mode;
     // mention mode: only messages that name the bot (@username) or reply to it are read.
     if (mode === 'mention' && !addressesBot(msg, ctx.botInfo)) return;
+    const input = telegramInput(msg, text, ctx.botInfo.username);
+    const refused = { tooBig: 0 };
     const outcome = await processor.process({
       fromBot: !msg.from || msg.from.is_bot || msg.from.id === ctx.botInfo.id,
       userId: `telegram:${msg.from?.id ?? 'unknown'}`,
       communityId: telegramCommunityId(msg.chat.id),
       ...(msg.is_topic_message && msg.message_thread_id ? { channelId: String(msg.message_thread_id) } : {}),
       messageId: String(msg.message_id),
-      text,
+      text: input.text,
       imageCount: refs.length,
-      loadImages: () => downloadImages(refs),
-      ...withHints(telegramHints(msg)),
+      loadImages: () => downloadImages(refs, refused),
+      ...(chat.language ? { language: chat.language } : {}),
+      ...withHints(input.hints),
       record: true,
     });
-    const tooLarge = refs.filter((r) => r.size !== undefined && r.size > config.intake.maxBytes).length;
+    const overOurLimit = refs.filter((r) => r.size !== undefined && r.size > config.intake.maxBytes).length;
+    const limit = refused.tooBig > 0 ? Math.min(config.intake.maxBytes, TELEGRAM_GETFILE_MAX_BYTES) : config.intake.maxBytes;
     if (mode === 'passive') return;
-    await answer(msg, outcome, tooLarge);
+    await answer(msg, outcome, overOurLimit + refused.tooBig, limit, botLanguage(chat.language, msg.from?.language_code));
   });
 
   bot.catch((err, ctx) => {
@@ -362,14 +395,12 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
   try {
     me = await call('getMe', () => bot.telegram.getMe());
     bot.botInfo = me;
-    await call('setMyCommands', () =>
-      bot.telegram.setMyCommands([
-        { command: 'stats', description: 'Top entities in this chat (administrators)' },
-        { command: 'help', description: 'What the bot does and what it stores (privacy)' },
-        { command: 'mode', description: 'mention, auto or passive: when the bot replies here (administrators)' },
-        { command: 'dashboard', description: "A private link to this chat's statistics dashboard (administrators)" },
-      ]),
-    );
+    // The command menu in each reply language: English by default, Chinese for users whose Telegram is in Chinese.
+    for (const language of BOT_LANGUAGES) {
+      const descriptions = botTexts(language).telegramCommands;
+      const commands = COMMANDS.map((command) => ({ command, description: descriptions[command] }));
+      await call('setMyCommands', () => bot.telegram.setMyCommands(commands, language === 'en' ? {} : { language_code: language }));
+    }
   } catch (err) {
     status.remove();
     // A refused token or unreachable Bot API: say it was Telegram (a bare "connect ECONNREFUSED"

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.ts';
-import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
+import { DiscordEmulator, type DcGuild, type DcUser } from '../support/discord-emulator.ts';
 import { waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
@@ -16,15 +16,20 @@ const CHANNEL_STRING = 3;
 const CHANNEL_OPTION = 7;
 const INTEGER = 4;
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-dc-'));
-const guild = {
+const guild: DcGuild = {
   id: '700000000000000001',
   name: 'Test Guild',
   channels: [
     { id: '710000000000000001', name: 'general' },
     { id: '710000000000000002', name: 'quiet' },
+    { id: '710000000000000004', name: 'ideas', type: 'forum' },
+    { id: '710000000000000005', name: 'off-topic' },
   ],
+  // A thread already active when the bot connects: discord.js learns it from GUILD_CREATE.
+  threads: [{ id: '720000000000000001', name: 'release planning', parentId: '710000000000000001' }],
 };
-const [general, quiet] = [guild.channels[0]!.id, guild.channels[1]!.id];
+const [general, quiet, forum, offTopic] = guild.channels.map((c) => c.id) as [string, string, string, string];
+const activeThread = guild.threads![0]!.id;
 // A second guild whose preferred locale is Chinese: /help answers in Chinese there, and removing the bot deletes its data.
 const zhGuild = {
   id: '700000000000000002',
@@ -33,6 +38,9 @@ const zhGuild = {
   channels: [{ id: '710000000000000003', name: 'chat' }],
 };
 const zhChannel = zhGuild.channels[0]!.id;
+// A Chinese community on an English-locale guild: its moderator picks Chinese with /ekmm-config.
+const cnGuild: DcGuild = { id: '700000000000000003', name: '读书会', channels: [{ id: '710000000000000006', name: 'books' }] };
+const cnChannel = cnGuild.channels[0]!.id;
 const member: DcUser = { id: '800000000000000001', username: 'member' };
 const mod: DcUser = { id: '800000000000000002', username: 'mod' };
 const otherBot: DcUser = { id: '800000000000000003', username: 'spam-bot', bot: true };
@@ -46,6 +54,7 @@ before(async () => {
   emu = await DiscordEmulator.start();
   emu.addGuild(guild);
   emu.addGuild(zhGuild);
+  emu.addGuild(cnGuild);
   const config = chatTestConfig({
     stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` },
     // The emulator's CDN is on loopback: host and port listed, private addresses allowed for it.
@@ -89,6 +98,9 @@ test('connects with minimal intents and registers its commands', () => {
   assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'dashboard', 'ekmm-config', 'entities', 'help', 'stats']);
   const stats = emu.commands.find((c) => c.name === 'stats');
   assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
+  const localized = stats as { description?: string; description_localizations?: Record<string, string> } | undefined;
+  assert.equal(localized?.description, 'Top entities in this server (moderators)');
+  assert.equal(localized?.description_localizations?.['zh-CN'], '本服务器最常出现的名称（管理员）', 'Chinese clients see Chinese');
 });
 
 test('/ekmm-config refuses members and lets a moderator enable a channel', async () => {
@@ -183,9 +195,10 @@ test('passive mode counts without replying; /stats refuses members and answers m
   });
   const text = await emu.waitForInteractionText(answered);
   assert.match(text, /Top entities, last 3 days in #quiet/);
-  assert.match(text, /\*\*LOC\*\*: berlin \(2\)/);
-  assert.match(text, /\*\*PER\*\*: angela merkel \(1\)/);
-  assert.doesNotMatch(text, /barack obama/, 'the channel filter leaves #general out');
+  // Surface forms (the most frequent spelling), as the dashboard shows them, not the folded keys.
+  assert.match(text, /\*\*LOC\*\*: Berlin \(2\)/);
+  assert.match(text, /\*\*PER\*\*: Angela Merkel \(1\)/);
+  assert.doesNotMatch(text, /barack obama/i, 'the channel filter leaves #general out');
 });
 
 test('/entities and the message context menu answer with a deferred, edited reply', async () => {
@@ -287,7 +300,8 @@ test('removing the bot from a guild deletes its statistics and settings', async 
       { name: 'enable', type: CHANNEL_OPTION, value: zhChannel },
     ],
   });
-  assert.match(await emu.waitForInteractionText(setup), /passive/);
+  // No language chosen: the answer follows the guild's zh-CN locale (a mode change stores no language).
+  assert.equal(await emu.waitForInteractionText(setup), `模式：**passive**，语言：**en**，频道：<#${zhChannel}>`);
   emu.postMessage({ guildId: zhGuild.id, channelId: zhChannel, author: member, content: 'Barack Obama visits Paris' });
   const community = 'discord:700000000000000002';
   await until(async () => (await bot.stats.total(community)) > 0, 'the message counted', 30_000);
@@ -298,4 +312,109 @@ test('removing the bot from a guild deletes its statistics and settings', async 
   await until(async () => (await app.settingsStore.get(`discord:guild:v1:${zhGuild.id}`)) === undefined, 'the settings deleted');
   assert.ok((await bot.stats.total('discord:700000000000000001')) > 0, 'the other guild keeps its statistics');
   assert.deepEqual((await bot.settings.get(zhGuild.id)).channels, [], 'settings back to the defaults');
+});
+
+test('threads and forum posts are read like their parent channel, and counted under it', async () => {
+  // The channel options accept forums: Discord would refuse a forum channel otherwise.
+  const configCommand = emu.commands.find((c) => c.name === 'ekmm-config') as { options?: { name: string; channel_types?: number[] }[] };
+  assert.deepEqual(configCommand.options?.find((o) => o.name === 'enable')?.channel_types, [0, 15], 'GuildText and GuildForum');
+  const summary = await configure([
+    { name: 'mode', type: CHANNEL_STRING, value: 'auto' },
+    { name: 'enable', type: CHANNEL_OPTION, value: forum },
+  ]);
+  assert.match(summary, new RegExp(`<#${forum}>`));
+  assert.doesNotMatch(summary, new RegExp(offTopic), '#off-topic stays off');
+  const community = `discord:${guild.id}`;
+  const before = await bot.stats.breakdown({ communityId: community, days: 1 });
+  const countIn = (b: typeof before, channel: string) => b.channels.find((c) => c.channel === channel)?.count ?? 0;
+
+  // A thread created now in #general, and the one that was active at connect time.
+  const thread = emu.createThread(guild.id, { name: 'travel', parentId: general });
+  const inThread = emu.postMessage({ guildId: guild.id, channelId: thread, author: member, content: 'Angela Merkel flew to Paris' });
+  const threadReply = await emu.waitForReply(inThread, 20_000);
+  assert.equal(threadReply.channel_id, thread, 'answered in the thread');
+  assert.match(threadReply.content, /\*\*PER\*\*: Angela Merkel/);
+  const inActive = emu.postMessage({ guildId: guild.id, channelId: activeThread, author: member, content: 'Google' });
+  assert.match((await emu.waitForReply(inActive, 20_000)).content, /\*\*ORG\*\*: Google/);
+
+  // A forum post: its thread lives under the forum, its starter message has the thread's id.
+  const poster = await drawPoster(['Barack Obama visits Berlin']);
+  const post = emu.createForumPost({
+    guildId: guild.id,
+    forumId: forum,
+    title: 'Who was that?',
+    author: member,
+    content: 'seen downtown',
+    attachments: [{ filename: 'poster.jpg', bytes: poster, contentType: 'image/jpeg' }],
+  });
+  assert.equal(post.messageId, post.threadId);
+  const postReply = await emu.waitForReply(post.messageId, 30_000);
+  assert.equal(postReply.channel_id, post.threadId);
+  assert.match(postReply.content, /\*\*PER\*\*: Barack Obama 🖼/);
+
+  // A thread under a channel nobody enabled is not read.
+  const offThread = emu.createThread(guild.id, { name: 'chatter', parentId: offTopic });
+  const ignored = emu.postMessage({ guildId: guild.id, channelId: offThread, author: member, content: 'Yahoo! in Berlin' });
+  const marker = emu.postMessage({ guildId: guild.id, channelId: general, author: member, content: 'Paris' });
+  await emu.waitForReply(marker, 20_000);
+  await app.host.idle();
+  assert.deepEqual(emu.repliesTo(ignored), []);
+
+  // Counts (and the dashboard's per-channel breakdown) name the parent channel, never a thread.
+  const after = await bot.stats.breakdown({ communityId: community, days: 1 });
+  assert.equal(countIn(after, general) - countIn(before, general), 4, 'Angela Merkel, Paris (thread), Google (active thread), Paris');
+  assert.equal(countIn(after, forum) - countIn(before, forum), 2, 'Barack Obama, Berlin from the forum post image');
+  for (const id of [thread, activeThread, post.threadId, offThread, offTopic])
+    assert.equal(countIn(after, id), 0, `nothing counted under ${id}`);
+  const asked = emu.slashCommand({
+    guildId: guild.id,
+    channelId: activeThread,
+    user: mod,
+    name: 'stats',
+    manageGuild: true,
+    options: [{ name: 'channel', type: CHANNEL_OPTION, value: forum }],
+  });
+  const text = await emu.waitForInteractionText(asked);
+  assert.match(text, /Top entities, last 7 days in #ideas/);
+  assert.match(text, /\*\*PER\*\*: Barack Obama \(1\)/);
+  assert.doesNotMatch(text, /Merkel|Google/, 'only the forum’s posts');
+});
+
+test('a Chinese community: once a moderator picks zh, every fixed reply is in Chinese', async () => {
+  const ask = (user: DcUser, name: string, options: { name: string; type: number; value: string | number }[] = [], manageGuild = false) =>
+    emu.waitForInteractionText(emu.slashCommand({ guildId: cnGuild.id, channelId: cnChannel, user, name, options, manageGuild }));
+  // Before the choice the guild's en-US locale decides.
+  assert.equal(await ask(member, 'ekmm-config'), 'Only moderators (Manage Server permission) can configure the bot.');
+  const summary = await ask(
+    mod,
+    'ekmm-config',
+    [
+      { name: 'language', type: CHANNEL_STRING, value: 'zh' },
+      { name: 'mode', type: CHANNEL_STRING, value: 'mention' },
+      { name: 'enable', type: CHANNEL_OPTION, value: cnChannel },
+    ],
+    true,
+  );
+  assert.equal(summary, `模式：**mention**，语言：**zh**，频道：<#${cnChannel}>`);
+  assert.equal(await ask(member, 'ekmm-config'), '只有管理员（“管理服务器”权限）可以配置机器人。');
+  assert.equal(await ask(member, 'stats'), '只有管理员（“管理服务器”权限）可以查看统计数据。');
+  assert.equal(await ask(member, 'dashboard'), '只有管理员可以打开统计面板。');
+  assert.match(await ask(member, 'help'), /我不保存消息文字、图片或用户 ID/);
+  assert.equal(await ask(member, 'entities', [{ name: 'text', type: CHANNEL_STRING, value: 'nothing here' }]), '没有找到命名实体。');
+  assert.equal(await ask(member, 'entities', [{ name: 'text', type: CHANNEL_STRING, value: '   ' }]), '这条消息里没有可以读取的内容。');
+
+  const nothing = emu.postMessage({ guildId: cnGuild.id, channelId: cnChannel, author: member, content: '你好', mentionBot: true });
+  assert.equal((await emu.waitForReply(nothing)).content, '没有找到命名实体。');
+  const huge = emu.postMessage({
+    guildId: cnGuild.id,
+    channelId: cnChannel,
+    author: member,
+    content: 'Berlin',
+    mentionBot: true,
+    attachments: [{ filename: 'huge.png', bytes: Buffer.alloc(20 * 1024 * 1024 + 1), contentType: 'image/png' }],
+  });
+  assert.equal((await emu.waitForReply(huge)).content, '**LOC**: Berlin\n这张图片太大，我无法读取（上限为 20 MiB）。');
+  await app.host.idle();
+  const stats = await ask(mod, 'stats', [], true);
+  assert.equal(stats, '**最近 7 天最常出现的名称**\n**LOC**: Berlin (1)');
 });

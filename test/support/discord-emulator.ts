@@ -1,7 +1,9 @@
 // A Discord stand-in on 127.0.0.1: the REST routes discord.js uses (gateway info, users/@me,
 // applications, channel messages, command registration, interaction callbacks and webhook
 // edits), a gateway WebSocket (HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME,
-// dispatches) and a CDN-like route serving attachment bytes.
+// dispatches) and a CDN-like route serving attachment bytes. Threads and forum posts arrive as
+// Discord sends them: active threads in GUILD_CREATE, new ones as THREAD_CREATE (type 11/12 with
+// parent_id), a forum post as a thread in a type-15 channel whose starter message has the thread's id.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -13,10 +15,27 @@ export interface DcUser {
   bot?: boolean;
 }
 
+/** A guild channel: a text channel (type 0, the default) or a forum (type 15, posts only as threads). */
+export interface DcChannel {
+  id: string;
+  name: string;
+  type?: 'text' | 'forum';
+}
+
+/** A thread under a text channel, or a forum post (a thread under a forum channel). */
+export interface DcThread {
+  id: string;
+  name: string;
+  parentId: string;
+  private?: boolean;
+}
+
 export interface DcGuild {
   id: string;
   name: string;
-  channels: { id: string; name: string }[];
+  channels: DcChannel[];
+  /** Active threads the bot sees when it connects (GUILD_CREATE `threads`). */
+  threads?: DcThread[];
   /** The guild's preferred locale (default en-US). */
   preferredLocale?: string;
   /** Roles besides @everyone. */
@@ -62,6 +81,9 @@ export function shardOfGuild(guildId: string, shardCount: number): number {
 }
 
 const PERM_MANAGE_GUILD = 1n << 5n;
+const CHANNEL_TYPE = { text: 0, forum: 15 } as const;
+const PUBLIC_THREAD = 11;
+const PRIVATE_THREAD = 12;
 let snowflake = 1_300_000_000_000_000_000n;
 const nextId = () => String(++snowflake);
 
@@ -129,6 +151,47 @@ export class DiscordEmulator {
     this.dispatch('GUILD_DELETE', { id: guildId, guild_id: guildId });
   }
 
+  /** A thread is created in a text channel (THREAD_CREATE, as Discord sends it to bots that can see the parent). */
+  createThread(guildId: string, thread: Omit<DcThread, 'id'> & { id?: string }): string {
+    const guild = this.guilds.find((g) => g.id === guildId);
+    if (!guild) throw new Error(`createThread: no guild ${guildId}`);
+    if (!guild.channels.some((c) => c.id === thread.parentId))
+      throw new Error(`createThread: no channel ${thread.parentId} in guild ${guildId}`);
+    const made: DcThread = { ...thread, id: thread.id ?? nextId() };
+    (guild.threads ??= []).push(made);
+    this.dispatch('THREAD_CREATE', { ...this.threadShape(guildId, made), newly_created: true });
+    return made.id;
+  }
+
+  /**
+   * A user opens a post in a forum channel: THREAD_CREATE for the post's thread, then the starter
+   * message, whose id is the thread's id (as on Discord). Returns both ids (they are equal).
+   */
+  createForumPost(opts: {
+    guildId: string;
+    forumId: string;
+    title: string;
+    author: DcUser;
+    content: string;
+    mentionBot?: boolean;
+    attachments?: { filename: string; bytes: Buffer; contentType: string; host?: string }[];
+  }): { threadId: string; messageId: string } {
+    const guild = this.guilds.find((g) => g.id === opts.guildId);
+    const forum = guild?.channels.find((c) => c.id === opts.forumId);
+    if (forum?.type !== 'forum') throw new Error(`createForumPost: ${opts.forumId} is not a forum channel`);
+    const threadId = this.createThread(opts.guildId, { name: opts.title, parentId: opts.forumId });
+    const messageId = this.postMessage({
+      guildId: opts.guildId,
+      channelId: threadId,
+      author: opts.author,
+      content: opts.content,
+      id: threadId,
+      ...(opts.mentionBot ? { mentionBot: true } : {}),
+      ...(opts.attachments ? { attachments: opts.attachments } : {}),
+    });
+    return { threadId, messageId };
+  }
+
   failNext(pattern: RegExp, status: number, retryAfter?: number): void {
     this.failures.push({ pattern, status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
@@ -154,8 +217,10 @@ export class DiscordEmulator {
     mentions?: DcMention[];
     /** Role ids mentioned in `content`. */
     mentionRoles?: string[];
+    /** The message id (a forum post's starter message has its thread's id). */
+    id?: string;
   }): string {
-    const id = nextId();
+    const id = opts.id ?? nextId();
     const attachments = (opts.attachments ?? []).map((a) => {
       const attId = nextId();
       const path = `/attachments/${opts.channelId}/${attId}/${a.filename}`;
@@ -210,7 +275,14 @@ export class DiscordEmulator {
     for (const o of options) {
       if (o.type !== 7) continue;
       const c = guild?.channels.find((ch) => ch.id === String(o.value));
-      if (c) channels[c.id] = { id: c.id, name: c.name, type: 0, permissions: '1071698660929', guild_id: opts.guildId };
+      if (c)
+        channels[c.id] = {
+          id: c.id,
+          name: c.name,
+          type: CHANNEL_TYPE[c.type ?? 'text'],
+          permissions: '1071698660929',
+          guild_id: opts.guildId,
+        };
     }
     const data = { type: 1, name: opts.name, options, ...(Object.keys(channels).length ? { resolved: { channels } } : {}) };
     return this.interaction(opts.guildId, opts.channelId, opts.user, opts.manageGuild ?? false, data);
@@ -265,6 +337,7 @@ export class DiscordEmulator {
     this.interactions.set(id, { id, token, callbacks: [], edits: [] });
     const guild = this.guilds.find((g) => g.id === guildId);
     const channel = guild?.channels.find((c) => c.id === channelId);
+    const thread = guild?.threads?.find((t) => t.id === channelId);
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: this.applicationId,
@@ -272,7 +345,9 @@ export class DiscordEmulator {
       data: { id: nextId(), ...data },
       guild_id: guildId,
       channel_id: channelId,
-      channel: { id: channelId, type: 0, name: channel?.name ?? 'channel', guild_id: guildId },
+      channel: thread
+        ? this.threadShape(guildId, thread)
+        : { id: channelId, type: CHANNEL_TYPE[channel?.type ?? 'text'], name: channel?.name ?? 'channel', guild_id: guildId },
       member: this.memberShape(user, manageGuild ? PERM_MANAGE_GUILD : 0n),
       token,
       version: 1,
@@ -401,15 +476,18 @@ export class DiscordEmulator {
       stickers: [],
       channels: g.channels.map((c, i) => ({
         id: c.id,
-        type: 0,
+        type: CHANNEL_TYPE[c.type ?? 'text'],
         name: c.name,
         guild_id: g.id,
         position: i,
         permission_overwrites: [],
         nsfw: false,
         parent_id: null,
+        ...(c.type === 'forum'
+          ? { available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 }
+          : {}),
       })),
-      threads: [],
+      threads: (g.threads ?? []).map((t) => this.threadShape(g.id, t)),
       members: [],
       voice_states: [],
       presences: [],
@@ -424,6 +502,26 @@ export class DiscordEmulator {
       explicit_content_filter: 0,
       mfa_level: 0,
       nsfw_level: 0,
+    };
+  }
+
+  private threadShape(guildId: string, t: DcThread) {
+    const now = new Date().toISOString();
+    return {
+      id: t.id,
+      guild_id: guildId,
+      parent_id: t.parentId,
+      owner_id: '1',
+      type: t.private ? PRIVATE_THREAD : PUBLIC_THREAD,
+      name: t.name,
+      last_message_id: null,
+      message_count: 0,
+      member_count: 1,
+      rate_limit_per_user: 0,
+      total_message_sent: 0,
+      flags: 0,
+      applied_tags: [],
+      thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false, create_timestamp: now },
     };
   }
 

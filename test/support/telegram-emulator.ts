@@ -42,6 +42,9 @@ const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADU
 
 const RESERVED = '_*[]()~`>#+-=|{}.!';
 
+/** getFile's limit on the real Bot API (a self-hosted server in --local mode has none). */
+export const GETFILE_MAX_BYTES = 20 * 1024 * 1024;
+
 /** Checks MarkdownV2 the way Telegram does for the subset bots use; returns the visible text or an error. */
 export function parseMarkdownV2(text: string): { plain: string } | { error: string } {
   let plain = '';
@@ -77,6 +80,8 @@ export class TelegramEmulator extends EventEmitter {
   readonly bot: TgUser = { id: 7000001, is_bot: true, first_name: 'EKMM', username: 'ekmm_test_bot' };
   readonly sent: SentMessage[] = [];
   readonly calls: string[] = [];
+  /** The command menu per language_code ('' is the default for every language), from setMyCommands. */
+  readonly commandMenus = new Map<string, { command: string; description: string }[]>();
   private readonly updates: ({ update_id: number } & Record<string, unknown>)[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly admins = new Map<number, number[]>();
@@ -270,8 +275,12 @@ export class TelegramEmulator extends EventEmitter {
       case 'deleteWebhook':
         this.webhookDeleted = true;
         return ok(true);
-      case 'setMyCommands':
+      case 'setMyCommands': {
+        if (!Array.isArray(body.commands)) return bad('commands must be an array');
+        const language = typeof body.language_code === 'string' ? body.language_code : '';
+        this.commandMenus.set(language, body.commands as { command: string; description: string }[]);
         return ok(true);
+      }
       case 'setWebhook':
         if (typeof body.url !== 'string' || !body.url.startsWith('https://'))
           return bad('bad webhook: HTTPS url must be provided for webhook');
@@ -282,6 +291,8 @@ export class TelegramEmulator extends EventEmitter {
       case 'getFile': {
         const file = this.files.get(String(body.file_id));
         if (!file) return bad('invalid file_id');
+        // The Bot API hands out files up to 20 MiB only (telegram-bot-api: 20 << 20), whatever their size.
+        if (file.bytes.length > GETFILE_MAX_BYTES) return bad('file is too big');
         return ok({ file_id: body.file_id, file_unique_id: file.unique, file_size: file.bytes.length, file_path: file.path });
       }
       case 'getChatAdministrators': {

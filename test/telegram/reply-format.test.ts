@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeTelegramMarkdownV2, escapeDiscordMarkdown } from '../../adapters/shared/markdown.ts';
-import { formatDiscordReply, formatTelegramReply, formatTelegramTop, groupEntities } from '../../adapters/shared/reply-format.ts';
+import {
+  formatDiscordReply,
+  formatDiscordTop,
+  formatTelegramReply,
+  formatTelegramTop,
+  groupEntities,
+} from '../../adapters/shared/reply-format.ts';
 import type { Entity } from '../../src/core/types.ts';
 import { parseMarkdownV2 } from '../support/telegram-emulator.ts';
 
@@ -57,16 +63,16 @@ test('replies group by type in configured order, merge duplicates and mark image
     { type: 'LOC', items: [{ text: 'Paris', inImage: true }] },
     { type: 'CUSTOM', items: [{ text: 'ACME', inImage: false }] },
   ]);
-  const tg = formatTelegramReply(groups);
+  const tg = formatTelegramReply(groups, 'en');
   assert.equal(tg, '*PER*: Barack Obama, Obama 🖼\n*LOC*: Paris 🖼\n*CUSTOM*: ACME');
-  assert.equal(formatDiscordReply(groups), '**PER**: Barack Obama, Obama 🖼\n**LOC**: Paris 🖼\n**CUSTOM**: ACME');
+  assert.equal(formatDiscordReply(groups, 'en'), '**PER**: Barack Obama, Obama 🖼\n**LOC**: Paris 🖼\n**CUSTOM**: ACME');
 });
 
 test('entity texts with markup cannot break or inject formatting', () => {
   const groups = groupEntities([entity('*bold* [x](http://e.x) <@123> C++ v1.0!', 'ORG')], ['ORG']);
-  const tg = formatTelegramReply(groups);
+  const tg = formatTelegramReply(groups, 'en');
   assert.deepEqual(parseMarkdownV2(tg), { plain: 'ORG: *bold* [x](http://e.x) <@123> C++ v1.0!' });
-  assert.equal(formatDiscordReply(groups), '**ORG**: \\*bold\\* \\[x\\](http://e.x) \\<\\@123> C++ v1.0!');
+  assert.equal(formatDiscordReply(groups, 'en'), '**ORG**: \\*bold\\* \\[x\\](http://e.x) \\<\\@123> C++ v1.0!');
   assert.equal(escapeDiscordMarkdown('a_b~c|d`e'), 'a\\_b\\~c\\|d\\`e');
 });
 
@@ -74,10 +80,23 @@ test('long replies stay under the platform limit and say how much was left out',
   const many = Array.from({ length: 400 }, (_, i) => entity(`Entity number ${i} with a long name`, i % 2 ? 'PER' : 'ORG'));
   const types = Array.from({ length: 400 }, (_, i) => `T${i}`);
   const manyTypes = many.map((e, i) => ({ ...e, type: types[i]! }));
-  const tg = formatTelegramReply(groupEntities(manyTypes, types));
+  const tg = formatTelegramReply(groupEntities(manyTypes, types), 'en');
   assert.ok(tg.length <= 4096, 'expected tg.length <= 4096');
   assert.match(tg, /…and \d+ more$/);
   assert.ok(!('error' in parseMarkdownV2(tg)), "expected !('error' in parseMarkdownV2(tg))");
-  const top = formatTelegramTop({ PER: [{ entity: 'a.b', count: 2 }] }, 'Top (7 days)');
+  const top = formatTelegramTop({ PER: [{ label: 'a.b', count: 2 }] }, 'Top (7 days)', 'en');
   assert.deepEqual(parseMarkdownV2(top), { plain: 'Top (7 days)\nPER: a.b (2)' });
+  const zh = formatTelegramReply(groupEntities(manyTypes, types), 'zh');
+  assert.match(zh, /……另有 \d+ 个$/);
+  assert.ok(!('error' in parseMarkdownV2(zh)));
+});
+
+test('/stats lines show each entity by its surface form (label), not the folded key; empty windows say so in the chat language', () => {
+  const top = { PER: [{ entity: 'taylor swift', label: 'Taylor Swift', count: 3 }] };
+  assert.equal(formatDiscordTop(top, 'Top', 'en'), '**Top**\n**PER**: Taylor Swift (3)');
+  assert.deepEqual(parseMarkdownV2(formatTelegramTop(top, 'Top', 'en')), { plain: 'Top\nPER: Taylor Swift (3)' });
+  assert.deepEqual(parseMarkdownV2(formatTelegramTop({}, '最近 7 天最常出现的名称', 'zh')), {
+    plain: '最近 7 天最常出现的名称\n这段时间还没有统计到名称。',
+  });
+  assert.equal(formatDiscordReply([], 'zh'), '没有找到命名实体。');
 });

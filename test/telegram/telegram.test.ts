@@ -107,9 +107,9 @@ test('/stats refuses a member and answers an administrator', async () => {
   const reply = await privateAnswer(admin.id);
   assert.equal(reply.parse_mode, 'MarkdownV2');
   assert.match(reply.plain, /Top entities in Friends, last 30 days/);
-  assert.match(reply.plain, /LOC: berlin \(1\), paris \(1\)/);
-  assert.match(reply.plain, /PER: angela merkel \(1\)/);
-  assert.doesNotMatch(reply.plain, /barack obama/, 'the private chat and the bot message are not counted here');
+  assert.match(reply.plain, /LOC: Berlin \(1\), Paris \(1\)/, 'surface forms, not folded keys');
+  assert.match(reply.plain, /PER: Angela Merkel \(1\)/);
+  assert.doesNotMatch(reply.plain, /barack obama/i, 'the private chat and the bot message are not counted here');
 });
 
 test('counts survive a restart of the adapter (sqlite statistics)', async () => {
@@ -118,7 +118,7 @@ test('counts survive a restart of the adapter (sqlite statistics)', async () => 
   const answered = emu.sendText(group, admin, '/stats');
   await emu.waitForReply(answered);
   const reply = await privateAnswer(admin.id);
-  assert.match(reply.plain, /ORG: c\+\+ users group \(1\), google \(1\), yahoo! \(1\)/);
+  assert.match(reply.plain, /ORG: C\+\+ Users Group \(1\), Google \(1\), Yahoo! \(1\)/);
   assert.equal(await bot.stats.total('telegram:-100200'), 6);
 });
 
@@ -276,4 +276,54 @@ test('/mode: administrators set mention, auto or passive per chat; it persists a
   emu.changeBotMembership(chat, admin, 'kicked');
   await until(async () => (await app.settingsStore.get('telegram:chat:v1:-100500')) === undefined, 'the chat settings deleted');
   assert.equal(await bot.stats.total('telegram:-100500'), 0);
+});
+
+test('/language: administrators set a Chinese community; every fixed reply follows it, it persists, auto goes back to the sender’s language', async () => {
+  const chat: TgChat = { id: -100600, type: 'supergroup', title: '中文群' };
+  const boss: TgUser = { id: 506, is_bot: false, first_name: 'Wang', language_code: 'en' };
+  emu.setAdministrators(chat.id, [boss.id]);
+  // Not chosen yet: the sender's Telegram language decides.
+  assert.match(
+    (await emu.waitForReply(emu.sendText(chat, alice, '/language zh'))).plain,
+    /^Only chat administrators can change the language\.$/,
+  );
+  assert.match((await emu.waitForReply(emu.sendText(chat, boss, '/language klingon'))).plain, /Unknown language "klingon"/);
+  assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/language zh'))).plain, '语言：zh（用中文回复）。');
+  assert.equal((await app.settingsStore.get<{ language?: string }>('telegram:chat:v1:-100600'))?.language, 'zh');
+
+  // The chat's choice outranks the senders' English Telegram.
+  assert.equal((await emu.waitForReply(emu.sendText(chat, alice, '/stats'))).plain, '只有群管理员可以查看统计数据。');
+  assert.equal((await emu.waitForReply(emu.sendText(chat, alice, '/mode auto'))).plain, '只有群管理员可以更改模式。');
+  assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/mode auto'))).plain, '模式：auto。');
+  assert.match((await emu.waitForReply(emu.sendText(chat, alice, '/help'))).plain, /我不保存消息文字、图片或用户 ID/);
+  assert.equal((await emu.waitForReply(emu.sendText(chat, alice, '/dashboard'))).plain, '只有管理员可以打开统计面板。');
+  const found = await emu.waitForReply(emu.sendText(chat, alice, 'Angela Merkel in Berlin'));
+  assert.match(found.plain, /PER: Angela Merkel/);
+  const huge = emu.sendPhoto(chat, alice, Buffer.alloc(20 * 1024 * 1024 + 1));
+  assert.equal((await emu.waitForReply(huge, 15_000)).plain, '这张图片太大，我无法读取（上限为 20 MiB）。');
+
+  // /stats goes to the administrator privately, headed in the chat's language, entities by surface form.
+  assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/stats'))).plain, '我已通过私信把统计数据发给你。');
+  const stats = await privateAnswer(boss.id);
+  assert.match(stats.plain, /^中文群 最近 7 天最常出现的名称\n/);
+  assert.match(stats.plain, /LOC: Berlin \(1\)/);
+
+  // Kept across a restart; /language auto hands the replies back to each sender's language.
+  await bot.stop();
+  bot = await start();
+  assert.equal(
+    (await emu.waitForReply(emu.sendText(chat, boss, '/language'))).plain,
+    '语言：zh（用中文回复）。可用 /language en、/language zh 或 /language auto 设置。',
+  );
+  assert.equal((await emu.waitForReply(emu.sendText(chat, boss, '/language auto'))).plain, 'Language: auto (replies in English).');
+  assert.equal((await emu.waitForReply(emu.sendText(chat, alice, '/stats'))).plain, 'Only chat administrators can see statistics.');
+  const zhUser = { ...alice, language_code: 'zh-hans' };
+  assert.equal((await emu.waitForReply(emu.sendText(chat, zhUser, '/stats'))).plain, '只有群管理员可以查看统计数据。');
+});
+
+test('the command menu is registered in English and in Chinese', () => {
+  const names = (language: string) => emu.commandMenus.get(language)?.map((c) => c.command);
+  assert.deepEqual(names(''), ['stats', 'help', 'mode', 'language', 'dashboard']);
+  assert.deepEqual(names('zh'), names(''));
+  assert.match(emu.commandMenus.get('zh')!.find((c) => c.command === 'language')!.description, /本群使用的语言/);
 });
