@@ -38,7 +38,7 @@ const config = loadConfig({
     captioner: { backend: 'openai', openai: { baseURL: emu.baseURL, model: 'emu-vision', timeoutMs: 20_000, retries: 2 } },
     // The probe sends ~25 requests a second: above the default per-client budget (120 a minute),
     // which would refuse it; the abusers get the same raised budget, so the lanes are what is measured.
-    limits: { web: { requestsPerClientPerMinute: 6000 } },
+    limits: { web: { requestsPerClientPerMinute: 6000, ...(args['body-mib'] ? { bodyBytesInFlight: Number(args['body-mib']) * 1048576 } : {}) } },
   },
 });
 const app = await createApp(config, { logger: silentLogger() });
@@ -49,7 +49,14 @@ const port = web.port;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+let peakParts = '';
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss > peakRss) {
+    peakRss = m.rss;
+    peakParts = `heap ${Math.round(m.heapTotal / 1048576)} MB, external ${Math.round(m.external / 1048576)} MB (array buffers ${Math.round(m.arrayBuffers / 1048576)} MB)`;
+  }
+}, 25);
 
 const PROBE_TEXTS = [
   'Barack Obama meets Angela Merkel in Berlin',
@@ -132,6 +139,7 @@ async function scenario(name: string, abuse: (stop: () => boolean) => Promise<nu
   loopDelay.reset();
   const { ms, failed, abuseStatuses } = await probeDuring(abuse);
   const loopMax = loopDelay.max / 1e6;
+  if (process.env.ABUSE_MEMORY) console.error(`${name}: at peak RSS ${Math.round(peakRss / 1048576)} MB: ${peakParts}`);
   const summary = [...abuseStatuses]
     .sort((a, b) => a[0] - b[0])
     .map(([s, c]) => `${s === 0 ? 'reset' : s}: ${c}`)
