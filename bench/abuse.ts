@@ -91,6 +91,8 @@ async function probeDuring(
   return { ms, failed, abuseStatuses: statuses };
 }
 
+/** With ABUSE_TIMINGS=1: the engine's own time for each probe (timings.total), to tell queueing from work. */
+const serverTotals: number[] = [];
 /** Text-only probe requests, from 127.0.0.1 with keep-alive, one after another. */
 const probeAgent = new Agent({ keepAlive: true, localAddress: '127.0.0.1', maxSockets: 1 });
 function post(body: string, path = '/api/recognize'): Promise<number> {
@@ -105,8 +107,15 @@ function post(body: string, path = '/api/recognize'): Promise<number> {
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (process.env.ABUSE_TIMINGS && res.statusCode === 200) {
+            const t = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { timings: Record<string, number> }).timings;
+            serverTotals.push(t.total ?? 0);
+          }
+          resolve(res.statusCode ?? 0);
+        });
       },
     );
     req.on('error', () => resolve(0));
@@ -139,6 +148,9 @@ async function scenario(name: string, abuse: (stop: () => boolean) => Promise<nu
   loopDelay.reset();
   const { ms, failed, abuseStatuses } = await probeDuring(abuse);
   const loopMax = loopDelay.max / 1e6;
+  if (process.env.ABUSE_TIMINGS)
+    console.error(`${name}: engine time of the probes p50 ${percentile(serverTotals, 50).toFixed(1)} ms, p99 ${percentile(serverTotals, 99).toFixed(1)} ms`);
+  serverTotals.length = 0;
   if (process.env.ABUSE_MEMORY) console.error(`${name}: at peak RSS ${Math.round(peakRss / 1048576)} MB: ${peakParts}`);
   const summary = [...abuseStatuses]
     .sort((a, b) => a[0] - b[0])

@@ -307,7 +307,14 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     let recognition: Recognition | undefined;
     try {
       recognition = (
-        await host.recognize({ message, signal: gone.signal, logBindings: { reqId: request.id }, ...(countAs ? { countAs } : {}) })
+        await host.recognize({
+          message,
+          signal: gone.signal,
+          // Fair queueing per client address: one client's backlog does not delay another's first request.
+          client: `web:${request.ip}`,
+          logBindings: { reqId: request.id },
+          ...(countAs ? { countAs } : {}),
+        })
       )?.recognition;
     } catch (err) {
       if (gone.signal.aborted) {
