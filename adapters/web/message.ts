@@ -67,7 +67,10 @@ export function decodeBase64(data: string, field: string): Uint8Array {
   // The same code as an empty multipart file: a zero-byte image is refused the same way either way.
   if (raw.length === 0) throw emptyImage(field);
   if (!BASE64.test(raw)) throw badBase64(field);
-  return ownBytes(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64'));
+  const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  // Padding alone ("==") decodes to nothing: as empty as "".
+  if (bytes.length === 0) throw emptyImage(field);
+  return ownBytes(bytes);
 }
 
 /** The bytes in an ArrayBuffer of their own: a small Buffer is a view of node's shared pool, which later stages must not see. */
