@@ -291,10 +291,18 @@ function readScanned(stream: Readable, declaredLength: number | undefined, limit
         );
       }
     };
-    const onEnd = () => resolve(body.subarray(0, received));
+    let ended = false;
+    const onEnd = () => {
+      ended = true;
+      resolve(body.subarray(0, received));
+    };
     stream.on('data', onData);
     stream.once('end', onEnd);
     stream.once('error', reject);
+    // A client gone mid-body may close the stream without 'end' or 'error': let go of the buffer.
+    stream.once('close', () => {
+      if (!ended) reject(new HttpError(400, 'request.incomplete', 'the request body ended before its end (the client went away)'));
+    });
   });
 }
 

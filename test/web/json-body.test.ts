@@ -148,3 +148,11 @@ test('past the text limit, or past the bytes a text-only body can need, the read
     (err: HttpError) => err.status === 413 && err.code === 'body.too_large',
   );
 });
+
+test('a body whose stream closes before its end is refused, not left waiting', async () => {
+  const stream = new Readable({ read() {} });
+  const reading = readJsonMessage(stream, 1000, limits);
+  stream.push(Buffer.from('{"text":"Par'));
+  setImmediate(() => stream.destroy());
+  await assert.rejects(reading, (err: HttpError) => err.status === 400 && err.code === 'request.incomplete');
+});
