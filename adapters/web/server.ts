@@ -252,9 +252,12 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed' | 'cancelled') =>
     host.metrics.recognitions.inc({ platform: 'web', outcome });
 
-  app.post(RECOGNIZE_PATH, async (request, reply) => {
+  // The token is checked before the body is read: the JSON reader decodes images as they arrive.
+  const checkToken = async (request: FastifyRequest) => {
     const token = env[API_TOKEN_ENV];
     if (token) requireBearer(request, token, `API token (${API_TOKEN_ENV})`);
+  };
+  app.post(RECOGNIZE_PATH, { onRequest: checkToken }, async (request, reply) => {
     const contentType = request.headers['content-type'] ?? '';
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let message: Message;
