@@ -9,9 +9,9 @@
 // longest the server's event loop was held (a blocked loop, or a process starved of CPU).
 //
 //   nice -n 10 npx tsx bench/abuse.ts [--seconds=6] [--probe-ms=40] [--only=megabyte,uploads,hang,flood]
-//     [--body-mib=N (limits.web.bodyBytesInFlight)]
-//   ABUSE_MEMORY=1: heap/external at each scenario's peak RSS; ABUSE_TIMINGS=1: the engine's own
-//   time for the probes (timings.total), to tell queueing from work.
+//     [--body-mib=N (limits.web.bodyBytesInFlight)] [--memory] [--timings]
+//   --memory: heap/external at each scenario's peak RSS; --timings: the engine's own time for the
+//   probes (timings.total), to tell queueing from work.
 // Target: text-only p99 < 100 ms in every scenario, peak RSS < 600 MB.
 import { request, Agent } from 'node:http';
 import { fork } from 'node:child_process';
@@ -31,6 +31,9 @@ const PROBE_MS = Number(args['probe-ms'] ?? 40);
 /** --only=megabyte,uploads,hang,flood runs just those scenarios (after the probe alone), e.g. under --cpu-prof. */
 const ONLY = args.only ? new Set(args.only.split(',')) : undefined;
 const wanted = (name: string) => !ONLY || ONLY.has(name);
+/** --memory: heap/external at each scenario's peak RSS; --timings: the engine's own time for the probes. */
+const SHOW_MEMORY = 'memory' in args;
+const SHOW_TIMINGS = 'timings' in args;
 
 // The abusers and the LLM emulator run in a child process (bench/abuse-client.ts).
 const client = fork(fileURLToPath(new URL('./abuse-client.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
@@ -71,7 +74,7 @@ const sampler = setInterval(() => {
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) {
     peakRss = rss;
-    if (!process.env.ABUSE_MEMORY) return;
+    if (!SHOW_MEMORY) return;
     const m = process.memoryUsage();
     peakParts = `heap ${Math.round(m.heapTotal / 1048576)} MB, external ${Math.round(m.external / 1048576)} MB (array buffers ${Math.round(m.arrayBuffers / 1048576)} MB)`;
   }
@@ -110,7 +113,7 @@ async function probeDuring(
   return { ms, failed, abuseStatuses: statuses };
 }
 
-/** With ABUSE_TIMINGS=1: the engine's own time for each probe (timings.total), to tell queueing from work. */
+/** With --timings: the engine's own time for each probe (timings.total), to tell queueing from work. */
 const serverTotals: number[] = [];
 /** Text-only probe requests, from 127.0.0.1 with keep-alive, one after another. */
 const probeAgent = new Agent({ keepAlive: true, localAddress: '127.0.0.1', maxSockets: 1 });
@@ -129,7 +132,7 @@ function post(body: string, path = '/api/recognize'): Promise<number> {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          if (process.env.ABUSE_TIMINGS && res.statusCode === 200) {
+          if (SHOW_TIMINGS && res.statusCode === 200) {
             const t = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { timings: Record<string, number> }).timings;
             serverTotals.push(t.total ?? 0);
           }
@@ -160,12 +163,12 @@ async function scenario(name: string, abuse: (stop: () => boolean) => Promise<nu
   loopDelay.reset();
   const { ms, failed, abuseStatuses } = await probeDuring(abuse);
   const loopMax = loopDelay.max / 1e6;
-  if (process.env.ABUSE_TIMINGS)
+  if (SHOW_TIMINGS)
     console.error(
       `${name}: engine time of the probes p50 ${percentile(serverTotals, 50).toFixed(1)} ms, p99 ${percentile(serverTotals, 99).toFixed(1)} ms`,
     );
   serverTotals.length = 0;
-  if (process.env.ABUSE_MEMORY) console.error(`${name}: at peak RSS ${Math.round(peakRss / 1048576)} MB: ${peakParts}`);
+  if (SHOW_MEMORY) console.error(`${name}: at peak RSS ${Math.round(peakRss / 1048576)} MB: ${peakParts}`);
   const summary = [...abuseStatuses]
     .sort((a, b) => a[0] - b[0])
     .map(([s, c]) => `${s === 0 ? 'reset' : s}: ${c}`)
