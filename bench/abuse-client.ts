@@ -1,9 +1,15 @@
 // The abusers of bench/abuse.ts, in a process of their own so that building and sending their
 // bodies costs neither the server's event loop nor its memory (the service is what is measured).
-// Driven over IPC: { scenario, port, seconds } in, { statuses } out.
+// Driven over IPC: { scenario, port, seconds } in, { statuses } out; { llm: 'hang' | 'answer' } sets
+// the captioning LLM's behaviour. The LLM (an OpenAI-compatible emulator) lives here too: a real
+// one is another machine, and parsing its requests should not be charged to the service.
 import { request, Agent } from 'node:http';
 import sharp from 'sharp';
 import { drawTextLines } from '../test/support/draw.ts';
+import { OpenAiEmulator, completion } from '../test/support/openai-emulator.ts';
+
+const emu = await new OpenAiEmulator().start();
+emu.otherwise(completion('a poster with text'));
 
 const agents = new Map<string, Agent>();
 const agentFor = (address: string) => {
@@ -75,8 +81,13 @@ const scenarios: Record<string, (port: number, stop: () => boolean) => Promise<n
     keepSending(port, (n) => [n % 4 === 0 ? posterBody(n) : json({ text: `flood ${n} in Paris` }), abuser(n)], 48, stop),
 };
 
-process.on('message', (m: { scenario: string; port: number; seconds: number }) => {
+process.on('message', (m: { scenario: string; port: number; seconds: number } | { llm: 'hang' | 'answer' }) => {
+  if ('llm' in m) {
+    emu.otherwise(m.llm === 'hang' ? { hang: true } : completion('a poster with text'));
+    process.send!({ llm: m.llm });
+    return;
+  }
   const until = Date.now() + m.seconds * 1000;
   void scenarios[m.scenario]!(m.port, () => Date.now() > until).then((statuses) => process.send!({ statuses }));
 });
-process.send!({ ready: true, largeBytes: largeBody.length });
+process.send!({ ready: true, largeBytes: largeBody.length, llmBaseURL: emu.baseURL });

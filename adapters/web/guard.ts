@@ -10,9 +10,8 @@ import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { Host } from '../../src/host/index.ts';
 import { RefusalLog } from '../../src/host/refusals.ts';
 import { errorBody, HttpError, sendJson } from './http.ts';
+import { textOnlyBodyBytes } from './json-body.ts';
 
-/** Bodies larger than this (or multipart) are expected to carry images: they go to the image lane. */
-const TEXT_BODY_BYTES = 128 * 1024;
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -187,7 +186,9 @@ export class WebGuard {
       );
     }
     const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');
-    const lane = multipart || (length ?? max) > TEXT_BODY_BYTES ? host.queue : host.textQueue;
+    // A body larger than any text-only message can need must carry images (json-body.ts refuses it
+    // while it streams in if it does not): it goes to the image lane.
+    const lane = multipart || (length ?? max) > textOnlyBodyBytes(config.limits.textChars.api) ? host.queue : host.textQueue;
     if (lane.full) {
       throw new HttpError(
         503,

@@ -55,15 +55,31 @@ function applyIdFields(message: Message, read: (field: IdField) => unknown): voi
   if (id !== undefined) message.messageId = id;
 }
 
-function decodeBase64(data: string, field: string): Uint8Array {
+/** The base64 text of an image field: a data: URL's payload, or the string itself. */
+export function base64Payload(data: string): string {
   // Accept data: URLs as produced by FileReader.readAsDataURL.
   const comma = data.startsWith('data:') ? data.indexOf(',') : -1;
-  const raw = (comma >= 0 ? data.slice(comma + 1) : data).replace(/\s+/g, '');
-  // The same code as an empty multipart file: a zero-byte image is refused the same way either way.
-  if (raw.length === 0) throw badRequest('request.empty_image', `"${field}" is empty (zero bytes)`);
-  if (!BASE64.test(raw)) throw badRequest('request.bad_image', `"${field}" is not valid base64`);
-  return new Uint8Array(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64'));
+  return comma >= 0 ? data.slice(comma + 1) : data;
 }
+
+export function decodeBase64(data: string, field: string): Uint8Array {
+  const raw = base64Payload(data).replace(/\s+/g, '');
+  // The same code as an empty multipart file: a zero-byte image is refused the same way either way.
+  if (raw.length === 0) throw emptyImage(field);
+  if (!BASE64.test(raw)) throw badBase64(field);
+  const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  // Padding alone ("==") decodes to nothing: as empty as "".
+  if (bytes.length === 0) throw emptyImage(field);
+  return ownBytes(bytes);
+}
+
+/** The bytes in an ArrayBuffer of their own: a small Buffer is a view of node's shared pool, which later stages must not see. */
+export function ownBytes(buffer: Buffer): Uint8Array {
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? buffer : new Uint8Array(buffer);
+}
+
+export const emptyImage = (field: string): HttpError => badRequest('request.empty_image', `"${field}" is empty (zero bytes)`);
+export const badBase64 = (field: string): HttpError => badRequest('request.bad_image', `"${field}" is not valid base64`);
 
 function jsonImage(item: unknown, i: number): ImageInput {
   const field = `images[${i}]`;
@@ -72,8 +88,9 @@ function jsonImage(item: unknown, i: number): ImageInput {
   }
   const { data, name, url } = item as Record<string, unknown>;
   if (name !== undefined && typeof name !== 'string') throw badRequest('request.bad_image', `"${field}.name" must be a string`);
-  if (typeof data === 'string') {
-    const bytes = decodeBase64(data, `${field}.data`);
+  // Bytes already decoded while the body streamed in (json-body.ts); JSON itself cannot make a Uint8Array.
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    const bytes = typeof data === 'string' ? decodeBase64(data, `${field}.data`) : data;
     return name ? { kind: 'bytes', bytes, name } : { kind: 'bytes', bytes };
   }
   // URLs are fetched only from intake.urlHosts; the intake stage turns a refusal into a warning.
@@ -88,6 +105,11 @@ export function messageFromJson(body: Buffer): Message {
   } catch (err) {
     throw badRequest('request.bad_json', `request body is not valid JSON: ${(err as Error).message}`);
   }
+  return messageFromObject(parsed);
+}
+
+/** A parsed JSON body as a Message (images[i].data may already be bytes, see json-body.ts). */
+export function messageFromObject(parsed: unknown): Message {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw badRequest('request.bad_json', 'request body must be a JSON object {text, language?, images?}');
   }

@@ -28,12 +28,14 @@ import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
 import { WebGuard } from './guard.ts';
+import { JsonMessage, readBody, readJsonMessage } from './json-body.ts';
 import { RecognitionCancelled } from '../../src/core/deadline.ts';
 import { statsHandler } from './stats-route.ts';
 import { registerDashboard } from './dashboard/routes.ts';
 
 /** The env var holding the API token; when set, POST /api/recognize needs it as a Bearer token. */
 export const API_TOKEN_ENV = 'EKMM_API_TOKEN';
+const RECOGNIZE_PATH = '/api/recognize';
 
 /** What plugins get besides the fastify instance. */
 export interface WebContext {
@@ -175,6 +177,21 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   // gets the API's own 400 naming the field (message.ts), not the framework's wording.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // A recognition request's JSON is read by a scanner as it arrives: past the text limit it is
+  // refused after a few KB, and image data skips JSON.parse (json-body.ts, issue 8).
+  const jsonLimits = { maxBodyBytes: config.server.maxBodyBytes, maxTextChars: config.limits.textChars.api };
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    const length = Number.isFinite(declared) ? declared : undefined;
+    const read =
+      (request.url.split('?')[0] ?? '') === RECOGNIZE_PATH
+        ? readJsonMessage(payload, length, jsonLimits).then((message) => new JsonMessage(message))
+        : readBody(payload, length, jsonLimits.maxBodyBytes);
+    read.then(
+      (body) => done(null, body),
+      (err: Error) => done(err),
+    );
+  });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -235,13 +252,20 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const countWeb = (outcome: 'recognized' | 'refused' | 'dismissed' | 'failed' | 'cancelled') =>
     host.metrics.recognitions.inc({ platform: 'web', outcome });
 
-  app.post('/api/recognize', async (request, reply) => {
+  // The token is checked before the body is read: the JSON reader decodes images as they arrive.
+  const checkToken = async (request: FastifyRequest) => {
     const token = env[API_TOKEN_ENV];
     if (token) requireBearer(request, token, `API token (${API_TOKEN_ENV})`);
+  };
+  app.post(RECOGNIZE_PATH, { onRequest: checkToken }, async (request, reply) => {
     const contentType = request.headers['content-type'] ?? '';
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let message: Message;
-    if (/^application\/json\b/i.test(contentType)) {
+    if (request.body instanceof JsonMessage) {
+      message = request.body.message;
+      // The route holds the decoded message only; the body bytes it came from can go now.
+      request.body = undefined;
+    } else if (/^application\/json\b/i.test(contentType)) {
       message = messageFromJson(body);
     } else if (/^multipart\/form-data\b/i.test(contentType)) {
       message = await messageFromMultipart(body, contentType);
@@ -286,7 +310,14 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     let recognition: Recognition | undefined;
     try {
       recognition = (
-        await host.recognize({ message, signal: gone.signal, logBindings: { reqId: request.id }, ...(countAs ? { countAs } : {}) })
+        await host.recognize({
+          message,
+          signal: gone.signal,
+          // Fair queueing per client address: one client's backlog does not delay another's first request.
+          client: `web:${request.ip}`,
+          logBindings: { reqId: request.id },
+          ...(countAs ? { countAs } : {}),
+        })
       )?.recognition;
     } catch (err) {
       if (gone.signal.aborted) {

@@ -86,12 +86,17 @@ const limits = z
         /** Recognition requests one client address may have admitted at once (waiting or running): its share of the lanes. */
         inFlightPerClient: z.number().int().positive().default(4),
         maxConnections: z.number().int().positive().default(512),
-        /** Bytes of request bodies admitted at once (declared Content-Length, held until the reply): past it, 503 before reading. */
+        /**
+         * Bytes of request bodies admitted at once (declared Content-Length, held until the reply): past it, 503 before
+         * reading. One body is always admitted alone, however large. 8 MiB: in bench/abuse.ts, 40 uploads of 7 MB peaked
+         * at 790 MB RSS with 64 MiB (nine admitted), 660-690 MB with 16 MiB, 560-590 MB with 8 MiB (one at a time; OCR,
+         * one worker, takes them one at a time anyway).
+         */
         bodyBytesInFlight: z
           .number()
           .int()
           .positive()
-          .default(64 * 1024 * 1024),
+          .default(8 * 1024 * 1024),
         /** A request (headers and body) must arrive within this; a slow upload is cut. */
         requestTimeoutMs: z.number().int().positive().default(30_000),
         /** Host header names accepted besides localhost/127.0.0.1/::1 (a reverse proxy's name); empty on a wildcard listen address accepts any. */

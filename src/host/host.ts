@@ -53,6 +53,8 @@ export interface RecognitionJob {
    * behind OCR.
    */
   hasImages?: boolean;
+  /** Whom the work is for (a web client address, a community): one client's backlog does not delay another's in a lane. */
+  client?: string;
 }
 
 export interface Recognized {
@@ -119,7 +121,10 @@ export class Host {
    */
   async recognize(job: RecognitionJob): Promise<Recognized | undefined> {
     try {
-      return await this.laneFor(job).run(({ signal }) => this.run(job, signal), job.signal ? { signal: job.signal } : {});
+      return await this.laneFor(job).run(({ signal }) => this.run(job, signal), {
+        ...(job.signal ? { signal: job.signal } : {}),
+        ...(job.client !== undefined ? { client: job.client } : {}),
+      });
     } catch (err) {
       if (err instanceof QueueFullError) this.metrics.queueRefused.inc();
       throw err;

@@ -71,6 +71,8 @@ export class MessageProcessor {
       const done = await this.host.recognize({
         message: () => this.message(incoming, cut.text),
         hasImages: incoming.imageCount > 0,
+        // Fair queueing per community: one busy chat does not hold up the others.
+        client: `community:${incoming.communityId}`,
         ...(incoming.record
           ? {
               countAs: {

@@ -313,3 +313,59 @@ test('refusals are counted and summarised in one log line per interval, not one 
   const metric = await web.guard.refusals.counter.get();
   assert.equal(metric.values.find((v) => v.labels.reason === 'rate.client')?.value, 30);
 });
+
+test('a JSON text past limits.textChars.api is refused with 413 while its body streams in: the upload never completes', async () => {
+  const s = await start({ limits: { textChars: { api: 1000 } } });
+  // 1 MB announced, 64 KB sent, the rest never: the answer comes anyway, naming the limit.
+  const head = `{"text":"${'Paris '.repeat((64 * 1024) / 6)}`;
+  const long = await raw(s.web.url, { headers: { 'content-length': String(1024 * 1024) }, body: head, endBody: false });
+  assert.deepEqual([long.status, codeOf(long)], [413, 'request.text_too_long'], long.body);
+  assert.match(JSON.parse(long.body).error.message, /at most 1000 are accepted \(limits\.textChars\.api\)/);
+  assert.equal(long.headers.connection, 'close');
+  // Chunked (no Content-Length): the same streaming cap.
+  const chunked = await raw(s.web.url, { headers: { 'transfer-encoding': 'chunked' }, body: head, endBody: false });
+  assert.deepEqual([chunked.status, codeOf(chunked)], [413, 'request.text_too_long'], chunked.body);
+  // Bytes under another key count too: a text-only body can need only so much besides image data.
+  const other = await raw(s.web.url, {
+    headers: { 'content-length': String(1024 * 1024) },
+    body: `{"text":"Paris","padding":"${'x'.repeat(80 * 1024)}`,
+    endBody: false,
+  });
+  assert.deepEqual([other.status, codeOf(other)], [413, 'body.too_large'], other.body);
+  assert.match(JSON.parse(other.body).error.message, /bytes besides image data/);
+  assert.equal(s.calls.length, 0);
+  // Image data does not count: a 300 KB image with a short text is read whole and recognized.
+  const image = Buffer.alloc(300 * 1024, 7);
+  const ok = await raw(s.web.url, { body: JSON.stringify({ text: 'Paris', images: [{ data: image.toString('base64') }] }) });
+  assert.equal(ok.status, 200, ok.body);
+  const bytes = s.calls[0]!.message.images?.[0];
+  assert.ok(bytes?.kind === 'bytes' && Buffer.from(bytes.bytes).equals(image));
+});
+
+test("fair queueing: a client with many requests queued delays another client's first request by at most one slot", async () => {
+  const lane = new WorkQueue(1, 100);
+  const s = await start({ limits: { web: { inFlightPerClient: 20 } } }, true, lane);
+  const busy: Promise<RawReply>[] = [];
+  // One after another, so that their order in the lane is known: the first runs, seven wait.
+  for (let i = 0; i < 8; i++) {
+    busy.push(raw(s.web.url, { body: text(`busy ${i}`), localAddress: '127.0.0.2' }));
+    await waitFor(() => (s.calls.length + lane.stats().waiting === i + 1 ? true : undefined), `busy ${i} to be queued`);
+  }
+  const quiet = raw(s.web.url, { body: text('quiet'), localAddress: '127.0.0.3' });
+  await waitFor(() => (lane.stats().waiting === 8 ? true : undefined), 'the quiet request to wait');
+  for (let i = 0; i < 9; i++) {
+    const n = s.calls.length;
+    s.release();
+    if (i < 8) await waitFor(() => (s.calls.length > n ? true : undefined), 'the next request to start');
+  }
+  await Promise.all([...busy, quiet]);
+  const order = s.calls.map((c) => c.message.text);
+  // The busy client's first one was running; the quiet one goes next (at most one more of the busy client's before it).
+  assert.ok(order.indexOf('quiet') <= 2, order.join(', '));
+  // The busy client's own requests keep their order.
+  const own = order.filter((t) => t.startsWith('busy'));
+  assert.deepEqual(
+    own,
+    [...own].sort((a, b) => Number(a.split(' ')[1]) - Number(b.split(' ')[1])),
+  );
+});
