@@ -102,7 +102,8 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
     2,
     'the two chat messages were counted; the anonymous web request was not',
   );
-  assert.equal(sampleValue(after, 'ekmm_queue_running'), 0);
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'image' }), 0);
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'text' }), 0);
   // Logs: JSON lines with a level and time; per-request lines carry a reqId; none carries message text.
   const requestLines = log.records.filter((r) => r.adapter === 'web' && r.reqId !== undefined);
   assert.ok(requestLines.length > 0, 'fastify request lines carry reqId');
@@ -144,4 +145,31 @@ test('/readyz is 200 when everything is up, 503 with the reason while the Bot AP
   assert.equal(sampleValue(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 1);
   const id = emu.sendText(dm, alice, 'Back in Paris');
   assert.match((await emu.waitForReply(id, 20_000)).plain, /LOC: Paris/);
+});
+
+test('/metrics has queue gauges for both lanes: ekmm_queue_running and ekmm_queue_waiting with lane="image" and lane="text"', async () => {
+  const releases: (() => void)[] = [];
+  const hold = () => new Promise<void>((resolve) => releases.push(resolve));
+  const textSlots = app.host.textQueue.concurrency;
+  // The text lane full and one more waiting; one image job running.
+  const held = [...Array.from({ length: textSlots + 1 }, () => app.host.textQueue.run(hold)), app.host.queue.run(hold)];
+  try {
+    const m = await scrape();
+    assert.equal(sampleValue(m, 'ekmm_queue_running', { lane: 'text' }), textSlots);
+    assert.equal(sampleValue(m, 'ekmm_queue_waiting', { lane: 'text' }), 1);
+    assert.equal(sampleValue(m, 'ekmm_queue_running', { lane: 'image' }), 1);
+    assert.equal(sampleValue(m, 'ekmm_queue_waiting', { lane: 'image' }), 0);
+    const lanes = new Set(m.samples.filter((s) => s.name === 'ekmm_queue_running').map((s) => s.labels.lane));
+    assert.deepEqual([...lanes].sort(), ['image', 'text'], 'every sample names its lane');
+  } finally {
+    // The task waiting in the text lane starts once a slot frees, then is released too.
+    for (let tries = 0; releases.length || app.host.textQueue.stats().running + app.host.textQueue.stats().waiting > 0; tries++) {
+      assert.ok(tries < 500, 'the held tasks end');
+      for (const release of releases.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(held);
+  }
+  const after = await scrape();
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'text' }), 0);
 });
