@@ -148,7 +148,12 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   for (const name of [API_TOKEN_ENV, METRICS_TOKEN_ENV, config.server.moderatorTokenEnv]) registerSecret(env[name]);
   const version = readVersion();
   const startedAt = Date.now();
-  const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
+  const page = renderPage({
+    entityTypes: config.entityTypes,
+    maxSide: config.intake.maxSide,
+    version,
+    apiTokenRequired: Boolean(env[API_TOKEN_ENV]),
+  });
   const backends = {
     ...(opts.backends ?? configuredBackends(config)),
     cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off',
