@@ -21,6 +21,7 @@ import type { EkmmConfig } from '../../src/config/schema.ts';
 import type { ImageInput } from '../../src/core/types.ts';
 import type { IterableStore } from '../../src/core/stages.ts';
 import { fetchImage, urlAllowed } from '../../src/intake/fetch.ts';
+import { ImageNotes, notesApply } from '../shared/image-notes.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
@@ -128,7 +129,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       (a) => (a.contentType?.startsWith('image/') ?? /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i.test(a.name)) && a.size > config.intake.maxBytes,
     ).length;
 
-  const download = async (attachments: Attachment[]): Promise<ImageInput[]> => {
+  const download = async (attachments: Attachment[], notes: ImageNotes): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
     for (const a of attachments) {
       const got = await fetchImage(a.url, {
@@ -139,7 +140,10 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
         listName: 'discord.cdnHosts',
       });
       if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: a.name });
-      else log.warn(`discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
+      else {
+        notes.failed++;
+        log.warn(`discord attachment ${a.id} not downloaded: ${got.code} ${got.reason}`);
+      }
     }
     return out;
   };
@@ -153,8 +157,10 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     text: string,
     guildSettings: GuildSettings | undefined,
     record: boolean,
+    notes = new ImageNotes(config.limits.imagesPerMessage),
   ): Promise<Outcome> => {
-    const images = imageAttachments(msg.attachments.values());
+    // Images past limits.imagesPerMessage are never downloaded.
+    const images = notes.take(imageAttachments(msg.attachments.values()));
     return processor.process({
       fromBot: msg.author.bot || msg.author.id === client.user?.id,
       userId: `discord:${msg.author.id}`,
@@ -163,7 +169,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       messageId: msg.id,
       text,
       imageCount: images.length,
-      loadImages: () => download(images),
+      loadImages: () => download(images, notes),
       ...(guildSettings ? { language: guildSettings.language } : {}),
       ...withHints(discordHints(msg, client.user?.id)),
       record,
@@ -191,17 +197,15 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     const mentioned = client.user !== null && msg.mentions.users.has(client.user.id);
     if (s.mode === 'mention' && !mentioned) return;
     const text = client.user ? msg.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim() : msg.content;
-    const outcome = await recognizeMessage(msg, text, s, true);
+    const notes = new ImageNotes(config.limits.imagesPerMessage);
+    notes.tooLarge = oversizedImages(msg.attachments.values());
+    const outcome = await recognizeMessage(msg, text, s, true, notes);
     if (s.mode === 'passive') return;
     const language = await languageOf(msg.guildId, msg.guild.preferredLocale);
-    const tooLarge = oversizedImages(msg.attachments.values());
-    // A message holding only oversized images is "empty" to the processor: it is still answered.
-    if (
-      tooLarge > 0 &&
-      (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
-    ) {
+    // A message holding only images we did not read is "empty" to the processor: it is still answered.
+    if (notesApply(notes, outcome)) {
       // An image we did not read must not look like "nothing found": say why, in the guild's language.
-      const note = botTexts(language).imageTooLarge(tooLarge, config.intake.maxBytes);
+      const note = notes.text(botTexts(language), config.intake.maxBytes);
       const found = outcome.kind === 'recognized' && outcome.recognition.entities.length > 0 ? outcomeText(outcome, language) : undefined;
       const content = found ? `${found}\n${note}` : note;
       await call('reply', () => msg.reply({ content, allowedMentions: { parse: [], repliedUser: false } }));

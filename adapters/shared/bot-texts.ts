@@ -60,6 +60,10 @@ export interface HelpContext {
 export interface BotTexts {
   help(ctx: HelpContext): string;
   imageTooLarge(count: number, limitBytes: number): string;
+  /** Images past limits.imagesPerMessage were not read. */
+  imagesPastLimit(limit: number): string;
+  /** Images whose download failed. */
+  imageUnreadable(count: number): string;
   /** The moderator's private answer to /dashboard: the link and when it stops working. */
   dashboardLink(community: string, url: string, expiresAt: Date): string;
   dashboardModeratorsOnly: string;
@@ -138,6 +142,16 @@ const EN: BotTexts = {
     count === 1
       ? `This image is too large for me to read (the limit is ${mib(limit)}).`
       : `${count} images are too large for me to read (the limit is ${mib(limit)}).`,
+  imagesPastLimit: (limit) =>
+    limit === 0
+      ? 'I do not read images here.'
+      : limit === 1
+        ? 'Only the first image was read (I read at most 1 image per message).'
+        : `Only the first ${limit} images were read (I read at most ${limit} per message).`,
+  imageUnreadable: (count) =>
+    count === 1
+      ? 'I could not read this image: it could not be downloaded.'
+      : `I could not read ${count} images: they could not be downloaded.`,
   dashboardLink: (community, url, expiresAt) =>
     `Dashboard for ${community} (do not share this link; it works until ${utc(expiresAt)}):\n${url}`,
   dashboardModeratorsOnly: 'Only moderators can open the dashboard.',
@@ -238,6 +252,8 @@ const ZH: BotTexts = {
     ].join('\n'),
   imageTooLarge: (count, limit) =>
     count === 1 ? `这张图片太大，我无法读取（上限为 ${mib(limit)}）。` : `有 ${count} 张图片太大，我无法读取（上限为 ${mib(limit)}）。`,
+  imagesPastLimit: (limit) => (limit === 0 ? '我在这里不读取图片。' : `只读取了前 ${limit} 张图片（每条消息最多读取 ${limit} 张）。`),
+  imageUnreadable: (count) => (count === 1 ? '我无法读取这张图片：下载失败。' : `我无法读取 ${count} 张图片：下载失败。`),
   dashboardLink: (community, url, expiresAt) => `${community} 的统计面板（请勿分享此链接，有效期至 ${utc(expiresAt)}）：\n${url}`,
   dashboardModeratorsOnly: '只有管理员可以打开统计面板。',
   dashboardSentPrivately: '我已通过私信把统计面板链接发给你。',

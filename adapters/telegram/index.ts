@@ -11,6 +11,7 @@ import { ChatSettingsStore, isChatMode } from './settings.ts';
 import { isLanguageSetting } from '../discord/settings.ts';
 import { deleteCommunityData } from '../shared/community-data.ts';
 import { fetchImage } from '../../src/intake/fetch.ts';
+import { ImageNotes, notesApply } from '../shared/image-notes.ts';
 import type { EntityStats } from '../../src/stats/entity-stats.ts';
 import type { Host, MessageProcessor, Outcome } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
@@ -167,8 +168,8 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       }),
     );
 
-  /** `refused` counts the images the Bot API would not hand out for their size (see TELEGRAM_GETFILE_MAX_BYTES). */
-  const downloadImages = async (refs: ImageRef[], refused: { tooBig: number }): Promise<ImageInput[]> => {
+  /** `refused` counts the images the Bot API would not hand out for their size (see TELEGRAM_GETFILE_MAX_BYTES); `notes` the ones whose download failed otherwise. */
+  const downloadImages = async (refs: ImageRef[], refused: { tooBig: number }, notes: ImageNotes): Promise<ImageInput[]> => {
     const out: ImageInput[] = [];
     for (const ref of refs) {
       if (ref.size !== undefined && ref.size > config.intake.maxBytes) {
@@ -188,26 +189,28 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
           listName: 'telegram.apiRoot',
         });
         if (got.ok) out.push({ kind: 'bytes', bytes: got.bytes, name: ref.name });
-        else log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);
+        else {
+          notes.failed++;
+          log.warn(`telegram image ${ref.name} not downloaded: ${got.code}`);
+        }
       } catch (err) {
         if (isFileTooBig(err)) refused.tooBig++;
+        else notes.failed++;
         log.warn(`telegram image ${ref.name} not downloaded: ${err instanceof TelegramError ? err.description : (err as Error).name}`);
       }
     }
     return out;
   };
 
-  /** `tooLarge`: images not read for their size; `limit`: the smallest size limit they exceeded. */
-  const answer = async (msg: TgMessage, outcome: Outcome, tooLarge: number, limit: number, language: BotLanguage): Promise<void> => {
+  /** `notes`: the images not read (too large, past the limit, failed); `limit`: the smallest size limit they exceeded. */
+  const answer = async (msg: TgMessage, outcome: Outcome, notes: ImageNotes, limit: number, language: BotLanguage): Promise<void> => {
     const texts = botTexts(language);
     const isPrivate = msg.chat.type === 'private';
-    // A message holding only oversized images is "empty" to the processor: it is still answered.
-    if (
-      tooLarge > 0 &&
-      (outcome.kind === 'recognized' || outcome.kind === 'failed' || (outcome.kind === 'dismissed' && outcome.reason === 'empty'))
-    ) {
+    // A message holding only images we did not read (too large, past the limit, or a failed
+    // download) is "empty" to the processor: it is still answered.
+    if (notesApply(notes, outcome)) {
       // An image we did not read must not look like "nothing found": say why.
-      const note = escapeTelegramMarkdownV2(texts.imageTooLarge(tooLarge, limit));
+      const note = escapeTelegramMarkdownV2(notes.text(texts, limit));
       const found = outcome.kind === 'recognized' ? groupEntities(outcome.recognition.entities, config.entityTypes) : [];
       await reply(msg.chat.id, msg.message_id, found.length ? `${formatTelegramReply(found, language)}\n${note}` : note);
       return;
@@ -359,7 +362,9 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     const text = messageText(msg);
     // Commands meant for other bots (or unknown ones) are not messages to recognize.
     if (text.startsWith('/') && 'entities' in msg && msg.entities?.[0]?.type === 'bot_command' && msg.entities[0].offset === 0) return;
-    const refs = imageRefs(msg);
+    const notes = new ImageNotes(config.limits.imagesPerMessage);
+    // Images past limits.imagesPerMessage are never downloaded.
+    const refs = notes.take(imageRefs(msg));
     const chat = await chatSettings.get(msg.chat.id);
     const mode = msg.chat.type === 'private' ? 'auto' : chat.mode;
     // mention mode: only messages that name the bot (@username) or reply to it are read.
@@ -374,15 +379,16 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
       messageId: String(msg.message_id),
       text: input.text,
       imageCount: refs.length,
-      loadImages: () => downloadImages(refs, refused),
+      loadImages: () => downloadImages(refs, refused, notes),
       ...(chat.language ? { language: chat.language } : {}),
       ...withHints(input.hints),
       record: true,
     });
     const overOurLimit = refs.filter((r) => r.size !== undefined && r.size > config.intake.maxBytes).length;
     const limit = refused.tooBig > 0 ? Math.min(config.intake.maxBytes, TELEGRAM_GETFILE_MAX_BYTES) : config.intake.maxBytes;
+    notes.tooLarge = overOurLimit + refused.tooBig;
     if (mode === 'passive') return;
-    await answer(msg, outcome, overOurLimit + refused.tooBig, limit, botLanguage(chat.language, msg.from?.language_code));
+    await answer(msg, outcome, notes, limit, botLanguage(chat.language, msg.from?.language_code));
   });
 
   bot.catch((err, ctx) => {

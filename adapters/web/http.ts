@@ -42,3 +42,9 @@ export function requireBearer(request: FastifyRequest, expected: string, what: s
   if (!m) throw new HttpError(401, 'auth.missing', `send the ${what} as "Authorization: Bearer <token>"`, { 'www-authenticate': 'Bearer' });
   if (!sameSecret(m[1]!, expected)) throw new HttpError(403, 'auth.refused', `the ${what} is not valid`);
 }
+
+/** Whether the request carries `Authorization: Bearer <expected>` (constant-time); never throws. */
+export function hasBearer(request: FastifyRequest, expected: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return m !== null && sameSecret(m[1]!, expected);
+}

@@ -7,12 +7,15 @@ export interface PageOptions {
   entityTypes: string[];
   /** intake.maxSide: OCR boxes are in the coordinates of the image downsized to this side. */
   maxSide: number;
+  /** EKMM_API_TOKEN is set: the page asks for the token once and keeps it in sessionStorage (never in the URL). */
+  apiTokenRequired?: boolean;
   version: string;
 }
 
 const STYLE = `
 :root { --fg:#1d2330; --muted:#5f6b7a; --line:#d9dee6; --bg:#f5f7fa; --card:#fff; --accent:#3451b2; }
 * { box-sizing: border-box; }
+[hidden] { display:none !important; }
 body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif; color:var(--fg); background:var(--bg); }
 header { padding:14px 24px; background:#1d2330; color:#fff; display:flex; align-items:baseline; gap:12px; }
 header h1 { margin:0; font-size:19px; font-weight:600; }
@@ -244,6 +247,15 @@ function render(result, files) {
   $('timings').textContent = Object.entries(result.timings).map(([k, v]) => k + ' ' + Math.round(v) + ' ms').join(' · ') + dropped;
 }
 
+// The API token, when the server has one: asked once, kept for this tab only (sessionStorage).
+const TOKEN_KEY = 'ekmm.apiToken';
+function showTokenRow(why) {
+  $('token-row').hidden = false;
+  $('token-why').textContent = why;
+  $('token-input').focus();
+}
+if (CFG.apiTokenRequired && !sessionStorage.getItem(TOKEN_KEY)) showTokenRow('This server needs its API token (EKMM_API_TOKEN).');
+
 $('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const files = [...$('image-input').files];
@@ -254,6 +266,14 @@ $('form').addEventListener('submit', async (event) => {
     $('text-input').focus();
     return;
   }
+  const typed = $('token-input').value.trim();
+  if (typed) { sessionStorage.setItem(TOKEN_KEY, typed); $('token-input').value = ''; }
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (CFG.apiTokenRequired && !token) {
+    showTokenRow('This server needs its API token (EKMM_API_TOKEN) first.');
+    return;
+  }
+  $('token-row').hidden = true;
   const form = new FormData();
   form.append('text', $('text-input').value);
   form.append('language', $('language-input').value);
@@ -262,8 +282,16 @@ $('form').addEventListener('submit', async (event) => {
   button.disabled = true; status.className = ''; status.textContent = 'Recognizing…';
   const started = performance.now();
   try {
-    const res = await fetch('api/recognize', { method: 'POST', body: form });
+    // The token goes in a header only: never in the URL, where it would reach logs and history.
+    const headers = token ? { authorization: 'Bearer ' + token } : {};
+    const res = await fetch('api/recognize', { method: 'POST', body: form, headers });
     const body = await res.json().catch(() => null);
+    if (res.status === 401 || res.status === 403) {
+      // Missing or refused: forget it, and ask again.
+      sessionStorage.removeItem(TOKEN_KEY);
+      showTokenRow(res.status === 401 ? 'This server needs its API token (EKMM_API_TOKEN).' : 'That API token was refused; type it again.');
+      throw new Error(body && body.error ? body.error.message : 'HTTP ' + res.status);
+    }
     if (!res.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + res.status);
     render(body, files);
     status.textContent = 'Done in ' + Math.round(performance.now() - started) + ' ms: ' + body.entities.length + ' entities.';
@@ -329,7 +357,11 @@ function escapeHtml(s: string): string {
 
 export function renderPage(opts: PageOptions): string {
   // JSON inside <script>: escaping "<" keeps "</script>" in a value from closing the element.
-  const cfg = JSON.stringify({ entityTypes: opts.entityTypes, maxSide: opts.maxSide }).replace(/</g, '\\u003c');
+  const cfg = JSON.stringify({
+    entityTypes: opts.entityTypes,
+    maxSide: opts.maxSide,
+    apiTokenRequired: opts.apiTokenRequired === true,
+  }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -343,6 +375,10 @@ export function renderPage(opts: PageOptions): string {
 <main>
 <form id="form" class="card">
   <h2>Message</h2>
+  <div id="token-row" class="row" hidden>
+    <label>API token <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label>
+    <span id="token-why" class="hint"></span> <span class="hint">Kept in this tab only, until it closes.</span>
+  </div>
   <textarea id="text-input" name="text" placeholder="Type a message, e.g. Barack Obama met Angela Merkel in Berlin." aria-label="Message text"></textarea>
   <div class="row">
     <label>Language <select id="language-input" name="language"><option value="auto">auto</option><option value="en">English</option><option value="zh">中文</option></select></label>

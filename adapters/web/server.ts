@@ -24,7 +24,8 @@ import type { EkmmConfig } from '../../src/config/schema.ts';
 import { projectPath } from '../../src/config/load.ts';
 import { QueueFullError, RecognitionUnavailableError, type CountAs, type Host } from '../../src/host/index.ts';
 import { registerSecret, type Logger } from '../../src/observability/logger.ts';
-import { errorBody, HttpError, requireBearer, sendJson } from './http.ts';
+import { publicReport } from '../../src/observability/readiness.ts';
+import { errorBody, hasBearer, HttpError, requireBearer, sendJson } from './http.ts';
 import { messageFromJson, messageFromMultipart } from './message.ts';
 import { renderPage } from './page.ts';
 import { WebGuard } from './guard.ts';
@@ -36,6 +37,8 @@ import { registerDashboard } from './dashboard/routes.ts';
 /** The env var holding the API token; when set, POST /api/recognize needs it as a Bearer token. */
 export const API_TOKEN_ENV = 'EKMM_API_TOKEN';
 const RECOGNIZE_PATH = '/api/recognize';
+/** The env var holding the metrics token; when set, GET /metrics needs it, and /readyz shows details with it. */
+export const METRICS_TOKEN_ENV = 'EKMM_METRICS_TOKEN';
 
 /** What plugins get besides the fastify instance. */
 export interface WebContext {
@@ -142,10 +145,15 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   const logger = (opts.logger ?? host.logger).child({ adapter: 'web' });
   const env = opts.env ?? process.env;
   // Bearer secrets this server checks are censored in every log line, should one ever be quoted.
-  for (const name of [API_TOKEN_ENV, config.server.moderatorTokenEnv]) registerSecret(env[name]);
+  for (const name of [API_TOKEN_ENV, METRICS_TOKEN_ENV, config.server.moderatorTokenEnv]) registerSecret(env[name]);
   const version = readVersion();
   const startedAt = Date.now();
-  const page = renderPage({ entityTypes: config.entityTypes, maxSide: config.intake.maxSide, version });
+  const page = renderPage({
+    entityTypes: config.entityTypes,
+    maxSide: config.intake.maxSide,
+    version,
+    apiTokenRequired: Boolean(env[API_TOKEN_ENV]),
+  });
   const backends = {
     ...(opts.backends ?? configuredBackends(config)),
     cache: config.cache.enabled ? new URL(config.cache.url).protocol.replace(/:$/, '') : 'off',
@@ -236,12 +244,18 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
   );
 
   // 200 only when every readiness check passes (models, stores, each enabled adapter connected).
-  app.get('/readyz', async (_request, reply) => {
+  // Open for probes, so it says only which check failed and a reason code; the checks' own words
+  // (hosts, URLs, errors) only to a caller with the metrics token.
+  app.get('/readyz', async (request, reply) => {
     const report = await host.readiness.evaluate();
-    return sendJson(reply, report.ready ? 200 : 503, report);
+    const token = env[METRICS_TOKEN_ENV];
+    const detailed = token !== undefined && token !== '' && hasBearer(request, token);
+    return sendJson(reply, report.ready ? 200 : 503, detailed ? report : publicReport(report));
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    const token = env[METRICS_TOKEN_ENV];
+    if (token) requireBearer(request, token, `metrics token (${METRICS_TOKEN_ENV})`);
     const registry = host.metrics.registry;
     return reply
       .code(200)

@@ -10,7 +10,7 @@ import { Host, type RecognitionExecutor } from '../host/index.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { Readiness } from '../observability/readiness.ts';
-import { createEngine, type AssembledEngine, type EngineOptions } from './engine.ts';
+import { createDeferredEngine, createEngine, type AssembledEngine, type EngineOptions } from './engine.ts';
 import { createExecutor, type ExecutorFactory } from './executor.ts';
 import { QueueExecutor } from '../queue/producer.ts';
 import { loadPlugins } from './plugins.ts';
@@ -59,9 +59,14 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
   const metrics = options.metrics ?? new Metrics();
   const readiness = new Readiness();
   const registries = options.registries ?? (await loadPlugins(config, options.plugins ?? []));
-  const engine = await createEngine(config, { registries, metrics });
-  // The models load while the engine is built, before anything listens; this check says so on /readyz.
-  readiness.register('models', () => undefined);
+  // With queue.url set the BullMQ workers recognize and this process only enqueues: its models
+  // are not loaded (they would sit idle), unless something here recognizes after all.
+  const engine = config.queue.url
+    ? createDeferredEngine(config, { registries, metrics })
+    : await createEngine(config, { registries, metrics });
+  // The models load while the engine is built, before anything listens; this check says so on
+  // /readyz. With a queue they are the workers' (their readiness is the executor's check).
+  if (!config.queue.url) readiness.register('models', () => undefined);
   if (engine.cacheStore) readiness.register('store:cache', storeAnswers(engine.cacheStore, 'cache.url'));
   const closers: (() => Promise<void>)[] = [() => engine.close()];
   const closeAll = async () => {

@@ -40,3 +40,29 @@ export async function createEngine(config: EkmmConfig, options: EngineOptions = 
     close: () => engine.close(),
   };
 }
+
+/**
+ * An engine whose stages (and so its models) are built on first use. `ekmm serve` with queue.url
+ * set uses it: the workers recognize, serve only enqueues, so loading the OCR and tagger models
+ * there would only hold memory and start-up time. Should anything in the process recognize after
+ * all, the stages are built then, once.
+ */
+export function createDeferredEngine(config: EkmmConfig, options: EngineOptions & { registries: Registries }): AssembledEngine {
+  let built: Promise<AssembledEngine> | undefined;
+  const engine = () => (built ??= createEngine(config, options));
+  return {
+    config,
+    backends: {
+      intake: config.intake.backend,
+      ocr: config.ocr.backend,
+      captioner: config.captioner.backend,
+      knowledge: config.knowledge.backend,
+      recognizers: config.recognizer.backends,
+    },
+    registries: options.registries,
+    recognize: async (message, recognizeOptions) => (await engine()).recognize(message, recognizeOptions),
+    close: async () => {
+      if (built) await (await built).close();
+    },
+  };
+}

@@ -140,14 +140,19 @@ export class CachedKnowledge implements KnowledgeSource {
 
   async knowledge(batch: RecognizerInput[], options?: StageOptions): Promise<(string | null)[]> {
     return Promise.all(
-      batch.map((input) =>
-        cached(
+      batch.map(async (input) => {
+        const text = await cached<string | undefined>(
           this.store,
           cacheKey('knowledge', { prompt: knowledgeInputDigest(input), model: this.inner.modelId, templateVersion: versionOf(this.inner) }),
           this.ttlMs,
-          async () => (await this.inner.knowledge([input], options))[0] ?? null,
-        ),
-      ),
+          // An empty answer is not cached (undefined): the engine warns about it and the next message asks again.
+          async () => {
+            const answer = (await this.inner.knowledge([input], options))[0];
+            return answer?.trim() ? answer : undefined;
+          },
+        );
+        return text ?? null;
+      }),
     );
   }
 

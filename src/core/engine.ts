@@ -158,6 +158,8 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
 
     const ocrLines: OcrLine[] = [];
     const captions: Caption[] = [];
+    /** Images the captioner answered for with nothing (null or blank). */
+    const emptyCaptions: number[] = [];
     if (prepared.length) {
       const hint = message.language && message.language !== 'auto' ? message.language : detectLanguage('auto', text);
       const ocrTask = (async () => {
@@ -190,7 +192,8 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
         try {
           const texts = await within('caption', 'captioning', stages.captioner.caption(prepared, stageOptions), stagesUntil);
           texts?.forEach((c, i) => {
-            if (c) captions.push({ image: prepared[i]!.index, text: c, backend: stages.captioner!.name });
+            if (c?.trim()) captions.push({ image: prepared[i]!.index, text: c, backend: stages.captioner!.name });
+            else emptyCaptions.push(prepared[i]!.index);
           });
         } catch (err) {
           rethrowCancel(err);
@@ -201,13 +204,28 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
       await Promise.all([ocrTask, captionTask]);
     }
     const byId = stages.captioner?.captionById;
+    let captionedById = false;
     if (byId && message.messageId && captions.length === 0) {
       // A dataset post whose image is not at hand: its recorded caption, keyed by the post id.
       const c = await byId.call(stages.captioner, message.messageId).catch((err: unknown) => {
         warnings.push({ code: 'caption.failed', stage: 'caption', message: `captioning failed: ${errorText(err)}` });
         return null;
       });
-      if (c) captions.push({ image: 0, text: c, backend: stages.captioner!.name });
+      if (c) {
+        captions.push({ image: 0, text: c, backend: stages.captioner!.name });
+        captionedById = true;
+      }
+    }
+    // The post's recorded caption stands in for the images' missing ones: nothing to warn about then.
+    if (emptyCaptions.length && !captionedById) {
+      for (const image of emptyCaptions) {
+        warnings.push({
+          code: 'caption.empty',
+          stage: 'caption',
+          image,
+          message: `captioner "${stages.captioner!.name}" gave no caption for image ${image + 1} (an empty answer); recognized without one`,
+        });
+      }
     }
 
     // Each input has its own language: the text's is the Recognition's; every OCR line and block
@@ -241,7 +259,19 @@ export function createPipeline(config: EkmmConfig, stages: Stages): Engine {
               knowledge.knowledge([input], stageOptions),
               stagesUntil,
             );
-            return got?.[0] ?? undefined;
+            if (!got) return undefined;
+            const answer = got[0];
+            // A source that is configured but gave nothing (an LLM answering null or blank content)
+            // is not the same as no source: the tagger runs without knowledge, and the user hears so.
+            if (typeof answer !== 'string' || !answer.trim()) {
+              warnings.push({
+                code: 'knowledge.empty',
+                stage: 'knowledge',
+                message: `knowledge source "${knowledge.name}" gave no knowledge for this message (an empty answer); recognized without it`,
+              });
+              return undefined;
+            }
+            return answer;
           } catch (err) {
             rethrowCancel(err);
             warnings.push({ code: 'knowledge.failed', stage: 'knowledge', message: `knowledge source failed: ${errorText(err)}` });

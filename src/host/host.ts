@@ -87,7 +87,6 @@ export class Host {
     this.logger = options.logger ?? createLogger();
     this.metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
     this.readiness = options.readiness ?? new Readiness();
-    this.metrics.observeQueue(this.queue);
     if (options.executor.notReady) {
       const executor = options.executor;
       this.readiness.register(`executor:${executor.kind}`, async () => {
@@ -97,6 +96,7 @@ export class Host {
     }
     const lane = options.config.limits.textLane;
     this.textQueue = options.textQueue ?? new WorkQueue(lane.concurrency, lane.queueSize);
+    this.metrics.observeQueues({ image: this.queue, text: this.textQueue });
     this.processor = new MessageProcessor(this);
   }
 
@@ -126,7 +126,7 @@ export class Host {
         ...(job.client !== undefined ? { client: job.client } : {}),
       });
     } catch (err) {
-      if (err instanceof QueueFullError) this.metrics.queueRefused.inc();
+      if (err instanceof QueueFullError) this.metrics.queueRefused.inc({ lane: this.laneFor(job) === this.queue ? 'image' : 'text' });
       throw err;
     }
   }

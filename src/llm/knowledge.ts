@@ -111,7 +111,8 @@ export class LlmKnowledge implements KnowledgeSource {
     const text = stripThinking(choice.message?.content ?? '').text.trim() || null;
     if (this.recording && input.id) this.recording.write({ id: input.id, text });
     // A cut-off answer is still useful knowledge now, but is not kept: the next try may finish.
-    if (cache && choice.finish_reason !== 'length') await cache.set(key, { v: text }, this.deps.cacheTtlMs);
+    // An empty one (null content) is not kept either: the engine warns, and the next try may answer.
+    if (cache && text !== null && choice.finish_reason !== 'length') await cache.set(key, { v: text }, this.deps.cacheTtlMs);
     return text;
   }
 }

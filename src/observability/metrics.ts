@@ -17,8 +17,8 @@ export class Metrics {
   readonly stageSeconds: Histogram<'stage'>;
   /** Recognitions the executor failed (an engine error, a worker gone, a timeout). */
   readonly jobFailures: Counter<'executor'>;
-  /** Work refused at once because the queue was full. */
-  readonly queueRefused: Counter;
+  /** Work refused at once because the queue was full, by lane. */
+  readonly queueRefused: Counter<'lane'>;
   readonly cacheHits: Counter<'cache'>;
   readonly cacheMisses: Counter<'cache'>;
   /** 1 while an adapter is connected to its platform (Telegram poller alive, Discord gateway ready). */
@@ -50,7 +50,8 @@ export class Metrics {
     });
     this.queueRefused = new Counter({
       name: 'ekmm_queue_refused_total',
-      help: 'Work refused because the queue was full (guards.queueSize)',
+      help: 'Work refused because its lane was full (guards.queueSize, limits.textLane.queueSize)',
+      labelNames: ['lane'],
       registers,
     });
     this.cacheHits = new Counter({
@@ -85,22 +86,28 @@ export class Metrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ekmm_' });
   }
 
-  /** Queue depth and running work, read when /metrics is scraped. */
-  observeQueue(queue: QueueGaugeSource): void {
+  /**
+   * Queue depth and running work per lane (`lane="image"`, `lane="text"`), read when /metrics is
+   * scraped. One gauge family with a label, so a second lane is a series, not a new metric name.
+   */
+  observeQueues(lanes: Record<string, QueueGaugeSource>): void {
+    const entries = Object.entries(lanes);
     new Gauge({
       name: 'ekmm_queue_waiting',
-      help: 'Work waiting in the queue',
+      help: 'Work waiting in the queue, by lane (image: messages with images, text: text-only)',
+      labelNames: ['lane'],
       registers: [this.registry],
       collect() {
-        this.set(queue.stats().waiting);
+        for (const [lane, queue] of entries) this.set({ lane }, queue.stats().waiting);
       },
     });
     new Gauge({
       name: 'ekmm_queue_running',
-      help: 'Work running now (at most guards.concurrency)',
+      help: 'Work running now, by lane (at most guards.concurrency for image, limits.textLane.concurrency for text)',
+      labelNames: ['lane'],
       registers: [this.registry],
       collect() {
-        this.set(queue.stats().running);
+        for (const [lane, queue] of entries) this.set({ lane }, queue.stats().running);
       },
     });
   }

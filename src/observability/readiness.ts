@@ -6,9 +6,32 @@ import type { Metrics } from './metrics.ts';
 /** Resolves to undefined when ready, or to a short reason (no secrets) when not. */
 export type ReadinessCheck = () => Promise<string | undefined> | string | undefined;
 
+/**
+ * `reason` is a short code (starting, disconnected, unreachable, unavailable, timeout, not_ready)
+ * that is safe to show anyone; `detail` is the check's own words (it may name a host, a URL, an
+ * error), shown on /readyz only to a caller with the metrics token.
+ */
+export type CheckResult = { ok: true } | { ok: false; reason: string; detail: string };
+
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: true } | { ok: false; reason: string }>;
+  checks: Record<string, CheckResult>;
+}
+
+/** The code for a failed check: what kind of thing is down, never what it said. */
+export function reasonCode(name: string, detail: string, timedOut = false): string {
+  if (timedOut) return 'timeout';
+  if (detail === 'starting') return 'starting';
+  const kind = name.slice(0, name.indexOf(':'));
+  return kind === 'adapter' ? 'disconnected' : kind === 'store' ? 'unreachable' : kind === 'executor' ? 'unavailable' : 'not_ready';
+}
+
+/** The report without the checks' own words: what an unauthenticated /readyz shows. */
+export function publicReport(report: ReadinessReport): { ready: boolean; checks: Record<string, { ok: boolean; reason?: string }> } {
+  const checks = Object.fromEntries(
+    Object.entries(report.checks).map(([name, c]) => [name, c.ok ? { ok: true } : { ok: false, reason: c.reason }]),
+  );
+  return { ready: report.ready, checks };
 }
 
 export class Readiness {
@@ -30,16 +53,21 @@ export class Readiness {
 
   async evaluate(): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]): Promise<[string, ReadinessReport['checks'][string]]> => {
+      [...this.checks].map(async ([name, check]): Promise<[string, CheckResult]> => {
         let timer: NodeJS.Timeout | undefined;
+        let timedOut = false;
         try {
           const timeout = new Promise<string>((resolve) => {
-            timer = setTimeout(() => resolve(`no answer within ${this.timeoutMs} ms`), this.timeoutMs);
+            timer = setTimeout(() => {
+              timedOut = true;
+              resolve(`no answer within ${this.timeoutMs} ms`);
+            }, this.timeoutMs);
           });
-          const reason = await Promise.race([Promise.resolve(check()), timeout]);
-          return [name, reason === undefined ? { ok: true } : { ok: false, reason }];
+          const detail = await Promise.race([Promise.resolve(check()), timeout]);
+          return [name, detail === undefined ? { ok: true } : { ok: false, reason: reasonCode(name, detail, timedOut), detail }];
         } catch (err) {
-          return [name, { ok: false, reason: err instanceof Error ? err.message : String(err) }];
+          const detail = err instanceof Error ? err.message : String(err);
+          return [name, { ok: false, reason: reasonCode(name, detail), detail }];
         } finally {
           clearTimeout(timer);
         }

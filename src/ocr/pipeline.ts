@@ -23,6 +23,21 @@ export interface RunSettings {
   englishSpacing: boolean;
 }
 
+/**
+ * Asked between the pipeline's steps (after decoding, after detection, before each recognizer
+ * batch): true when the job is no longer wanted. An ONNX call cannot be interrupted, so a
+ * cancelled job stops at the next step.
+ */
+export type StopCheck = () => boolean;
+
+/** Thrown by the pipeline when its StopCheck said stop; `step` names the step it stopped before. */
+export class OcrStopped extends Error {
+  override readonly name = 'OcrStopped';
+  constructor(readonly step: 'detect' | 'recognize') {
+    super(`OCR stopped before ${step}`);
+  }
+}
+
 export interface RawLine {
   text: string;
   /** Text before space repair, for measuring what the repair did. */
@@ -112,8 +127,8 @@ export class PpOcrPipeline {
     return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords));
   }
 
-  async run(png: Uint8Array, settings: RunSettings): Promise<RawLine[]> {
-    const { quads, crops, decoded } = await this.analyse(png, settings.detMaxSide);
+  async run(png: Uint8Array, settings: RunSettings, stop?: StopCheck): Promise<RawLine[]> {
+    const { quads, crops, decoded } = await this.analyse(png, settings.detMaxSide, stop);
     return decoded.map((d, i) => {
       const rawText = d.line.chars.map((c) => c.char).join('');
       const text = settings.englishSpacing ? restoreEnglishSpaces(d.line.chars, crops[i]!, d.stride, this.words) : rawText;
@@ -125,6 +140,7 @@ export class PpOcrPipeline {
   async analyse(
     png: Uint8Array,
     detMaxSide: number,
+    stop: StopCheck = () => false,
   ): Promise<{ quads: Quad[]; crops: LineCrop[]; decoded: { line: DecodedLine; stride: number }[] }> {
     // Decoded once: detection resizes these pixels rather than decoding the PNG a second time.
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -134,9 +150,11 @@ export class PpOcrPipeline {
       height: info.height,
       channels: 3,
     };
+    if (stop()) throw new OcrStopped('detect');
     const quads = await this.detect(image, detMaxSide);
+    if (stop()) throw new OcrStopped('recognize');
     const crops = quads.map((q) => cropLine(image, q));
-    const decoded = crops.length ? await this.recognize(crops) : [];
+    const decoded = crops.length ? await this.recognize(crops, stop) : [];
     return { quads, crops, decoded };
   }
 
@@ -164,9 +182,11 @@ export class PpOcrPipeline {
     return boxes.map((b) => b.quad.map(([x, y]) => [clampX(x * sx), clampY(y * sy)]) as Quad);
   }
 
-  private async recognize(crops: LineCrop[]): Promise<{ line: DecodedLine; stride: number }[]> {
+  private async recognize(crops: LineCrop[], stop: StopCheck): Promise<{ line: DecodedLine; stride: number }[]> {
     const results: { line: DecodedLine; stride: number }[] = new Array(crops.length);
     for (const batch of recognitionBatches(crops.map((c) => c.width))) {
+      // The crops not yet recognized are skipped once the job is no longer wanted.
+      if (stop()) throw new OcrStopped('recognize');
       const width = Math.max(REC_MIN_WIDTH, ...batch.map((i) => crops[i]!.width));
       const plane = REC_HEIGHT * width;
       // Zero in normalised space is mid-grey: the padding PaddleOCR uses.

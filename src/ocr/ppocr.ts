@@ -6,10 +6,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { LanguageCode, OcrLine, Warning, Box } from '../core/types.ts';
-import type { Ocr, PreparedImage } from '../core/stages.ts';
+import type { Ocr, PreparedImage, StageOptions } from '../core/stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
 import type { ModelFiles } from './pipeline.ts';
-import { OcrTimeoutError, OcrWorkerPool } from './pool.ts';
+import { OcrCancelledError, OcrTimeoutError, OcrWorkerPool, type CancelMode, type OcrPoolStats } from './pool.ts';
 import { readingOrder } from './reading-order.ts';
 import { DB_DEFAULTS } from './det-postprocess.ts';
 import { MERGE_MARGIN, ORPHAN_LETTER_MARGIN, WORD_GAP_FIXED, WORD_GAP_FLOOR, WORD_GAP_VS_MEDIAN } from './spacing.ts';
@@ -56,30 +56,60 @@ export class PpOcr implements Ocr {
     private readonly pool: OcrWorkerPool,
   ) {}
 
-  static async create(cfg: OcrConfig, files: ModelFiles = defaultModelFiles()): Promise<PpOcr> {
+  /** `cancelMode` is for bench/ocr-cancel.ts, which measures both ways of cancelling; the default is the cheaper. */
+  static async create(cfg: OcrConfig, files: ModelFiles = defaultModelFiles(), cancelMode: CancelMode = 'stop'): Promise<PpOcr> {
     const modelId = computeModelId(files, cfg);
     // Split the cores between workers so parallel jobs do not oversubscribe the CPU.
     const threads = Math.max(1, Math.floor(availableParallelism() / cfg.workers));
-    const pool = await OcrWorkerPool.start(files, cfg.workers, threads, cfg.timeoutMs);
+    const pool = await OcrWorkerPool.start(files, cfg.workers, threads, cfg.timeoutMs, cancelMode);
     return new PpOcr(modelId, cfg, pool);
   }
 
+  /** The worker pool's state: busy workers, queued jobs, and how many jobs cancellation saved. */
+  poolStats(): OcrPoolStats {
+    return this.pool.stats();
+  }
+
   /** Throws when an image failed or timed out, so a caller without readDetailed() still hears of it. */
-  async read(images: PreparedImage[], language: LanguageCode): Promise<OcrLine[][]> {
-    const { lines, warnings } = await this.readDetailed(images, language);
+  async read(images: PreparedImage[], language: LanguageCode, options?: StageOptions): Promise<OcrLine[][]> {
+    const { lines, warnings } = await this.readDetailed(images, language, options);
     const failures = warnings.filter((w) => w.code !== 'ocr.low_confidence');
     if (failures.length > 0) throw new Error(failures.map((w) => w.message).join('; '));
     return lines;
   }
 
-  /** Like read(), plus warnings: lines dropped for low confidence, images that failed or timed out. */
-  async readDetailed(images: PreparedImage[], _language: LanguageCode): Promise<OcrReadResult> {
+  /**
+   * Like read(), plus warnings: lines dropped for low confidence, images that failed or timed out.
+   * At `options.deadline`, or when `options.signal` aborts, the images' OCR is cancelled in the
+   * workers (not only no longer awaited), so a message past its deadline frees the CPU for the next.
+   */
+  async readDetailed(images: PreparedImage[], _language: LanguageCode, options: StageOptions = {}): Promise<OcrReadResult> {
     const settings = { detMaxSide: this.cfg.detMaxSide, englishSpacing: this.cfg.englishSpacing };
     const warnings: Warning[] = [];
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) stop.abort();
+    const timer = options.deadline === undefined ? undefined : setTimeout(onAbort, Math.max(0, options.deadline - Date.now()));
+    try {
+      return await this.readAll(images, settings, warnings, stop.signal, options.signal);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async readAll(
+    images: PreparedImage[],
+    settings: { detMaxSide: number; englishSpacing: boolean },
+    warnings: Warning[],
+    stop: AbortSignal,
+    caller: AbortSignal | undefined,
+  ): Promise<OcrReadResult> {
     const lines = await Promise.all(
       images.map(async (img) => {
         try {
-          const raw = await this.pool.run(img.png, settings);
+          const raw = await this.pool.run(img.png, settings, stop);
           const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
           const kept = ordered.filter((l) => l.text.length > 0 && l.score >= this.cfg.minScore);
           const dropped = ordered.length - kept.length;
@@ -93,6 +123,15 @@ export class PpOcr implements Ocr {
           }
           return kept.map((l): OcrLine => ({ image: img.index, text: l.text, box: l.box as Box, score: l.score }));
         } catch (err) {
+          if (err instanceof OcrCancelledError) {
+            warnings.push({
+              code: 'ocr.cancelled',
+              stage: 'ocr',
+              image: img.index,
+              message: `image ${img.index + 1}: OCR ${err.started ? 'stopped' : 'skipped'}: ${caller?.aborted ? 'the message was cancelled' : 'the message deadline passed'}`,
+            });
+            return [];
+          }
           const timeout = err instanceof OcrTimeoutError;
           warnings.push({
             code: timeout ? 'ocr.timeout' : 'ocr.failed',

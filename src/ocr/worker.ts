@@ -1,6 +1,6 @@
 // OCR worker thread: loads the models once, then answers jobs one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { PpOcrPipeline } from './pipeline.ts';
+import { OcrStopped, PpOcrPipeline } from './pipeline.ts';
 import type { OcrJob, WorkerInit, WorkerReply } from './protocol.ts';
 
 const port = parentPort;
@@ -15,10 +15,17 @@ try {
   const pipeline = await PpOcrPipeline.load(init.files, init.intraOpThreads);
   port.on('message', (job: OcrJob) => {
     const started = performance.now();
-    pipeline.run(job.png, job.settings).then(
-      (lines) => send({ kind: 'done', id: job.id, lines, ms: performance.now() - started }),
-      (err: unknown) => send({ kind: 'failed', id: job.id, error: (err as Error)?.message ?? String(err) }),
-    );
+    pipeline
+      .run(job.png, job.settings, () => Atomics.load(job.stop, 0) !== 0)
+      .then(
+        (lines) => send({ kind: 'done', id: job.id, lines, ms: performance.now() - started }),
+        (err: unknown) =>
+          send(
+            err instanceof OcrStopped
+              ? { kind: 'stopped', id: job.id, step: err.step, ms: performance.now() - started }
+              : { kind: 'failed', id: job.id, error: (err as Error)?.message ?? String(err) },
+          ),
+      );
   });
   send({ kind: 'ready' });
 } catch (err) {

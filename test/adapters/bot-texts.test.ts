@@ -21,6 +21,8 @@ const SAMPLES: Samples = {
     [1, 20 * 1024 * 1024],
     [3, 5 * 1024 * 1024],
   ],
+  imagesPastLimit: [[0], [1], [4]],
+  imageUnreadable: [[1], [2]],
   dashboardLink: [['Guild', 'http://127.0.0.1/dashboard#t=x', new Date(0)]],
   dashboardModeratorsOnly: null,
   dashboardSentPrivately: null,

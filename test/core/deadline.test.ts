@@ -138,3 +138,64 @@ test('text past limits.textChars is cut with a warning; images past limits.image
     assert.equal(cut.text, '😀😀', 'a surrogate pair is never split');
   });
 });
+
+const nullContent = () => {
+  const reply = completion('');
+  (reply.json as { choices: { message: { content: string | null } }[] }).choices[0]!.message.content = null;
+  return reply;
+};
+
+test('knowledge the LLM answers with null or blank content is a warning, and an empty answer is not cached', async () => {
+  await withEngine(
+    {
+      knowledge: { backend: 'llm', llm: client() },
+      recognizer: { backends: ['local'] },
+      cache: { enabled: true, url: 'memory://' },
+      limits: { deadline: { textMs: 5000 } },
+    },
+    async (engine) => {
+      emu.script(nullContent(), completion('   \n'));
+      for (const _ of [1, 2]) {
+        const r = await engine.recognize({ text: TEXT, language: 'en' });
+        const empty = r.warnings.filter((w) => w.code === 'knowledge.empty');
+        assert.equal(empty.length, 1, JSON.stringify(r.warnings));
+        assert.equal(empty[0]!.stage, 'knowledge');
+        assert.match(empty[0]!.message, /knowledge source "llm" gave no knowledge/);
+        assert.ok(localAnswered(r), 'the tagger still answers, without knowledge');
+      }
+      // Neither empty answer was kept: the third message asks again, and real knowledge has no warning.
+      emu.script(completion('Named entities: 1. Barack Obama (PER) Reasoning: a politician.'));
+      const r = await engine.recognize({ text: TEXT, language: 'en' });
+      assert.equal(emu.chatRequests.length, 3, 'each message asked the LLM');
+      assert.ok(!r.warnings.some((w) => w.stage === 'knowledge'), JSON.stringify(r.warnings));
+    },
+  );
+});
+
+test('a captioner that answers null content gives a caption.empty warning for that image', async () => {
+  const { drawTextLines } = await import('../support/draw.ts');
+  const png = await drawTextLines(['hello'], 40);
+  await withEngine(
+    {
+      captioner: { backend: 'openai', openai: client() },
+      recognizer: { backends: ['local'] },
+      limits: { deadline: { textMs: 5000, imagesMs: 5000 } },
+    },
+    async (engine) => {
+      emu.script(nullContent());
+      const r = await engine.recognize({ text: TEXT, language: 'en', images: [{ kind: 'bytes', bytes: png }] });
+      const empty = r.warnings.filter((w) => w.code === 'caption.empty');
+      assert.equal(empty.length, 1, JSON.stringify(r.warnings));
+      assert.equal(empty[0]!.image, 0);
+      assert.deepEqual(r.captions, []);
+      emu.script(completion('A white card that says hello.'));
+      const ok = await engine.recognize({
+        text: TEXT,
+        language: 'en',
+        images: [{ kind: 'bytes', bytes: await drawTextLines(['other'], 40) }],
+      });
+      assert.ok(!ok.warnings.some((w) => w.stage === 'caption'), JSON.stringify(ok.warnings));
+      assert.equal(ok.captions[0]?.text, 'A white card that says hello.');
+    },
+  );
+});

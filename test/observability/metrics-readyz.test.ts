@@ -17,6 +17,9 @@ let app: App;
 let emu: TelegramEmulator;
 let bot: TelegramAdapter;
 let web: WebServer;
+/** The same host behind a second web server that has EKMM_METRICS_TOKEN set. */
+let guarded: WebServer;
+const METRICS_TOKEN = 'metrics-token-for-tests';
 
 before(async () => {
   const config = chatTestConfig();
@@ -24,11 +27,13 @@ before(async () => {
   emu = await TelegramEmulator.start();
   bot = await startTelegram(app.host, config, { token: emu.token, apiRoot: emu.apiRoot });
   web = await startWebServer(app.host, config, { port: 0 });
+  guarded = await startWebServer(app.host, config, { port: 0, env: { EKMM_METRICS_TOKEN: METRICS_TOKEN } });
 });
 
 after(async () => {
   await bot?.stop();
   await web?.close();
+  await guarded?.close();
   await emu?.close();
   await app?.close();
 });
@@ -102,7 +107,8 @@ test('/metrics moves when messages flow: outcomes, stage timings, cache misses t
     2,
     'the two chat messages were counted; the anonymous web request was not',
   );
-  assert.equal(sampleValue(after, 'ekmm_queue_running'), 0);
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'image' }), 0);
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'text' }), 0);
   // Logs: JSON lines with a level and time; per-request lines carry a reqId; none carries message text.
   const requestLines = log.records.filter((r) => r.adapter === 'web' && r.reqId !== undefined);
   assert.ok(requestLines.length > 0, 'fastify request lines carry reqId');
@@ -133,7 +139,16 @@ test('/readyz is 200 when everything is up, 503 with the reason while the Bot AP
   const down = await readyz();
   assert.equal(down.body.ready, false);
   assert.equal(down.body.checks['adapter:telegram']?.ok, false);
-  assert.match(down.body.checks['adapter:telegram']?.reason ?? '', /Bot API unreachable/);
+  // Open to probes, /readyz gives a reason code only; the details (which may name hosts and errors)
+  // only with the metrics token.
+  assert.deepEqual(down.body.checks['adapter:telegram'], { ok: false, reason: 'disconnected' });
+  const detailed = await fetch(`${guarded.url}/readyz`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  assert.equal(detailed.status, 503);
+  const detail = ((await detailed.json()) as { checks: Record<string, { reason?: string; detail?: string }> }).checks['adapter:telegram'];
+  assert.equal(detail?.reason, 'disconnected');
+  assert.match(detail?.detail ?? '', /Bot API unreachable/);
+  const anonymous = await (await fetch(`${guarded.url}/readyz`)).text();
+  assert.doesNotMatch(anonymous, /Bot API unreachable|127\.0\.0\.1|detail/, 'no details without the token');
   assert.equal(down.body.checks['store:stats']?.ok, true);
   assert.equal((await fetch(`${web.url}/healthz`)).status, 200, 'liveness is not readiness');
   assert.equal(sampleValue(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 0);
@@ -144,4 +159,49 @@ test('/readyz is 200 when everything is up, 503 with the reason while the Bot AP
   assert.equal(sampleValue(await scrape(), 'ekmm_adapter_connected', { adapter: 'telegram' }), 1);
   const id = emu.sendText(dm, alice, 'Back in Paris');
   assert.match((await emu.waitForReply(id, 20_000)).plain, /LOC: Paris/);
+});
+
+test('/metrics has queue gauges for both lanes: ekmm_queue_running and ekmm_queue_waiting with lane="image" and lane="text"', async () => {
+  const releases: (() => void)[] = [];
+  const hold = () => new Promise<void>((resolve) => releases.push(resolve));
+  const textSlots = app.host.textQueue.concurrency;
+  // The text lane full and one more waiting; one image job running.
+  const held = [...Array.from({ length: textSlots + 1 }, () => app.host.textQueue.run(hold)), app.host.queue.run(hold)];
+  try {
+    const m = await scrape();
+    assert.equal(sampleValue(m, 'ekmm_queue_running', { lane: 'text' }), textSlots);
+    assert.equal(sampleValue(m, 'ekmm_queue_waiting', { lane: 'text' }), 1);
+    assert.equal(sampleValue(m, 'ekmm_queue_running', { lane: 'image' }), 1);
+    assert.equal(sampleValue(m, 'ekmm_queue_waiting', { lane: 'image' }), 0);
+    const lanes = new Set(m.samples.filter((s) => s.name === 'ekmm_queue_running').map((s) => s.labels.lane));
+    assert.deepEqual([...lanes].sort(), ['image', 'text'], 'every sample names its lane');
+  } finally {
+    // The task waiting in the text lane starts once a slot frees, then is released too.
+    for (let tries = 0; releases.length || app.host.textQueue.stats().running + app.host.textQueue.stats().waiting > 0; tries++) {
+      assert.ok(tries < 500, 'the held tasks end');
+      for (const release of releases.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(held);
+  }
+  const after = await scrape();
+  assert.equal(sampleValue(after, 'ekmm_queue_running', { lane: 'text' }), 0);
+});
+
+test('with EKMM_METRICS_TOKEN set, /metrics needs it as a Bearer token; /healthz and /readyz stay open', async () => {
+  const none = await fetch(`${guarded.url}/metrics`);
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+  assert.doesNotMatch(await none.text(), /ekmm_/, 'no metric without the token');
+  const wrong = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer not-the-token' } });
+  assert.equal(wrong.status, 403);
+  const right = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  assert.equal(right.status, 200);
+  assert.ok(parsePrometheusText(await right.text()).types.has('ekmm_recognitions_total'));
+  assert.equal((await fetch(`${guarded.url}/healthz`)).status, 200);
+  const ready = await fetch(`${guarded.url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.equal(((await ready.json()) as { ready: boolean }).ready, true);
+  // The server without the token keeps /metrics open, as before.
+  assert.equal((await fetch(`${web.url}/metrics`)).status, 200);
 });

@@ -226,7 +226,9 @@ test('/readyz turns 503 when the queue Redis goes away and 200 again when it is 
     await redis.stop(true);
     const down = await eventually(503, 'after Redis was killed');
     assert.equal(down.body.checks['executor:bullmq']?.ok, false);
-    assert.match(down.body.checks['executor:bullmq']?.reason ?? '', /queue redis redis:\/\/127\.0\.0\.1:\d+/);
+    // Open to probes, /readyz names the check and a reason code, never the Redis URL.
+    assert.equal(down.body.checks['executor:bullmq']?.reason, 'unavailable');
+    assert.doesNotMatch(JSON.stringify(down.body), /redis:\/\//);
     const t0 = Date.now();
     const lost = await post(url, { text: 'Angela Merkel', community: 'r', id: 'while-down' });
     assert.equal(lost.status, 503, lost.text);

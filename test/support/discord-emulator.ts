@@ -101,6 +101,10 @@ export class DiscordEmulator {
   resumes = 0;
   private readonly guilds: DcGuild[] = [];
   private readonly attachments = new Map<string, { bytes: Buffer; contentType: string }>();
+  /** Paths of the attachment downloads (GETs; a HEAD is not one) asked for, in order, failed ones included. */
+  readonly attachmentFetches: string[] = [];
+  /** While true, every attachment download answers 502 (a CDN that cannot deliver). */
+  failAttachments = false;
   private readonly sessions = new Set<Session>();
   private readonly failures: { pattern: RegExp; status: number; retryAfter?: number }[] = [];
   private server!: Server;
@@ -531,6 +535,8 @@ export class DiscordEmulator {
     if (path.startsWith('/attachments/')) {
       const file = this.attachments.get(path);
       if (!file) return sendJson(res, 404, { message: 'Unknown attachment', code: 0 });
+      if (req.method !== 'HEAD') this.attachmentFetches.push(path);
+      if (this.failAttachments) return sendJson(res, 502, { message: 'Bad Gateway', code: 0 });
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.bytes.length) });
       res.end(req.method === 'HEAD' ? undefined : file.bytes);
       return;

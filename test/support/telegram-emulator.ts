@@ -232,6 +232,11 @@ export class TelegramEmulator extends EventEmitter {
     this.webhookStatuses.push(res.status);
   }
 
+  /** While true, every file download answers 502 (a Bot API server that cannot deliver files). */
+  failFileDownloads = false;
+  /** File downloads asked for (the /file/bot<token>/ route), failed ones included. */
+  fileDownloads = 0;
+
   private addFile(bytes: Buffer, ext: string): string {
     const n = this.nextFileId++;
     const id = `file-${n}`;
@@ -246,6 +251,8 @@ export class TelegramEmulator extends EventEmitter {
       if (fileMatch[1] !== this.token) return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const file = [...this.files.values()].find((f) => f.path === fileMatch[2]);
       if (!file) return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      this.fileDownloads++;
+      if (this.failFileDownloads) return sendJson(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) });
       res.end(req.method === 'HEAD' ? undefined : file.bytes);
       return;
