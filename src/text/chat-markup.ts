@@ -19,7 +19,8 @@
 import type { MessageHints } from '../core/types.ts';
 import { loadWordCosts, type WordCosts } from '../ocr/word-costs.ts';
 import { splitHashtag } from './hashtag.ts';
-import { type MappedText, OffsetMapBuilder, snapToCodePoints } from './offset-map.ts';
+import { snapToCodePoints } from '../core/code-points.ts';
+import { type MappedText, OffsetMapBuilder } from './offset-map.ts';
 
 let costs: WordCosts | undefined;
 function wordCosts(): WordCosts {
