@@ -7,7 +7,7 @@
 // span costs one more increment per count and, for entity pairs (mostly distinct), nearly as
 // much memory again as the daily sets: a 64-day span measured 280 MB more for 1M mentions
 // (bench/stats.ts) to shorten a 90-day cover by a few sets less than half the time, so it is left out.
-import type { DayWindow } from './backend.ts';
+import type { DayWindow } from '../core/stats-backend.ts';
 
 /** Block lengths in days, smallest first; span 1 is the day itself. */
 export const BLOCK_SPANS = [1, 4, 16] as const;

@@ -40,7 +40,7 @@ import type {
   StatsBackend,
   StatsBackendOptions,
   SurfaceCount,
-} from './backend.ts';
+} from '../core/stats-backend.ts';
 import { BLOCK_SPANS, blocksContaining, coverWindow, type DayBlock } from './day-blocks.ts';
 import { parseV1Record, v1BucketToTally } from './migrate-v1.ts';
 import { addDays, utcDay } from './normalize.ts';
