@@ -9,7 +9,7 @@
 //
 // The data: 12 channels, 4 types, a Zipf-distributed vocabulary of 20,000 entities per type (a few
 // very frequent, a long tail), 1-5 entities per message (3 on average), 30 % of mentions from images.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { openEntityStats } from '../src/stats/open.ts';
 import type { EntityMention, RecordInput } from '../src/stats/entity-stats.ts';
 import { percentile } from './percentile.ts';
+import { Redis } from 'ioredis';
 import { SqliteStatsBackend } from '../src/stats/sqlite-backend.ts';
 
 // --name=value, or --flag alone (then "true").
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
       [`  backend rising 30 d (min ${risingMin}), plain GROUP BY`, () => backend.risingByGrouping(slice(30), previousFirst(30), risingMin)],
     );
   }
+  const size = await storeSize(url);
   const rows: Array<[string, string, string]> = [];
   for (const [name, run] of queries) {
     await run(); // warm the page cache and statement cache
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
   const seedNote = reuse
     ? 'seeded by an earlier --seedOnly run'
     : `seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions)`;
-  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}`);
+  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}; ${size}`);
   console.log(
     `${RUNS} runs per query (5 for the GROUP BY comparisons); on ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`,
   );
@@ -188,6 +190,24 @@ async function main(): Promise<void> {
   if (args.url === undefined) await opened.stats.deleteCommunity(c);
   await opened.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** What the store takes: the SQLite file and its WAL, or the Redis server's used memory (all its databases). */
+async function storeSize(url: string): Promise<string> {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+  if (url.startsWith('sqlite://')) {
+    const file = url.slice('sqlite://'.length);
+    const wal = `${file}-wal`;
+    return `file ${mb(statSync(file).size)} + WAL ${mb(existsSync(wal) ? statSync(wal).size : 0)}`;
+  }
+  if (!url.startsWith('redis')) return 'size not measured';
+  const client = new Redis(url);
+  try {
+    const used = /used_memory:(\d+)/.exec(await client.info('memory'))?.[1];
+    return `Redis used_memory ${used ? mb(Number(used)) : '?'} (whole server)`;
+  } finally {
+    await client.quit();
+  }
 }
 
 main().catch((err: unknown) => {
