@@ -303,6 +303,29 @@ export class RedisStatsBackend implements StatsBackend {
     return types.flatMap((type, i) => ranked[i]!.map(([entity, count]) => ({ type, entity, count })));
   }
 
+  /**
+   * top() and pairs() as the daily-only layout answered them: ZUNIONSTORE of the window's daily
+   * sets, then the k highest (kept for bench/stats.ts's side-by-side comparison).
+   */
+  async topByDailyUnion(slice: Slice, limit: number): Promise<EntityCount[]> {
+    const out: EntityCount[] = [];
+    const p = prefix(slice.communityId);
+    for (const type of await this.typesOf(slice)) {
+      const keys = daysOf(slice.window).map((day) => blockKey(p, 'z', { span: 1, start: day }, `:${enc(type)}`));
+      for (const [entity, count] of await this.withUnion(keys, (tmp) => this.topOf(tmp, limit))) out.push({ type, entity, count });
+    }
+    return out;
+  }
+
+  async pairsByDailyUnion(slice: Slice, limit: number): Promise<PairCount[]> {
+    const p = prefix(slice.communityId);
+    const keys = daysOf(slice.window).map((day) => blockKey(p, 'zp', { span: 1, start: day }, ''));
+    return (await this.withUnion(keys, (tmp) => this.topOf(tmp, limit))).map(([f, count]) => {
+      const [ta, ea, tb, eb] = f.split('\t') as [string, string, string, string];
+      return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };
+    });
+  }
+
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
     const previousLast = addDays(slice.window.first, -1);
     const spans = coverWindow(slice.window).map((b) => b.span);
