@@ -9,7 +9,7 @@
 //
 // The data: 12 channels, 4 types, a Zipf-distributed vocabulary of 20,000 entities per type (a few
 // very frequent, a long tail), 1-5 entities per message (3 on average), 30 % of mentions from images.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { loadConfig } from '../src/config/load.ts';
 import { openEntityStats } from '../src/stats/open.ts';
 import type { EntityMention, RecordInput } from '../src/stats/entity-stats.ts';
 import { percentile } from './percentile.ts';
+import { Redis } from 'ioredis';
+import { RedisStatsBackend } from '../src/stats/redis-backend.ts';
 import { SqliteStatsBackend } from '../src/stats/sqlite-backend.ts';
 
 // --name=value, or --flag alone (then "true").
@@ -158,12 +160,23 @@ async function main(): Promise<void> {
       [`  backend rising 30 d (min ${risingMin}), plain GROUP BY`, () => backend.risingByGrouping(slice(30), previousFirst(30), risingMin)],
     );
   }
+  // Redis: the threshold algorithm over the pre-summed blocks against the daily-only layout's ZUNIONSTORE.
+  if (backend instanceof RedisStatsBackend) {
+    const slice = { communityId: c, window: s.window({ communityId: c, days: 90 }) };
+    queries.push(
+      ['  backend top 90 d, threshold algorithm over blocks', () => backend.top(slice, 10)],
+      ['  backend top 90 d, ZUNIONSTORE of 90 daily sets', () => backend.topByDailyUnion(slice, 10)],
+      ['  backend pairs 90 d, threshold algorithm over blocks', () => backend.pairs(slice, 20)],
+      ['  backend pairs 90 d, ZUNIONSTORE of 90 daily sets', () => backend.pairsByDailyUnion(slice, 20)],
+    );
+  }
+  const size = await storeSize(url);
   const rows: Array<[string, string, string]> = [];
   for (const [name, run] of queries) {
     await run(); // warm the page cache and statement cache
     const times: number[] = [];
-    // The plain GROUP BY comparisons take seconds each at 1M mentions: fewer runs (p99 is then the max).
-    const runs = name.includes('GROUP BY') ? Math.min(RUNS, 5) : RUNS;
+    // The plain GROUP BY / ZUNIONSTORE comparisons take seconds each at 1M mentions: fewer runs (p99 is then the max).
+    const runs = /GROUP BY|ZUNIONSTORE/.test(name) ? Math.min(RUNS, 5) : RUNS;
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
       await run();
@@ -178,9 +191,9 @@ async function main(): Promise<void> {
   const seedNote = reuse
     ? 'seeded by an earlier --seedOnly run'
     : `seeded in ${seedSeconds.toFixed(1)} s (${Math.round(messages / seedSeconds)} messages/s in 1,000-message transactions)`;
-  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}`);
+  console.log(`store ${opened.stats.backend.name.replace(dir, '$TMP')}; ${seedNote}; ${size}`);
   console.log(
-    `${RUNS} runs per query (5 for the GROUP BY comparisons); on ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`,
+    `${RUNS} runs per query (5 for the GROUP BY / ZUNIONSTORE comparisons); on ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`,
   );
   console.log(`${'query'.padEnd(w)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}`);
   console.log('-'.repeat(w + 20));
@@ -188,6 +201,24 @@ async function main(): Promise<void> {
   if (args.url === undefined) await opened.stats.deleteCommunity(c);
   await opened.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** What the store takes: the SQLite file and its WAL, or the Redis server's used memory (all its databases). */
+async function storeSize(url: string): Promise<string> {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+  if (url.startsWith('sqlite://')) {
+    const file = url.slice('sqlite://'.length);
+    const wal = `${file}-wal`;
+    return `file ${mb(statSync(file).size)} + WAL ${mb(existsSync(wal) ? statSync(wal).size : 0)}`;
+  }
+  if (!url.startsWith('redis')) return 'size not measured';
+  const client = new Redis(url);
+  try {
+    const used = /used_memory:(\d+)/.exec(await client.info('memory'))?.[1];
+    return `Redis used_memory ${used ? mb(Number(used)) : '?'} (whole server)`;
+  } finally {
+    await client.quit();
+  }
 }
 
 main().catch((err: unknown) => {

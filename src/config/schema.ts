@@ -1,7 +1,7 @@
 // The whole configuration tree. Every object is strict: an unknown key is an error at start-up.
 import { z } from 'zod';
-import { templateSettingsSchema } from '../finetune/template.ts';
-import { MARKUP_RULES } from '../text/chat-markup.ts';
+import { templateSettingsSchema } from './template-settings.ts';
+import { MARKUP_RULES } from './markup-rules.ts';
 
 const httpClient = z
   .object({

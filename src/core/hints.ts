@@ -3,7 +3,7 @@
 // person by the platform's word, so it is reported as PER with backend "hints" and ranks above
 // every recognizer in the merge. Other hints only change what the tagger reads (chat-markup.ts).
 import type { Entity, MessageHints } from './types.ts';
-import { snapToCodePoints } from '../text/offset-map.ts';
+import { snapToCodePoints } from './code-points.ts';
 
 export const HINTS_BACKEND = 'hints';
 

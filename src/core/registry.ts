@@ -2,7 +2,7 @@
 import type { Captioner, ImageIntake, KnowledgeSource, Ocr, Recognizer, Store } from './stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
-import type { StatsOpener } from '../stats/backend.ts';
+import type { StatsOpener } from './stats-backend.ts';
 
 /** What a backend factory gets besides its own config section. */
 export interface BackendContext {

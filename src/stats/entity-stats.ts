@@ -3,9 +3,18 @@
 // never the message text, never images, never user ids.
 //
 // This class normalizes mentions into one tally per message and turns backend rows into what
-// the callers show; the counting itself happens inside the store (see backend.ts): atomic per
+// the callers show; the counting itself happens inside the store (see core/stats-backend.ts): atomic per
 // message and idempotent by community + message id.
-import type { CountedSource, DayWindow, EntityKey, MentionSource, MessageTally, SeriesTarget, Slice, StatsBackend } from './backend.ts';
+import type {
+  CountedSource,
+  DayWindow,
+  EntityKey,
+  MentionSource,
+  MessageTally,
+  SeriesTarget,
+  Slice,
+  StatsBackend,
+} from '../core/stats-backend.ts';
 import { addDays, normalizeEntityText, utcDay } from './normalize.ts';
 
 /** Pairs are counted among at most this many distinct entities of one message (120 pairs). */

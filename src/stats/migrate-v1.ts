@@ -5,7 +5,7 @@
 // deleted in the same transaction that adds its counts, so an interrupted upgrade neither loses
 // nor doubles a count, and a second run finds nothing left to move.
 import type Database from 'better-sqlite3';
-import { FIELD_SEP, type MessageTally } from './backend.ts';
+import { FIELD_SEP, type MessageTally } from '../core/stats-backend.ts';
 
 export const V1_PREFIX = 'stats:v1:';
 

@@ -1,25 +1,32 @@
 // Statistics in Redis hashes and sorted sets (ioredis). A message's increments run as one
-// server-side script: `SET seen NX` and every HINCRBY / ZINCRBY execute atomically, and the
-// increments only when the dedupe key was new. Queries sum inside Redis (ZUNIONSTORE over the
-// window's per-day sorted sets) rather than reading every day into the process. (A MULTI
-// cannot make its increments depend on the SET NX inside it; a script is Redis's transaction
-// with that condition, see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/.)
+// server-side script (redis-scripts.ts): `SET seen NX` and every HINCRBY / ZINCRBY execute
+// atomically, and the increments only when the dedupe key was new. (A MULTI cannot make its
+// increments depend on the SET NX inside it; a script is Redis's transaction with that condition,
+// see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/.)
 //
 // Keys, P = ekmm:stats:v2:<community> (community and channel URI-encoded, '*' too, so an id can
-// neither reach into another community's keys nor act as a SCAN pattern):
-//   P:ec:<day>:<channel> hash "TYPE\tentity" -> count      per channel: the export
-//   P:z:<day>:<TYPE>, P:zc:<day>:<channel>:<TYPE>   sorted set entity -> count   top, rising, series
-//   P:zp:<day>, P:zpc:<day>:<channel>   sorted set "TA\tA\tTB\tB" -> count   top pairs
-//   P:types              set of the entity types counted
-//   P:m:<day>            hash "<channel>\tTYPE\tsource" -> count   breakdown and source share
-//   P:s:<TYPE\tentity>   hash "<day>\tsurface" -> count    surface forms of one entity
-//   P:seen:<message id>  string, the dedupe record
+// neither reach into another community's keys nor act as a SCAN pattern). <b> is a block of
+// days (day-blocks.ts): "<day>" for one day, "<span><start>" for the aligned block of 4 or 16
+// days from <start>, so every sorted set and the mix hash exist per day and per block:
+//   P:z<b>:<TYPE>, P:zc<b>:<channel>:<TYPE>   sorted set entity -> count     top, rising (series: days)
+//   P:zp<b>, P:zpc<b>:<channel>               sorted set "TA\tA\tTB\tB" -> count   top pairs
+//   P:m<b>                                    hash "<channel>\tTYPE\tsource" -> count   breakdown
+//   P:ec:<day>:<channel>  hash "TYPE\tentity" -> count      per channel and day: the export
+//   P:types               set of the entity types counted
+//   P:s:<TYPE\tentity>    hash "<day>\tsurface" -> count    surface forms of one entity
+//   P:seen:<message id>   string, the dedupe record
 //   ekmm:stats:v2:communities  hash community -> last day counted
-// Every key expires with the retention window, so pruning is Redis's own expiry.
+//   ekmm:stats:v2:layout       which pre-summed blocks are written (see upgradeLayout)
+// (a key reads "P:z:2026-03-01:PER" for a day and "P:z16:2026-02-26:PER" for a block.)
+// A query covers its window with the largest blocks inside it (9 to 17 sets for 90 days, not
+// 90) and reads them by the threshold algorithm inside Redis (TOP_SCRIPT, RISING_SCRIPT).
+// Every key expires when its first day leaves the retention window, a block too (no window
+// that could still use it starts that early), so pruning is Redis's own expiry.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type {
   CommunitySummary,
+  CountedSource,
   DayWindow,
   EntityCount,
   MessageTally,
@@ -33,36 +40,27 @@ import type {
   StatsBackend,
   StatsBackendOptions,
   SurfaceCount,
-  CountedSource,
-} from './backend.ts';
-import { addDays, utcDay } from './normalize.ts';
+} from '../core/stats-backend.ts';
+import { BLOCK_SPANS, blocksContaining, coverWindow, type DayBlock } from './day-blocks.ts';
 import { parseV1Record, v1BucketToTally } from './migrate-v1.ts';
+import { addDays, utcDay } from './normalize.ts';
+import { APPLY_SCRIPT, REBUILD_BLOCK_SCRIPT, RISING_SCRIPT, SURFACES_SCRIPT, TOP_SCRIPT } from './redis-scripts.ts';
 
 const ROOT = 'ekmm:stats:v2:';
 const COMMUNITIES = `${ROOT}communities`;
+/** Names the pre-summed blocks the writers keep; data written without them is upgraded at open. */
+const LAYOUT = `${ROOT}layout`;
+const LAYOUT_VERSION = `blocks:${BLOCK_SPANS.join(',')}`;
 const DAY_MS = 86_400_000;
 /** Where the v1 layout lived: keyv-redis keys under the "ekmm" namespace. */
 const V1_PATTERN = 'ekmm::stats:v1:*';
 const V1_KEY_PREFIX = 'ekmm::';
+/** Threshold algorithm: rounds of doubling depth, and how many members it reads before summing instead. */
+const TOP_ROUNDS = 4;
+const TOP_MAX_SEEN = 20_000;
 
-// KEYS[1] dedupe key, KEYS[2] communities hash, KEYS[3..] counted keys.
-// ARGV[1] dedupe ttl (s, "0" = no message id), ARGV[2] key ttl (s), ARGV[3] community, ARGV[4] day,
-// then quads: kind (h = HINCRBY, z = ZINCRBY, s = SADD), key index, field or member, increment.
-const APPLY_SCRIPT = `
-if ARGV[1] ~= '0' then
-  if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'EX', ARGV[1]) then return 0 end
-end
-for i = 5, #ARGV, 4 do
-  local key = KEYS[tonumber(ARGV[i + 1])]
-  if ARGV[i] == 'h' then redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
-  elseif ARGV[i] == 'z' then redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
-  else redis.call('SADD', key, ARGV[i + 2]) end
-end
-for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
-local last = redis.call('HGET', KEYS[2], ARGV[3])
-if (not last) or last < ARGV[4] then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
-return 1
-`;
+/** Kinds of per-block keys (sorted sets z, zc, zp, zpc; hash m). */
+type BlockKind = 'z' | 'zc' | 'zp' | 'zpc' | 'm';
 
 function enc(s: string): string {
   return encodeURIComponent(s).replace(/\*/g, '%2A');
@@ -71,6 +69,14 @@ function enc(s: string): string {
 function prefix(communityId: string): string {
   return `${ROOT}${enc(communityId)}:`;
 }
+
+/** P:<kind><b><rest>: "z:2026-03-01:PER" for a day, "z16:2026-02-26:PER" for a block. */
+function blockKey(p: string, kind: BlockKind, block: DayBlock, rest: string): string {
+  return `${p}${kind}${block.span === 1 ? '' : block.span}:${block.start}${rest}`;
+}
+
+/** A per-day or per-block key's parts; undefined for other keys. */
+const BLOCK_KEY_RE = /^(.*?:)(e|ec|p|pc|m|z|zc|zp|zpc)(\d*):(\d{4}-\d{2}-\d{2})(.*)$/;
 
 function daysOf(w: DayWindow): string[] {
   const out: string[] = [];
@@ -86,9 +92,9 @@ function splitKey(field: string): { type: string; entity: string } {
 type Hash = Record<string, string>;
 
 /** [member, score, member, score, …] as returned WITHSCORES -> pairs. */
-function scored(flat: string[]): Array<[string, number]> {
+function scored(flat: Array<string | number>): Array<[string, number]> {
   const out: Array<[string, number]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), Number(flat[i + 1])]);
   return out;
 }
 
@@ -96,11 +102,28 @@ function byCountThenKey(a: [string, number], b: [string, number]): number {
   return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
+/** One increment of a message's script: kind, key, field or member, amount, and the key's ttl. */
+interface Op {
+  kind: 'h' | 'z' | 's';
+  key: string;
+  field: string;
+  n: number;
+  ttl: number;
+}
+
+type ScriptRedis = Redis & {
+  ekmmStatsApply(n: number, ...args: Array<string | number>): Promise<number>;
+  ekmmStatsTop(n: number, ...args: Array<string | number>): Promise<Array<string | number>>;
+  ekmmStatsRising(n: number, ...args: Array<string | number>): Promise<Array<string | number>>;
+  ekmmStatsRebuildBlock(n: number, ...args: Array<string | number>): Promise<number>;
+  ekmmStatsSurfaces(n: number, ...args: Array<string | number>): Promise<Array<string | number>>;
+};
+
 export class RedisStatsBackend implements StatsBackend {
   readonly name: string;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: ScriptRedis,
     where: string,
     private readonly options: StatsBackendOptions,
   ) {
@@ -126,57 +149,77 @@ export class RedisStatsBackend implements StatsBackend {
       throw new Error(`stats store ${where}: cannot connect to Redis: ${(err as Error).message}`);
     }
     redis.defineCommand('ekmmStatsApply', { lua: APPLY_SCRIPT });
-    const backend = new RedisStatsBackend(redis, where, options);
+    redis.defineCommand('ekmmStatsTop', { lua: TOP_SCRIPT });
+    redis.defineCommand('ekmmStatsRising', { lua: RISING_SCRIPT });
+    redis.defineCommand('ekmmStatsRebuildBlock', { lua: REBUILD_BLOCK_SCRIPT });
+    redis.defineCommand('ekmmStatsSurfaces', { lua: SURFACES_SCRIPT });
+    const backend = new RedisStatsBackend(redis as ScriptRedis, where, options);
+    await backend.upgradeLayout();
     await backend.migrateV1();
     return backend;
   }
 
+  /** Seconds until `day` leaves the retention window (at least 1). */
   private keyTtlSeconds(day: string): number {
     const end = Date.parse(`${day}T00:00:00Z`) + (this.options.retentionDays + 1) * DAY_MS;
     return Math.max(1, Math.ceil((end - this.options.now().getTime()) / 1000));
   }
 
+  /** Every increment of one tally: per day and per block, per channel and over all channels. */
+  private opsOf(t: MessageTally): Op[] {
+    const p = prefix(t.communityId);
+    const ch = enc(t.channel);
+    const dayTtl = this.keyTtlSeconds(t.day);
+    const blocks = blocksContaining(t.day).map((b) => ({ b, ttl: this.keyTtlSeconds(b.start) }));
+    const ops: Op[] = [];
+    for (const e of t.entities) {
+      // Per channel and day in one hash: the export (rows) reads it.
+      ops.push({ kind: 'h', key: `${p}ec:${t.day}:${ch}`, field: `${e.type}\t${e.entity}`, n: e.count, ttl: dayTtl });
+      for (const { b, ttl } of blocks) {
+        ops.push({ kind: 'z', key: blockKey(p, 'z', b, `:${enc(e.type)}`), field: e.entity, n: e.count, ttl });
+        ops.push({ kind: 'z', key: blockKey(p, 'zc', b, `:${ch}:${enc(e.type)}`), field: e.entity, n: e.count, ttl });
+      }
+      ops.push({ kind: 's', key: `${p}types`, field: e.type, n: 0, ttl: dayTtl });
+    }
+    for (const x of t.pairs) {
+      const field = `${x.a.type}\t${x.a.entity}\t${x.b.type}\t${x.b.entity}`;
+      for (const { b, ttl } of blocks) {
+        ops.push({ kind: 'z', key: blockKey(p, 'zp', b, ''), field, n: 1, ttl });
+        ops.push({ kind: 'z', key: blockKey(p, 'zpc', b, `:${ch}`), field, n: 1, ttl });
+      }
+    }
+    for (const m of t.mix)
+      for (const { b, ttl } of blocks)
+        ops.push({ kind: 'h', key: blockKey(p, 'm', b, ''), field: `${ch}\t${m.type}\t${m.source}`, n: m.count, ttl });
+    for (const s of t.surfaces)
+      ops.push({ kind: 'h', key: `${p}s:${enc(`${s.type}\t${s.entity}`)}`, field: `${t.day}\t${s.surface}`, n: s.count, ttl: dayTtl });
+    return ops;
+  }
+
   async apply(tallies: MessageTally[]): Promise<boolean[]> {
-    const out: boolean[] = [];
-    for (const t of tallies) out.push(await this.applyOne(t));
-    return out;
+    // Sent together (one connection keeps them in order, so a repeated id is decided as if one by
+    // one); each message is still its own atomic script.
+    return Promise.all(tallies.map((t) => this.applyOne(t)));
   }
 
   private async applyOne(t: MessageTally): Promise<boolean> {
     const p = prefix(t.communityId);
     const keys: string[] = [t.messageId !== undefined ? `${p}seen:${enc(t.messageId)}` : `${p}seen:`, COMMUNITIES];
+    const ttls: number[] = [];
     const index = new Map<string, number>();
-    const ops: Array<string | number> = [];
-    const op = (kind: 'h' | 'z' | 's', key: string, field: string, n: number): void => {
-      let i = index.get(key);
+    const quads: Array<string | number> = [];
+    for (const o of this.opsOf(t)) {
+      let i = index.get(o.key);
       if (i === undefined) {
-        keys.push(key);
+        keys.push(o.key);
+        ttls.push(o.ttl);
         i = keys.length; // Lua is 1-based
-        index.set(key, i);
+        index.set(o.key, i);
       }
-      ops.push(kind, i, field, n);
-    };
-    const ch = enc(t.channel);
-    for (const e of t.entities) {
-      // Per channel and day in one hash: the export (rows) reads it.
-      op('h', `${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count);
-      // Sorted sets per day and type: top-k and rising sum inside Redis (ZUNIONSTORE).
-      op('z', `${p}z:${t.day}:${enc(e.type)}`, e.entity, e.count);
-      op('z', `${p}zc:${t.day}:${ch}:${enc(e.type)}`, e.entity, e.count);
-      op('s', `${p}types`, e.type, 0);
+      quads.push(o.kind, i, o.field, o.n);
     }
-    for (const x of t.pairs) {
-      const field = `${x.a.type}\t${x.a.entity}\t${x.b.type}\t${x.b.entity}`;
-      op('z', `${p}zp:${t.day}`, field, 1);
-      op('z', `${p}zpc:${t.day}:${ch}`, field, 1);
-    }
-    for (const m of t.mix) op('h', `${p}m:${t.day}`, `${ch}\t${m.type}\t${m.source}`, m.count);
-    for (const s of t.surfaces) op('h', `${p}s:${enc(`${s.type}\t${s.entity}`)}`, `${t.day}\t${s.surface}`, s.count);
-    const ttl = this.keyTtlSeconds(t.day);
-    const dedupeTtl = t.messageId !== undefined ? String(ttl) : '0';
-    const counted = await (
-      this.redis as Redis & { ekmmStatsApply(n: number, ...args: Array<string | number>): Promise<number> }
-    ).ekmmStatsApply(keys.length, ...keys, dedupeTtl, ttl, t.communityId, t.day, ...ops);
+    const dedupeTtl = t.messageId !== undefined ? String(this.keyTtlSeconds(t.day)) : '0';
+    const counted = await this.redis.ekmmStatsApply(keys.length, ...keys, dedupeTtl, t.communityId, t.day, ttls.length, ...ttls, ...quads);
     return counted === 1;
   }
 
@@ -195,11 +238,11 @@ export class RedisStatsBackend implements StatsBackend {
     return slice.types?.length ? [...slice.types].sort() : (await this.redis.smembers(`${prefix(slice.communityId)}types`)).sort();
   }
 
-  /** The per-day sorted sets of one type (all channels, or the slice's channel). */
+  /** The sorted sets of one type that cover the window (all channels, or the slice's channel). */
   private typeKeys(slice: Slice, type: string, window: DayWindow = slice.window): string[] {
     const p = prefix(slice.communityId);
-    return daysOf(window).map((d) =>
-      slice.channel !== undefined ? `${p}zc:${d}:${enc(slice.channel)}:${enc(type)}` : `${p}z:${d}:${enc(type)}`,
+    return coverWindow(window).map((b) =>
+      slice.channel !== undefined ? blockKey(p, 'zc', b, `:${enc(slice.channel)}:${enc(type)}`) : blockKey(p, 'z', b, `:${enc(type)}`),
     );
   }
 
@@ -233,31 +276,74 @@ export class RedisStatsBackend implements StatsBackend {
     return ranked.sort(byCountThenKey).slice(0, limit);
   }
 
+  /**
+   * Exact top-k of the sum of `keys` by the threshold algorithm inside Redis; when it gives up
+   * (flat counts) by summing them. `types` keeps pair members with a side of one of those types.
+   */
+  private async topOfSum(keys: string[], limit: number, types?: Set<string>): Promise<Array<[string, number]>> {
+    if (limit <= 0 || keys.length === 0) return [];
+    const depth = Math.max(limit * 2, 16);
+    const reply = await this.redis.ekmmStatsTop(keys.length, ...keys, limit, depth, TOP_ROUNDS, TOP_MAX_SEEN, ...(types ?? []));
+    if (Number(reply[0]) === 1) return scored(reply.slice(1)).sort(byCountThenKey).slice(0, limit);
+    return this.withUnion(keys, async (tmp) => {
+      if (!types) return this.topOf(tmp, limit);
+      return scored(await this.redis.zrevrange(tmp, 0, -1, 'WITHSCORES'))
+        .filter(([f]) => {
+          const [ta, , tb] = f.split('\t');
+          return types.has(ta!) || types.has(tb!);
+        })
+        .sort(byCountThenKey)
+        .slice(0, limit);
+    });
+  }
+
   async top(slice: Slice, limit: number): Promise<EntityCount[]> {
+    const types = await this.typesOf(slice);
+    const ranked = await Promise.all(types.map((type) => this.topOfSum(this.typeKeys(slice, type), limit)));
+    return types.flatMap((type, i) => ranked[i]!.map(([entity, count]) => ({ type, entity, count })));
+  }
+
+  /**
+   * top() and pairs() as the daily-only layout answered them: ZUNIONSTORE of the window's daily
+   * sets, then the k highest (kept for bench/stats.ts's side-by-side comparison).
+   */
+  async topByDailyUnion(slice: Slice, limit: number): Promise<EntityCount[]> {
     const out: EntityCount[] = [];
+    const p = prefix(slice.communityId);
     for (const type of await this.typesOf(slice)) {
-      const ranked = await this.withUnion(this.typeKeys(slice, type), (tmp) => this.topOf(tmp, limit));
-      for (const [entity, count] of ranked) out.push({ type, entity, count });
+      const keys = daysOf(slice.window).map((day) => blockKey(p, 'z', { span: 1, start: day }, `:${enc(type)}`));
+      for (const [entity, count] of await this.withUnion(keys, (tmp) => this.topOf(tmp, limit))) out.push({ type, entity, count });
     }
     return out;
   }
 
+  async pairsByDailyUnion(slice: Slice, limit: number): Promise<PairCount[]> {
+    const p = prefix(slice.communityId);
+    const keys = daysOf(slice.window).map((day) => blockKey(p, 'zp', { span: 1, start: day }, ''));
+    return (await this.withUnion(keys, (tmp) => this.topOf(tmp, limit))).map(([f, count]) => {
+      const [ta, ea, tb, eb] = f.split('\t') as [string, string, string, string];
+      return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };
+    });
+  }
+
   async rising(slice: Slice, previousFirst: string, minCount: number): Promise<RisingCount[]> {
     const previousLast = addDays(slice.window.first, -1);
+    const spans = coverWindow(slice.window).map((b) => b.span);
+    const types = await this.typesOf(slice);
+    const replies = await Promise.all(
+      types.map((type) => {
+        const current = this.typeKeys(slice, type);
+        const previous = previousFirst <= previousLast ? this.typeKeys(slice, type, { first: previousFirst, last: previousLast }) : [];
+        const keys = [`${ROOT}tmp:${randomUUID()}`, ...current, ...previous];
+        return this.redis.ekmmStatsRising(keys.length, ...keys, current.length, minCount, ...spans);
+      }),
+    );
     const out: RisingCount[] = [];
-    for (const type of await this.typesOf(slice)) {
-      const current = await this.withUnion(this.typeKeys(slice, type), async (tmp) =>
-        scored(await this.redis.zrangebyscore(tmp, minCount, '+inf', 'WITHSCORES')),
-      );
-      if (current.length === 0) continue;
-      const previous =
-        previousFirst <= previousLast
-          ? await this.withUnion(this.typeKeys(slice, type, { first: previousFirst, last: previousLast }), (tmp) =>
-              this.redis.zmscore(tmp, ...current.map(([entity]) => entity)),
-            )
-          : current.map(() => null);
-      current.forEach(([entity, count], i) => out.push({ type, entity, count, previous: Number(previous[i] ?? 0) }));
-    }
+    types.forEach((type, i) => {
+      const flat = replies[i]!;
+      for (let j = 0; j + 2 < flat.length; j += 3)
+        out.push({ type, entity: String(flat[j]), count: Number(flat[j + 1]), previous: Number(flat[j + 2]) });
+    });
     return out;
   }
 
@@ -268,8 +354,18 @@ export class RedisStatsBackend implements StatsBackend {
       e.type !== undefined ? [{ type: e.type, entity: e.entity }] : allTypes.map((type) => ({ type, entity: e.entity })),
     );
     if (wanted.length === 0) return [];
+    const p = prefix(slice.communityId);
     const pipe = this.redis.pipeline();
-    for (const w of wanted) for (const key of this.typeKeys(slice, w.type)) pipe.zscore(key, w.entity);
+    for (const w of wanted)
+      for (const day of days) {
+        const b = { span: 1, start: day };
+        pipe.zscore(
+          slice.channel !== undefined
+            ? blockKey(p, 'zc', b, `:${enc(slice.channel)}:${enc(w.type)}`)
+            : blockKey(p, 'z', b, `:${enc(w.type)}`),
+          w.entity,
+        );
+      }
     const results = (await pipe.exec()) ?? [];
     const out: SeriesPoint[] = [];
     wanted.forEach((w, i) => {
@@ -284,30 +380,22 @@ export class RedisStatsBackend implements StatsBackend {
 
   async pairs(slice: Slice, limit: number): Promise<PairCount[]> {
     const p = prefix(slice.communityId);
-    const keys = daysOf(slice.window).map((d) => (slice.channel !== undefined ? `${p}zpc:${d}:${enc(slice.channel)}` : `${p}zp:${d}`));
-    const types = slice.types?.length ? new Set(slice.types) : undefined;
-    const ranked = await this.withUnion(keys, async (tmp) => {
-      if (!types) return this.topOf(tmp, limit);
-      // With a type filter every pair is read and filtered here (a pair set is not split by type).
-      return scored(await this.redis.zrevrange(tmp, 0, -1, 'WITHSCORES'))
-        .filter(([f]) => {
-          const [ta, , tb] = f.split('\t');
-          return types.has(ta!) || types.has(tb!);
-        })
-        .sort(byCountThenKey)
-        .slice(0, limit);
-    });
+    const keys = coverWindow(slice.window).map((b) =>
+      slice.channel !== undefined ? blockKey(p, 'zpc', b, `:${enc(slice.channel)}`) : blockKey(p, 'zp', b, ''),
+    );
+    // A type filter is applied inside the threshold algorithm (the bound holds for the pairs it keeps).
+    const ranked = await this.topOfSum(keys, limit, slice.types?.length ? new Set(slice.types) : undefined);
     return ranked.map(([f, count]) => {
       const [ta, ea, tb, eb] = f.split('\t') as [string, string, string, string];
       return { a: { type: ta, entity: ea }, b: { type: tb, entity: eb }, count };
     });
   }
 
-  async mix(slice: Slice): Promise<MixRow[]> {
-    const p = prefix(slice.communityId);
+  /** Mix rows summed over the given per-day or per-block hashes, filtered by the slice. */
+  private async mixOf(keys: string[], slice: Pick<Slice, 'channel' | 'types'>): Promise<MixRow[]> {
     const types = slice.types?.length ? new Set(slice.types) : undefined;
     const sums = new Map<string, MixRow>();
-    for (const h of await this.hashes(daysOf(slice.window).map((d) => `${p}m:${d}`))) {
+    for (const h of await this.hashes(keys)) {
       for (const [f, v] of Object.entries(h)) {
         const [ch, type, source] = f.split('\t') as [string, string, CountedSource];
         const channel = decodeURIComponent(ch);
@@ -321,21 +409,26 @@ export class RedisStatsBackend implements StatsBackend {
     return [...sums.values()];
   }
 
+  async mix(slice: Slice): Promise<MixRow[]> {
+    const p = prefix(slice.communityId);
+    return this.mixOf(
+      coverWindow(slice.window).map((b) => blockKey(p, 'm', b, '')),
+      slice,
+    );
+  }
+
   async surfaces(communityId: string, window: DayWindow, entities: Array<{ type: string; entity: string }>): Promise<SurfaceCount[]> {
+    if (entities.length === 0) return [];
     const p = prefix(communityId);
-    const hashes = await this.hashes(entities.map((e) => `${p}s:${enc(`${e.type}\t${e.entity}`)}`));
+    const keys = entities.map((e) => `${p}s:${enc(`${e.type}\t${e.entity}`)}`);
+    const asNumber = (day: string) => Number(day.replace(/-/g, ''));
+    const flat = await this.redis.ekmmStatsSurfaces(keys.length, ...keys, asNumber(window.first), asNumber(window.last));
     const out: SurfaceCount[] = [];
-    entities.forEach((e, i) => {
-      const sums = new Map<string, number>();
-      for (const [f, v] of Object.entries(hashes[i]!)) {
-        const cut = f.indexOf('\t');
-        const day = f.slice(0, cut);
-        if (day < window.first || day > window.last) continue;
-        const surface = f.slice(cut + 1);
-        sums.set(surface, (sums.get(surface) ?? 0) + Number(v));
-      }
-      for (const [surface, count] of sums) out.push({ ...e, surface, count });
-    });
+    let at = 0;
+    for (const e of entities) {
+      const n = Number(flat[at++]);
+      for (let j = 0; j < n; j++, at += 2) out.push({ ...e, surface: String(flat[at]), count: Number(flat[at + 1]) });
+    }
     return out;
   }
 
@@ -366,14 +459,20 @@ export class RedisStatsBackend implements StatsBackend {
     const all = await this.redis.hgetall(COMMUNITIES);
     const today = utcDay(this.options.now());
     const window = { first: addDays(today, -(this.options.retentionDays - 1)), last: today };
+    const days = daysOf(window);
     const out: CommunitySummary[] = [];
     for (const communityId of Object.keys(all).sort()) {
       const rows = await this.mix({ communityId, window });
       if (rows.length === 0) continue;
       const p = prefix(communityId);
-      const days = daysOf(window);
-      const present = await this.hashes(days.map((d) => `${p}m:${d}`));
-      const used = days.filter((_, i) => Object.keys(present[i]!).length > 0);
+      // Which days have counts: one EXISTS per day, not the days' hashes.
+      const pipe = this.redis.pipeline();
+      for (const d of days) pipe.exists(`${p}m:${d}`);
+      const present = ((await pipe.exec()) ?? []).map(([err, n]) => {
+        if (err) throw err;
+        return Number(n) > 0;
+      });
+      const used = days.filter((_, i) => present[i]);
       out.push({ communityId, mentions: rows.reduce((s, r) => s + r.count, 0), firstDay: used[0]!, lastDay: used[used.length - 1]! });
     }
     return out;
@@ -392,7 +491,9 @@ export class RedisStatsBackend implements StatsBackend {
     let removed = 0;
     for await (const keys of this.scanKeys(`${ROOT}*`)) {
       for (const key of keys) {
-        const day = /:(?:e|ec|p|pc|m|z|zc|zp|zpc):(\d{4}-\d{2}-\d{2})(?::|$)/.exec(key)?.[1];
+        // A day, or a block by its first day: a block that starts before the retention window
+        // is never wholly inside a query window again (and would hold expired days).
+        const day = BLOCK_KEY_RE.exec(key)?.[4];
         if (day !== undefined && day < firstKeptDay) {
           removed += await this.redis.del(key);
         } else if (/:s:[^:]*$/.test(key)) {
@@ -416,7 +517,45 @@ export class RedisStatsBackend implements StatsBackend {
     return removed;
   }
 
-  /** Moves v1 buckets (keyv-redis records) into the v2 hashes, each bucket in one MULTI with its deletion. */
+  /**
+   * Data written before the blocks existed (daily sets and hashes only) gets its blocks: each
+   * block inside the retention window is rebuilt from its days in one script (REBUILD_BLOCK_SCRIPT),
+   * then the layout is recorded so later starts skip this. Rebuilding replaces a block by the sum
+   * of its days, so it is safe to repeat (an interrupted upgrade runs again at the next start) and
+   * safe beside processes of this version, which add to days and blocks together. A process of
+   * the older version still writing during the upgrade adds to days only: stop those first.
+   */
+  private async upgradeLayout(): Promise<void> {
+    if ((await this.redis.get(LAYOUT)) === LAYOUT_VERSION) return;
+    const firstKept = addDays(utcDay(this.options.now()), -(this.options.retentionDays - 1));
+    // block key -> its kind and the daily keys that exist for it
+    const blocks = new Map<string, { kind: 'z' | 'h'; start: string; days: string[] }>();
+    for await (const keys of this.scanKeys(`${ROOT}*`)) {
+      for (const key of keys) {
+        const m = BLOCK_KEY_RE.exec(key);
+        if (!m) continue;
+        if (m[3] !== '') {
+          // A block of a span this version no longer writes (nor reads): gone.
+          if (!(BLOCK_SPANS as readonly number[]).includes(Number(m[3]))) await this.redis.del(key);
+          continue;
+        }
+        const [p, kind, day, rest] = [m[1]!, m[2]!, m[4]!, m[5]!];
+        if (!['z', 'zc', 'zp', 'zpc', 'm'].includes(kind) || day < firstKept) continue;
+        for (const b of blocksContaining(day)) {
+          if (b.span === 1 || b.start < firstKept) continue;
+          const bk = blockKey(p, kind as BlockKind, b, rest);
+          const entry = blocks.get(bk) ?? { kind: kind === 'm' ? 'h' : 'z', start: b.start, days: [] };
+          entry.days.push(key);
+          blocks.set(bk, entry);
+        }
+      }
+    }
+    for (const [bk, { kind, start, days }] of blocks)
+      await this.redis.ekmmStatsRebuildBlock(days.length + 1, bk, ...days, kind, this.keyTtlSeconds(start));
+    await this.redis.set(LAYOUT, LAYOUT_VERSION);
+  }
+
+  /** Moves v1 buckets (keyv-redis records) into the v2 keys, each bucket in one MULTI with its deletion. */
   private async migrateV1(): Promise<void> {
     for await (const keys of this.scanKeys(V1_PATTERN)) {
       for (const rawKey of keys) {
@@ -439,18 +578,14 @@ export class RedisStatsBackend implements StatsBackend {
           throw new Error(`statistics upgrade: Redis key "${rawKey}" is not a v1 statistics bucket; fix or delete it, then start again`);
         }
         const t = v1BucketToTally(bucket);
-        const p = prefix(t.communityId);
-        const ttl = this.keyTtlSeconds(t.day);
-        const ch = enc(t.channel);
         // WATCH + MULTI: if another process migrates the same bucket first, this EXEC aborts.
         const multi = this.redis.multi();
-        for (const e of t.entities) {
-          multi.hincrby(`${p}ec:${t.day}:${ch}`, `${e.type}\t${e.entity}`, e.count).expire(`${p}ec:${t.day}:${ch}`, ttl);
-          multi.zincrby(`${p}z:${t.day}:${enc(e.type)}`, e.count, e.entity).expire(`${p}z:${t.day}:${enc(e.type)}`, ttl);
-          multi.zincrby(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, e.count, e.entity).expire(`${p}zc:${t.day}:${ch}:${enc(e.type)}`, ttl);
-          multi.sadd(`${p}types`, e.type).expire(`${p}types`, ttl);
+        for (const o of this.opsOf(t)) {
+          if (o.kind === 'h') multi.hincrby(o.key, o.field, o.n);
+          else if (o.kind === 'z') multi.zincrby(o.key, o.n, o.field);
+          else multi.sadd(o.key, o.field);
+          multi.expire(o.key, o.ttl);
         }
-        for (const m of t.mix) multi.hincrby(`${p}m:${t.day}`, `${ch}\t${m.type}\t${m.source}`, m.count).expire(`${p}m:${t.day}`, ttl);
         multi.hset(COMMUNITIES, t.communityId, t.day);
         multi.del(rawKey);
         await multi.exec();

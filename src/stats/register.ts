@@ -2,7 +2,7 @@
 // sqlite:// (the default, a file), memory:// (SQLite in memory: the same SQL, so the same
 // semantics, for tests), redis:// and rediss://.
 import type { Plugin } from '../core/registry.ts';
-import type { StatsOpener } from './backend.ts';
+import type { StatsOpener } from '../core/stats-backend.ts';
 import { sqliteFileFromUrl } from '../store/open.ts';
 import { SqliteStatsBackend } from './sqlite-backend.ts';
 import { RedisStatsBackend } from './redis-backend.ts';

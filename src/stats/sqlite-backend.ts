@@ -30,7 +30,7 @@ import type {
   Slice,
   StatsBackend,
   SurfaceCount,
-} from './backend.ts';
+} from '../core/stats-backend.ts';
 import { migrateSqliteV1 } from './migrate-v1.ts';
 import { addDays } from './normalize.ts';
 

@@ -19,7 +19,9 @@
 import type { MessageHints } from '../core/types.ts';
 import { loadWordCosts, type WordCosts } from '../ocr/word-costs.ts';
 import { splitHashtag } from './hashtag.ts';
-import { type MappedText, OffsetMapBuilder, snapToCodePoints } from './offset-map.ts';
+import { MARKUP_RULES, type MarkupRule } from '../config/markup-rules.ts';
+import { snapToCodePoints } from '../core/code-points.ts';
+import { type MappedText, OffsetMapBuilder } from './offset-map.ts';
 
 let costs: WordCosts | undefined;
 function wordCosts(): WordCosts {
@@ -99,9 +101,7 @@ function squeezed(word: string, runs: Array<[number, number]>, keep: 1 | 2): str
   return out + word.slice(at);
 }
 
-/** The rules, each switchable (recognizer.local.markupRules); mentions always resolve when hints name them. */
-export const MARKUP_RULES = ['mentions', 'customEmoji', 'urls', 'emoji', 'hashtags', 'elongation', 'caps'] as const;
-export type MarkupRule = (typeof MARKUP_RULES)[number];
+export { MARKUP_RULES, type MarkupRule };
 /**
  * The default: every rule but `urls`. The Twitter models saw URLs (their word key maps any URL to
  * one key), and removing them cost 0.5 F1 on Twitter-2015 test and gained nothing on the chat set

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachKnowledgeItems, parseDataset, parseKnowledge } from '../../src/data/index.ts';
 import { buildXtunerExport, postText, UnknownEntityTypeError, type XtunerExportOptions } from '../../src/data/xtuner.ts';
+import { cmnerSplit, twitterCaptions, twitterSplit } from '../finetune/fixtures.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,50 +42,11 @@ function readTurns(file: string): Turn[] {
     });
 }
 
-// Post 2 has an I-LOC right after O (invalid BIO) and lists "Obama" twice.
-const TWITTER =
-  [
-    'IMGID:101',
-    'RT\tO',
-    '@BarackObama\tB-PER',
-    'visits\tO',
-    'New\tB-LOC',
-    'York\tI-LOC',
-    'City\tI-LOC',
-    '',
-    'IMGID:102',
-    'Obama\tB-PER',
-    'and\tO',
-    'Obama\tB-PER',
-    'in\tO',
-    'Paris\tI-LOC',
-    'for\tO',
-    'COP21\tB-OTHER',
-    '',
-    'IMGID:103',
-    'nothing\tO',
-    'here\tO',
-    '',
-  ].join('\n') + '\n';
-const CAPTIONS = '101.jpg :a man waving from a car\n102.jpg :two men shaking hands\n103.jpg :a cat on a sofa\n';
-
-// CMNER: CRLF, one character a line, no blank line between posts, MISC type.
-const CMNER =
-  [
-    'WID:4455',
-    '我\tO',
-    '在\tO',
-    '北\tB-LOC',
-    '京\tI-LOC',
-    '看\tO',
-    '春\tB-MISC',
-    '晚\tI-MISC',
-    'WID:4456',
-    '马\tB-PER',
-    '云\tI-PER',
-    '说\tO',
-    '话\tO',
-  ].join('\r\n') + '\r\n';
+// The first three Twitter posts (102: an I-LOC right after O, "Obama" twice; 103: no entity) and
+// the first two CMNER posts (CRLF, one character a line, MISC), from the shared fixtures.
+const TWITTER = twitterSplit(3);
+const CAPTIONS = twitterCaptions(3);
+const CMNER = cmnerSplit(2);
 
 // The legacy shape: --format conversation with the llm recognizer's generic prompt (the defaults
 // are now messages and the mner-sft template; see test/finetune/).
@@ -181,7 +143,10 @@ test('export xtuner: CMNER (CRLF) joins characters without spaces and maps MISC 
     { text: '北京', type: 'LOC' },
     { text: '春晚', type: 'OTHER' },
   ]);
-  assert.deepEqual(JSON.parse(turns[1]!.output).entities, [{ text: '马云', type: 'PER' }]);
+  assert.deepEqual(JSON.parse(turns[1]!.output).entities, [
+    { text: '马云', type: 'PER' },
+    { text: '阿里巴巴', type: 'ORG' },
+  ]);
 });
 
 // PGIM knowledge: the post's token lines, <EOS>, the LLM's words tagged X. Only post 101 has one.

@@ -5,6 +5,8 @@
 // Everything a backend receives is already normalized: `entity` is the folded form counts merge
 // on, `surface` the form as written (for display), `day` a UTC YYYY-MM-DD, `channel` '' when the
 // message had none.
+//
+// The contract lives in the core (the registry names StatsOpener); src/stats/ implements it.
 
 /** Where a mention was read: the message text, an image's OCR text, or an image caption. */
 export type MentionSource = 'text' | 'ocr' | 'caption';
