@@ -3,6 +3,7 @@
 // zh-TW clients. Command and option names stay English: handlers match on them.
 import {
   ApplicationCommandType,
+  ChannelType,
   ContextMenuCommandBuilder,
   PermissionFlagsBits,
   SlashCommandBuilder,
@@ -28,7 +29,8 @@ function text(key: keyof DiscordCommandTexts): [string, LocalizationMap] {
   return [en[key], { 'zh-CN': zh[key], 'zh-TW': zh[key] }];
 }
 
-const describe = (key: keyof DiscordCommandTexts) => {
+/** Sets the English description of `key` and its Chinese localizations (also used by adapters/discord/watch.ts). */
+export const describe = (key: keyof DiscordCommandTexts) => {
   const [base, localized] = text(key);
   return <T extends { setDescription(d: string): T; setDescriptionLocalizations(l: LocalizationMap): T }>(b: T): T =>
     b.setDescription(base).setDescriptionLocalizations(localized);
@@ -69,6 +71,7 @@ export function commandDefinitions(maxDays: number): RESTPostAPIApplicationComma
       )
       .addChannelOption((o) => describe('configEnable')(o.setName('enable')).addChannelTypes(...READABLE_CHANNEL_TYPES))
       .addChannelOption((o) => describe('configDisable')(o.setName('disable')).addChannelTypes(...READABLE_CHANNEL_TYPES))
+      .addChannelOption((o) => describe('configAlerts')(o.setName('alerts')).addChannelTypes(ChannelType.GuildText))
       .addStringOption((o) =>
         describe('configLanguage')(o.setName('language')).addChoices(
           choice('languageAuto', 'auto'),

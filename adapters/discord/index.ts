@@ -35,6 +35,7 @@ import { parentChannelId } from './channels.ts';
 import { deleteCommunityData } from '../shared/community-data.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
 import { GuildSettingsStore, isGuildMode, isLanguageSetting, type GuildSettings } from './settings.ts';
+import { discordWatch, watchCommandDefinition, WATCH } from './watch.ts';
 
 export interface DiscordOptions {
   /** Bot token; defaults to the env var named by discord.tokenEnv. */
@@ -99,6 +100,12 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     allowedMentions: { parse: [], repliedUser: false },
     ...(config.discord.apiBase ? { rest: { api: config.discord.apiBase } } : {}),
   });
+
+  // Watchlists: /watch and the alerts the host hands this adapter (adapters/discord/watch.ts).
+  const watcher = host.watch
+    ? discordWatch({ client, watch: host.watch, settings, config, log, call, communityId: discordCommunityId })
+    : undefined;
+  const unregisterSink = watcher ? host.watch!.registerSink('discord', watcher.sink) : undefined;
 
   const imageAttachments = (attachments: Iterable<Attachment>): Attachment[] =>
     [...attachments].filter((a) => {
@@ -166,6 +173,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
       userId: `discord:${msg.author.id}`,
       communityId: discordCommunityId(msg.guildId ?? `dm-${msg.channelId}`),
       channelId: parentChannelId(msg.channel, msg.channelId),
+      ...(parentChannelId(msg.channel, msg.channelId) !== msg.channelId ? { messageChannelId: msg.channelId } : {}),
       messageId: msg.id,
       text,
       imageCount: images.length,
@@ -254,6 +262,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     const language = i.options.getString('language');
     const enable = i.options.getChannel('enable');
     const disable = i.options.getChannel('disable');
+    const alerts = i.options.getChannel('alerts');
     const next = await settings.update(
       i.guildId!,
       (s) => ({
@@ -265,7 +274,9 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     );
     // Answered in the language just chosen, so a moderator sees the change take effect.
     const texts = botTexts(await interactionLanguage(i));
-    const content = texts.configSummary({ mode: next.mode, language: next.language, channels: next.channels.map((c) => `<#${c}>`) });
+    const summary = texts.configSummary({ mode: next.mode, language: next.language, channels: next.channels.map((c) => `<#${c}>`) });
+    const alertsLine = alerts && watcher ? `\n${await watcher.setAlertChannel(i.guildId!, alerts.id, await interactionLanguage(i))}` : '';
+    const content = `${summary}${alertsLine}`;
     await call('interaction reply', () => i.reply({ content, flags: MessageFlags.Ephemeral }));
   };
 
@@ -339,6 +350,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     if (i.commandName === CONFIG) return onConfig(i);
     if (i.commandName === HELP) return onHelp(i);
     if (i.commandName === DASHBOARD) return onDashboard(i);
+    if (i.commandName === WATCH && watcher) return watcher.onCommand(i);
   };
 
   // Every handler is guarded: one failing event is reported, never fatal.
@@ -386,7 +398,11 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
   const ready = new Promise<void>((resolve) => {
     client.once(Events.ClientReady, async (c) => {
       try {
-        await call('register commands', () => c.application.commands.set(commandDefinitions(config.stats.retentionDays)));
+        const commands = [
+          ...commandDefinitions(config.stats.retentionDays),
+          ...(watcher ? [watchCommandDefinition(config.entityTypes)] : []),
+        ];
+        await call('register commands', () => c.application.commands.set(commands));
       } catch (err) {
         log.warn(`discord command registration failed: ${describe(err)}`);
       }
@@ -413,6 +429,7 @@ export async function startDiscord(host: Host, config: EkmmConfig, opts: Discord
     settings,
     async stop() {
       status.remove();
+      unregisterSink?.();
       await client.destroy();
       // The queue and the stores are shared with the other adapters: the app closes them.
     },

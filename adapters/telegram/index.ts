@@ -18,6 +18,7 @@ import { registerSecret, type Logger } from '../../src/observability/logger.ts';
 import { formatTelegramReply, formatTelegramTop, groupEntities, refusalText } from '../../adapters/shared/reply-format.ts';
 import { withHints } from '../../src/host/processor.ts';
 import { telegramInput } from './hints.ts';
+import { registerTelegramWatch } from './watch.ts';
 import { escapeTelegramMarkdownV2 } from '../../adapters/shared/markdown.ts';
 import { BOT_LANGUAGES, botLanguage, botTexts, type BotLanguage, type TelegramCommand } from '../../adapters/shared/bot-texts.ts';
 import { dashboardLinkFor } from '../../src/stats/dashboard-token.ts';
@@ -60,7 +61,7 @@ function isFileTooBig(err: unknown): boolean {
   return err instanceof TelegramError && err.code === 400 && /file is too big/i.test(err.description);
 }
 
-const COMMANDS: TelegramCommand[] = ['stats', 'help', 'mode', 'language', 'dashboard'];
+const COMMANDS: TelegramCommand[] = ['stats', 'help', 'mode', 'language', 'dashboard', 'watch'];
 
 export function telegramCommunityId(chatId: number | string): string {
   return `telegram:${chatId}`;
@@ -300,6 +301,25 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     await say(sent ? texts.dashboardSentPrivately : texts.startPrivateChat(ctx.botInfo.username, '/dashboard'));
   });
 
+  // Watchlists: /watch and the alerts the host hands this adapter (adapters/telegram/watch.ts).
+  const unregisterSink = host.watch
+    ? host.watch.registerSink(
+        'telegram',
+        registerTelegramWatch({
+          bot,
+          watch: host.watch,
+          config,
+          log,
+          call,
+          communityId: telegramCommunityId,
+          isChatModerator,
+          sendPrivately,
+          languageOf,
+          answer: (msg, text) => reply(msg.chat.id, msg.message_id, escapeTelegramMarkdownV2(text)),
+        }),
+      )
+    : undefined;
+
   bot.command('mode', async (ctx) => {
     const msg = ctx.message;
     const texts = botTexts(await languageOf(msg));
@@ -445,6 +465,7 @@ export async function startTelegram(host: Host, config: EkmmConfig, opts: Telegr
     botUsername: me.username,
     async stop() {
       status.remove();
+      unregisterSink?.();
       try {
         bot.stop('adapter stopped');
       } catch {

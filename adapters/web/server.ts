@@ -33,6 +33,7 @@ import { JsonMessage, readBody, readJsonMessage } from './json-body.ts';
 import { RecognitionCancelled } from '../../src/core/deadline.ts';
 import { statsHandler } from './stats-route.ts';
 import { registerDashboard } from './dashboard/routes.ts';
+import { registerWatchlist } from './dashboard/watchlist-routes.ts';
 
 /** The env var holding the API token; when set, POST /api/recognize needs it as a Bearer token. */
 export const API_TOKEN_ENV = 'EKMM_API_TOKEN';
@@ -363,6 +364,8 @@ export async function startWebServer(host: Host, config: EkmmConfig, opts: WebSe
     app.get('/api/stats', statsHandler(stats, config, env));
     // The moderators' dashboard and its statistics API (/dashboard, /api/stats/*, /api/communities).
     registerDashboard(app, { stats, config, env });
+    // The watchlist behind the dashboard's panel (GET/POST/DELETE /api/watchlist), same tokens.
+    if (host.watch) registerWatchlist(app, { watch: host.watch, config, env });
   }
 
   const ctx: WebContext = { host, config, env, logger };

@@ -6,6 +6,7 @@ import type { Registries } from '../core/registry.ts';
 import type { IterableStore, Store } from '../core/stages.ts';
 import type { EntityStats } from '../stats/entity-stats.ts';
 import { openEntityStats } from '../stats/open.ts';
+import { WatchAlerts, WatchStore } from '../watch/index.ts';
 import { Host, type RecognitionExecutor } from '../host/index.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -35,6 +36,8 @@ export interface App {
   readonly stats: EntityStats;
   /** Small adapter records kept beside the counts (Discord guild settings). */
   readonly settingsStore: IterableStore;
+  /** Watchlists and their alerts, kept in the settings store (the host alerts through it). */
+  readonly watch: WatchAlerts;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly readiness: Readiness;
@@ -82,7 +85,13 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
     const executor = await (options.executor ?? createExecutor)({ config, engine, logger });
     if (executor.close) closers.push(() => executor.close!());
     if (executor instanceof QueueExecutor) executor.registerMetrics(metrics.registry);
-    const host = new Host({ config, executor, stats: statistics.stats, logger, metrics, readiness });
+    const watch = new WatchAlerts(new WatchStore(statistics.store, { maxEntries: config.watch.maxEntries }), {
+      windowMinutes: config.watch.alertWindowMinutes,
+      logger,
+      onOutcome: (platform, result) => metrics.watchAlerts.inc({ platform, result }),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const host = new Host({ config, executor, stats: statistics.stats, watch, logger, metrics, readiness });
     closers.push(() => host.idle());
     return {
       config,
@@ -92,6 +101,7 @@ export async function createApp(config: EkmmConfig, options: AppOptions = {}): P
       host,
       stats: statistics.stats,
       settingsStore: statistics.store,
+      watch,
       logger,
       metrics,
       readiness,

@@ -13,7 +13,8 @@ const HELP = `Usage: ekmm stats --community ID [--days N] [--channel ID] [--form
 ID is discord:<guild id> or telegram:<chat id>. Prints one row per day, channel, type and
 entity (CSV or JSON), or with --top N the N most frequent entities per type as JSON.
 Reads stats.url (default sqlite://var/stats.sqlite under EKMM_HOME or the working directory).
---delete removes everything kept about the community (its statistics and bot settings), as
+--delete removes everything kept about the community (its statistics, bot settings, watchlist
+and alert state), as
 removing the bot from the guild or chat does; it refuses without --yes.
 
 Example:
@@ -77,7 +78,7 @@ async function deleteCommunity(communityId: string, yes: boolean, configFile: st
   try {
     const deleted = await deleteCommunityData(opened.stats, opened.store, communityId);
     process.stdout.write(
-      `deleted ${communityId}: ${deleted.records} statistics record${deleted.records === 1 ? '' : 's'}, ${deleted.settings} settings record${deleted.settings === 1 ? '' : 's'}\n`,
+      `deleted ${communityId}: ${deleted.records} statistics record${deleted.records === 1 ? '' : 's'}, ${deleted.settings} settings record${deleted.settings === 1 ? '' : 's'}, ${deleted.watch} watchlist record${deleted.watch === 1 ? '' : 's'}\n`,
     );
   } finally {
     await opened.close();

@@ -308,6 +308,22 @@ export const configSchema = z
       .strict()
       .prefault({}),
 
+    /** Moderators' watchlists and alerts (src/watch/): kept in the store on stats.url. */
+    watch: z
+      .object({
+        /** At most one alert per community and entity in this many minutes. */
+        alertWindowMinutes: z
+          .number()
+          .int()
+          .positive()
+          .max(7 * 24 * 60)
+          .default(10),
+        /** Entries one community's watchlist may hold. */
+        maxEntries: z.number().int().positive().max(10_000).default(200),
+      })
+      .strict()
+      .prefault({}),
+
     guards: z
       .object({
         perUserPerMinute: z.number().int().positive().default(20),

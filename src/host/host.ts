@@ -5,6 +5,7 @@
 import type { EkmmConfig } from '../config/schema.ts';
 import type { Message, Recognition } from '../core/types.ts';
 import type { EntityStats } from '../stats/entity-stats.ts';
+import type { WatchAlerts } from '../watch/alerts.ts';
 import { createLogger, errorMessage, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { AdapterStatus, Readiness } from '../observability/readiness.ts';
@@ -18,6 +19,8 @@ export interface HostOptions {
   executor: RecognitionExecutor;
   /** Where counted entities go; without it nothing is counted. */
   stats?: EntityStats;
+  /** Watchlist alerts for counted messages (src/watch/); without it nothing alerts. */
+  watch?: WatchAlerts;
   /** Replace the config-made guards or queue (tests use a tiny queue). */
   guards?: Guards;
   queue?: WorkQueue;
@@ -55,6 +58,8 @@ export interface RecognitionJob {
   hasImages?: boolean;
   /** Whom the work is for (a web client address, a community): one client's backlog does not delay another's in a lane. */
   client?: string;
+  /** Where the message itself is when it is counted under another channel (a thread): for alert links. */
+  messageChannelId?: string;
 }
 
 export interface Recognized {
@@ -71,6 +76,7 @@ export class Host {
   /** The lane for text-only messages; limits.textLane. */
   readonly textQueue: WorkQueue;
   readonly stats: EntityStats | undefined;
+  readonly watch: WatchAlerts | undefined;
   readonly executor: RecognitionExecutor;
   readonly processor: MessageProcessor;
   readonly logger: Logger;
@@ -82,6 +88,7 @@ export class Host {
     this.config = options.config;
     this.executor = options.executor;
     this.stats = options.stats;
+    this.watch = options.watch;
     this.guards = options.guards ?? new Guards(options.config.guards);
     this.queue = options.queue ?? new WorkQueue(options.config.guards.concurrency, options.config.guards.queueSize);
     this.logger = options.logger ?? createLogger();
@@ -171,12 +178,16 @@ export class Host {
         throw err;
       }
     }
+    // Alerts are decided here, in the process that received the message, whichever executor
+    // counted it: once per message (see src/watch/alerts.ts), and never delaying the reply.
+    if (job.countAs && this.watch)
+      this.watch.onRecognized({ ...job.countAs, ...(job.messageChannelId ? { messageChannelId: job.messageChannelId } : {}) }, recognition);
     log.debug({ entities: recognition.entities.length, counted, ms: Math.round(recognition.timings.total ?? 0) }, 'recognized');
     return { recognition, counted };
   }
 
   /** Waits until nothing runs or waits in the queue (before closing the stores). */
   idle(): Promise<void> {
-    return Promise.all([this.queue.idle(), this.textQueue.idle()]).then(() => undefined);
+    return Promise.all([this.queue.idle(), this.textQueue.idle()]).then(() => this.watch?.idle());
   }
 }

@@ -25,6 +25,8 @@ export interface Incoming {
   hints?: MessageHints;
   /** Count the entities in statistics (false for explicit lookups such as /entities). */
   record: boolean;
+  /** The channel the message itself is in, when it is counted under another (a Discord thread under its parent): alert links use it. */
+  messageChannelId?: string;
 }
 
 export type Outcome =
@@ -71,6 +73,7 @@ export class MessageProcessor {
       const done = await this.host.recognize({
         message: () => this.message(incoming, cut.text),
         hasImages: incoming.imageCount > 0,
+        ...(incoming.messageChannelId ? { messageChannelId: incoming.messageChannelId } : {}),
         // Fair queueing per community: one busy chat does not hold up the others.
         client: `community:${incoming.communityId}`,
         ...(incoming.record

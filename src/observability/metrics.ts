@@ -26,6 +26,8 @@ export class Metrics {
   /** Statistics writes (one per counted message) and the entity mentions they added. */
   readonly statsWrites: Counter<'result'>;
   readonly statsEntities: Counter;
+  /** Watchlist alerts by platform and result: sent, limited (within the window), failed. */
+  readonly watchAlerts: Counter<'platform' | 'result'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -81,6 +83,12 @@ export class Metrics {
     this.statsEntities = new Counter({
       name: 'ekmm_statistics_entities_total',
       help: 'Entity mentions added to the statistics',
+      registers,
+    });
+    this.watchAlerts = new Counter({
+      name: 'ekmm_watch_alerts_total',
+      help: 'Watchlist alerts by platform and result (sent, limited by the window, failed)',
+      labelNames: ['platform', 'result'],
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ekmm_' });

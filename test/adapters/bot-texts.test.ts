@@ -57,6 +57,37 @@ const SAMPLES: Samples = {
   ],
   telegramCommands: null,
   discordCommands: null,
+  watchDiscordModeratorsOnly: null,
+  watchTelegramAdminsOnly: null,
+  watchUsage: [
+    ['discord', ['PER', 'LOC']],
+    ['telegram', ['PER', 'LOC']],
+  ],
+  watchInputError: [
+    ['unknown-type', 'DATE', ['PER', 'LOC']],
+    ['too-long', '200', ['PER']],
+    ['empty', '', ['PER']],
+  ],
+  watchAdded: [['Taylor Swift']],
+  watchAlreadyWatched: [['type:PER']],
+  watchFull: [[200]],
+  watchRemoved: [['Taylor Swift']],
+  watchNotWatched: [['Nobody']],
+  watchList: [
+    [['Taylor Swift', 'type:LOC'], 'Alerts go to <#1>.'],
+    [[], 'Alerts go to <#1>.'],
+  ],
+  watchDiscordAlertsTo: [['<#1>']],
+  watchDiscordNoAlertChannel: null,
+  watchDiscordAlertChannelUnusable: [['<#1>']],
+  watchTelegramAlertsTo: [[0], [1], [3]],
+  watchTelegramAlertsOn: [['chat'], ['all']],
+  watchTelegramAlertsOff: [['chat'], ['all']],
+  watchAlert: [
+    [{ entity: 'Taylor Swift', type: 'PER', where: '<#1>', fromImage: true, fromText: false, link: 'https://discord.com/channels/1/2/3' }],
+    [{ entity: 'Paris', type: 'LOC', where: '"Friends"', fromImage: true, fromText: true }],
+    [{ entity: 'Paris', type: 'LOC', where: '"Friends"', fromImage: false, fromText: true }],
+  ],
 };
 
 /** Every text a key produces in a language, with where it came from. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../src/config/load.ts';
 import { openEntityStats } from '../../src/stats/open.ts';
+import { entityEntry, WatchStore, watchKeys } from '../../src/watch/index.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/ekmm.js');
 
@@ -62,6 +63,11 @@ test('ekmm stats --delete removes one community (statistics and guild settings),
   await opened.stats.record({ communityId: 'discord:78', channelId: '1', entities: [{ text: 'Berlin', type: 'LOC' }] });
   await opened.store.set('discord:guild:v1:77', { mode: 'auto', channels: ['1'], language: 'en' });
   await opened.store.set('discord:guild:v1:78', { mode: 'auto', channels: ['1'], language: 'en' });
+  // Watchlists and an alert window for both: only 77's go.
+  for (const c of ['discord:77', 'discord:78']) {
+    await new WatchStore(opened.store).add(c, entityEntry('Paris'));
+    await opened.store.set(watchKeys.sent(c, 'LOC\tparis'), Date.now(), 600_000);
+  }
   await opened.close();
 
   const refused = ekmm(['--delete', '--community', 'discord:77'], env);
@@ -70,7 +76,7 @@ test('ekmm stats --delete removes one community (statistics and guild settings),
 
   const done = ekmm(['--delete', '--community', 'discord:77', '--yes'], env);
   assert.equal(done.status, 0, done.stderr);
-  assert.match(done.stdout, /deleted discord:77: [1-9]\d* statistics records?, 1 settings record/);
+  assert.match(done.stdout, /deleted discord:77: [1-9]\d* statistics records?, 1 settings record, 2 watchlist records/);
 
   opened = await openEntityStats(loadConfig({ env }));
   try {
@@ -78,6 +84,9 @@ test('ekmm stats --delete removes one community (statistics and guild settings),
     assert.equal(await opened.store.get('discord:guild:v1:77'), undefined);
     assert.equal(await opened.stats.total('discord:78'), 1, 'the other community is untouched');
     assert.notEqual(await opened.store.get('discord:guild:v1:78'), undefined);
+    assert.equal(await opened.store.get(watchKeys.list('discord:77')), undefined, 'the watchlist went');
+    assert.equal(await opened.store.get(watchKeys.sent('discord:77', 'LOC\tparis')), undefined, 'the alert window went');
+    assert.equal((await new WatchStore(opened.store).entries('discord:78')).length, 1, "the other community's watchlist stays");
   } finally {
     await opened.close();
   }

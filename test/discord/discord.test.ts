@@ -95,7 +95,15 @@ test('once the gateway is ready the adapter counts as connected for /readyz', as
 
 test('connects with minimal intents and registers its commands', () => {
   assert.equal(emu.identifies[0]?.intents, 1 | (1 << 9) | (1 << 15), 'Guilds | GuildMessages | MessageContent');
-  assert.deepEqual(emu.commands.map((c) => c.name).sort(), ['Recognize entities', 'dashboard', 'ekmm-config', 'entities', 'help', 'stats']);
+  assert.deepEqual(emu.commands.map((c) => c.name).sort(), [
+    'Recognize entities',
+    'dashboard',
+    'ekmm-config',
+    'entities',
+    'help',
+    'stats',
+    'watch',
+  ]);
   const stats = emu.commands.find((c) => c.name === 'stats');
   assert.equal(stats?.default_member_permissions, '32', '/stats defaults to ManageGuild');
   const localized = stats as { description?: string; description_localizations?: Record<string, string> } | undefined;

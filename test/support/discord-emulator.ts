@@ -269,14 +269,15 @@ export class DiscordEmulator {
     channelId: string;
     user: DcUser;
     name: string;
-    options?: { name: string; type: number; value: string | number }[];
+    /** Subcommands (type 1) carry their own options, as Discord sends them. */
+    options?: { name: string; type: number; value?: string | number; options?: { name: string; type: number; value: string | number }[] }[];
     manageGuild?: boolean;
   }): string {
     const options = opts.options ?? [];
     // Channel options arrive as ids with the channel objects under data.resolved, as Discord sends them.
     const channels: Record<string, unknown> = {};
     const guild = this.guilds.find((g) => g.id === opts.guildId);
-    for (const o of options) {
+    for (const o of options.flatMap((x) => [x, ...(x.options ?? [])])) {
       if (o.type !== 7) continue;
       const c = guild?.channels.find((ch) => ch.id === String(o.value));
       if (c)

@@ -18,6 +18,8 @@ export interface TgChat {
   id: number;
   type: 'private' | 'group' | 'supergroup';
   title?: string;
+  /** Public supergroups have one (t.me/<username>). */
+  username?: string;
 }
 
 export interface SentMessage {
@@ -85,6 +87,8 @@ export class TelegramEmulator extends EventEmitter {
   private readonly updates: ({ update_id: number } & Record<string, unknown>)[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly admins = new Map<number, number[]>();
+  /** Chats seen in updates, for getChat. */
+  private readonly chats = new Map<number, TgChat>();
   private readonly pollers = new Set<() => void>();
   /** Users who never started a private chat with the bot: sendMessage to them is 403, as on Telegram. */
   private readonly unreachable = new Set<number>();
@@ -209,6 +213,7 @@ export class TelegramEmulator extends EventEmitter {
 
   private push(chat: TgChat, from: TgUser, content: Record<string, unknown>): number {
     const message_id = this.nextMessageId++;
+    this.chats.set(chat.id, chat);
     const message = { message_id, date: Math.floor(Date.now() / 1000), chat, from, ...content };
     this.pushUpdate({ message });
     return message_id;
@@ -309,6 +314,10 @@ export class TelegramEmulator extends EventEmitter {
         return ok(
           ids.map((id, i) => ({ status: i === 0 ? 'creator' : 'administrator', user: { id, is_bot: false, first_name: `admin${id}` } })),
         );
+      }
+      case 'getChat': {
+        const chat = this.chats.get(Number(body.chat_id));
+        return chat ? ok(chat) : bad('chat not found');
       }
       case 'sendMessage':
         if (this.unreachable.has(Number(body.chat_id))) {

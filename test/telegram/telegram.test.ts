@@ -323,7 +323,7 @@ test('/language: administrators set a Chinese community; every fixed reply follo
 
 test('the command menu is registered in English and in Chinese', () => {
   const names = (language: string) => emu.commandMenus.get(language)?.map((c) => c.command);
-  assert.deepEqual(names(''), ['stats', 'help', 'mode', 'language', 'dashboard']);
+  assert.deepEqual(names(''), ['stats', 'help', 'mode', 'language', 'dashboard', 'watch']);
   assert.deepEqual(names('zh'), names(''));
   assert.match(emu.commandMenus.get('zh')!.find((c) => c.command === 'language')!.description, /本群使用的语言/);
 });

@@ -55,6 +55,20 @@
       failed: 'The statistics could not be loaded: {m}',
       chartOf: '{title}: {items}',
       pickMax: 'At most 8 entities.',
+      watchlist: 'Watchlist',
+      watchName: 'Name',
+      watchOrType: 'or a whole type',
+      watchNoType: '(a name)',
+      watchAdd: 'Watch',
+      watchRemove: 'Remove',
+      watchEmpty: 'Nothing is watched yet.',
+      watchAllOf: 'every {type} name',
+      watchHint:
+        'The moderators get an alert when a watched name is found in a message or an image: at most one per name every {m} minutes.',
+      watchAdded: 'Added.',
+      watchPresent: 'Already on the watchlist.',
+      watchRemoved: 'Removed.',
+      watchNeedName: 'Type a name or pick a type.',
       PER: 'People',
       LOC: 'Places',
       ORG: 'Organisations',
@@ -106,6 +120,19 @@
       failed: '无法加载统计数据：{m}',
       chartOf: '{title}：{items}',
       pickMax: '最多 8 个实体。',
+      watchlist: '关注列表',
+      watchName: '名称',
+      watchOrType: '或整个类型',
+      watchNoType: '（名称）',
+      watchAdd: '关注',
+      watchRemove: '删除',
+      watchEmpty: '还没有关注任何内容。',
+      watchAllOf: '所有{type}名称',
+      watchHint: '在消息或图片中发现关注的名称时，会提醒管理员：每个名称每 {m} 分钟最多一次。',
+      watchAdded: '已添加。',
+      watchPresent: '已在关注列表中。',
+      watchRemoved: '已删除。',
+      watchNeedName: '请输入名称或选择类型。',
       PER: '人物',
       LOC: '地点',
       ORG: '组织',
@@ -114,7 +141,7 @@
     },
   };
 
-  var state = { lang: 'en', token: null, session: null, community: null, data: null, picks: [], pickTouched: false };
+  var state = { lang: 'en', token: null, session: null, community: null, data: null, picks: [], pickTouched: false, watch: null };
 
   function $(id) {
     return document.getElementById(id);
@@ -173,7 +200,9 @@
     $('lang-en').setAttribute('aria-pressed', String(state.lang === 'en'));
     $('lang-zh').setAttribute('aria-pressed', String(state.lang === 'zh'));
     fillTypes();
+    fillWatchTypes();
     if (state.data) render();
+    if (state.watch) renderWatch();
   }
   function setLanguage(lang) {
     state.lang = lang;
@@ -210,9 +239,16 @@
     n.textContent = message;
     n.hidden = !message;
   }
-  function api(path, params) {
+  function api(path, params, init) {
     var qs = params ? params.toString() : '';
-    return fetch(path + (qs ? '?' + qs : ''), { headers: { authorization: 'Bearer ' + state.token }, cache: 'no-store' }).then((res) =>
+    var headers = { authorization: 'Bearer ' + state.token };
+    if (init?.body) headers['content-type'] = 'application/json';
+    var options = { headers: headers, cache: 'no-store' };
+    if (init) {
+      options.method = init.method;
+      if (init.body) options.body = JSON.stringify(init.body);
+    }
+    return fetch(path + (qs ? '?' + qs : ''), options).then((res) =>
       res.json().then((body) => {
         if (res.ok) return body;
         var err = new Error(body?.error?.message || res.statusText);
@@ -641,6 +677,89 @@
     }, 1000);
   }
 
+  // ---- watchlist ---------------------------------------------------------------------------
+  function communityParams() {
+    var p = new URLSearchParams();
+    if (state.session?.operator) p.set('community', state.community);
+    return p;
+  }
+  function fillWatchTypes() {
+    var select = $('watch-type');
+    var current = select.value;
+    clear(select).appendChild(el('option', { value: '', text: t('watchNoType') }));
+    (state.session?.entityTypes || []).forEach((type) => {
+      select.appendChild(el('option', { value: type, text: typeName(type) + ' (' + type + ')' }));
+    });
+    select.value = current;
+  }
+  function watchStatus(message) {
+    $('watch-status').textContent = message || '';
+  }
+  function renderWatch() {
+    var w = state.watch;
+    $('watch-hint').textContent = t('watchHint', { m: w.alertWindowMinutes });
+    var list = clear($('watch-list'));
+    if (w.entries.length === 0) list.appendChild(el('li', { class: 'empty', text: t('watchEmpty') }));
+    w.entries.forEach((e) => {
+      var label = e.kind === 'entity' ? e.entity : t('watchAllOf', { type: typeName(e.type) }) + ' (' + e.type + ')';
+      var remove = el('button', {
+        type: 'button',
+        class: 'watch-remove',
+        'aria-label': t('watchRemove') + ': ' + label,
+        text: t('watchRemove'),
+      });
+      remove.addEventListener('click', () => {
+        var q = communityParams();
+        if (e.kind === 'entity') q.set('entity', e.entity);
+        else q.set('type', e.type);
+        api('/api/watchlist', q, { method: 'DELETE' })
+          .then((r) => {
+            state.watch = r;
+            renderWatch();
+            watchStatus(t('watchRemoved'));
+          })
+          .catch(watchFailed);
+      });
+      list.appendChild(el('li', { 'data-kind': e.kind }, [el('span', { class: 'watch-label', text: label }), ' ', remove]));
+    });
+  }
+  function watchFailed(err) {
+    if (err.status === 401 || err.status === 403) return failed(err);
+    watchStatus(err.message);
+  }
+  function loadWatch() {
+    return api('/api/watchlist', communityParams())
+      .then((r) => {
+        state.watch = r;
+        renderWatch();
+        // Shown only where the server keeps watchlists.
+        $('watch-section').hidden = false;
+        document.body.setAttribute('data-watch-loaded', String(Date.now()));
+      })
+      .catch((err) => {
+        if (err.status === 404) $('watch-section').hidden = true;
+        else watchFailed(err);
+      });
+  }
+  function addWatch(event) {
+    event.preventDefault();
+    var type = $('watch-type').value;
+    var name = $('watch-entity').value.trim();
+    if (!type && !name) return watchStatus(t('watchNeedName'));
+    var body = type ? { type: type } : { entity: name };
+    if (state.session.operator) body.community = state.community;
+    api('/api/watchlist', null, { method: 'POST', body: body })
+      .then((r) => {
+        state.watch = r;
+        $('watch-entity').value = '';
+        $('watch-type').value = '';
+        renderWatch();
+        watchStatus(r.added ? t('watchAdded') : t('watchPresent'));
+        document.body.setAttribute('data-watch-loaded', String(Date.now()));
+      })
+      .catch(watchFailed);
+  }
+
   // ---- start -------------------------------------------------------------------------------
   function start() {
     state.lang = pickLanguage();
@@ -677,6 +796,7 @@
             state.pickTouched = false;
             fillChannels([]);
             load();
+            loadWatch();
           });
           return r.communities.length ? r.communities[0].communityId : null;
         });
@@ -697,6 +817,9 @@
           });
         });
         $('csv').addEventListener('click', downloadCsv);
+        fillWatchTypes();
+        $('watch-form').addEventListener('submit', addWatch);
+        loadWatch();
         return load();
       })
       .catch(failed);
