@@ -1,8 +1,11 @@
-// OCR benchmark: speed of the own PP-OCRv4 pipeline (and of @gutenye/ocr-node when installed
-// in a scratch folder), and reading accuracy with and without the English spacing repair.
-//   npx tsx bench/ocr.ts [--runs 20] [--compare /tmp/ocrcmp] [--tweets 150] [--det 960,736]
-// --det lists detector input sizes (ocr.detMaxSide) to read and time side by side; the first is
-// the one compared with @gutenye/ocr-node.
+// OCR benchmark: the own PP-OCRv4 pipeline as it ran before the speed work ("before") beside
+// each speed lever and the shipped default, and @gutenye/ocr-node when installed in a scratch
+// folder, all timed side by side in one run; reading accuracy of each variant that can change
+// what is read, with and without the English spacing repair.
+//   npx tsx bench/ocr.ts [--runs 24] [--compare /tmp/ocrcmp] [--tweets 150] [--variants a,b]
+//        [--det-int8 FILE] [--rec-int8 FILE] [--show]
+// --variants picks rows by name (default: all; "before" is always timed first, as the baseline).
+// --det-int8 / --rec-int8 try other quantized files (tools/ocr-quantize/) in the int8 rows.
 // --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
 // fonts and three sizes, clean and degraded: text the spacing repair was not tuned on.
 // --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
@@ -12,8 +15,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { PpOcrPipeline } from '../src/ocr/pipeline.ts';
-import { PpOcr, defaultModelFiles } from '../src/ocr/ppocr.ts';
+import { PpOcrPipeline, TUNING_BEFORE, type ModelFiles, type PipelineTuning } from '../src/ocr/pipeline.ts';
+import { DEFAULT_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
 import { readingOrder } from '../src/ocr/reading-order.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
 import { degrade, renderLines } from '../test/ocr/render.ts';
@@ -24,12 +27,148 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
-const RUNS = Number(arg('runs', '20'));
+const RUNS = Number(arg('runs', '24'));
 const COMPARE = arg('compare', '/tmp/ocrcmp');
 const TWEETS = Number(arg('tweets', '0'));
-const DET_SIDES = arg('det', '960').split(',').map(Number);
-if (DET_SIDES.some((v) => !Number.isInteger(v) || v < 32)) throw new Error(`--det wants sizes like 960,736, got ${arg('det', '')}`);
 const TWEET_FILE = join(import.meta.dirname, '../../shared/data/twitter2017/test.txt');
+
+const FP32 = modelFiles('fp32');
+const INT8_DET = arg('det-int8', modelFiles('int8-det').detection);
+/** No INT8 recognizer is shipped (none held word accuracy); --rec-int8 FILE times one. */
+const INT8_REC = arg('rec-int8', '');
+const int8Files = (parts: 'det' | 'rec' | 'both'): ModelFiles => ({
+  ...FP32,
+  ...(parts !== 'rec' ? { detection: INT8_DET } : {}),
+  ...(parts !== 'det' ? { recognition: INT8_REC } : {}),
+});
+
+interface Variant {
+  name: string;
+  /** What this row changes against "before". */
+  lever: string;
+  files: ModelFiles;
+  threads: number;
+  tuning: PipelineTuning;
+  detMaxSide: number;
+  /** Reads exactly what "before" reads (session settings only): no accuracy pass needed. */
+  sameOutput?: boolean;
+}
+
+const single = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16 } as const;
+const ALL_VARIANTS: Variant[] = [
+  {
+    name: 'before',
+    lever: 'fp32, det 960, rec width batches, intra-op threads = cores',
+    files: FP32,
+    threads: 0,
+    tuning: TUNING_BEFORE,
+    detMaxSide: 960,
+  },
+  {
+    name: 'threads-1',
+    lever: 'session: 1 intra-op thread',
+    files: FP32,
+    threads: 1,
+    tuning: TUNING_BEFORE,
+    detMaxSide: 960,
+    sameOutput: true,
+  },
+  {
+    name: 'opt-basic',
+    lever: 'session: graphOptimizationLevel basic',
+    files: FP32,
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, graphOptimizationLevel: 'basic' },
+    detMaxSide: 960,
+    sameOutput: true,
+  },
+  {
+    name: 'no-arena',
+    lever: 'session: CPU memory arena off',
+    files: FP32,
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, memArena: false },
+    detMaxSide: 960,
+    sameOutput: true,
+  },
+  {
+    name: 'parallel',
+    lever: 'session: executionMode parallel, 2 inter-op threads',
+    files: FP32,
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, executionMode: 'parallel', interOpThreads: 2 },
+    detMaxSide: 960,
+    sameOutput: true,
+  },
+  {
+    name: 'rec-single-0',
+    lever: 'rec: one run per crop, no end padding',
+    files: FP32,
+    threads: 0,
+    tuning: { ...single, recEndPad: 0 },
+    detMaxSide: 960,
+  },
+  { name: 'rec-single', lever: 'rec: one run per crop, 16 columns end padding', files: FP32, threads: 0, tuning: single, detMaxSide: 960 },
+  {
+    name: 'rec-unpadded',
+    lever: 'rec: as rec-single, short crops not padded to 320',
+    files: FP32,
+    threads: 0,
+    tuning: { ...single, recMinWidth: 8, recWidthStep: 8 },
+    detMaxSide: 960,
+  },
+  {
+    name: 'det-ink',
+    lever: 'det: only the inked part of the image, at the same scale',
+    files: FP32,
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, detInkCrop: true },
+    detMaxSide: 960,
+  },
+  { name: 'det-736', lever: 'det: longest side 736', files: FP32, threads: 0, tuning: TUNING_BEFORE, detMaxSide: 736 },
+  { name: 'det-640', lever: 'det: longest side 640', files: FP32, threads: 0, tuning: TUNING_BEFORE, detMaxSide: 640 },
+  {
+    name: 'int8-det',
+    lever: 'INT8 det (static, models/ppocr-int8)',
+    files: int8Files('det'),
+    threads: 0,
+    tuning: TUNING_BEFORE,
+    detMaxSide: 960,
+  },
+  ...(INT8_REC
+    ? [
+        {
+          name: 'int8-rec',
+          lever: `INT8 rec (${INT8_REC}), as rec-single`,
+          files: int8Files('rec'),
+          threads: 0,
+          tuning: single,
+          detMaxSide: 960,
+        },
+        {
+          name: 'int8-both',
+          lever: 'INT8 det + rec, as default',
+          files: int8Files('both'),
+          threads: 0,
+          tuning: DEFAULT_TUNING,
+          detMaxSide: 960,
+        },
+      ]
+    : []),
+  {
+    name: 'default',
+    lever: 'shipped default: int8-det + DEFAULT_TUNING (single, ink)',
+    files: modelFiles('int8-det'),
+    threads: 0,
+    tuning: DEFAULT_TUNING,
+    detMaxSide: 960,
+  },
+];
+const picked = arg('variants', '').split(',').filter(Boolean);
+for (const name of picked)
+  if (!ALL_VARIANTS.some((v) => v.name === name))
+    throw new Error(`--variants: no variant "${name}"; there are ${ALL_VARIANTS.map((v) => v.name).join(', ')}`);
+const VARIANTS = ALL_VARIANTS.filter((v) => v.name === 'before' || picked.length === 0 || picked.includes(v.name));
 
 /** First seven plain tokens of each tweet with at least five. */
 function tweetLines(n: number): string[] {
@@ -47,6 +186,12 @@ function tweetLines(n: number): string[] {
   return out;
 }
 
+interface Sample {
+  set: string;
+  truth: string;
+  png: Buffer;
+}
+
 async function tweetSamples(n: number): Promise<Sample[]> {
   const lines = tweetLines(n);
   const fonts = ['DejaVu Sans', 'DejaVu Serif', 'DejaVu Sans Condensed', 'DejaVu Sans Mono', 'WenQuanYi Micro Hei'];
@@ -60,12 +205,6 @@ async function tweetSamples(n: number): Promise<Sample[]> {
     out.push({ set: 'Tweets degraded', truth: page.lines.join(' '), png: await degrade(png) });
   }
   return out;
-}
-
-interface Sample {
-  set: string;
-  truth: string;
-  png: Buffer;
 }
 
 async function samples(): Promise<Sample[]> {
@@ -85,7 +224,6 @@ function joinRead(set: string, texts: string[]): string {
 }
 
 async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[]> {
-  await fn();
   await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -109,7 +247,7 @@ function runGutenye(dir: string, speedImage: string, runs: number, accuracyImage
     `import Ocr from '@gutenye/ocr-node';
 const [speed, runs, ...pages] = process.argv.slice(2);
 const ocr = await Ocr.create();
-if (Number(runs) > 0) { await ocr.detect(speed); await ocr.detect(speed); }
+if (Number(runs) > 0) await ocr.detect(speed);
 const times = [];
 for (let i = 0; i < Number(runs); i++) { const t = performance.now(); await ocr.detect(speed); times.push(performance.now() - t); }
 const texts = [];
@@ -128,6 +266,8 @@ console.log(JSON.stringify({ times, texts }));
 
 const fmt = (v: number): string => v.toFixed(0).padStart(7);
 const pct = (v: number): string => v.toFixed(3).padStart(6);
+const ratio = (v: number): string => `${v.toFixed(2)}x`.padStart(6);
+const median = (v: number[]): number => percentile(v, 50);
 
 const work = mkdtempSync(join(tmpdir(), 'ekmm-ocr-bench-'));
 const speedPng = await renderLines(1280, [...ENGLISH_LINES.slice(0, 6), ...CHINESE_LINES.slice(0, 4)], {
@@ -145,21 +285,23 @@ const paths = all.map((s, i) => {
   return p;
 });
 
-const cfgFor = (detMaxSide: number) => ({
-  backend: 'ppocr',
-  workers: 1,
-  minScore: 0.5,
-  detMaxSide,
-  englishSpacing: true,
-  timeoutMs: 60000,
-});
-const cfg = cfgFor(DET_SIDES[0]!);
-const pipeline = await PpOcrPipeline.load(defaultModelFiles(), 0);
-const ownBySide = new Map<number, { set: string; truth: string; before: string; after: string }[]>();
-for (const side of DET_SIDES) {
-  const rows = [] as { set: string; truth: string; before: string; after: string }[];
+interface Read {
+  set: string;
+  truth: string;
+  before: string;
+  after: string;
+}
+
+const loaded = new Map<string, PpOcrPipeline>();
+for (const v of VARIANTS) loaded.set(v.name, await PpOcrPipeline.load(v.files, v.threads, v.tuning));
+const runOf = (v: Variant) => () => loaded.get(v.name)!.run(speedPng, { detMaxSide: v.detMaxSide, englishSpacing: true });
+
+const reads = new Map<string, Read[]>();
+for (const v of VARIANTS) {
+  if (v.sameOutput) continue;
+  const rows: Read[] = [];
   for (const s of all) {
-    const raw = await pipeline.run(s.png, cfgFor(side));
+    const raw = await loaded.get(v.name)!.run(s.png, { detMaxSide: v.detMaxSide, englishSpacing: true });
     const ordered = readingOrder(raw.map((l) => l.box)).map((i) => raw[i]!);
     rows.push({
       set: s.set,
@@ -174,87 +316,99 @@ for (const side of DET_SIDES) {
       ),
     });
   }
-  ownBySide.set(side, rows);
+  reads.set(v.name, rows);
 }
-const own = ownBySide.get(DET_SIDES[0]!)!;
 const accuracyOther = runGutenye(COMPARE, speedPath, 0, paths);
 
 // Timing in interleaved rounds: the CPU is shared with other work, and a slow spell should hit
-// every engine alike rather than whichever ran during it.
-const pooled = await PpOcr.create(cfg);
+// every engine alike rather than whichever ran during it. Each round's own ratio to "before"
+// shows the spread within the run.
+const pooled = await PpOcr.create({
+  backend: 'ppocr',
+  workers: 1,
+  minScore: 0.5,
+  detMaxSide: 960,
+  englishSpacing: true,
+  timeoutMs: 60000,
+  model: 'int8-det',
+});
 const image = { index: 0, png: speedPng, width: 1280, height: speedHeight, format: 'png', sha256: 'bench' };
 const ROUNDS = 4;
 const perRound = Math.max(1, Math.round(RUNS / ROUNDS));
-const ownTimes: number[] = [];
-const sideTimes = new Map<number, number[]>(DET_SIDES.slice(1).map((side) => [side, []]));
-const poolTimes: number[] = [];
-const otherTimes: number[] = [];
+const times = new Map<string, number[][]>([...VARIANTS.map((v) => v.name), 'pool', 'gutenye'].map((n) => [n, []]));
 let otherError: string | undefined;
 for (let r = 0; r < ROUNDS; r++) {
-  ownTimes.push(...(await timeIt(() => pipeline.run(speedPng, cfg), perRound)));
-  for (const [side, times] of sideTimes) times.push(...(await timeIt(() => pipeline.run(speedPng, cfgFor(side)), perRound)));
-  poolTimes.push(...(await timeIt(() => pooled.read([image], 'en'), perRound)));
+  for (const v of VARIANTS) times.get(v.name)!.push(await timeIt(runOf(v), perRound));
+  times.get('pool')!.push(await timeIt(() => pooled.read([image], 'en'), perRound));
   const o = runGutenye(COMPARE, speedPath, perRound, []);
   if (typeof o === 'string') otherError = o;
-  else otherTimes.push(...o.times);
+  else times.get('gutenye')!.push(o.times);
 }
 await pooled.close();
-await pipeline.release();
-const other = typeof accuracyOther === 'string' ? accuracyOther : (otherError ?? { times: otherTimes, texts: accuracyOther.texts });
+for (const p of loaded.values()) await p.release();
+const other = typeof accuracyOther === 'string' ? accuracyOther : (otherError ?? { texts: accuracyOther.texts });
+
+const flat = (name: string): number[] => times.get(name)!.flat();
+const base = median(flat('before'));
+const gut = typeof other === 'string' ? NaN : median(flat('gutenye'));
+/** min-max over rounds of (this row's round median / before's round median). */
+const spread = (name: string): string => {
+  const rs = times.get(name)!.map((t, r) => median(t) / median(times.get('before')![r]!));
+  return `${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)}`.padStart(9);
+};
 
 console.log(
-  `\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${ROUNDS} interleaved rounds of ${perRound} runs (each after 2 warm-up runs)`,
+  `\nOCR speed: one 1280x${speedHeight} image, 10 text lines (6 English, 4 Chinese), ${ROUNDS} interleaved rounds of ${perRound} runs (each after a warm-up run)`,
 );
-console.log('| engine                                   |  p50 ms |  p99 ms |');
-console.log('|------------------------------------------|---------|---------|');
 console.log(
-  `| own PP-OCRv4, in-process (det ${String(DET_SIDES[0]).padStart(4)})     | ${fmt(percentile(ownTimes, 50))} | ${fmt(percentile(ownTimes, 99))} |`,
+  '| variant        | what changes against "before"                              |  p50 ms |  p99 ms | vs before | rounds    | vs gutenye |',
 );
-for (const [side, times] of sideTimes)
+console.log(
+  '|----------------|------------------------------------------------------------|---------|---------|-----------|-----------|------------|',
+);
+const row = (name: string, lever: string): void => {
+  const t = flat(name);
   console.log(
-    `| own PP-OCRv4, in-process (det ${String(side).padStart(4)})     | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} |`,
+    `| ${name.padEnd(14)} | ${lever.padEnd(58)} | ${fmt(median(t))} | ${fmt(percentile(t, 99))} |    ${ratio(median(t) / base)} | ${spread(name)} |     ${ratio(median(t) / gut)} |`,
   );
-console.log(`| own PP-OCRv4, "ppocr" backend (1 worker) | ${fmt(percentile(poolTimes, 50))} | ${fmt(percentile(poolTimes, 99))} |`);
-if (typeof other === 'string') console.log(`| @gutenye/ocr-node                        | ${other} |`);
-else
-  console.log(`| @gutenye/ocr-node 1.x (in-process)       | ${fmt(percentile(other.times, 50))} | ${fmt(percentile(other.times, 99))} |`);
+};
+for (const v of VARIANTS) row(v.name, v.lever);
+row('pool', '"ppocr" backend as configured by default (1 worker thread)');
+if (typeof other === 'string') console.log(`| gutenye        | @gutenye/ocr-node: ${other} |`);
+else row('gutenye', '@gutenye/ocr-node 1.x (in a child process, its defaults)');
 
-console.log('\nReading accuracy (corpus-level 1 - CER / 1 - WER; Chinese: characters only)');
-console.log('| set              | own, no spacing fix | own, spacing fix    | @gutenye/ocr-node   |');
-console.log('|                  |  char  |  word      |  char  |  word      |  char  |  word      |');
-console.log('|------------------|--------|------------|--------|------------|--------|------------|');
-for (const set of [...new Set(all.map((s) => s.set))]) {
-  const rows = own.filter((r) => r.set === set);
-  const b = corpusAccuracy(rows.map((r) => ({ truth: r.truth, read: r.before })));
-  const a = corpusAccuracy(rows.map((r) => ({ truth: r.truth, read: r.after })));
-  let g = '   n/a |    n/a    ';
+const sets = [...new Set(all.map((s) => s.set))];
+const accOf = (rows: Read[], set: string, key: 'before' | 'after') =>
+  corpusAccuracy(rows.filter((r) => r.set === set).map((r) => ({ truth: r.truth, read: r[key] })));
+console.log('\nReading accuracy, spacing repair on: char / word (corpus-level 1 - CER / 1 - WER; Chinese: characters only)');
+const accVariants = VARIANTS.filter((v) => !v.sameOutput);
+console.log(`| set              | ${accVariants.map((v) => v.name.padEnd(15)).join(' | ')} | gutenye         |`);
+console.log(`|------------------|${accVariants.map(() => '-----------------').join('|')}|-----------------|`);
+for (const set of sets) {
+  const zh = set.startsWith('Chinese');
+  const cells = accVariants.map((v) => {
+    const a = accOf(reads.get(v.name)!, set, 'after');
+    return `${pct(a.char)} / ${zh ? '  -   ' : pct(a.word)}`;
+  });
+  let g = '      n/a      ';
   if (typeof other !== 'string') {
     const pairs = all.map((s, i) => ({ s, texts: other.texts[i]! })).filter((x) => x.s.set === set);
     const acc = corpusAccuracy(pairs.map((x) => ({ truth: x.s.truth, read: joinRead(set, x.texts) })));
-    g = `${pct(acc.char)} | ${pct(acc.word)}    `;
+    g = `${pct(acc.char)} / ${pct(acc.word)}`;
   }
-  const zh = set.startsWith('Chinese');
-  console.log(
-    `| ${set.padEnd(16)} | ${pct(b.char)} | ${zh ? '   -  ' : pct(b.word)}     | ${pct(a.char)} | ${zh ? '   -  ' : pct(a.word)}     | ${g} |`,
-  );
+  console.log(`| ${set.padEnd(16)} | ${cells.join(' | ')} | ${g} |`);
 }
-if (process.argv.includes('--show')) for (const r of own) console.log(r.set, '|', r.after);
 
-if (DET_SIDES.length > 1) {
-  console.log('\nReading accuracy by detector size (ocr.detMaxSide), spacing fix on; char / word');
-  console.log('| set              | ' + DET_SIDES.map((d) => `det ${String(d).padStart(4)}      `).join(' | ') + ' |');
-  console.log('|------------------|' + DET_SIDES.map(() => '-----------------').join('|') + '|');
-  for (const set of [...new Set(all.map((s) => s.set))]) {
-    const zh = set.startsWith('Chinese');
-    const cells = DET_SIDES.map((d) => {
-      const acc = corpusAccuracy(
-        ownBySide
-          .get(d)!
-          .filter((r) => r.set === set)
-          .map((r) => ({ truth: r.truth, read: r.after })),
-      );
-      return `${pct(acc.char)} / ${zh ? '  -   ' : pct(acc.word)}`;
-    });
-    console.log(`| ${set.padEnd(16)} | ${cells.join(' | ')} |`);
-  }
+console.log('\nThe English spacing repair ("before" models): char / word without it, then with it');
+console.log('| set              | no spacing fix  | spacing fix     |');
+console.log('|------------------|-----------------|-----------------|');
+for (const set of sets.filter((s) => !s.startsWith('Chinese'))) {
+  const b = accOf(reads.get('before')!, set, 'before');
+  const a = accOf(reads.get('before')!, set, 'after');
+  console.log(`| ${set.padEnd(16)} | ${pct(b.char)} / ${pct(b.word)} | ${pct(a.char)} / ${pct(a.word)} |`);
 }
+if (process.argv.includes('--show'))
+  for (const [name, rows] of reads)
+    rows.forEach((r, i) => {
+      if (r.after !== reads.get('before')![i]!.after) console.log(name, '|', r.set, '|', r.after);
+    });

@@ -161,6 +161,8 @@ export const configSchema = z
         minScore: z.number().min(0).max(1).default(0.5),
         /** Longest side fed to the text detector. */
         detMaxSide: z.number().int().positive().default(960),
+        /** PP-OCRv4 weights: "int8-det" (the detector quantized, models/ppocr-int8; faster, same accuracy) or "fp32" as shipped. */
+        model: z.enum(['int8-det', 'fp32']).default('int8-det'),
         /** Restore spaces dropped by the recognizer between English words. */
         englishSpacing: z.boolean().default(true),
         timeoutMs: z.number().int().positive().default(30000),

@@ -7,6 +7,7 @@ import { boxesFromProbabilityMap, DB_DEFAULTS } from './det-postprocess.ts';
 import { cropLine, REC_HEIGHT, type LineCrop, type RgbImage } from './crop.ts';
 import { ctcGreedyDecode, type DecodedLine } from './ctc.ts';
 import { restoreEnglishSpaces } from './spacing.ts';
+import { inkRegion } from './ink-region.ts';
 import { loadWordCosts, type WordCosts } from './word-costs.ts';
 import type { Quad } from './geometry.ts';
 
@@ -71,19 +72,49 @@ export function loadDictionary(path: string): string[] {
   return chars;
 }
 
-function detSize(width: number, height: number, maxSide: number): [number, number] {
+export function detSize(width: number, height: number, maxSide: number): [number, number] {
   const ratio = Math.max(width, height) > maxSide ? maxSide / Math.max(width, height) : 1;
   const round32 = (v: number): number => Math.max(32, Math.round((v * ratio) / 32) * 32);
   return [round32(width), round32(height)];
+}
+
+/** Detector input (1 x 3 x h x w) from `w` x `h` interleaved RGB bytes. */
+export function detectorInput(rgb: Uint8Array, w: number, h: number): Float32Array {
+  const input = new Float32Array(3 * w * h);
+  const plane = w * h;
+  // PaddleOCR feeds BGR (OpenCV order), normalised with ImageNet statistics in that order.
+  for (let c = 0; c < 3; c++) {
+    const lut = DET_LUT[c]!;
+    const out = c * plane;
+    for (let i = 0, src = 2 - c; i < plane; i++, src += 3) input[out + i] = lut[rgb[src]!]!;
+  }
+  return input;
+}
+
+/** Recognizer input (n x 3 x 48 x width): each crop left-aligned, the rest padding. */
+export function recognizerInput(crops: LineCrop[], width: number): Float32Array {
+  const plane = REC_HEIGHT * width;
+  // Zero in normalised space is mid-grey: the padding PaddleOCR uses.
+  const input = new Float32Array(crops.length * 3 * plane);
+  crops.forEach((crop, b) => {
+    for (let c = 0; c < 3; c++) {
+      const base = b * 3 * plane + c * plane;
+      for (let y = 0; y < crop.height; y++) {
+        const dst = base + y * width;
+        for (let x = 0, src = y * crop.width * 3 + (2 - c); x < crop.width; x++, src += 3) input[dst + x] = crop.rgb[src]! / 127.5 - 1;
+      }
+    }
+  });
+  return input;
 }
 
 /**
  * Crop indices grouped for recognition: sorted by width, a crop joins the current batch only
  * while the batch padded to its widest member costs at most REC_PAD_SLACK more than unpadded.
  */
-export function recognitionBatches(widths: number[]): number[][] {
+export function recognitionBatches(widths: number[], minWidth = REC_MIN_WIDTH): number[][] {
   const order = widths.map((_, i) => i).sort((a, b) => widths[a]! - widths[b]!);
-  const padded = (w: number): number => Math.max(REC_MIN_WIDTH, w);
+  const padded = (w: number): number => Math.max(minWidth, w);
   const batches: number[][] = [];
   let batch: number[] = [];
   let sum = 0;
@@ -102,21 +133,66 @@ export function recognitionBatches(widths: number[]): number[][] {
   return batches;
 }
 
+/** How the pipeline runs the models: what bench/ocr.ts varies. Output-neutral except the rec fields. */
+export interface PipelineTuning {
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  interOpThreads: number;
+  executionMode: 'sequential' | 'parallel';
+  /** onnxruntime's CPU memory arena (buffers kept for reuse between runs). */
+  memArena: boolean;
+  /** 'batches': crops of similar width share a run, padded to the widest; 'single': one run per crop. */
+  recBatching: 'batches' | 'single';
+  /** Crops narrower than this are padded to it (PaddleOCR pads to 320). */
+  recMinWidth: number;
+  /** Crop input widths are rounded up to a multiple of this (padding on the right). */
+  recWidthStep: number;
+  /**
+   * At least this many padding columns after each crop: a character at the very end of an
+   * unpadded crop is misread more often ("OpenAI" read "OpenAl" with 0, right with 16).
+   */
+  recEndPad: number;
+  /**
+   * Detect only inside the box that holds ink (src/ocr/ink-region.ts), at the scale the whole
+   * image would get: a sparse image's empty margins cost no detector time.
+   */
+  detInkCrop: boolean;
+}
+
+/** The settings the pipeline ran with before the speed work (issue 12 part 5). */
+export const TUNING_BEFORE: PipelineTuning = {
+  graphOptimizationLevel: 'all',
+  interOpThreads: 1,
+  executionMode: 'sequential',
+  memArena: true,
+  recBatching: 'batches',
+  recMinWidth: REC_MIN_WIDTH,
+  recWidthStep: 1,
+  recEndPad: 0,
+  detInkCrop: false,
+};
+
+/** Margin kept around the ink, in detector pixels: room for DB's unclip of boxes at the edge. */
+const INK_MARGIN = 32;
+
 export class PpOcrPipeline {
   private constructor(
     private readonly det: ort.InferenceSession,
     private readonly rec: ort.InferenceSession,
     private readonly dictionary: string[],
     private readonly words: WordCosts,
+    private readonly tuning: PipelineTuning,
   ) {}
 
-  static async load(files: ModelFiles, intraOpThreads: number): Promise<PpOcrPipeline> {
+  static async load(files: ModelFiles, intraOpThreads: number, tuning: PipelineTuning = TUNING_BEFORE): Promise<PpOcrPipeline> {
     const opts: ort.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       intraOpNumThreads: intraOpThreads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
+      interOpNumThreads: tuning.interOpThreads,
+      graphOptimizationLevel: tuning.graphOptimizationLevel,
+      executionMode: tuning.executionMode,
+      enableCpuMemArena: tuning.memArena,
+      // Warnings only: the quantized graphs make onnxruntime list every initializer it prunes.
+      logSeverityLevel: 3,
       // Spinning intra-op threads wait for a sibling the OS has descheduled when another process
       // holds a core: measured 2.3x slower detection (960 px) on 2 shared cores; without
       // spinning, 2 threads are as fast as 1 there and faster on an idle machine.
@@ -124,7 +200,7 @@ export class PpOcrPipeline {
     };
     const det = await ort.InferenceSession.create(files.detection, opts);
     const rec = await ort.InferenceSession.create(files.recognition, opts);
-    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords));
+    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords), tuning);
   }
 
   async run(png: Uint8Array, settings: RunSettings, stop?: StopCheck): Promise<RawLine[]> {
@@ -159,48 +235,50 @@ export class PpOcrPipeline {
   }
 
   private async detect(image: RgbImage, maxSide: number): Promise<Quad[]> {
-    const [w, h] = detSize(image.width, image.height, maxSide);
+    // The scale the whole image gets; with detInkCrop only the inked part is fed at that scale.
+    const [fw, fh] = detSize(image.width, image.height, maxSide);
+    const region = this.tuning.detInkCrop
+      ? inkRegion(image, Math.ceil(INK_MARGIN * (image.width / fw)))
+      : { x: 0, y: 0, width: image.width, height: image.height };
+    const whole = region.width === image.width && region.height === image.height;
+    const w = whole ? fw : Math.max(32, Math.round((region.width * (fw / image.width)) / 32) * 32);
+    const h = whole ? fh : Math.max(32, Math.round((region.height * (fh / image.height)) / 32) * 32);
     const raw = { width: image.width, height: image.height, channels: 3 as const };
-    const resized = await sharp(image.data, { raw }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
-    const input = new Float32Array(3 * w * h);
-    const plane = w * h;
-    // PaddleOCR feeds BGR (OpenCV order), normalised with ImageNet statistics in that order.
-    for (let c = 0; c < 3; c++) {
-      const lut = DET_LUT[c]!;
-      const out = c * plane;
-      for (let i = 0, src = 2 - c; i < plane; i++, src += 3) input[out + i] = lut[resized[src]!]!;
-    }
+    const source = sharp(image.data, { raw });
+    if (!whole) source.extract({ left: region.x, top: region.y, width: region.width, height: region.height });
+    const resized = await source.resize(w, h, { fit: 'fill' }).raw().toBuffer();
+    const input = detectorInput(resized, w, h);
     const feeds = { [this.det.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const out = await this.det.run(feeds);
     const prob = out[this.det.outputNames[0]!]!;
     const [, , mh, mw] = prob.dims as number[];
     const boxes = boxesFromProbabilityMap(prob.data as Float32Array, mw!, mh!, DB_DEFAULTS);
-    const sx = image.width / mw!;
-    const sy = image.height / mh!;
+    const sx = region.width / mw!;
+    const sy = region.height / mh!;
     const clampX = (v: number): number => Math.min(Math.max(v, 0), image.width);
     const clampY = (v: number): number => Math.min(Math.max(v, 0), image.height);
-    return boxes.map((b) => b.quad.map(([x, y]) => [clampX(x * sx), clampY(y * sy)]) as Quad);
+    return boxes.map((b) => b.quad.map(([x, y]) => [clampX(region.x + x * sx), clampY(region.y + y * sy)]) as Quad);
   }
 
   private async recognize(crops: LineCrop[], stop: StopCheck): Promise<{ line: DecodedLine; stride: number }[]> {
     const results: { line: DecodedLine; stride: number }[] = new Array(crops.length);
-    for (const batch of recognitionBatches(crops.map((c) => c.width))) {
+    const { recBatching, recMinWidth, recWidthStep, recEndPad } = this.tuning;
+    const batches =
+      recBatching === 'single'
+        ? crops.map((_, i) => [i])
+        : recognitionBatches(
+            crops.map((c) => c.width),
+            recMinWidth,
+          );
+    for (const batch of batches) {
       // The crops not yet recognized are skipped once the job is no longer wanted.
       if (stop()) throw new OcrStopped('recognize');
-      const width = Math.max(REC_MIN_WIDTH, ...batch.map((i) => crops[i]!.width));
-      const plane = REC_HEIGHT * width;
-      // Zero in normalised space is mid-grey: the padding PaddleOCR uses.
-      const input = new Float32Array(batch.length * 3 * plane);
-      batch.forEach((ci, b) => {
-        const crop = crops[ci]!;
-        for (let c = 0; c < 3; c++) {
-          const base = b * 3 * plane + c * plane;
-          for (let y = 0; y < crop.height; y++) {
-            const dst = base + y * width;
-            for (let x = 0, src = y * crop.width * 3 + (2 - c); x < crop.width; x++, src += 3) input[dst + x] = crop.rgb[src]! / 127.5 - 1;
-          }
-        }
-      });
+      const widest = Math.max(recMinWidth, ...batch.map((i) => crops[i]!.width + recEndPad));
+      const width = Math.ceil(widest / recWidthStep) * recWidthStep;
+      const input = recognizerInput(
+        batch.map((i) => crops[i]!),
+        width,
+      );
       const feeds = { [this.rec.inputNames[0]!]: new ort.Tensor('float32', input, [batch.length, 3, REC_HEIGHT, width]) };
       const out = await this.rec.run(feeds);
       const probs = out[this.rec.outputNames[0]!]!;

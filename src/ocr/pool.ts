@@ -5,8 +5,9 @@
 // queued one is dropped before it reaches a worker, a running one stops at its next pipeline step.
 import { Worker } from 'node:worker_threads';
 import { isCompiled, siblingModule } from '../runtime/module-url.ts';
-import type { ModelFiles, RawLine, RunSettings } from './pipeline.ts';
+import type { ModelFiles, PipelineTuning, RawLine, RunSettings } from './pipeline.ts';
 import type { OcrJob, WorkerInit, WorkerReply } from './protocol.ts';
+import { TUNING_BEFORE } from './pipeline.ts';
 
 export class OcrTimeoutError extends Error {
   override readonly name = 'OcrTimeoutError';
@@ -89,8 +90,9 @@ export class OcrWorkerPool {
     intraOpThreads: number,
     timeoutMs: number,
     cancelMode: CancelMode = 'stop',
+    tuning: PipelineTuning = TUNING_BEFORE,
   ): Promise<OcrWorkerPool> {
-    const pool = new OcrWorkerPool({ files, intraOpThreads }, timeoutMs, cancelMode);
+    const pool = new OcrWorkerPool({ files, intraOpThreads, tuning }, timeoutMs, cancelMode);
     for (let i = 0; i < size; i++) pool.slots.push(pool.spawn());
     try {
       await Promise.all(pool.slots.map((s) => s.ready));

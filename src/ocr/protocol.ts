@@ -1,9 +1,10 @@
 // Messages between the OCR backend and its worker threads.
-import type { ModelFiles, RawLine, RunSettings } from './pipeline.ts';
+import type { ModelFiles, PipelineTuning, RawLine, RunSettings } from './pipeline.ts';
 
 export interface WorkerInit {
   files: ModelFiles;
   intraOpThreads: number;
+  tuning: PipelineTuning;
 }
 
 export interface OcrJob {

