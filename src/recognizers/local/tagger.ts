@@ -118,8 +118,8 @@ export class Tagger {
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
     const features = this.usesKnowledge
       ? sequences.map((s, i) =>
-          knowledge?.[i] || captions?.[i] || this.caseFeatures
-            ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures)
+          knowledge?.[i] || captions?.[i] || this.caseFeatures || this.files.gazetteer
+            ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
             : null,
         )
       : [];
