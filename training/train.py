@@ -471,6 +471,9 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
     manifest = {
         "format": "ekmm-ner/1",
         "language": args.lang,
+        # the input the model serves, read by the TypeScript tagger: a text model is fed no knowledge
+        "setting": ("text" if not en or (args.knowledge_dropout >= 1 and args.caption_dropout >= 1)
+                    else "knowledge" if args.knowledge_dropout <= 0 else "both"),
         "command": "python training/train.py " + " ".join(sys.argv[1:]),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "seeds": [args.seed],

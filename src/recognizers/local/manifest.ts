@@ -8,6 +8,12 @@ const manifestSchema = z
   .object({
     format: z.literal('ekmm-ner/1'),
     language: z.enum(['en', 'zh']),
+    /**
+     * Which input the model was trained for: `text` (no knowledge or captions ever seen: the tagger
+     * feeds it none), `knowledge` (always with recorded knowledge and captions), `both` (knowledge
+     * dropout: one model for either). Written by train.py from --knowledge-dropout; absent = both.
+     */
+    setting: z.enum(['text', 'knowledge', 'both']).default('both'),
     labels: z.array(z.string()).min(1),
     crf: z.object({
       transitions: z.array(z.array(z.number())),
