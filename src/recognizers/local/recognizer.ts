@@ -74,9 +74,19 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
 
   constructor(private readonly options: LocalRecognizerOptions) {}
 
-  /** Loads a language's model (its knowledge model with `knowledge`, where configured) once, on first use. */
+  /**
+   * A language's model (its knowledge model with `knowledge`, where configured), loaded once. The
+   * first use of a language loads both of its models, so the one a later message needs is ready
+   * (loading an ONNX model takes longer than a message's deadline share).
+   */
   tagger(language: LanguageCode, knowledge = false): Promise<Tagger> {
-    const dir = (knowledge ? this.options.knowledgeModels?.[language] : undefined) ?? this.options.models[language];
+    const main = this.options.models[language];
+    const fed = this.options.knowledgeModels?.[language];
+    const both = [main, ...(fed ? [fed] : [])].map((dir) => this.load(dir));
+    return knowledge && fed ? both[1]! : both[0]!;
+  }
+
+  private load(dir: string): Promise<Tagger> {
     let t = this.taggers.get(dir);
     if (!t) {
       t = Tagger.load(dir);
