@@ -1,14 +1,23 @@
 // Test-split quality of the committed local NER models, beside the recorded LLM's own entity
 // list and published results, plus tagging speed.
-//   npx tsx bench/quality.ts [DATA_DIR]      (default ../shared/data)
+//   npx tsx bench/quality.ts [DATA_DIR] [--en DIR] [--en-knowledge DIR]
+// DATA_DIR defaults to ../shared/data; --en is the model for text-only (and caption) rows (default
+// models/ner-en), --en-knowledge a dedicated model for the knowledge rows (default
+// models/ner-en-knowledge where committed and --en is not given, else the --en model).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { projectPath } from '../src/config/load.ts';
 import { attachKnowledge, mapTagTypes, parseKnowledgeEntities, readCaptions, readDataset, type Post } from '../src/data/index.ts';
 import { evaluate } from '../src/eval/index.ts';
 import { mapLlmType, matchKey, type TypeKeywords } from '../src/recognizers/local/features.ts';
 import { Tagger } from '../src/recognizers/local/tagger.ts';
 
-const dataDir = process.argv[2] ?? projectPath('../shared/data');
+const { values: opts, positionals } = parseArgs({
+  options: { en: { type: 'string' }, 'en-knowledge': { type: 'string' } },
+  allowPositionals: true,
+});
+const dataDir = positionals[0] ?? projectPath('../shared/data');
 
 const PUBLISHED: [string, number, number][] = [
   ['BiLSTM-CRF (published)', 64.4, 76.3],
@@ -79,8 +88,10 @@ const f1 = async (tagger: Tagger, split: Split, k: boolean, c: boolean): Promise
 };
 
 async function main(): Promise<void> {
-  const en = await Tagger.load(projectPath('models/ner-en'));
-  const keywords = en.manifest.knowledge_features?.type_keywords ?? {};
+  const en = await Tagger.load(opts.en ?? projectPath('models/ner-en'));
+  const enKDir = opts['en-knowledge'] ?? (opts.en ? undefined : projectPath('models/ner-en-knowledge'));
+  const enK = enKDir && existsSync(join(enKDir, 'manifest.json')) ? await Tagger.load(enKDir) : en;
+  const keywords = enK.manifest.knowledge_features?.type_keywords ?? {};
   const splits = [await loadTwitter('2015'), await loadTwitter('2017')];
   const rows: [string, ...(number | null)[]][] = [];
   for (const [label, k, c] of [
@@ -88,7 +99,9 @@ async function main(): Promise<void> {
     ['local, + captions', false, true],
     ['local, + recorded LLM knowledge (and captions)', true, true],
   ] as const) {
-    rows.push([label, ...(await Promise.all(splits.map((s) => f1(en, s, k, c)))), null]);
+    const tagger = k ? enK : en;
+    const who = enK === en ? '' : ` (${tagger.setting} model)`;
+    rows.push([label + who, ...(await Promise.all(splits.map((s) => f1(tagger, s, k, c)))), null]);
   }
   rows.push([
     'recorded LLM entity list, naively aligned',
@@ -142,13 +155,14 @@ async function main(): Promise<void> {
   };
   await speed('en, Twitter-2015 test, text only', posts.length, () => en.tag(posts));
   await speed('en, Twitter-2015 test, + knowledge + captions', posts.length, () =>
-    en.tag(posts, splits[0]!.knowledge, splits[0]!.captions),
+    enK.tag(posts, splits[0]!.knowledge, splits[0]!.captions),
   );
   if (zh && cmnerPosts.length > 0) {
     await speed('zh, CMNER test (~111 characters a post)', cmnerPosts.length, () => zh.tag(cmnerPosts.map((p) => p.tokens)));
     await zh.close();
   }
   await en.close();
+  if (enK !== en) await enK.close();
 }
 
 await main();

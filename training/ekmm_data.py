@@ -119,8 +119,46 @@ def case_class(token: str) -> int:
     return 7
 
 
-def feature_names(type_words: list[str], case_features: bool = False) -> list[str]:
-    return FEATURES + [f"listed_typeword_{w}" for w in type_words] + (CASES if case_features else [])
+GAZ_LISTS = ["country", "state", "city", "first"]
+
+
+def feature_names(type_words: list[str], case_features: bool = False, gazetteer: bool = False) -> list[str]:
+    return (FEATURES + [f"listed_typeword_{w}" for w in type_words] + (CASES if case_features else [])
+            + ([f"gaz_{g}" for g in GAZ_LISTS] if gazetteer else []))
+
+
+def load_gazetteer(path: str) -> dict[str, set[tuple[str, ...]]]:
+    """training/gazetteer-en.tsv: `<list>\t<match keys joined by one space>` per line."""
+    gaz: dict[str, set[tuple[str, ...]]] = {g: set() for g in GAZ_LISTS}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            name, sep, keys = line.partition("\t")
+            if not sep or name not in gaz or not keys or keys != keys.strip() or "  " in keys:
+                raise ValueError(f"{path}:{lineno}: expected '<{'|'.join(GAZ_LISTS)}>\\t<keys separated by one space>'")
+            gaz[name].add(tuple(keys.split(" ")))
+    return gaz
+
+
+def gazetteer_features(tokens: list[str], gaz: dict[str, set[tuple[str, ...]]]) -> list[list[float]]:
+    """gaz_L: the token lies inside a run of consecutive tokens whose match keys equal a name of list L
+    (every run, overlapping ones too; always on, independent of knowledge)."""
+    keys = [match_key(t) for t in tokens]
+    n = len(tokens)
+    rows = [[0.0] * len(GAZ_LISTS) for _ in range(n)]
+    longest = {g: max((len(k) for k in names), default=0) for g, names in gaz.items()}
+    for j, g in enumerate(GAZ_LISTS):
+        names = gaz[g]
+        for s in range(n):
+            if not keys[s]:
+                continue
+            for L in range(1, min(longest[g], n - s) + 1):
+                if tuple(keys[s:s + L]) in names:
+                    for i in range(s, s + L):
+                        rows[i][j] = 1.0
+    return rows
 
 
 def case_features(tokens: list[str], width: int) -> list[list[float]]:

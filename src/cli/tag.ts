@@ -3,7 +3,7 @@
 import { attachKnowledge, readCaptions, writeDataset, type Post } from '../data/index.ts';
 import { Tagger } from '../recognizers/local/tagger.ts';
 import { integerOption, parseCommandArgs, requireInputFile, UsageError } from './args.ts';
-import { datasetLanguage, readInputDataset, resolveModelDir } from './inputs.ts';
+import { committedModels, datasetLanguage, readInputDataset, resolveModelDir } from './inputs.ts';
 import { createProgress } from './progress.ts';
 
 /** Posts per tagger call: small enough for a progress line to move, big enough to batch well. */
@@ -14,7 +14,8 @@ const HELP = `Usage: ekmm tag --model en|zh|DIR --input FILE --output FILE
 
 Tags every post of FILE (Twitter IMGID, CMNER WID, CoNLL or JSONL) with the local BiLSTM-CRF
 model and writes the predictions in the input's format; the input's tags are replaced.
-  --model en|zh     the committed models/ner-en or models/ner-zh, or a model directory
+  --model en|zh     the committed models/ner-en or models/ner-zh, or a model directory; with
+                    --knowledge, en means the dedicated models/ner-en-knowledge where committed
   --captions FILE   '<IMGID>.jpg :<caption>' lines; a post's caption feeds the model's caption
                     feature (English model only)
   --knowledge FILE  PGIM-style recorded LLM knowledge, attached by order with a token check;
@@ -52,7 +53,9 @@ export async function tagCommand(args: string[]): Promise<number> {
   }
   if (!values.model || !values.input || !values.output) throw new UsageError('--model, --input and --output are required (see --help)');
   const threads = integerOption(values.threads, '--threads', 1) ?? 1;
-  const dir = await resolveModelDir(values.model);
+  // posts with recorded knowledge are what the dedicated knowledge model is for (as in serving)
+  const knowledgeModel = values.model === 'en' && values.knowledge && (await committedModels()).includes('en-knowledge');
+  const dir = await resolveModelDir(knowledgeModel ? 'en-knowledge' : values.model);
 
   const dataset = await readInputDataset(values.input, '--input');
   const posts = dataset.posts;

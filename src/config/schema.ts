@@ -240,6 +240,8 @@ export const configSchema = z
           .object({
             en: z.string().default('models/ner-en'),
             zh: z.string().default('models/ner-zh'),
+            /** A dedicated English model for posts with recorded knowledge (manifest setting "knowledge"); null: `en` serves both. */
+            enKnowledge: z.string().nullable().default('models/ner-en-knowledge'),
             /** Run the tagger on OCR lines and captions as well as the text. */
             tagOcr: z.boolean().default(true),
             tagCaptions: z.boolean().default(false),

@@ -186,7 +186,7 @@ test('tag --model with an unknown name lists the models there are (exit 2)', () 
   assert.equal(run.code, 2);
   assert.match(
     run.err,
-    /--model fr: no such model; models here: en \(models\/ner-en\), zh \(models\/ner-zh\), or a directory holding a manifest\.json/,
+    /--model fr: no such model; models here: en \(models\/ner-en\), en-knowledge \(models\/ner-en-knowledge\), zh \(models\/ner-zh\), or a directory holding a manifest\.json/,
   );
 });
 

@@ -5,7 +5,10 @@ import {
   CASES,
   caseClass,
   FEATURES,
+  GAZ_LISTS,
+  gazetteerFeatures,
   mapLlmType,
+  parseGazetteer,
   matchKey,
   parseEntityList,
   textKeys,
@@ -126,9 +129,14 @@ test('same tokens, keys and features as training/ekmm_data.py (fixture from make
       match_keys: string[];
       features: number[][];
       cases: string[];
+      gazetteer_features: number[][];
     }[];
+    feature_names_case_gazetteer: string[];
+    gazetteer: string[];
   };
   assert.deepEqual(featureNames(fx.type_words), fx.feature_names);
+  assert.deepEqual(featureNames(fx.type_words, true, true), fx.feature_names_case_gazetteer);
+  const gaz = parseGazetteer(`${fx.gazetteer.join('\n')}\n`, 'fixture');
   for (const p of fx.posts) {
     assert.deepEqual(
       tokenizeEnglish(p.text).map((t) => t.text),
@@ -153,9 +161,46 @@ test('same tokens, keys and features as training/ekmm_data.py (fixture from make
       withCase.map((row) => Array.from(row.slice(0, p.features[0]?.length ?? 0))),
       p.features,
     );
+    assert.deepEqual(
+      gazetteerFeatures(p.tokens, gaz).map((row) => Array.from(row)),
+      p.gazetteer_features,
+      p.text,
+    );
+    // the gazetteer columns come last, after the case columns, and leave the others as they were
+    const all = tokenFeatures(p.tokens, p.knowledge, p.caption, fx.type_keywords, fx.type_words, true, gaz);
+    assert.deepEqual(
+      all.map((row) => Array.from(row.slice(row.length - GAZ_LISTS.length))),
+      p.gazetteer_features,
+    );
+    assert.deepEqual(
+      all.map((row) => Array.from(row.slice(0, row.length - GAZ_LISTS.length))),
+      withCase.map((row) => Array.from(row)),
+    );
   }
+  assert.ok(
+    fx.posts.some((p) => p.gazetteer_features.some((row) => row.filter((v) => v === 1).length >= 2)),
+    'a token in two lists exercised',
+  );
   assert.ok(
     fx.posts.some((p) => p.features.some((row) => row.slice(FEATURES.length).some((v) => v === 1))),
     'type-word columns exercised',
   );
+});
+
+test('gazetteer file: one list and its keys per line, a clear error naming the line otherwise', () => {
+  const gaz = parseGazetteer('city\tnew york\nfirst\tgeorge\n', 'g.tsv');
+  assert.equal(gaz.longest.city, 2);
+  assert.deepEqual(
+    gazetteerFeatures(['George', 'in', 'NEW', 'York', '!'], gaz).map((r) => Array.from(r)),
+    [
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 0],
+    ],
+  );
+  assert.throws(() => parseGazetteer('city\tnew york\ntown\tbern\n', 'g.tsv'), /g\.tsv:2: expected/);
+  assert.throws(() => parseGazetteer('city new york\n', 'g.tsv'), /g\.tsv:1: expected/);
+  assert.throws(() => parseGazetteer('city\tnew  york\n', 'g.tsv'), /g\.tsv:1: expected/);
 });

@@ -12,17 +12,20 @@ import { tagCommand } from '../../src/cli/tag.ts';
 import type { RecognizerInput } from '../../src/core/stages.ts';
 
 let en: Tagger;
+let enK: Tagger;
 let zh: Tagger;
 let tmp: string;
 
 before(async () => {
   en = await Tagger.load(projectPath('models/ner-en'));
+  enK = await Tagger.load(projectPath('models/ner-en-knowledge'));
   zh = await Tagger.load(projectPath('models/ner-zh'));
   tmp = mkdtempSync(join(tmpdir(), 'ekmm-local-'));
 });
 
 after(async () => {
   await en.close();
+  await enK.close();
   await zh.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -45,13 +48,19 @@ test('English model: the same tags whether a post is tagged alone or in a padded
   assert.deepEqual(await en.tag(posts), alone);
 });
 
-test('English model: recorded-style knowledge changes what it sees', async () => {
+test('English models: the text model serves text only, the knowledge model reads recorded-style knowledge', async () => {
+  assert.equal(en.setting, 'text');
+  assert.equal(en.usesKnowledge, false);
+  assert.equal(enK.setting, 'knowledge');
   const post = words('Smash Shiba is stoked for the Grand Finals');
   const knowledge = 'Named entities: 1. Smash Shiba (person/player) 2. Grand Finals (event) Reasoning: Smash Shiba is a player.';
   const [plain] = await en.tag([post]);
-  const [withK] = await en.tag([post], [knowledge]);
+  const [withK] = await enK.tag([post], [knowledge]);
   assert.equal(plain!.length, post.length);
   assert.deepEqual(withK!.slice(0, 2), ['B-PER', 'I-PER']);
+  // the gazetteer columns are on in both: a listed city without knowledge
+  const [city] = await en.tag([words('Great night out in Manchester with the whole team !')]);
+  assert.equal(city![4], 'B-LOC');
 });
 
 test('Chinese model: tags characters of a clear sentence', async () => {

@@ -98,9 +98,70 @@ export function caseClass(token: string): number {
   return 7;
 }
 
-/** Names of the feature columns for a model trained with these LLM type words (and case features). */
-export function featureNames(typeWords: readonly string[], caseFeatures = false): string[] {
-  return [...FEATURES, ...typeWords.map((w) => `listed_typeword_${w}`), ...(caseFeatures ? CASES : [])];
+/** Name lists of the gazetteer features, in column order (training/ekmm_data.py GAZ_LISTS). */
+export const GAZ_LISTS = ['country', 'state', 'city', 'first'] as const;
+export type GazetteerList = (typeof GAZ_LISTS)[number];
+
+/**
+ * Names by list, each as its match keys joined by one space (the model directory's gazetteer.tsv,
+ * from training/gazetteer-en.tsv). `firsts` holds every name's first key, so most tokens are
+ * rejected with one lookup.
+ */
+export interface Gazetteer {
+  names: Record<GazetteerList, Set<string>>;
+  longest: Record<GazetteerList, number>;
+  firsts: Record<GazetteerList, Set<string>>;
+}
+
+/** Parses gazetteer.tsv (`<list>\t<keys joined by one space>` per line); `where` names the file in errors. */
+export function parseGazetteer(text: string, where: string): Gazetteer {
+  const make = <T>(f: () => T) => Object.fromEntries(GAZ_LISTS.map((g) => [g, f()])) as Record<GazetteerList, T>;
+  const gaz: Gazetteer = { names: make(() => new Set<string>()), longest: make(() => 0), firsts: make(() => new Set<string>()) };
+  text.split('\n').forEach((line, i) => {
+    if (line === '') return;
+    const tab = line.indexOf('\t');
+    const list = line.slice(0, tab) as GazetteerList;
+    const keys = line.slice(tab + 1);
+    if (tab < 0 || !GAZ_LISTS.includes(list) || keys === '' || keys !== keys.trim() || keys.includes('  ')) {
+      throw new Error(`${where}:${i + 1}: expected '<${GAZ_LISTS.join('|')}>\\t<keys separated by one space>'`);
+    }
+    const parts = keys.split(' ');
+    gaz.names[list].add(keys);
+    gaz.firsts[list].add(parts[0]!);
+    gaz.longest[list] = Math.max(gaz.longest[list], parts.length);
+  });
+  return gaz;
+}
+
+/**
+ * gaz_L columns: the token lies inside a run of consecutive tokens whose match keys equal a name
+ * of list L, every such run (training/ekmm_data.py gazetteer_features).
+ */
+export function gazetteerFeatures(tokens: readonly string[], gaz: Gazetteer): Uint8Array[] {
+  const keys = tokens.map(matchKey);
+  const n = tokens.length;
+  const rows = Array.from({ length: n }, () => new Uint8Array(GAZ_LISTS.length));
+  GAZ_LISTS.forEach((g, j) => {
+    for (let s = 0; s < n; s++) {
+      if (!keys[s] || !gaz.firsts[g].has(keys[s]!)) continue;
+      let joined = '';
+      for (let L = 1; L <= Math.min(gaz.longest[g], n - s); L++) {
+        joined = L === 1 ? keys[s]! : `${joined} ${keys[s + L - 1]}`;
+        if (gaz.names[g].has(joined)) for (let i = s; i < s + L; i++) rows[i]![j] = 1;
+      }
+    }
+  });
+  return rows;
+}
+
+/** Names of the feature columns for a model trained with these LLM type words (and case, gazetteer features). */
+export function featureNames(typeWords: readonly string[], caseFeatures = false, gazetteer = false): string[] {
+  return [
+    ...FEATURES,
+    ...typeWords.map((w) => `listed_typeword_${w}`),
+    ...(caseFeatures ? CASES : []),
+    ...(gazetteer ? GAZ_LISTS.map((g) => `gaz_${g}`) : []),
+  ];
 }
 
 /** The 'Named entities: 1. name (type) 2. ...' list of a knowledge text. */
@@ -132,13 +193,21 @@ export function tokenFeatures(
   keywords: TypeKeywords,
   typeWords: readonly string[] = [],
   caseFeatures = false,
+  gazetteer: Gazetteer | null = null,
 ): Float32Array[] {
   const n = tokens.length;
-  const width = FEATURES.length + typeWords.length + (caseFeatures ? CASES.length : 0);
+  // always-on columns last: token shape, then the gazetteer lists
+  const caseAt = FEATURES.length + typeWords.length;
+  const gazAt = caseAt + (caseFeatures ? CASES.length : 0);
+  const width = gazAt + (gazetteer ? GAZ_LISTS.length : 0);
   const f = Array.from({ length: n }, () => new Float32Array(width));
   if (caseFeatures)
     tokens.forEach((t, i) => {
-      f[i]![width - CASES.length + caseClass(t)] = 1;
+      f[i]![caseAt + caseClass(t)] = 1;
+    });
+  if (gazetteer)
+    gazetteerFeatures(tokens, gazetteer).forEach((row, i) => {
+      f[i]!.set(row, gazAt);
     });
   const keys = tokens.map(matchKey);
   if (knowledge) {

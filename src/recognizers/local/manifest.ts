@@ -2,12 +2,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { featureNames } from './features.ts';
+import { featureNames, GAZ_LISTS, parseGazetteer, type Gazetteer } from './features.ts';
 
 const manifestSchema = z
   .object({
     format: z.literal('ekmm-ner/1'),
     language: z.enum(['en', 'zh']),
+    /**
+     * Which input the model was trained for: `text` (no knowledge or captions ever seen: the tagger
+     * feeds it none), `knowledge` (always with recorded knowledge and captions), `both` (knowledge
+     * dropout: one model for either). Written by train.py from --knowledge-dropout; absent = both.
+     */
+    setting: z.enum(['text', 'knowledge', 'both']).default('both'),
     labels: z.array(z.string()).min(1),
     crf: z.object({
       transitions: z.array(z.array(z.number())),
@@ -25,6 +31,12 @@ const manifestSchema = z
         type_keywords: z.record(z.string(), z.array(z.string())),
         type_words: z.array(z.string()).default([]),
         case_features: z.boolean().default(false),
+        /** Name lists as always-on features (train.py --gazetteer); `file` is in the model directory. */
+        gazetteer: z
+          .object({ file: z.string(), lists: z.array(z.string()) })
+          .passthrough()
+          .nullable()
+          .default(null),
       })
       .passthrough()
       .nullable(),
@@ -49,6 +61,7 @@ export interface ModelFiles {
   words: Map<string, number>;
   chars: Map<string, number> | null;
   bigrams: Map<string, number> | null;
+  gazetteer: Gazetteer | null;
   onnxPath: string;
 }
 
@@ -80,7 +93,11 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     throw new Error(`${path}: CRF parameters do not match the ${L} labels`);
   }
   const kf = manifest.knowledge_features;
-  const expected = featureNames(kf?.type_words ?? [], kf?.case_features ?? false);
+  const gaz = kf?.gazetteer ?? null;
+  if (gaz && gaz.lists.join() !== GAZ_LISTS.join()) {
+    throw new Error(`${path}: gazetteer lists ${gaz.lists.join(', ')} differ from the ones this tagger builds (${GAZ_LISTS.join(', ')})`);
+  }
+  const expected = featureNames(kf?.type_words ?? [], kf?.case_features ?? false, gaz !== null);
   if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
     throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
   }
@@ -95,6 +112,7 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     words: await readVocab(dir, manifest.vocab.words),
     chars: manifest.vocab.chars ? await readVocab(dir, manifest.vocab.chars) : null,
     bigrams: manifest.vocab.bigrams ? await readVocab(dir, manifest.vocab.bigrams) : null,
+    gazetteer: gaz ? parseGazetteer(await readFile(join(dir, gaz.file), 'utf8'), join(dir, gaz.file)) : null,
     onnxPath: join(dir, manifest.onnx.file),
   };
 }

@@ -23,6 +23,11 @@ export type MixedScriptPolicy = 'none' | 'runs' | 'runs-exclusive';
 export interface LocalRecognizerOptions {
   /** Model directories by language. */
   models: Record<LanguageCode, string>;
+  /**
+   * A dedicated model for inputs that come with recorded knowledge (manifest setting `knowledge`),
+   * by language; those inputs go to it and all others to `models`. Absent: `models` serves both.
+   */
+  knowledgeModels?: Partial<Record<LanguageCode, string>>;
   tagOcr: boolean;
   tagCaptions: boolean;
   /** Label type spellings mapped onto the project's types (e.g. MISC -> OTHER). */
@@ -65,18 +70,29 @@ const other = (lang: LanguageCode): LanguageCode => (lang === 'zh' ? 'en' : 'zh'
 export class LocalRecognizer implements Recognizer, KnowledgeAware {
   readonly name = 'local';
   readonly usesKnowledge = true as const;
-  private readonly taggers = new Map<LanguageCode, Promise<Tagger>>();
+  private readonly taggers = new Map<string, Promise<Tagger>>();
 
   constructor(private readonly options: LocalRecognizerOptions) {}
 
-  /** Loads a language's model once, on first use. */
-  tagger(language: LanguageCode): Promise<Tagger> {
-    let t = this.taggers.get(language);
+  /**
+   * A language's model (its knowledge model with `knowledge`, where configured), loaded once. The
+   * first use of a language loads both of its models, so the one a later message needs is ready
+   * (loading an ONNX model takes longer than a message's deadline share).
+   */
+  tagger(language: LanguageCode, knowledge = false): Promise<Tagger> {
+    const main = this.options.models[language];
+    const fed = this.options.knowledgeModels?.[language];
+    const both = [main, ...(fed ? [fed] : [])].map((dir) => this.load(dir));
+    return knowledge && fed ? both[1]! : both[0]!;
+  }
+
+  private load(dir: string): Promise<Tagger> {
+    let t = this.taggers.get(dir);
     if (!t) {
-      t = Tagger.load(this.options.models[language]);
-      this.taggers.set(language, t);
+      t = Tagger.load(dir);
+      this.taggers.set(dir, t);
       // a failed load must not be cached forever: the next call retries
-      t.catch(() => this.taggers.delete(language));
+      t.catch(() => this.taggers.delete(dir));
     }
     return t;
   }
@@ -118,9 +134,16 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
 
     const outputs: RecognizerOutput[] = batch.map(() => ({ entities: [], dropped: 0, warnings: [] }));
     const found = new Map<string, Found[]>();
-    for (const [lang, list] of jobs) {
+    // with a dedicated knowledge model, jobs fed recorded knowledge go to it, the rest to the main model
+    const groups: Array<[LanguageCode, boolean, Job[]]> = [];
+    for (const [lang, all] of jobs) {
+      const split = this.options.knowledgeModels?.[lang] !== undefined;
+      const fed = split ? all.filter((j) => Boolean(j.knowledge)) : [];
+      groups.push([lang, false, split ? all.filter((j) => !j.knowledge) : all], [lang, true, fed]);
+    }
+    for (const [lang, knowledge, list] of groups) {
       if (list.length === 0) continue;
-      const tagger = await this.tagger(lang);
+      const tagger = await this.tagger(lang, knowledge);
       const tags = await tagger.tag(
         list.map((j) => j.tokens.map((t) => t.text)),
         list.map((j) => j.knowledge ?? null),

@@ -11,6 +11,7 @@ const register: Plugin = (registries) => {
     const local = config.recognizer.local;
     return new LocalRecognizer({
       models: { en: projectPath(local.en), zh: projectPath(local.zh) },
+      ...(local.enKnowledge ? { knowledgeModels: { en: projectPath(local.enKnowledge) } } : {}),
       tagOcr: local.tagOcr,
       tagCaptions: local.tagCaptions,
       markup: local.markup,

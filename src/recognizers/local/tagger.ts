@@ -23,8 +23,12 @@ export class Tagger {
   readonly language: 'en' | 'zh';
   readonly labels: readonly string[];
   readonly tokenization: 'tweet' | 'char';
-  /** Whether the model has the knowledge/caption feature channel. */
+  /** Whether the model reads knowledge/captions (has the feature channel and was trained with them). */
   readonly usesKnowledge: boolean;
+  /** The input the model was trained for (manifest `setting`). */
+  readonly setting: 'text' | 'knowledge' | 'both';
+  /** Whether the model has the feature channel at all (a text model's may carry always-on columns). */
+  private readonly hasFeatures: boolean;
   private readonly crf: CrfParams;
   private readonly maxChars: number;
   private readonly maxTokens: number;
@@ -42,7 +46,10 @@ export class Tagger {
     this.language = m.language;
     this.labels = m.labels;
     this.tokenization = m.tokenization.kind;
-    this.usesKnowledge = m.onnx.inputs.includes('features');
+    this.hasFeatures = m.onnx.inputs.includes('features');
+    this.setting = m.setting;
+    // a text model never saw knowledge or caption columns set: it is fed none
+    this.usesKnowledge = this.hasFeatures && m.setting !== 'text';
     this.crf = m.crf;
     this.maxChars = m.max.chars_per_token;
     this.maxTokens = m.max.tokens_per_sequence;
@@ -116,10 +123,12 @@ export class Tagger {
     });
     // similar lengths together: less padding per ONNX run (padding never changes the result)
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
-    const features = this.usesKnowledge
+    const k = this.usesKnowledge ? knowledge : undefined;
+    const c = this.usesKnowledge ? captions : undefined;
+    const features = this.hasFeatures
       ? sequences.map((s, i) =>
-          knowledge?.[i] || captions?.[i] || this.caseFeatures
-            ? tokenFeatures(s, knowledge?.[i], captions?.[i], this.keywords, this.typeWords, this.caseFeatures)
+          k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
+            ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
             : null,
         )
       : [];
@@ -180,7 +189,7 @@ export class Tagger {
       });
       feeds.bigram_ids = new ort.Tensor('int64', ids, [B, T]);
     }
-    if (this.usesKnowledge) {
+    if (this.hasFeatures) {
       const F = this.featureCount;
       const data = new Float32Array(B * T * F);
       batch.forEach((seg, i) => {
