@@ -9,7 +9,8 @@
 // longest the server's event loop was held (a blocked loop, or a process starved of CPU).
 //
 //   nice -n 10 npx tsx bench/abuse.ts [--seconds=6] [--probe-ms=40] [--only=megabyte,uploads,hang,flood]
-//     [--body-mib=N (limits.web.bodyBytesInFlight)] [--memory] [--timings]
+//     [--body-mib=N (limits.web.bodyBytesInFlight)] [--tagger-workers=N (recognizer.local.workerThreads)]
+//     [--memory] [--timings]
 //   --memory: heap/external at each scenario's peak RSS; --timings: the engine's own time for the
 //   probes (timings.total), to tell queueing from work.
 // Target: text-only p99 < 100 ms in every scenario, peak RSS < 600 MB.
@@ -51,7 +52,7 @@ const config = loadConfig({
   overrides: {
     cache: { url: 'memory://' },
     stats: { url: 'memory://' },
-    recognizer: { backends: ['local'] },
+    recognizer: { backends: ['local'], ...(args['tagger-workers'] ? { local: { workerThreads: Number(args['tagger-workers']) } } : {}) },
     captioner: { backend: 'openai', openai: { baseURL: ready.llmBaseURL!, model: 'emu-vision', timeoutMs: 20_000, retries: 2 } },
     // The probe sends ~25 requests a second: above the default per-client budget (120 a minute),
     // which would refuse it; the abusers get the same raised budget, so the lanes are what is measured.
@@ -213,7 +214,7 @@ if (wanted('flood')) await scenario('mixed flood: 48 in flight, 1 in 4 with an i
 clearInterval(sampler);
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 console.log(
-  `bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms`,
+  `bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms; tagger worker threads ${config.recognizer.local.workerThreads}`,
 );
 console.log(
   '| scenario | probes (200) | probe failures | p50 | p99 | max | peak RSS | loop blocked (max) | load avg after | abusers got |',
