@@ -83,13 +83,15 @@ test('tagger pool: Chinese model, characters in, the same tags', async () => {
 
 const base: LocalRecognizerOptions = {
   models: { en: EN, zh: ZH },
+  // inputs with knowledge go to the dedicated knowledge model: the workers must route the same way
+  knowledgeModels: { en: projectPath('models/ner-en-knowledge') },
   tagOcr: true,
   tagCaptions: false,
   typeAliases: { MISC: 'OTHER' },
   entityTypes: ['PER', 'LOC', 'ORG', 'OTHER'],
 };
 
-test('LocalRecognizer: workerThreads 1 gives the same entities as in-process (text, OCR, mixed scripts)', async () => {
+test('LocalRecognizer: workerThreads 1 gives the same entities as in-process (text, OCR, mixed scripts, knowledge model)', async () => {
   const box: RecognizerInput['ocr'][number]['box'] = [
     [0, 0],
     [1, 0],
@@ -98,6 +100,13 @@ test('LocalRecognizer: workerThreads 1 gives the same entities as in-process (te
   ];
   const inputs: RecognizerInput[] = [
     ...POSTS.map((text): RecognizerInput => ({ text, language: 'en', ocr: [], captions: [] })),
+    {
+      text: 'Smash Shiba is stoked for the Grand Finals',
+      language: 'en',
+      ocr: [],
+      captions: [],
+      knowledge: 'Named entities: 1. Smash Shiba (person/player)',
+    },
     {
       text: 'President  Barack Obama spoke in London today.',
       language: 'en',
