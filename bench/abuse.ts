@@ -9,15 +9,16 @@
 // longest the server's event loop was held (a blocked loop, or a process starved of CPU).
 //
 //   nice -n 10 npx tsx bench/abuse.ts [--seconds=6] [--probe-ms=40] [--only=megabyte,uploads,hang,flood]
-//     [--body-mib=N (limits.web.bodyBytesInFlight)] [--memory] [--timings]
+//     [--body-mib=N (limits.web.bodyBytesInFlight)] [--tagger-workers=N (recognizer.local.workerThreads)]
+//     [--memory] [--timings]
 //   --memory: heap/external at each scenario's peak RSS; --timings: the engine's own time for the
-//   probes (timings.total), to tell queueing from work.
+//   probes (timings.total), to tell queueing from work, the main thread's busy share and the process CPU.
 // Target: text-only p99 < 100 ms in every scenario, peak RSS < 600 MB.
 import { request, Agent } from 'node:http';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.ts';
 import { createApp } from '../src/app/app.ts';
 import { silentLogger } from '../src/observability/logger.ts';
@@ -51,7 +52,7 @@ const config = loadConfig({
   overrides: {
     cache: { url: 'memory://' },
     stats: { url: 'memory://' },
-    recognizer: { backends: ['local'] },
+    recognizer: { backends: ['local'], ...(args['tagger-workers'] ? { local: { workerThreads: Number(args['tagger-workers']) } } : {}) },
     captioner: { backend: 'openai', openai: { baseURL: ready.llmBaseURL!, model: 'emu-vision', timeoutMs: 20_000, retries: 2 } },
     // The probe sends ~25 requests a second: above the default per-client budget (120 a minute),
     // which would refuse it; the abusers get the same raised budget, so the lanes are what is measured.
@@ -161,12 +162,20 @@ const rows: Row[] = [];
 async function scenario(name: string, abuse: (stop: () => boolean) => Promise<number[] | undefined>): Promise<void> {
   peakRss = process.memoryUsage.rss();
   loopDelay.reset();
+  // Main-thread busy share (event loop utilisation) and CPU of the whole process (all threads):
+  // tells work on the loop from work in worker threads (--tagger-workers).
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const { ms, failed, abuseStatuses } = await probeDuring(abuse);
   const loopMax = loopDelay.max / 1e6;
-  if (SHOW_TIMINGS)
+  if (SHOW_TIMINGS) {
+    const busy = performance.eventLoopUtilization(elu);
+    const used = process.cpuUsage(cpu);
     console.error(
-      `${name}: engine time of the probes p50 ${percentile(serverTotals, 50).toFixed(1)} ms, p99 ${percentile(serverTotals, 99).toFixed(1)} ms`,
+      `${name}: engine time of the probes p50 ${percentile(serverTotals, 50).toFixed(1)} ms, p99 ${percentile(serverTotals, 99).toFixed(1)} ms; ` +
+        `main loop busy ${(busy.utilization * 100).toFixed(0)}% of ${(busy.idle + busy.active).toFixed(0)} ms; process CPU ${((used.user + used.system) / 1000).toFixed(0)} ms`,
     );
+  }
   serverTotals.length = 0;
   if (SHOW_MEMORY) console.error(`${name}: at peak RSS ${Math.round(peakRss / 1048576)} MB: ${peakParts}`);
   const summary = [...abuseStatuses]
@@ -213,7 +222,7 @@ if (wanted('flood')) await scenario('mixed flood: 48 in flight, 1 in 4 with an i
 clearInterval(sampler);
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 console.log(
-  `bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms`,
+  `bench/abuse.ts: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mb(totalmem())} RAM, Node ${process.version}; ${SECONDS} s per scenario, probe every ${PROBE_MS} ms; tagger worker threads ${config.recognizer.local.workerThreads}`,
 );
 console.log(
   '| scenario | probes (200) | probe failures | p50 | p99 | max | peak RSS | loop blocked (max) | load avg after | abusers got |',

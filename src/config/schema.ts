@@ -253,6 +253,8 @@ export const configSchema = z
             blocks: z.boolean().default(true),
             /** Latin runs inside Chinese text (and Han runs inside English) also read by the other language's model. */
             mixedScript: z.enum(['none', 'runs', 'runs-exclusive']).default('runs'),
+            /** Worker threads per model that run the tagger off the event loop (0: in-process). See README "Hardening". */
+            workerThreads: z.number().int().min(0).max(8).default(0),
           })
           .strict()
           .prefault({}),

@@ -2,12 +2,13 @@
 // in-process. Uses KnowledgeSource text and captions as the English model's feature channel.
 // Each input (the text, each OCR block, each caption) goes to the model of its own language,
 // with chat markup normalised (src/text/chat-markup.ts); see src/recognizers/views.ts.
-import type { KnowledgeAware, Recognizer, RecognizerInput, RecognizerOutput } from '../../core/stages.ts';
+import type { KnowledgeAware, Recognizer, RecognizerInput, RecognizerOutput, StageOptions } from '../../core/stages.ts';
 import type { LanguageCode } from '../../core/types.ts';
 import { foreignRuns } from '../../core/language.ts';
 import { buildViews, entityFromView, type ViewOptions } from '../views.ts';
 import { DEFAULT_MARKUP_RULES, type MarkupRule } from '../../text/chat-markup.ts';
 import { Tagger } from './tagger.ts';
+import { TaggerWorkerPool } from './tagger-pool.ts';
 import { tokenize, type Token } from './tokenize.ts';
 import { bioSpans } from './viterbi.ts';
 
@@ -41,6 +42,21 @@ export interface LocalRecognizerOptions {
   /** Read OCR text block by block rather than line by line (default true). */
   blocks?: boolean;
   mixedScript?: MixedScriptPolicy;
+  /**
+   * Worker threads per model that run the tagger (features, ONNX, Viterbi) off the event loop;
+   * 0 (the default here) tags in-process. Same tags either way (test/local/tagger-pool.test.ts).
+   */
+  workerThreads?: number;
+}
+
+/** What tags token sequences: the in-process Tagger, or a pool of workers that each hold one. */
+interface SequenceTagger {
+  tag(
+    sequences: readonly (readonly string[])[],
+    knowledge: readonly (string | null)[],
+    captions: readonly (string | null)[],
+    options: StageOptions,
+  ): Promise<string[][]>;
 }
 
 /** One token sequence for one model: a whole view, or a run of the other script inside it. */
@@ -71,6 +87,8 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
   readonly name = 'local';
   readonly usesKnowledge = true as const;
   private readonly taggers = new Map<string, Promise<Tagger>>();
+  /** With workerThreads > 0: a worker pool per model directory, in place of `taggers`. */
+  private readonly pools = new Map<string, Promise<TaggerWorkerPool>>();
 
   constructor(private readonly options: LocalRecognizerOptions) {}
 
@@ -86,6 +104,27 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
     return knowledge && fed ? both[1]! : both[0]!;
   }
 
+  /** The same choice of model as `tagger`, run in-process or (workerThreads > 0) in worker threads. */
+  private async runner(language: LanguageCode, knowledge: boolean): Promise<SequenceTagger> {
+    const workers = this.options.workerThreads ?? 0;
+    if (workers <= 0) {
+      const tagger = await this.tagger(language, knowledge);
+      return { tag: (sequences, k, captions) => tagger.tag(sequences, k, captions) };
+    }
+    const main = this.options.models[language];
+    const fed = this.options.knowledgeModels?.[language];
+    const both = [main, ...(fed ? [fed] : [])].map((dir) => {
+      let pool = this.pools.get(dir);
+      if (!pool) {
+        pool = TaggerWorkerPool.start(dir, workers);
+        this.pools.set(dir, pool);
+        pool.catch(() => this.pools.delete(dir));
+      }
+      return pool;
+    });
+    return knowledge && fed ? both[1]! : both[0]!;
+  }
+
   private load(dir: string): Promise<Tagger> {
     let t = this.taggers.get(dir);
     if (!t) {
@@ -97,7 +136,7 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
     return t;
   }
 
-  async recognize(batch: RecognizerInput[]): Promise<RecognizerOutput[]> {
+  async recognize(batch: RecognizerInput[], options: StageOptions = {}): Promise<RecognizerOutput[]> {
     const policy = this.options.mixedScript ?? DEFAULT_MIXED_SCRIPT;
     const viewOptions: ViewOptions = {
       markup: this.options.markup ?? true,
@@ -143,11 +182,12 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
     }
     for (const [lang, knowledge, list] of groups) {
       if (list.length === 0) continue;
-      const tagger = await this.tagger(lang, knowledge);
+      const tagger = await this.runner(lang, knowledge);
       const tags = await tagger.tag(
         list.map((j) => j.tokens.map((t) => t.text)),
         list.map((j) => j.knowledge ?? null),
         list.map((j) => j.captionText ?? null),
+        options,
       );
       list.forEach((job, k) => {
         for (const span of bioSpans(tags[k]!)) {
@@ -191,8 +231,9 @@ export class LocalRecognizer implements Recognizer, KnowledgeAware {
   }
 
   async close(): Promise<void> {
-    const loaded = [...this.taggers.values()];
+    const loaded: Promise<{ close(): Promise<void> }>[] = [...this.taggers.values(), ...this.pools.values()];
     this.taggers.clear();
+    this.pools.clear();
     for (const t of loaded) {
       try {
         await (await t).close();

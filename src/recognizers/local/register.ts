@@ -18,6 +18,7 @@ const register: Plugin = (registries) => {
       ...(local.markupRules ? { markupRules: local.markupRules } : {}),
       blocks: local.blocks,
       mixedScript: local.mixedScript,
+      workerThreads: local.workerThreads,
       typeAliases: config.typeAliases,
       entityTypes: config.entityTypes,
     });

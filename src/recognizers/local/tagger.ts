@@ -13,6 +13,11 @@ export interface TaggerOptions {
 
 const UNK = 1;
 
+/** Thrown by `tag` when its `shouldStop` answered true between two ONNX runs. */
+export class TaggerStopped extends Error {
+  override readonly name = 'TaggerStopped';
+}
+
 interface Segment {
   seq: number;
   from: number;
@@ -93,8 +98,9 @@ export class Tagger {
     sequences: readonly (readonly string[])[],
     knowledge?: readonly (string | null | undefined)[],
     captions?: readonly (string | null | undefined)[],
+    shouldStop?: () => boolean,
   ): Promise<string[][]> {
-    const scores = await this.emissions(sequences, knowledge, captions);
+    const scores = await this.emissions(sequences, knowledge, captions, shouldStop);
     const L = this.labels.length;
     return scores.map((em, i) => viterbi(em, sequences[i]!.length, L, this.crf).map((label) => this.labels[label]!));
   }
@@ -106,12 +112,15 @@ export class Tagger {
 
   /**
    * Per-token emission scores: one (tokens x labels) row-major matrix per sequence. Sequences
-   * longer than the manifest's maximum are scored in independent pieces.
+   * longer than the manifest's maximum are scored in independent pieces. `shouldStop` is asked
+   * before each ONNX run (TaggerStopped when it says yes): a worker whose job is no longer wanted
+   * is free after at most one batch.
    */
   async emissions(
     sequences: readonly (readonly string[])[],
     knowledge?: readonly (string | null | undefined)[],
     captions?: readonly (string | null | undefined)[],
+    shouldStop?: () => boolean,
   ): Promise<Float32Array[]> {
     const L = this.labels.length;
     const out = sequences.map((s) => new Float32Array(s.length * L));
@@ -133,6 +142,7 @@ export class Tagger {
         )
       : [];
     for (let b = 0; b < segments.length; b += this.batchSize) {
+      if (shouldStop?.()) throw new TaggerStopped(`tagging stopped after ${b} of ${segments.length} segments`);
       const batch = segments.slice(b, b + this.batchSize);
       const em = await this.run(batch, sequences, features);
       const T = Math.max(...batch.map((s) => s.to - s.from));
