@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PpOcrPipeline, TUNING_BEFORE, type ModelFiles, type PipelineTuning } from '../src/ocr/pipeline.ts';
-import { DEFAULT_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
+import { SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
 import { readingOrder } from '../src/ocr/reading-order.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
 import { degrade, renderLines } from '../test/ocr/render.ts';
@@ -147,20 +147,20 @@ const ALL_VARIANTS: Variant[] = [
         },
         {
           name: 'int8-both',
-          lever: 'INT8 det + rec, as default',
+          lever: 'INT8 det + rec, as all-levers',
           files: int8Files('both'),
           threads: 0,
-          tuning: DEFAULT_TUNING,
+          tuning: SINGLE_CROP_TUNING,
           detMaxSide: 960,
         },
       ]
     : []),
   {
-    name: 'default',
-    lever: 'shipped default: int8-det + DEFAULT_TUNING (single, ink)',
+    name: 'all-levers',
+    lever: 'int8-det + SINGLE_CROP_TUNING (single, ink)',
     files: modelFiles('int8-det'),
     threads: 0,
-    tuning: DEFAULT_TUNING,
+    tuning: SINGLE_CROP_TUNING,
     detMaxSide: 960,
   },
 ];

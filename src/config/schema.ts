@@ -161,8 +161,11 @@ export const configSchema = z
         minScore: z.number().min(0).max(1).default(0.5),
         /** Longest side fed to the text detector. */
         detMaxSide: z.number().int().positive().default(960),
-        /** PP-OCRv4 weights: "int8-det" (the detector quantized, models/ppocr-int8; faster, same accuracy) or "fp32" as shipped. */
-        model: z.enum(['int8-det', 'fp32']).default('int8-det'),
+        /**
+         * PP-OCRv4 weights: "fp32" as shipped, or "int8-det" (the detector quantized, models/ppocr-int8;
+         * same accuracy, but not faster on a quiet machine: README "OCR speed").
+         */
+        model: z.enum(['int8-det', 'fp32']).default('fp32'),
         /** Restore spaces dropped by the recognizer between English words. */
         englishSpacing: z.boolean().default(true),
         timeoutMs: z.number().int().positive().default(30000),
