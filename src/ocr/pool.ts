@@ -3,8 +3,8 @@
 // terminated and replaced by a fresh one.
 // A job whose caller has gone (the message's deadline passed, the client left) is cancelled: a
 // queued one is dropped before it reaches a worker, a running one stops at its next pipeline step.
-import { Worker } from 'node:worker_threads';
-import { isCompiled, siblingModule } from '../runtime/module-url.ts';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime/module-worker.ts';
 import type { ModelFiles, PipelineTuning, RawLine, RunSettings } from './pipeline.ts';
 import type { OcrJob, WorkerInit, WorkerReply } from './protocol.ts';
 import { TUNING_BEFORE } from './pipeline.ts';
@@ -58,18 +58,6 @@ export interface OcrPoolStats {
   restarted: number;
 }
 
-const COMPILED = isCompiled(import.meta.url);
-const WORKER_URL = siblingModule('./worker.ts', import.meta.url);
-/**
- * Node 20 workers do not inherit the parent's module hooks (and ignore `--import` in execArgv),
- * so a small bootstrap registers tsx in the worker before loading the TypeScript entry.
- */
-const BOOTSTRAP = COMPILED
-  ? ''
-  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })
-  .catch((err) => { require('node:worker_threads').parentPort.postMessage({ kind: 'load_failed', error: String(err && err.stack || err) }); });`;
-
 export class OcrWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
@@ -104,11 +92,7 @@ export class OcrWorkerPool {
   }
 
   private spawn(): Slot {
-    // Compiled (dist/): the worker is plain JavaScript and loads directly, without tsx.
-    const worker = COMPILED
-      ? new Worker(WORKER_URL, { workerData: this.init, execArgv: [] })
-      : new Worker(BOOTSTRAP, { eval: true, workerData: this.init, execArgv: [] });
-    worker.unref();
+    const worker = startModuleWorker('./worker.ts', import.meta.url, this.init);
     let slot!: Slot;
     slot = {
       worker,

@@ -7,9 +7,9 @@
 // (onnxruntime-node 1.30; see bench/ocr-cancel.ts). Here a job no longer wanted (its signal
 // aborted, or its deadline passed) is dropped if queued, and a running one stops before its next
 // ONNX run through a shared stop flag, so the worker is free after at most one batch.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { StageOptions } from '../../core/stages.ts';
-import { isCompiled, siblingModule } from '../../runtime/module-url.ts';
+import { startModuleWorker } from '../../runtime/module-worker.ts';
 import type { TagJob, TaggerWorkerInit, TaggerWorkerReply } from './tagger-protocol.ts';
 
 /** The job was cancelled (signal or deadline); `started` says whether a worker had begun it. */
@@ -47,15 +47,6 @@ export interface TaggerPoolStats {
   restarted: number;
 }
 
-const COMPILED = isCompiled(import.meta.url);
-const WORKER_URL = siblingModule('./tagger-worker.ts', import.meta.url);
-/** Node 20 workers do not inherit the parent's module hooks: a bootstrap registers tsx first (as src/ocr/pool.ts). */
-const BOOTSTRAP = COMPILED
-  ? ''
-  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })
-  .catch((err) => { require('node:worker_threads').parentPort.postMessage({ kind: 'load_failed', error: String(err && err.stack || err) }); });`;
-
 export class TaggerWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
@@ -80,10 +71,7 @@ export class TaggerWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = COMPILED
-      ? new Worker(WORKER_URL, { workerData: this.init, execArgv: [] })
-      : new Worker(BOOTSTRAP, { eval: true, workerData: this.init, execArgv: [] });
-    worker.unref();
+    const worker = startModuleWorker('./tagger-worker.ts', import.meta.url, this.init);
     let slot!: Slot;
     slot = {
       worker,
