@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startDiscord, type DiscordAdapter } from '../../adapters/discord/index.ts';
 import { DiscordEmulator, type DcGuild, type DcUser } from '../support/discord-emulator.ts';
-import { waitFor } from '../support/http-util.ts';
+import { until, waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
@@ -73,14 +73,6 @@ after(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function configure(options: { name: string; type: number; value: string }[]): Promise<string> {
   const id = emu.slashCommand({ guildId: guild.id, channelId: general, user: mod, name: 'ekmm-config', options, manageGuild: true });

@@ -12,6 +12,7 @@ import { DiscordEmulator, type DcUser } from '../support/discord-emulator.ts';
 import { chatTestConfig, drawPoster } from '../telegram/fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { watchKeys } from '../../src/watch/index.ts';
+import { until } from '../support/http-util.ts';
 
 const STRING = 3;
 const CHANNEL = 7;
@@ -61,14 +62,6 @@ after(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function watch(user: DcUser, sub: string, options: { name: string; value: string }[] = [], guildId = guild.id): Promise<string> {
   const id = emu.slashCommand({
@@ -224,7 +217,7 @@ test('removing the bot from the guild deletes its watchlist and alert state', as
   assert.ok((await keys(sentPrefix)).length > 0, 'an alert window is stored');
   assert.ok((await keys(watchKeys.messagePrefix(community))).length > 0, 'decided messages are stored');
   emu.removeGuild(guild.id);
-  await until(async () => (await app.settingsStore.get(watchKeys.list(community))) === undefined, 'the watchlist deleted');
-  await until(async () => (await keys(sentPrefix)).length === 0, 'the alert windows deleted');
+  await until(async () => (await app.settingsStore.get(watchKeys.list(community))) === undefined, 'the watchlist deleted', 30_000);
+  await until(async () => (await keys(sentPrefix)).length === 0, 'the alert windows deleted', 30_000);
   assert.deepEqual(await keys(watchKeys.messagePrefix(community)), []);
 });

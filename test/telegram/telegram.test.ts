@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app/app.ts';
 import { startTelegram, type TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '../support/telegram-emulator.ts';
-import { waitFor } from '../support/http-util.ts';
+import { until, waitFor } from '../support/http-util.ts';
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { dashboardTokens } from '../../src/stats/dashboard-token.ts';
@@ -176,14 +176,6 @@ test('an unreachable Bot API: retries are logged and the start-up error is throw
   );
   for (const text of [lines.raw(), failure.message, failure.stack ?? '']) assert.doesNotMatch(text, /SECRET-must-not-be-logged/);
 });
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('/help gives the privacy notice in the user language (English, Chinese)', async () => {
   const en = emu.sendText(group, alice, '/help');

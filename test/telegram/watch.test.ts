@@ -14,6 +14,7 @@ import { TelegramEmulator, type SentMessage, type TgChat, type TgUser } from '..
 import { chatTestConfig, drawPoster } from './fixtures.ts';
 import { memoryLogger } from '../support/logs.ts';
 import { watchKeys } from '../../src/watch/index.ts';
+import { until } from '../support/http-util.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekmm-tg-watch-'));
 const config = chatTestConfig({ stats: { url: `sqlite://${join(dir, 'stats.sqlite')}` } });
@@ -56,14 +57,6 @@ after(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function command(chat: TgChat, from: TgUser, text: string): Promise<string> {
   const id = emu.sendText(chat, from, text);
@@ -158,8 +151,8 @@ test('removing the bot from the chat deletes its watchlist and alert state', asy
   };
   assert.ok((await keys(watchKeys.sentPrefix(community))).length > 0);
   emu.changeBotMembership(group, ada, 'kicked');
-  await until(async () => (await app.settingsStore.get(watchKeys.list(community))) === undefined, 'the watchlist deleted');
-  await until(async () => (await keys(watchKeys.sentPrefix(community))).length === 0, 'the alert windows deleted');
+  await until(async () => (await app.settingsStore.get(watchKeys.list(community))) === undefined, 'the watchlist deleted', 30_000);
+  await until(async () => (await keys(watchKeys.sentPrefix(community))).length === 0, 'the alert windows deleted', 30_000);
   assert.deepEqual(await keys(watchKeys.messagePrefix(community)), []);
 });
 
