@@ -181,6 +181,22 @@ const ALL_VARIANTS: Variant[] = [
     detMaxSide: 960,
   },
   {
+    name: 'fold-split',
+    lever: 'fold + rec: crops shared by two threads (recSplit)',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, recSplit: true },
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-split-1',
+    lever: 'fold + recSplit, one run per crop, 16 columns end padding',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: { ...single, recSplit: true },
+    detMaxSide: 960,
+  },
+  {
     name: 'all-levers',
     lever: 'int8-det + SINGLE_CROP_TUNING (single, ink)',
     files: modelFiles('int8-det'),

@@ -58,14 +58,22 @@ export function defaultModelFiles(): ModelFiles {
   return modelFiles('fp32');
 }
 
-/**
- * How the backend runs the models: as before the speed work. On a quiet 2-core machine no lever
- * measured in bench/ocr.ts beat it (one recognizer run per crop 1.12x, the inked-region detector
- * 0.97x, both with the INT8 detector 1.00-1.07x, side by side); one run per crop looked faster
- * (0.86x) only at load 14-17, where the rounds swung 0.5-1.1x. The levers stay in PipelineTuning
- * for the bench, and "SINGLE_CROP_TUNING" names the measured alternative.
- */
+/** One recognizer run per crop (16 columns of end padding) with the inked-region detector: h12o's levers. */
 export const SINGLE_CROP_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, detInkCrop: true };
+/**
+ * One recognizer run per crop (16 columns of end padding: a character at a crop's very end is
+ * read right), the runs shared between two recognizer threads (recSplit, only where the pipeline
+ * has two cores). Measured 0.93x the folded files' time on a quiet 2-core machine, but not the
+ * default: the helper is a thread of the OCR worker, and a worker terminated while its helper is
+ * inside onnxruntime (the pool's timeout replacement, cancelMode "restart") aborts the process.
+ * Safe to use in-process (bench/ocr.ts, PpOcrPipeline), where nothing terminates the thread.
+ */
+export const SPLIT_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, recSplit: true };
+/**
+ * How the backend runs the models: as before the speed work. With the folded files (ocr.model
+ * "fold", the default) it was the fastest safe setting side by side on a quiet 2-core machine
+ * (one recognizer run per crop was slower there; README "OCR speed").
+ */
 export const DEFAULT_TUNING: PipelineTuning = TUNING_BEFORE;
 
 /** Model bytes + every setting that changes output: a new model or setting is a new cache key. */

@@ -212,9 +212,18 @@ def fold_before_conv(graph):
         set_conv_params(graph, conv, w.astype(np.float32), b.astype(np.float32))
         if t is not None and keep_add:
             # Conv(pad(s*x + t)) = Conv_{s*w}(pad(x + t/s)): the Add stays, by t/s, before the padded Conv.
-            t_name = add.input[1] if add.input[0] == mul.output[0] else add.input[0]
-            graph.set_const(t_name, np.full(graph.const(t_name).shape, t / s, np.float32))
-            graph.remove(mul, x, mul.output[0])
+            # As a per-channel 1x1 Conv (weight 1, bias t/s) rather than an Add: onnxruntime runs a
+            # Conv in its blocked (NCHWc) layout, a broadcast Add only after reordering out and back.
+            group = next((a.i for a in conv.attribute if a.name == "group"), 1)
+            channels = w.shape[1] * group
+            ones, bias = f"{add.name}.as_conv.w", f"{add.name}.as_conv.b"
+            graph.set_const(ones, np.ones((channels, 1, 1, 1), np.float32))
+            graph.set_const(bias, np.full(channels, t / s, np.float32))
+            shift = helper.make_node("Conv", [x, ones, bias], [add.output[0]], name=f"{add.name}.as_conv", group=channels, kernel_shape=[1, 1])
+            at = list(graph.g.node).index(add)
+            graph.g.node.remove(add)
+            graph.g.node.insert(at, shift)
+            graph.g.node.remove(mul)
         else:
             if t is not None:
                 graph.remove(add, mul.output[0], add.output[0])
