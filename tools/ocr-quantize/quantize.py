@@ -87,7 +87,8 @@ def preprocess(src, dst, folded=False):
 
 
 class Reader(CalibrationDataReader):
-    def __init__(self, folder, kind, input_name):
+    def __init__(self, folder, kind, input_name, pad_width=0):
+        self.pad_width = pad_width
         with open(os.path.join(folder, "manifest.json")) as f:
             manifest = json.load(f)
         self.entries = manifest[kind]
@@ -101,6 +102,9 @@ class Reader(CalibrationDataReader):
         e = self.entries[self.i]
         self.i += 1
         data = np.fromfile(os.path.join(self.folder, e["file"]), dtype=np.float32).reshape(e["shape"])
+        if self.pad_width and data.shape[3] < self.pad_width:
+            # Zero is mid-grey after normalisation: the padding the runtime adds to a batch.
+            data = np.pad(data, ((0, 0), (0, 0), (0, 0), (0, self.pad_width - data.shape[3])))
         return {self.input_name: data}
 
     def rewind(self):
@@ -126,6 +130,12 @@ def main():
     p.add_argument("--reduce-range", action="store_true", help="7-bit weights (onnxruntime's reduce_range)")
     p.add_argument("--percentile", type=float, default=99.999, help="with --method percentile")
     p.add_argument("--symmetric-activations", action="store_true")
+    p.add_argument(
+        "--pad-width",
+        type=int,
+        default=0,
+        help="pad recognizer calibration crops to this width (percentile / entropy stack activations, so the widths must agree)",
+    )
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,7 +160,7 @@ def main():
             quantize_static(
                 pre,
                 args.out,
-                Reader(args.calibration, args.model, model.graph.input[0].name),
+                Reader(args.calibration, args.model, model.graph.input[0].name, args.pad_width),
                 quant_format=QuantFormat.QDQ if args.format == "qdq" else QuantFormat.QOperator,
                 per_channel=args.per_channel,
                 activation_type=QuantType.QUInt8 if args.activations == "u8" else QuantType.QInt8,
