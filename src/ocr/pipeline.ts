@@ -160,7 +160,7 @@ export interface PipelineTuning {
   detInkCrop: boolean;
   /**
    * Recognize an image's crops on two threads: the pipeline's own recognizer and one in a helper
-   * thread (src/ocr/rec-helper.ts), each with one intra-op thread, the runs shared out by cost.
+   * thread (src/ocr/rec-helper.ts), each with half the intra-op threads, the runs shared out by cost.
    * Measured faster than one recognizer on two intra-op threads (convolutions over 48 px high
    * strips do not split well); costs a second recognizer's memory per OCR worker.
    */
@@ -212,8 +212,10 @@ export class PpOcrPipeline {
     const det = await ort.InferenceSession.create(files.detection, opts);
     // Split only where this pipeline has two cores to give (0: onnxruntime's default, all cores):
     // with one thread each, OCR workers already share the cores out.
-    const split = tuning.recSplit && (intraOpThreads === 0 ? availableParallelism() : intraOpThreads) >= 2;
-    const recOpts = split ? { ...opts, intraOpNumThreads: 1 } : opts;
+    const cores = intraOpThreads === 0 ? availableParallelism() : intraOpThreads;
+    const split = tuning.recSplit && cores >= 2;
+    // The two recognizers share this pipeline's threads (1 + 1 on the 2-core machine measured).
+    const recOpts = split ? { ...opts, intraOpNumThreads: Math.floor(cores / 2) } : opts;
     const rec = await ort.InferenceSession.create(files.recognition, recOpts);
     const helper = split ? await RecHelperClient.start(files.recognition, recOpts) : undefined;
     return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords), tuning, helper);
