@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { PpOcrPipeline, TUNING_BEFORE, type ModelFiles, type PipelineTuning } from '../src/ocr/pipeline.ts';
 import { SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
 import { readingOrder } from '../src/ocr/reading-order.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
 import { degrade, renderLines } from '../test/ocr/render.ts';
 import { corpusAccuracy } from '../test/ocr/metrics.ts';
@@ -155,6 +156,46 @@ const ALL_VARIANTS: Variant[] = [
         },
       ]
     : []),
+  {
+    name: 'fold',
+    lever: 'fp32 folded (models/ppocr-fold: hard-swish op, affine folded)',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: TUNING_BEFORE,
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-single',
+    lever: 'fold + rec: one run per crop, 16 columns end padding',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: single,
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-ink',
+    lever: 'fold + det: only the inked part of the image',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, detInkCrop: true },
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-split',
+    lever: 'fold + rec: crops shared by two threads (recSplit)',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: { ...TUNING_BEFORE, recSplit: true },
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-split-1',
+    lever: 'fold + recSplit, one run per crop, 16 columns end padding',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: { ...single, recSplit: true },
+    detMaxSide: 960,
+  },
   {
     name: 'all-levers',
     lever: 'int8-det + SINGLE_CROP_TUNING (single, ink)',
@@ -323,15 +364,8 @@ const accuracyOther = runGutenye(COMPARE, speedPath, 0, paths);
 // Timing in interleaved rounds: the CPU is shared with other work, and a slow spell should hit
 // every engine alike rather than whichever ran during it. Each round's own ratio to "before"
 // shows the spread within the run.
-const pooled = await PpOcr.create({
-  backend: 'ppocr',
-  workers: 1,
-  minScore: 0.5,
-  detMaxSide: 960,
-  englishSpacing: true,
-  timeoutMs: 60000,
-  model: 'int8-det',
-});
+// The backend as the default configuration sets it up (model files, tuning), with one worker.
+const pooled = await PpOcr.create({ ...loadConfig({ skipDefaultFile: false, env: {} }).ocr, workers: 1, timeoutMs: 60000 });
 const image = { index: 0, png: speedPng, width: 1280, height: speedHeight, format: 'png', sha256: 'bench' };
 const ROUNDS = 4;
 const perRound = Math.max(1, Math.round(RUNS / ROUNDS));

@@ -24,25 +24,6 @@ export const REC_MAX_WIDTH = 2400;
 /** PaddleOCR turns boxes this much taller than wide by 90° (vertical text). */
 const VERTICAL_RATIO = 1.5;
 
-function sample(img: RgbImage, x: number, y: number, out: Float64Array): void {
-  const xc = Math.min(Math.max(x - 0.5, 0), img.width - 1);
-  const yc = Math.min(Math.max(y - 0.5, 0), img.height - 1);
-  const x0 = Math.floor(xc),
-    y0 = Math.floor(yc);
-  const x1 = Math.min(x0 + 1, img.width - 1),
-    y1 = Math.min(y0 + 1, img.height - 1);
-  const fx = xc - x0,
-    fy = yc - y0;
-  const d = img.data;
-  for (let c = 0; c < 3; c++) {
-    const a = d[(y0 * img.width + x0) * 3 + c]!;
-    const b = d[(y0 * img.width + x1) * 3 + c]!;
-    const e = d[(y1 * img.width + x0) * 3 + c]!;
-    const f = d[(y1 * img.width + x1) * 3 + c]!;
-    out[c] = (a * (1 - fx) + b * fx) * (1 - fy) + (e * (1 - fx) + f * fx) * fy;
-  }
-}
-
 /**
  * Samples the quad (TL, TR, BR, BL) into a REC_HEIGHT-high strip with bilinear corner
  * interpolation; supersampling keeps tall text from aliasing when it is shrunk to 48 px.
@@ -59,26 +40,46 @@ export function cropLine(img: RgbImage, quad: Quad): LineCrop {
   const k = Math.min(4, Math.max(1, Math.ceil(srcH / height)));
   const rgb = new Uint8Array(width * height * 3);
   const grey = new Uint8Array(width * height);
-  const px = new Float64Array(3);
-  const acc = new Float64Array(3);
+  // Bilinear sampling inlined, in the same operation order as a per-sample helper would do it
+  // (the crop is bit for bit what it was): the helper's calls and per-pixel typed arrays cost
+  // about as much as the arithmetic (~30 ms for 10 lines of 900 px).
+  const d = img.data;
+  const iw = img.width;
+  const maxX = img.width - 1;
+  const maxY = img.height - 1;
+  const n = k * k;
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
-      acc.fill(0);
+      let acc0 = 0;
+      let acc1 = 0;
+      let acc2 = 0;
       for (let sy = 0; sy < k; sy++) {
         const t = (v + (sy + 0.5) / k) / height;
         for (let sx = 0; sx < k; sx++) {
           const s = (u + (sx + 0.5) / k) / width;
           const x = (1 - s) * (1 - t) * p0[0] + s * (1 - t) * p1[0] + s * t * p2[0] + (1 - s) * t * p3[0];
           const y = (1 - s) * (1 - t) * p0[1] + s * (1 - t) * p1[1] + s * t * p2[1] + (1 - s) * t * p3[1];
-          sample(img, x, y, px);
-          for (let c = 0; c < 3; c++) acc[c] = acc[c]! + px[c]!;
+          const xc = Math.min(Math.max(x - 0.5, 0), maxX);
+          const yc = Math.min(Math.max(y - 0.5, 0), maxY);
+          const x0 = Math.floor(xc);
+          const y0 = Math.floor(yc);
+          const x1 = Math.min(x0 + 1, maxX);
+          const y1 = Math.min(y0 + 1, maxY);
+          const fx = xc - x0;
+          const fy = yc - y0;
+          const i00 = (y0 * iw + x0) * 3;
+          const i01 = (y0 * iw + x1) * 3;
+          const i10 = (y1 * iw + x0) * 3;
+          const i11 = (y1 * iw + x1) * 3;
+          acc0 += (d[i00]! * (1 - fx) + d[i01]! * fx) * (1 - fy) + (d[i10]! * (1 - fx) + d[i11]! * fx) * fy;
+          acc1 += (d[i00 + 1]! * (1 - fx) + d[i01 + 1]! * fx) * (1 - fy) + (d[i10 + 1]! * (1 - fx) + d[i11 + 1]! * fx) * fy;
+          acc2 += (d[i00 + 2]! * (1 - fx) + d[i01 + 2]! * fx) * (1 - fy) + (d[i10 + 2]! * (1 - fx) + d[i11 + 2]! * fx) * fy;
         }
       }
       const o = v * width + u;
-      const n = k * k;
-      const r = acc[0]! / n,
-        g = acc[1]! / n,
-        b = acc[2]! / n;
+      const r = acc0 / n,
+        g = acc1 / n,
+        b = acc2 / n;
       rgb[o * 3] = r;
       rgb[o * 3 + 1] = g;
       rgb[o * 3 + 2] = b;

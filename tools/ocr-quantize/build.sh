@@ -7,6 +7,9 @@
 # onnxruntime), the fonts scripts/install-system-deps.sh installs, and the data folder for the
 # calibration images (drawn from train-split text, plus the CMNER example photos). The
 # calibration tensors go to var/ocr-calibration, never into the repository.
+# The folded fp32 files (models/ppocr-fold, the default) come from build-fold.sh instead; no INT8
+# recognizer is made here: none kept the fp32 reads (README "OCR speed"; quantize.py --model rec
+# --fold tries one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="${1:-../shared/data}"

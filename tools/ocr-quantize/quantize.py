@@ -31,6 +31,8 @@ from onnxruntime.quantization import (
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from fold import fold
+
 OPSET = 13
 
 
@@ -66,10 +68,14 @@ def prune_initializers(path):
         onnx.save(model, path)
 
 
-def preprocess(src, dst):
-    model = constants_to_initializers(onnx.load(src))
-    if model.opset_import[0].version < OPSET:
-        model = version_converter.convert_version(model, OPSET)
+def preprocess(src, dst, folded=False):
+    if folded:
+        # The exact float rewrites of fold.py first (hard-swish, the affine blocks into the convs).
+        model, _ = fold(onnx.load(src))
+    else:
+        model = constants_to_initializers(onnx.load(src))
+        if model.opset_import[0].version < OPSET:
+            model = version_converter.convert_version(model, OPSET)
     model = onnx.shape_inference.infer_shapes(model)
     onnx.checker.check_model(model)
     raw = dst + ".raw.onnx"
@@ -81,7 +87,8 @@ def preprocess(src, dst):
 
 
 class Reader(CalibrationDataReader):
-    def __init__(self, folder, kind, input_name):
+    def __init__(self, folder, kind, input_name, pad_width=0):
+        self.pad_width = pad_width
         with open(os.path.join(folder, "manifest.json")) as f:
             manifest = json.load(f)
         self.entries = manifest[kind]
@@ -95,6 +102,9 @@ class Reader(CalibrationDataReader):
         e = self.entries[self.i]
         self.i += 1
         data = np.fromfile(os.path.join(self.folder, e["file"]), dtype=np.float32).reshape(e["shape"])
+        if self.pad_width and data.shape[3] < self.pad_width:
+            # Zero is mid-grey after normalisation: the padding the runtime adds to a batch.
+            data = np.pad(data, ((0, 0), (0, 0), (0, 0), (0, self.pad_width - data.shape[3])))
         return {self.input_name: data}
 
     def rewind(self):
@@ -115,11 +125,22 @@ def main():
     p.add_argument("--exclude-nodes", nargs="*", default=[], help="node names left in float")
     p.add_argument("--exclude-last", type=int, default=0, help="leave the last N quantizable nodes in float")
     p.add_argument("--exclude-first", type=int, default=0, help="leave the first N quantizable nodes in float")
+    p.add_argument("--fold", action="store_true", help="apply fold.py's exact float rewrites before quantizing")
+    p.add_argument("--activations", choices=["u8", "s8"], default="u8", help="activation type (weights are always int8)")
+    p.add_argument("--reduce-range", action="store_true", help="7-bit weights (onnxruntime's reduce_range)")
+    p.add_argument("--percentile", type=float, default=99.999, help="with --method percentile")
+    p.add_argument("--symmetric-activations", action="store_true")
+    p.add_argument(
+        "--pad-width",
+        type=int,
+        default=0,
+        help="pad recognizer calibration crops to this width (percentile / entropy stack activations, so the widths must agree)",
+    )
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         pre = os.path.join(tmp, "pre.onnx")
-        preprocess(args.src, pre)
+        preprocess(args.src, pre, args.fold)
         if args.dynamic:
             quantize_dynamic(pre, args.out, weight_type=QuantType.QUInt8, per_channel=args.per_channel, op_types_to_quantize=args.ops)
         else:
@@ -139,15 +160,20 @@ def main():
             quantize_static(
                 pre,
                 args.out,
-                Reader(args.calibration, args.model, model.graph.input[0].name),
+                Reader(args.calibration, args.model, model.graph.input[0].name, args.pad_width),
                 quant_format=QuantFormat.QDQ if args.format == "qdq" else QuantFormat.QOperator,
                 per_channel=args.per_channel,
-                activation_type=QuantType.QUInt8,
+                activation_type=QuantType.QUInt8 if args.activations == "u8" else QuantType.QInt8,
+                reduce_range=args.reduce_range,
                 weight_type=QuantType.QInt8,
                 calibrate_method=method,
                 op_types_to_quantize=args.ops,
                 nodes_to_exclude=exclude,
-                extra_options={"CalibMovingAverage": False},
+                extra_options={
+                    "CalibMovingAverage": False,
+                    "CalibPercentile": args.percentile,
+                    "ActivationSymmetric": args.symmetric_activations,
+                },
             )
     prune_initializers(args.out)
     print(json.dumps({"out": args.out, "bytes": os.path.getsize(args.out), "src_sha256": sha256(args.src), "out_sha256": sha256(args.out)}))

@@ -1,0 +1,80 @@
+// The caller's side of src/ocr/rec-helper.ts: starts the helper thread, sends it recognizer
+// inputs, and hands back their outputs. Hand-written on worker_threads rather than a pool
+// library: one long-lived thread per OCR worker, answering in order, is all it has to do.
+import type { Worker } from 'node:worker_threads';
+import type * as ort from 'onnxruntime-node';
+import { startModuleWorker } from '../runtime/module-worker.ts';
+import type { RecHelperInit, RecHelperReply, RecHelperRequest } from './rec-helper.ts';
+
+export interface RecRunInput {
+  data: Float32Array;
+  dims: number[];
+}
+
+export class RecHelperClient {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (o: RecRunInput[]) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (msg: RecHelperReply) => {
+      if (msg.kind !== 'done' && msg.kind !== 'failed') return;
+      const w = this.waiting.get(msg.id);
+      this.waiting.delete(msg.id);
+      // Held (ref'd) only while a run is out, so an idle helper never keeps the process alive.
+      if (this.waiting.size === 0) worker.unref();
+      if (msg.kind === 'done') w?.resolve(msg.outputs);
+      else w?.reject(new Error(`recognizer helper: ${msg.error}`));
+    });
+    const fail = (err: Error): void => {
+      this.failure = err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on('error', (err) => fail(new Error(`recognizer helper crashed: ${err.message}`)));
+    worker.on('exit', (code) => fail(new Error(`recognizer helper exited (code ${code})`)));
+  }
+
+  static start(recognition: string, options: ort.InferenceSession.SessionOptions): Promise<RecHelperClient> {
+    const init: RecHelperInit = { recognition, options };
+    const worker = startModuleWorker('./rec-helper.ts', import.meta.url, init);
+    // Held until it has loaded: the caller is waiting on it.
+    worker.ref();
+    return new Promise((resolve, reject) => {
+      const first = (msg: RecHelperReply): void => {
+        worker.off('message', first);
+        worker.unref();
+        if (msg.kind === 'ready') resolve(new RecHelperClient(worker));
+        else if (msg.kind === 'load_failed') {
+          void worker.terminate();
+          reject(new Error(`recognizer helper could not load ${recognition}: ${msg.error}`));
+        }
+      };
+      worker.on('message', first);
+      worker.once('error', reject);
+    });
+  }
+
+  /** Runs the inputs one after another in the helper thread; the input buffers are transferred (unusable here after). */
+  run(inputs: RecRunInput[]): Promise<RecRunInput[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const req: RecHelperRequest = { id, inputs };
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage(
+        req,
+        inputs.map((x) => x.data.buffer as ArrayBuffer),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    this.failure = new Error('recognizer helper closed');
+    for (const w of this.waiting.values()) w.reject(this.failure);
+    this.waiting.clear();
+    await this.worker.terminate();
+  }
+}
