@@ -34,7 +34,7 @@ class ChineseGraph(nn.Module):
         return self.m(word_ids, bigram_ids=bigram_ids)
 
 
-def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False) -> str:
+def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False, int8_embeddings: bool = False) -> str:
     model.eval()
     path = os.path.join(out_dir, "model.onnx")
     B, T = 2, 7
@@ -65,7 +65,10 @@ def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False
     with torch.no_grad():
         torch.onnx.export(graph, args, path, input_names=names, output_names=["emissions"],
                           dynamic_axes=axes, opset_version=17, dynamo=False)
-    halve_embeddings(path)
+    if int8_embeddings:
+        quantize_embeddings(path)
+    else:
+        halve_embeddings(path)
     check(graph, args, names, path)
     return path
 
@@ -97,6 +100,66 @@ def halve_embeddings(path: str, min_size: int = 200_000) -> None:
         node.output[0] = original + "_f16"
         out_nodes.append(helper.make_node("Cast", [node.output[0]], [original], to=onnx.TensorProto.FLOAT,
                                           name=(node.name or original) + "_to_float"))
+    del g.node[:]
+    g.node.extend(out_nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def int8_rows(arr):
+    """Symmetric int8 per row: (q, scale) with arr ~= q * scale."""
+    import numpy as np
+    scale = np.abs(arr).max(axis=1, keepdims=True).astype(np.float32) / np.float32(127.0)
+    scale[scale == 0] = 1.0
+    q = np.clip(np.round(arr / scale), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def int8_round_trip_(weight: torch.Tensor) -> None:
+    """Give a torch embedding table the values its int8 export will have, so the F1 measured is the shipped one's."""
+    q, scale = int8_rows(weight.detach().numpy())
+    with torch.no_grad():
+        weight.copy_(torch.from_numpy(q.astype("float32") * scale))
+
+
+def quantize_embeddings(path: str, min_size: int = 200_000) -> None:
+    """Store large embedding tables as int8 with one float scale per row (a quarter of float32).
+
+    A large pretrained vocabulary is mostly rows that training never touched; per-row scales keep
+    each word's vector within 1/254 of its largest component. Gather int8 -> Cast -> Mul by the
+    row's scale (gathered with the same ids), so the graph's inputs and outputs do not change.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(path)
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    out_nodes = []
+    done: set[str] = set()
+    for node in list(g.node):
+        out_nodes.append(node)
+        if node.op_type != "Gather" or node.input[0] not in inits:
+            continue
+        table = node.input[0]
+        init = inits[table]
+        if table not in done:  # a table may feed several Gathers (post words, knowledge context)
+            arr = numpy_helper.to_array(init)
+            if arr.dtype != np.float32 or arr.size < min_size or arr.ndim != 2:
+                continue
+            q, scale = int8_rows(arr)
+            init.CopyFrom(numpy_helper.from_array(q, table))
+            g.initializer.append(numpy_helper.from_array(scale.astype(np.float32), table + "_row_scale"))
+            done.add(table)
+        original = node.output[0]
+        base = node.name or original
+        node.output[0] = original + "_i8"
+        out_nodes.append(helper.make_node("Cast", [node.output[0]], [original + "_f"], to=onnx.TensorProto.FLOAT,
+                                          name=base + "_to_float"))
+        out_nodes.append(helper.make_node("Gather", [table + "_row_scale", node.input[1]], [original + "_scale"],
+                                          name=base + "_scale", axis=0))
+        out_nodes.append(helper.make_node("Mul", [original + "_f", original + "_scale"], [original], name=base + "_dequant"))
     del g.node[:]
     g.node.extend(out_nodes)
     onnx.checker.check_model(model)

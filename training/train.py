@@ -28,7 +28,7 @@ from conlleval import f1  # noqa: E402
 from ekmm_data import (CASES, GAZ_LISTS, TOKEN, Post, case_features, common_type_words, feature_names,  # noqa: E402
                        gazetteer_features, load_cmner, load_gazetteer, load_twitter, token_features, word_key)
 from ekmm_model import CRF, Tagger  # noqa: E402
-from export import export_model  # noqa: E402
+from export import export_model, int8_round_trip_  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
@@ -219,6 +219,17 @@ def main() -> int:
     ap.add_argument("--freeze-embeddings", action="store_true", help="keep the (skip-gram) word vectors fixed")
     ap.add_argument("--no-extra-vocab", action="store_true",
                     help="skip-gram vectors only for words of the training vocabulary (freq >= 2)")
+    ap.add_argument("--word-vectors", default="", help="pretrained English vectors (npz from make_word_vectors.py); "
+                    "they initialise every vocabulary word they cover, skip-gram vectors the rest")
+    ap.add_argument("--vectors-top", type=int, default=0,
+                    help="also put the N most frequent words of --word-vectors into the vocabulary")
+    ap.add_argument("--freeze-pretrained", action="store_true",
+                    help="keep the rows --word-vectors initialised fixed, so words seen only at test time "
+                         "stay in the same space as those seen in training")
+    ap.add_argument("--lr-decay", type=float, default=0.93, help="learning rate factor per epoch")
+    ap.add_argument("--vocab-limit", type=int, default=20000)
+    ap.add_argument("--int8-embeddings", action="store_true",
+                    help="store the word table as int8 with per-row scales (large vocabularies)")
     ap.add_argument("--char-filters", type=int, default=50)
     ap.add_argument("--char-kernels", default="3", help="char CNN kernel widths, comma-separated (each --char-filters wide)")
     ap.add_argument("--gazetteer", default="", help="name lists (training/gazetteer-en.tsv) as always-on features (en)")
@@ -277,7 +288,11 @@ def main() -> int:
         log(f"skip-gram corpus: {sum(map(len, corpus))} tokens")
         pretrained = train_vectors(corpus, args.seed)
     extra = [] if args.no_extra_vocab else [w for w in pretrained if wcount[w] < 2]
-    words = build_vocab(wcount, 2, extra, limit=20000)
+    general: dict[str, np.ndarray] = {}
+    if args.lang == "en" and args.word_vectors:
+        general, top = load_word_vectors(args.word_vectors, args.vectors_top)
+        extra += top
+    words = build_vocab(wcount, 2, extra, limit=args.vocab_limit)
     if args.ctx_tokens:
         words.append(CTX)
     chars, bigrams = [], []
@@ -308,17 +323,33 @@ def main() -> int:
         model.word_emb.weight.normal_(0, 1 / np.sqrt(model.word_emb.weight.shape[1]))
         model.word_emb.weight[PAD].zero_()
         hits = 0
+        if general:
+            # pretrained vectors come at their own scale; bring them to the skip-gram vectors' mean norm
+            # (or to the random init's) so neither family dominates the first layer
+            ref = (np.mean([np.linalg.norm(v) for v in pretrained.values()]) if pretrained else 1.0)
+            scale = ref / np.mean([np.linalg.norm(v) for v in general.values()])
+            for i, w in enumerate(words):
+                if w in general:
+                    model.word_emb.weight[i] = torch.from_numpy(general[w] * scale)
+                    hits += 1
+            log(f"{hits} word vectors from {args.word_vectors} (scale {scale:.3f})")
+        args.general_hits, hits = hits, 0
         for i, w in enumerate(words):
+            if general and w in general:
+                continue
             if w in pretrained:
                 model.word_emb.weight[i] = torch.from_numpy(pretrained[w])
                 hits += 1
     log(f"{hits} word vectors from skip-gram")
     if args.freeze_embeddings:
         model.word_emb.weight.requires_grad_(False)
+    elif args.freeze_pretrained and general:
+        keep = torch.tensor([[0.0] if w in general else [1.0] for w in words])
+        model.word_emb.weight.register_hook(lambda grad: grad * keep)
     crf = CRF(len(labels))
     params = [p for p in model.parameters() if p.requires_grad] + list(crf.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.93)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=args.lr_decay)
 
     def valid_score() -> tuple[float, dict]:
         res = {}
@@ -387,6 +418,10 @@ def main() -> int:
     log(f"chosen: {chosen}")
     model.load_state_dict(chosen_state[0])
     crf.load_state_dict(chosen_state[1])
+    if args.int8_embeddings:
+        int8_round_trip_(model.word_emb.weight)
+        score, detail = valid_score()
+        log(f"int8 word table: valid {detail} mean {score:.2f}")
     train_minutes = (time.time() - t0) / 60
 
     results = {"valid": {}, "test": {}}
@@ -399,7 +434,7 @@ def main() -> int:
         {s: {k: v["f1"] for k, v in r.items()} for s, r in results.items()}))
 
     os.makedirs(args.out, exist_ok=True)
-    export_model(model, args.out, args.lang, n_feats, ctx=bool(args.ctx_tokens))
+    export_model(model, args.out, args.lang, n_feats, ctx=bool(args.ctx_tokens), int8_embeddings=args.int8_embeddings)
     write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
@@ -434,6 +469,20 @@ def train_ensemble(args) -> int:
         shutil.rmtree(member)
     log(f"wrote the {args.ensemble}-model ensemble to {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
+
+
+def load_word_vectors(path: str, top: int) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Vectors keyed by our word key (lowercase, digits -> 0; the first, most frequent, form wins),
+    and the `top` most frequent keys."""
+    data = np.load(path)
+    vectors: dict[str, np.ndarray] = {}
+    for w, v in zip(data["words"].tolist(), data["vectors"]):
+        k = word_key(w)
+        if k not in vectors:
+            vectors[k] = v
+    order = list(vectors)
+    log(f"{len(vectors)} pretrained word keys from {path}")
+    return vectors, order[:top]
 
 
 def train_vectors(corpus, seed):
@@ -482,8 +531,11 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
                      "threads": args.threads, "batch": args.batch, "lr": args.lr, "hidden": args.hidden,
                      "dropout": args.dropout, "feat_dropout": args.feat_dropout,
                      "freeze_embeddings": args.freeze_embeddings, "no_extra_vocab": args.no_extra_vocab,
+                     "word_vectors": os.path.basename(args.word_vectors) or None, "vectors_top": args.vectors_top,
+                     "vocab_limit": args.vocab_limit, "lr_decay": args.lr_decay, "freeze_pretrained": args.freeze_pretrained, "int8_embeddings": args.int8_embeddings,
                      "char_filters": args.char_filters, "char_kernels": args.char_kernels,
-                     "skipgram_vectors": hits, "knowledge_dropout": args.knowledge_dropout if en else None,
+                     "skipgram_vectors": hits, "general_vectors": getattr(args, "general_hits", 0),
+                     "knowledge_dropout": args.knowledge_dropout if en else None,
                      "caption_dropout": args.caption_dropout if en else None,
                      "torch": torch.__version__, "history": history},
         "results": results,

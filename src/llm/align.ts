@@ -174,9 +174,20 @@ class Claims {
 }
 
 export function alignEntities(names: TypedName[], sources: AlignSource[], backend: string): AlignResult {
+  const { found, unmatched, overlapping } = alignEntitiesIndexed(names, sources, backend);
+  return { entities: found.map((f) => f.entity), unmatched, overlapping };
+}
+
+/** As alignEntities, with the index of the source each entity was found in. */
+export function alignEntitiesIndexed(
+  names: TypedName[],
+  sources: AlignSource[],
+  backend: string,
+): { found: { entity: Entity; source: number }[]; unmatched: TypedName[]; overlapping: TypedName[] } {
+  const hits: { entity: Entity; source: number }[] = [];
   const claims = sources.map((src) => new Claims(src.text.length));
   const claimedKeys = new Set<string>();
-  const result: AlignResult = { entities: [], unmatched: [], overlapping: [] };
+  const result: Omit<AlignResult, 'entities'> = { unmatched: [], overlapping: [] };
   // Longest first, so "New York City" claims its span before "New York" could.
   const ordered = names
     .map((n) => ({ text: n.text.trim(), type: n.type }))
@@ -206,7 +217,7 @@ export function alignEntities(names: TypedName[], sources: AlignSource[], backen
         emitted = true;
         claims[s]!.claim([start, end]);
         claimedKeys.add(`${s}:${start}:${end}:${name.type}`);
-        result.entities.push({
+        const entity: Entity = {
           text: src.text.slice(start, end),
           type: name.type,
           start,
@@ -215,15 +226,17 @@ export function alignEntities(names: TypedName[], sources: AlignSource[], backen
           ...(src.ocrLine !== undefined ? { ocrLine: src.ocrLine } : {}),
           ...(src.caption !== undefined ? { caption: src.caption } : {}),
           backend,
-        });
+        };
+        hits.push({ entity, source: s });
       }
     });
     if (!found) result.unmatched.push(name);
     else if (!emitted && blocked) result.overlapping.push(name);
   });
   const order: Record<EntitySource, number> = { text: 0, ocr: 1, caption: 2 };
-  result.entities.sort(
-    (a, b) => order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,
+  hits.sort(
+    ({ entity: a }, { entity: b }) =>
+      order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,
   );
-  return result;
+  return { found: hits, unmatched: result.unmatched, overlapping: result.overlapping };
 }

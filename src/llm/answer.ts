@@ -2,8 +2,9 @@
 // map the model's labels onto the configured types, then align the names onto the inputs. One
 // implementation, so a replayed recording gives exactly what the live model's answer gave.
 import type { RecognizerInput, RecognizerOutput } from '../core/stages.ts';
-import type { Warning } from '../core/types.ts';
-import { alignEntities, type AlignSource, type TypedName } from './align.ts';
+import type { Entity, Warning } from '../core/types.ts';
+import { buildViews, entityFromView, type ViewOptions } from '../recognizers/views.ts';
+import { alignEntitiesIndexed, type TypedName } from './align.ts';
 import type { LabelMapper } from './labels.ts';
 import { parseEntityAnswer, type Proposal } from './parse.ts';
 
@@ -56,7 +57,47 @@ export function typedNames(
   return { typed, untyped };
 }
 
-/** Typed names aligned onto the message text, its OCR lines and its captions. */
+// Names are looked for first in what the local tagger reads (chat markup normalised, so "Taylor
+// Swift" is found in "#TaylorSwift"; OCR lines read block by block, so a name wrapped over two lines
+// is one entity), then, for names found nowhere there, in the raw inputs ("#TaylorSwift" itself).
+const READ: ViewOptions = { markup: true, blocks: true, tagOcr: true, tagCaptions: true };
+const RAW: ViewOptions = { markup: false, blocks: true, tagOcr: true, tagCaptions: true };
+
+interface ViewAlignment {
+  entities: Entity[];
+  unmatched: TypedName[];
+  overlapping: TypedName[];
+  /** Matches that map back to no whole unit of the input (inside a removed custom emoji, say). */
+  unmappable: number;
+}
+
+function alignOnViews(typed: TypedName[], input: RecognizerInput, options: ViewOptions, backend: string): ViewAlignment {
+  const views = buildViews(input, options);
+  const sources = views.map((v) => ({ source: v.source, text: v.mapped.view }));
+  const { found, unmatched, overlapping } = alignEntitiesIndexed(typed, sources, backend);
+  const entities: Entity[] = [];
+  let unmappable = 0;
+  for (const { entity, source } of found) {
+    const mapped = entityFromView(views[source]!, entity.start, entity.end, entity.type, backend, input.ocr);
+    if (mapped) entities.push(mapped);
+    else unmappable++;
+  }
+  return { entities, unmatched, overlapping, unmappable };
+}
+
+/** Raw ranges an entity covers: [source key, start, end] (one per line for OCR). */
+function ranges(e: Entity): [string, number, number][] {
+  if (e.source === 'ocr')
+    return (e.spans ?? [{ ocrLine: e.ocrLine ?? 0, start: e.start, end: e.end }]).map((sp) => [`ocr:${sp.ocrLine}`, sp.start, sp.end]);
+  return [[e.source === 'caption' ? `caption:${e.caption ?? 0}` : 'text', e.start, e.end]];
+}
+
+function overlapsAny(e: Entity, kept: readonly Entity[]): boolean {
+  const mine = ranges(e);
+  return kept.some((k) => ranges(k).some(([key, s, t]) => mine.some(([key2, s2, t2]) => key === key2 && s < t2 && s2 < t)));
+}
+
+/** Typed names aligned onto the message text, its OCR text blocks and its captions. */
 export function alignNames(
   typed: TypedName[],
   input: RecognizerInput,
@@ -65,28 +106,36 @@ export function alignNames(
   warn: Warn,
   alreadyDropped = 0,
 ): Omit<RecognizerOutput, 'warnings'> {
-  const sources: AlignSource[] = [
-    { source: 'text', text: input.text },
-    ...input.ocr.map((l, i) => ({ source: 'ocr' as const, text: l.text, ocrLine: i })),
-    ...input.captions.map((c, i) => ({ source: 'caption' as const, text: c.text, caption: i })),
-  ];
-  const aligned = alignEntities(typed, sources, backend);
-  if (aligned.unmatched.length) {
-    const sample = aligned.unmatched
+  const read = alignOnViews(typed, input, READ, backend);
+  const raw = read.unmatched.length ? alignOnViews(read.unmatched, input, RAW, backend) : undefined;
+  const entities = [...read.entities];
+  const overlapping = [...read.overlapping, ...(raw?.overlapping ?? [])];
+  for (const e of raw?.entities ?? []) {
+    if (overlapsAny(e, read.entities)) overlapping.push({ text: e.text, type: e.type });
+    else entities.push(e);
+  }
+  const unmatched = raw?.unmatched ?? read.unmatched;
+  const unmappable = read.unmappable + (raw?.unmappable ?? 0);
+  if (unmatched.length) {
+    const sample = unmatched
       .slice(0, 5)
       .map((n) => `"${n.text}"`)
       .join(', ');
-    warn('llm.entity_not_in_input', `${who}: ${aligned.unmatched.length} entities occur in no input and were dropped: ${sample}`);
+    warn('llm.entity_not_in_input', `${who}: ${unmatched.length} entities occur in no input and were dropped: ${sample}`);
   }
-  if (aligned.overlapping.length) {
-    const sample = aligned.overlapping
+  if (overlapping.length) {
+    const sample = overlapping
       .slice(0, 5)
       .map((n) => `"${n.text}"`)
       .join(', ');
-    warn(
-      'llm.entity_overlap',
-      `${who}: ${aligned.overlapping.length} entities only occur inside other entities and were dropped: ${sample}`,
-    );
+    warn('llm.entity_overlap', `${who}: ${overlapping.length} entities only occur inside other entities and were dropped: ${sample}`);
   }
-  return { entities: aligned.entities, dropped: alreadyDropped + aligned.unmatched.length + aligned.overlapping.length };
+  if (unmappable) {
+    warn('llm.entity_unmappable', `${who}: ${unmappable} entities matched only inside chat markup that is not text and were dropped`);
+  }
+  const order = { text: 0, ocr: 1, caption: 2 } as const;
+  entities.sort(
+    (a, b) => order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,
+  );
+  return { entities, dropped: alreadyDropped + unmatched.length + overlapping.length + unmappable };
 }

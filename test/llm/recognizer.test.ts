@@ -256,6 +256,78 @@ describe('llm recognizer over HTTP', () => {
     await store.close();
   });
 
+  test('names are found in what the tagger reads: OCR blocks, split hashtags, resolved mentions; then in the raw text', async () => {
+    const line = (text: string, y: number): OcrLine => ({
+      image: 0,
+      text,
+      score: 0.97,
+      box: [
+        [10, y],
+        [10 + 12 * text.length, y],
+        [10 + 12 * text.length, y + 20],
+        [10, y + 20],
+      ],
+    });
+    const chat: RecognizerInput = {
+      text: 'Loved #TaylorSwift tonight with <@42> #WembleyStadium',
+      language: 'en',
+      ocr: [line('Angela', 0), line('Merkel in Berlin', 24)],
+      captions: [],
+      hints: { mentions: [{ kind: 'user', id: '42', name: 'Joe Alwyn' }] },
+    };
+    emu.script(
+      completion(
+        JSON.stringify({
+          entities: [
+            { text: 'Angela Merkel', type: 'PER' },
+            { text: 'Berlin', type: 'LOC' },
+            { text: 'Taylor Swift', type: 'PER' },
+            { text: 'Joe Alwyn', type: 'PER' },
+            { text: '#WembleyStadium', type: 'LOC' },
+            { text: '#TaylorSwift', type: 'PER' },
+          ],
+        }),
+      ),
+    );
+    const [out] = await make().recognize([chat]);
+    const got = out!.entities.map((e) => ({
+      source: e.source,
+      text: e.text,
+      display: e.display,
+      spans: e.spans,
+      start: e.start,
+      end: e.end,
+    }));
+    for (const e of out!.entities.filter((x) => x.source === 'text')) assert.equal(chat.text.slice(e.start, e.end), e.text);
+    const text = got.filter((e) => e.source === 'text');
+    assert.deepEqual(
+      text.map((e) => [e.text, e.display]),
+      [
+        ['TaylorSwift', 'Taylor Swift'],
+        ['<@42>', 'Joe Alwyn'],
+        ['#WembleyStadium', undefined],
+      ],
+      'the split hashtag and the resolved mention map back to the raw text; a name only in the raw text is found there',
+    );
+    const ocr = got.filter((e) => e.source === 'ocr');
+    assert.deepEqual(
+      ocr.map((e) => [e.text, e.spans]),
+      [
+        [
+          'Angela Merkel',
+          [
+            { ocrLine: 0, start: 0, end: 6 },
+            { ocrLine: 1, start: 0, end: 6 },
+          ],
+        ],
+        ['Berlin', [{ ocrLine: 1, start: 10, end: 16 }]],
+      ],
+      'a name wrapped over two OCR lines is one entity touching both',
+    );
+    assert.equal(out!.dropped, 1, '"#TaylorSwift" only repeats the entity already found as "Taylor Swift"');
+    assert.ok(out!.warnings.some((w) => w.code === 'llm.entity_overlap'));
+  });
+
   test('missing recognizer.llm section is a clear error', () => {
     assert.throws(() => createLlmRecognizer(loadConfig({ skipDefaultFile: true, env: {} })), /recognizer\.llm section/);
   });
