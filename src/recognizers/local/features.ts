@@ -248,3 +248,109 @@ export function tokenFeatures(
   }
   return f;
 }
+
+// ---- Chinese lexicon features (training/ekmm_data.py lexicon_features) ----
+
+/** Classes of the lexicon file's lines (training/lexicon-zh.tsv), bit i of a word's class set. */
+export const LEX_CLASSES = ['PER', 'LOC', 'ORG', 'MISC', 'WORD'] as const;
+export type LexiconClass = (typeof LEX_CLASSES)[number];
+/** Feature groups: the four name classes, then ANY (a word of any class, WORD included). */
+export const LEX_GROUPS = ['PER', 'LOC', 'ORG', 'MISC', 'ANY'] as const;
+export const LEX_POSITIONS = ['B', 'M', 'E'] as const;
+/** Shortest lexicon word, in code points (single characters would flag nearly every character). */
+export const LEX_MIN_LEN = 2;
+
+/** Names of the lexicon feature columns: lex_<group>_<position>, groups outer. */
+export function lexiconFeatureNames(): string[] {
+  return LEX_GROUPS.flatMap((g) => LEX_POSITIONS.map((p) => `lex_${g}_${p}`));
+}
+
+/** Key of a character token in the lexicon (the file's words are lowercased too). */
+export function lexiconKey(token: string): string {
+  return token.toLowerCase();
+}
+
+/**
+ * The lexicon: every word with the bit set of its classes, and every proper prefix of a word with
+ * 0 (so a lookup that finds nothing ends the scan from that start: most starts cost one or two
+ * lookups instead of one per length up to `maxLength`).
+ */
+export interface Lexicon {
+  entries: Map<string, number>;
+  /** Longest word, in code points. */
+  maxLength: number;
+  words: number;
+}
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** Parses lexicon.tsv (`<class>\t<word>` per line); `where` names the file in errors. */
+export function parseLexicon(text: string, where: string): Lexicon {
+  const entries = new Map<string, number>();
+  let maxLength = 0;
+  let words = 0;
+  text.split('\n').forEach((line, i) => {
+    if (line === '') return;
+    const tab = line.indexOf('\t');
+    const cls = LEX_CLASSES.indexOf(line.slice(0, tab) as LexiconClass);
+    const word = line.slice(tab + 1);
+    const len = codePoints(word);
+    if (tab < 0 || cls < 0 || len < LEX_MIN_LEN || /\s/u.test(word) || word !== lexiconKey(word)) {
+      throw new Error(
+        `${where}:${i + 1}: expected '<${LEX_CLASSES.join('|')}>\\t<lowercase word of ${LEX_MIN_LEN}+ characters, no whitespace>', got ${JSON.stringify(line)}`,
+      );
+    }
+    const before = entries.get(word);
+    if (!before) words++;
+    entries.set(word, (before ?? 0) | (1 << cls));
+    let prefix = '';
+    for (const ch of word) {
+      prefix += ch;
+      if (prefix.length === word.length) break;
+      if (!entries.has(prefix)) entries.set(prefix, 0);
+    }
+    maxLength = Math.max(maxLength, len);
+  });
+  if (words === 0) throw new Error(`${where}: no lexicon words`);
+  return { entries, maxLength, words };
+}
+
+const ANY_GROUP = LEX_GROUPS.indexOf('ANY');
+
+/**
+ * lex_G_P columns: the token is at position P (B first, M inside, E last) of some run of
+ * LEX_MIN_LEN or more consecutive tokens whose keys, concatenated, are a lexicon word of group G
+ * (every such run, overlapping ones too).
+ */
+export function lexiconFeatures(tokens: readonly string[], lex: Lexicon): Float32Array[] {
+  const keys = tokens.map(lexiconKey);
+  const n = tokens.length;
+  const P = LEX_POSITIONS.length;
+  const rows = Array.from({ length: n }, () => new Float32Array(LEX_GROUPS.length * P));
+  const mark = (g: number, s: number, e: number): void => {
+    rows[s]![g * P] = 1;
+    rows[e]![g * P + 2] = 1;
+    for (let i = s + 1; i < e; i++) rows[i]![g * P + 1] = 1;
+  };
+  for (let s = 0; s < n; s++) {
+    let word = keys[s]!;
+    let len = codePoints(word);
+    if (!lex.entries.has(word)) continue;
+    for (let e = s + 1; e < n; e++) {
+      word += keys[e]!;
+      len += codePoints(keys[e]!);
+      if (len > lex.maxLength) break;
+      const bits = lex.entries.get(word);
+      if (bits === undefined) break; // not a word nor the start of one
+      if (bits === 0) continue;
+      // groups 0..3 are classes 0..3 (the name classes); WORD (class 4) counts for ANY only
+      for (let g = 0; g < ANY_GROUP; g++) if (bits & (1 << g)) mark(g, s, e);
+      mark(ANY_GROUP, s, e);
+    }
+  }
+  return rows;
+}

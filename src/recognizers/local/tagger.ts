@@ -2,7 +2,7 @@
 // training/train.py does, runs the ONNX graph for emission scores, decodes with Viterbi here.
 import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
-import { tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
+import { lexiconFeatures, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
 
 export interface TaggerOptions {
@@ -134,13 +134,17 @@ export class Tagger {
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
     const k = this.usesKnowledge ? knowledge : undefined;
     const c = this.usesKnowledge ? captions : undefined;
-    const features = this.hasFeatures
-      ? sequences.map((s, i) =>
-          k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
-            ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
-            : null,
-        )
-      : [];
+    const lexicon = this.files.lexicon;
+    const features = !this.hasFeatures
+      ? []
+      : lexicon
+        ? // Chinese: the lexicon flags are the whole feature channel (always on)
+          sequences.map((s) => lexiconFeatures(s, lexicon))
+        : sequences.map((s, i) =>
+            k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
+              ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
+              : null,
+          );
     for (let b = 0; b < segments.length; b += this.batchSize) {
       if (shouldStop?.()) throw new TaggerStopped(`tagging stopped after ${b} of ${segments.length} segments`);
       const batch = segments.slice(b, b + this.batchSize);
