@@ -7,6 +7,7 @@ import { projectPath } from '../../src/config/load.ts';
 import {
   LEX_GROUPS,
   LEX_POSITIONS,
+  LEX_WIDTH,
   lexiconFeatureNames,
   lexiconFeatures,
   lexiconKey,
@@ -22,7 +23,8 @@ interface Fixture {
   sentences: { text: string; tokens: string[]; keys: string[]; small: number[][]; full: number[][] }[];
 }
 const fx = JSON.parse(readFileSync(new URL('./fixtures/lexicon-parity-zh.json', import.meta.url), 'utf8')) as Fixture;
-const rows = (r: Float32Array[]) => r.map((row) => Array.from(row));
+const rows = (flat: Float32Array) =>
+  Array.from({ length: flat.length / LEX_WIDTH }, (_, i) => Array.from(flat.subarray(i * LEX_WIDTH, (i + 1) * LEX_WIDTH)));
 const col = (group: (typeof LEX_GROUPS)[number], pos: (typeof LEX_POSITIONS)[number]) =>
   LEX_GROUPS.indexOf(group) * LEX_POSITIONS.length + LEX_POSITIONS.indexOf(pos);
 
@@ -53,7 +55,7 @@ test('lexicon features: nested and overlapping words, a word in two classes, no 
   const lex = parseLexicon('LOC\t北京\nORG\t北京大学\nWORD\t大学\nWORD\t北京\nPER\t刘德华\n', 'l.tsv');
   assert.equal(lex.words, 4);
   assert.equal(lex.maxLength, 4);
-  const f = lexiconFeatures(Array.from('在北京大学'), lex);
+  const f = rows(lexiconFeatures(Array.from('在北京大学'), lex));
   assert.deepEqual(Array.from(f[0]!), new Array(15).fill(0), '在 is in no word');
   const on = (i: number) => fx.feature_names.filter((_, j) => f[i]![j] === 1);
   assert.deepEqual(on(1), ['lex_LOC_B', 'lex_ORG_B', 'lex_ANY_B']);
@@ -64,7 +66,7 @@ test('lexicon features: nested and overlapping words, a word in two classes, no 
   // a name cut off by the end of the text is no match; Latin letters match lowercased
   assert.deepEqual(rows(lexiconFeatures(Array.from('刘德'), lex)), [new Array(15).fill(0), new Array(15).fill(0)]);
   const latin = parseLexicon('MISC\tnba\n', 'l.tsv');
-  assert.equal(lexiconFeatures(Array.from('看NBA'), latin)[1]![col('MISC', 'B')], 1);
+  assert.equal(rows(lexiconFeatures(Array.from('看NBA'), latin))[1]![col('MISC', 'B')], 1);
 });
 
 test('lexicon file: one class and word per line, a clear error naming the file and line otherwise', () => {

@@ -135,11 +135,11 @@ export class Tagger {
     const k = this.usesKnowledge ? knowledge : undefined;
     const c = this.usesKnowledge ? captions : undefined;
     const lexicon = this.files.lexicon;
-    const features = !this.hasFeatures
+    // Chinese: the lexicon flags are the whole feature channel (always on), one flat buffer per sequence
+    const features: (Float32Array[] | Float32Array | null)[] = !this.hasFeatures
       ? []
       : lexicon
-        ? // Chinese: the lexicon flags are the whole feature channel (always on)
-          sequences.map((s) => lexiconFeatures(s, lexicon))
+        ? sequences.map((s) => lexiconFeatures(s, lexicon))
         : sequences.map((s, i) =>
             k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
               ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
@@ -160,7 +160,7 @@ export class Tagger {
   private async run(
     batch: Segment[],
     sequences: readonly (readonly string[])[],
-    features: (Float32Array[] | null)[],
+    features: (Float32Array[] | Float32Array | null)[],
   ): Promise<Float32Array> {
     const B = batch.length;
     const T = Math.max(...batch.map((s) => s.to - s.from));
@@ -209,7 +209,8 @@ export class Tagger {
       batch.forEach((seg, i) => {
         const rows = features[seg.seq];
         if (!rows) return;
-        for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
+        if (rows instanceof Float32Array) data.set(rows.subarray(seg.from * F, seg.to * F), i * T * F);
+        else for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
       });
       feeds.features = new ort.Tensor('float32', data, [B, T, F]);
     }
