@@ -1,9 +1,13 @@
 // Chinese lexicon features: the same rules as training/ekmm_data.py lexicon_features, the lexicon
 // file's errors, and the served Chinese model reading them.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { projectPath } from '../../src/config/load.ts';
+import { tagCommand } from '../../src/cli/tag.ts';
+import { Tagger } from '../../src/recognizers/local/tagger.ts';
 import {
   LEX_GROUPS,
   LEX_POSITIONS,
@@ -76,4 +80,58 @@ test('lexicon file: one class and word per line, a clear error naming the file a
   assert.throws(() => parseLexicon('LOC\t北 京\n', 'l.tsv'), /l\.tsv:1: expected/, 'whitespace');
   assert.throws(() => parseLexicon('MISC\tNBA\n', 'l.tsv'), /l\.tsv:1: expected/, 'not lowercased');
   assert.throws(() => parseLexicon('\n', 'l.tsv'), /l\.tsv: no lexicon words/);
+});
+
+const ZH = projectPath('models/ner-zh');
+let tmp: string;
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'ekmm-lexicon-'));
+});
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A copy of the Chinese model directory (the graph linked) without its lexicon file. */
+function copyWithoutLexicon(name: string): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir);
+  for (const f of ['manifest.json', 'words.txt', 'bigrams.txt']) copyFileSync(join(ZH, f), join(dir, f));
+  symlinkSync(join(ZH, 'model.onnx'), join(dir, 'model.onnx'));
+  return dir;
+}
+
+test('served Chinese model: reads the lexicon and tags a place it lists that CMNER train never has', async () => {
+  // 日喀则 is LOC in lexicon-zh.tsv and appears nowhere in CMNER train; the model before the
+  // lexicon tagged only 日喀 as the place here
+  const zh = await Tagger.load(ZH);
+  try {
+    assert.equal(zh.manifest.lexicon?.file, 'lexicon.tsv');
+    assert.ok(zh.manifest.onnx.inputs.includes('features'));
+    assert.deepEqual(zh.manifest.features, lexiconFeatureNames());
+    const [tags] = await zh.tag([Array.from('今天在日喀则')]);
+    assert.deepEqual(tags, ['O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC']);
+  } finally {
+    await zh.close();
+  }
+  // the same through `ekmm tag` on a CMNER-format file
+  const input = join(tmp, 'in.txt');
+  const output = join(tmp, 'out.txt');
+  writeFileSync(input, `WID:1\n${Array.from('今天在日喀则', (c) => `${c}\tO`).join('\n')}\n`);
+  assert.equal(await tagCommand(['--model', ZH, '--input', input, '--output', output]), 0);
+  const tagged = readFileSync(output, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => l.split('\t')[1]);
+  assert.deepEqual(tagged, ['O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC']);
+});
+
+test('served Chinese model: a missing or malformed lexicon file is an error naming the file (and line)', async () => {
+  const missing = copyWithoutLexicon('missing');
+  await assert.rejects(Tagger.load(missing), (err: Error) => {
+    assert.match(err.message, /cannot read the lexicon file .*missing\/lexicon\.tsv that .*manifest\.json names/);
+    return true;
+  });
+  const bad = copyWithoutLexicon('bad');
+  writeFileSync(join(bad, 'lexicon.tsv'), 'LOC\t北京\nPER\t刘德华\nCITY\t吐鲁番\n');
+  await assert.rejects(Tagger.load(bad), /bad\/lexicon\.tsv:3: expected '<PER\|LOC\|ORG\|MISC\|WORD>/);
 });
