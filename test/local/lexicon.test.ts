@@ -101,28 +101,28 @@ function copyWithoutLexicon(name: string): string {
 }
 
 test('served Chinese model: reads the lexicon and tags a place it lists that CMNER train never has', async () => {
-  // 日喀则 is LOC in lexicon-zh.tsv and appears nowhere in CMNER train; the model before the
-  // lexicon tagged no place in this sentence
+  // 日喀则 is LOC in lexicon-zh.tsv and appears nowhere in CMNER train; the lexicon models of seeds
+  // 1-3 all tag 日喀则市 here, the model before the lexicon only 日喀
   const zh = await Tagger.load(ZH);
   try {
     assert.equal(zh.manifest.lexicon?.file, 'lexicon.tsv');
     assert.ok(zh.manifest.onnx.inputs.includes('features'));
     assert.deepEqual(zh.manifest.features, lexiconFeatureNames());
-    const [tags] = await zh.tag([Array.from('欢迎来到日喀则')]);
-    assert.deepEqual(tags, ['O', 'O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC']);
+    const [tags] = await zh.tag([Array.from('我们到了日喀则市')]);
+    assert.deepEqual(tags, ['O', 'O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC', 'I-LOC']);
   } finally {
     await zh.close();
   }
   // the same through `ekmm tag` on a CMNER-format file
   const input = join(tmp, 'in.txt');
   const output = join(tmp, 'out.txt');
-  writeFileSync(input, `WID:1\n${Array.from('欢迎来到日喀则', (c) => `${c}\tO`).join('\n')}\n`);
+  writeFileSync(input, `WID:1\n${Array.from('我们到了日喀则市', (c) => `${c}\tO`).join('\n')}\n`);
   assert.equal(await tagCommand(['--model', ZH, '--input', input, '--output', output]), 0);
   const tagged = readFileSync(output, 'utf8')
     .split('\n')
     .filter((l) => l.includes('\t'))
     .map((l) => l.split('\t')[1]);
-  assert.deepEqual(tagged, ['O', 'O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC']);
+  assert.deepEqual(tagged, ['O', 'O', 'O', 'O', 'B-LOC', 'I-LOC', 'I-LOC', 'I-LOC']);
 });
 
 test('served Chinese model: a missing or malformed lexicon file is an error naming the file (and line)', async () => {
