@@ -313,3 +313,78 @@ def load_twitter(data_dir: str, year: str, split: str) -> list[Post]:
 
 def load_cmner(data_dir: str, split: str) -> list[Post]:
     return read_conll(os.path.join(data_dir, "cmner", f"{split}.txt"), "WID:")
+
+
+# Chinese lexicon features (train.py --lexicon training/lexicon-zh.tsv, made by make_lexicon.mjs):
+# SoftLexicon-style position flags, mirrored in src/recognizers/local/features.ts.
+LEX_CLASSES = ["PER", "LOC", "ORG", "MISC", "WORD"]
+LEX_GROUPS = ["PER", "LOC", "ORG", "MISC", "ANY"]  # ANY: a word of any class, WORD included
+LEX_POSITIONS = ["B", "M", "E"]
+LEX_MIN_LEN = 2
+
+
+def lexicon_feature_names() -> list[str]:
+    return [f"lex_{g}_{p}" for g in LEX_GROUPS for p in LEX_POSITIONS]
+
+
+def lexicon_key(token: str) -> str:
+    """Key of a character token in the lexicon: lowercased (the lexicon words are lowercased too)."""
+    return token.lower()
+
+
+class Lexicon:
+    """Words of training/lexicon-zh.tsv: for each word the bit set of its classes (bit i: LEX_CLASSES[i])."""
+
+    def __init__(self, classes: dict[str, int], max_len: int, path: str):
+        self.classes = classes
+        self.max_len = max_len
+        self.path = path
+
+
+def load_lexicon(path: str) -> Lexicon:
+    """`<class>\\t<word>` per line, class one of LEX_CLASSES, word of >= 2 code points, no whitespace."""
+    classes: dict[str, int] = {}
+    max_len = 0
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            cls, sep, word = line.partition("\t")
+            if (not sep or cls not in LEX_CLASSES or len(word) < LEX_MIN_LEN or any(c.isspace() for c in word)
+                    or word != lexicon_key(word)):
+                raise ValueError(f"{path}:{lineno}: expected '<{'|'.join(LEX_CLASSES)}>\\t<lowercase word of "
+                                 f"{LEX_MIN_LEN}+ characters, no whitespace>', got {line!r}")
+            classes[word] = classes.get(word, 0) | (1 << LEX_CLASSES.index(cls))
+            max_len = max(max_len, len(word))
+    if not classes:
+        raise ValueError(f"{path}: no lexicon words")
+    return Lexicon(classes, max_len, path)
+
+
+def lexicon_features(tokens: list[str], lex: Lexicon) -> list[list[float]]:
+    """lex_G_P: the token is at position P (B first, M inside, E last) of some run of LEX_MIN_LEN or more
+    consecutive tokens whose keys, concatenated, are a lexicon word of group G (every run, overlapping
+    ones too; ANY: a word of any class)."""
+    keys = [lexicon_key(t) for t in tokens]
+    n = len(tokens)
+    width = len(LEX_GROUPS) * len(LEX_POSITIONS)
+    rows = [[0.0] * width for _ in range(n)]
+    any_group = LEX_GROUPS.index("ANY")
+    for s in range(n):
+        word = keys[s]
+        for e in range(s + 1, n):
+            word += keys[e]
+            if len(word) > lex.max_len:
+                break
+            bits = lex.classes.get(word)
+            if not bits:
+                continue
+            groups = [g for g in range(len(LEX_CLASSES)) if bits >> g & 1 and LEX_CLASSES[g] != "WORD"]
+            for g in groups + [any_group]:
+                base = g * len(LEX_POSITIONS)
+                rows[s][base] = 1.0
+                rows[e][base + 2] = 1.0
+                for i in range(s + 1, e):
+                    rows[i][base + 1] = 1.0
+    return rows

@@ -34,6 +34,15 @@ class ChineseGraph(nn.Module):
         return self.m(word_ids, bigram_ids=bigram_ids)
 
 
+class ChineseLexiconGraph(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, word_ids, bigram_ids, features):
+        return self.m(word_ids, bigram_ids=bigram_ids, features=features)
+
+
 def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False, int8_embeddings: bool = False) -> str:
     model.eval()
     path = os.path.join(out_dir, "model.onnx")
@@ -53,6 +62,12 @@ def export_model(model, out_dir: str, lang: str, n_feats: int, ctx: bool = False
         args = (w, torch.randint(1, 5, (B, T, 4)), torch.zeros(B, T, n_feats))
         names = ["word_ids", "char_ids", "features"]
         axes = {"word_ids": {0: "batch", 1: "tokens"}, "char_ids": {0: "batch", 1: "tokens", 2: "chars"},
+                "features": {0: "batch", 1: "tokens"}}
+    elif n_feats:
+        graph = ChineseLexiconGraph(model)
+        args = (w, torch.randint(1, 5, (B, T)), torch.zeros(B, T, n_feats))
+        names = ["word_ids", "bigram_ids", "features"]
+        axes = {"word_ids": {0: "batch", 1: "tokens"}, "bigram_ids": {0: "batch", 1: "tokens"},
                 "features": {0: "batch", 1: "tokens"}}
     else:
         graph = ChineseGraph(model)

@@ -1,5 +1,7 @@
 """Writes test/local/fixtures/features-parity.json: hand-written posts with the keys and features
-the Python side computes, so the TypeScript tests can check that inference builds the same ones."""
+the Python side computes, so the TypeScript tests can check that inference builds the same ones.
+Also test/local/fixtures/lexicon-parity-zh.json: the Chinese lexicon features of hand-written
+sentences, with a small hand-made lexicon and with training/lexicon-zh.tsv itself."""
 import json
 import os
 import sys
@@ -57,5 +59,35 @@ def main() -> None:
         fh.write("\n")
 
 
+# a small lexicon in the lexicon-zh.tsv format: a word in two classes, a word inside a longer one,
+# overlapping words, a prefix that is no word (北京大), Latin letters (lowercased keys)
+LEXICON_ZH = ["LOC\t北京", "ORG\t北京大学", "WORD\t大学", "WORD\t北京", "PER\t刘德华", "LOC\t德华",
+              "MISC\tnba", "ORG\tnba中国", "WORD\t学生", "PER\t张学友", "LOC\t香港", "MISC\t香港回归纪念日",
+              "WORD\t纪念", "WORD\t纪念日", "LOC\t中国", "ORG\t中国银行", "LOC\t乌鲁木齐"]
+SENTENCES_ZH = ["我今天在北京大学见到了刘德华和张学友。", "NBA中国赛在香港回归纪念日举行",
+                "北京北京大学生", "中国银行😀中国 人民", "张学", "京", "", "2015年NBA总决赛，勇士队夺冠！",
+                "李明在上海市浦东新区的华为公司上班", "周杰伦和王菲去了杭州西湖", "昨天深圳大学的学生去了故宫博物院", "我下周去乌鲁木齐出差", "他经历过文化大革命和抗日战争"]
+
+
+def chinese_fixture(repo: str) -> None:
+    import tempfile
+    from ekmm_data import lexicon_feature_names, lexicon_features, lexicon_key, load_lexicon
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", encoding="utf-8", delete=False) as fh:
+        fh.write("\n".join(LEXICON_ZH) + "\n")
+    small = load_lexicon(fh.name)
+    os.unlink(fh.name)
+    full = load_lexicon(os.path.join(repo, "training", "lexicon-zh.tsv"))
+    out = []
+    for text in SENTENCES_ZH:
+        tokens = [c for c in text if not c.isspace()]  # the char tokenizer: one code point, whitespace skipped
+        out.append({"text": text, "tokens": tokens, "keys": [lexicon_key(t) for t in tokens],
+                    "small": lexicon_features(tokens, small), "full": lexicon_features(tokens, full)})
+    with open(os.path.join(repo, "test", "local", "fixtures", "lexicon-parity-zh.json"), "w", encoding="utf-8") as fh:
+        json.dump({"feature_names": lexicon_feature_names(), "lexicon": LEXICON_ZH, "full_lexicon": "training/lexicon-zh.tsv",
+                   "full_words": len(full.classes), "sentences": out}, fh, ensure_ascii=False, indent=0)
+        fh.write("\n")
+
+
 if __name__ == "__main__":
     main()
+    chinese_fixture(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

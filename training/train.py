@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conlleval import f1  # noqa: E402
 from ekmm_data import (CASES, GAZ_LISTS, TOKEN, Post, case_features, common_type_words, feature_names,  # noqa: E402
                        gazetteer_features, load_cmner, load_gazetteer, load_twitter, token_features, word_key)
+from ekmm_data import (LEX_CLASSES, LEX_MIN_LEN, lexicon_feature_names, lexicon_features,  # noqa: E402
+                       load_lexicon)
 from ekmm_model import CRF, Tagger  # noqa: E402
 from export import export_model, int8_round_trip_  # noqa: E402
 
@@ -34,6 +36,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
 PAD, UNK = 0, 1
 GAZETTEER_FILE = "gazetteer.tsv"
+LEXICON_FILE = "lexicon.tsv"
+# where training/lexicon-zh.tsv comes from (training/make_lexicon.mjs)
+LEXICON_SOURCE = ("npm nodejieba 3.5.8 (MIT): cppjieba's dict/jieba.dict.utf8 (MIT, from the jieba project); "
+                  "PER = POS nr/nrt/nrfg, LOC = ns, ORG = nt, MISC = nz, WORD = other words of frequency >= 20; "
+                  "words of 2..8 characters, lowercased")
 # where training/gazetteer-en.tsv comes from (training/make_gazetteer.mjs), licences included
 GAZETTEER_SOURCES = {
     "country": "npm country-list 2.4.1 (MIT), ISO 3166-1 English short names, bracketed parts dropped, plus common short forms",
@@ -69,8 +76,10 @@ class Encoder:
     """Turns posts into id tensors exactly as the TypeScript tagger will."""
 
     def __init__(self, lang: str, words: list[str], chars: list[str], bigrams: list[str], labels: list[str],
-                 type_words: list[str], use_case: bool, ctx_tokens: int = 0, gazetteer: dict | None = None):
+                 type_words: list[str], use_case: bool, ctx_tokens: int = 0, gazetteer: dict | None = None,
+                 lexicon=None):
         self.lang = lang
+        self.lexicon = lexicon
         self.use_case = use_case
         self.gazetteer = gazetteer
         self.type_words = type_words
@@ -88,6 +97,9 @@ class Encoder:
             item["chars"] = [[self.c.get(ch, UNK) for ch in t[:MAX_CHARS]] for t in p.tokens]
         if self.b:
             item["bigrams"] = [self.b.get(k, UNK) for k in bigram_keys(p.tokens)]
+        if self.lexicon is not None:
+            # Chinese: the lexicon flags are the whole feature channel (always on)
+            item["lex"] = torch.tensor(lexicon_features(p.tokens, self.lexicon))
         if self.ctx_tokens:
             # knowledge context read by the model: a marker, then the first ctx_tokens knowledge tokens
             ktoks = TOKEN.findall(p.knowledge)[:self.ctx_tokens] if p.knowledge else []
@@ -145,6 +157,11 @@ def collate(items: list[dict], knowledge: list[bool], caption: list[bool], word_
         for i, r in enumerate(rows):
             ctx[i, :len(r)] = torch.tensor(r)
         out["ctx_ids"] = ctx
+    if "lex" in items[0]:
+        lex = torch.zeros(B, T, items[0]["lex"].shape[1])
+        for i, x in enumerate(items):
+            lex[i, :len(x["words"])] = x["lex"]
+        out["features"] = lex
     if "feats_k" in items[0]:
         F = items[0]["feats_k"].shape[1]
         feats = torch.zeros(B, T, F)
@@ -233,6 +250,7 @@ def main() -> int:
     ap.add_argument("--char-filters", type=int, default=50)
     ap.add_argument("--char-kernels", default="3", help="char CNN kernel widths, comma-separated (each --char-filters wide)")
     ap.add_argument("--gazetteer", default="", help="name lists (training/gazetteer-en.tsv) as always-on features (en)")
+    ap.add_argument("--lexicon", default="", help="word list (training/lexicon-zh.tsv) as always-on features (zh)")
     ap.add_argument("--ctx-tokens", type=int, default=0, help="knowledge tokens the model reads (0: none)")
     ap.add_argument("--ctx-mode", choices=["concat", "attn"], default="concat",
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
@@ -309,11 +327,18 @@ def main() -> int:
     log(f"type words: {type_words}")
     use_case = args.lang == "en" and args.case_features
     gazetteer = load_gazetteer(args.gazetteer) if args.lang == "en" and args.gazetteer else None
-    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case, args.ctx_tokens, gazetteer)
+    if args.lexicon and args.lang != "zh":
+        raise SystemExit("--lexicon is for --lang zh (English has --gazetteer)")
+    lexicon = load_lexicon(args.lexicon) if args.lexicon else None
+    if lexicon:
+        log(f"lexicon {args.lexicon}: {len(lexicon.classes)} words, longest {lexicon.max_len}")
+    enc = Encoder(args.lang, words, chars, bigrams, labels, type_words, use_case, args.ctx_tokens, gazetteer,
+                  lexicon)
     train_items = [enc.encode(p) for p in train]
     valid_items = {k: [enc.encode(p) for p in v] for k, v in valid.items()}
     test_items = {k: [enc.encode(p) for p in v] for k, v in test.items()}
-    n_feats = len(feature_names(type_words, use_case, bool(gazetteer))) if args.lang == "en" else 0
+    n_feats = (len(feature_names(type_words, use_case, bool(gazetteer))) if args.lang == "en"
+               else len(lexicon_feature_names()) if lexicon else 0)
     char_kernels = [int(k) for k in args.char_kernels.split(",")]
     model = Tagger(len(words), len(labels), n_chars=len(chars), n_bigrams=len(bigrams), n_feats=n_feats,
                    hidden=args.hidden, dropout=args.dropout, feat_dropout=args.feat_dropout,
@@ -508,6 +533,8 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
     dump("words.txt", words)
     if args.gazetteer:
         shutil.copyfile(args.gazetteer, os.path.join(args.out, GAZETTEER_FILE))
+    if args.lexicon:
+        shutil.copyfile(args.lexicon, os.path.join(args.out, LEXICON_FILE))
     vocab_files = {"words": "words.txt"}
     if chars:
         dump("chars.txt", chars)
@@ -546,6 +573,7 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
         "vocab": vocab_files,
         "onnx": {"file": "model.onnx", "output": "emissions",
                  "inputs": ["word_ids"] + (["char_ids", "features"] if en else ["bigram_ids"])
+                 + (["features"] if args.lexicon else [])
                  + (["ctx_ids"] if args.ctx_tokens else [])},
         "ids": {"pad": PAD, "unk": UNK},
         "tokenization": (
@@ -564,7 +592,18 @@ def write_files(args, words, chars, bigrams, labels, crf, results, history, best
             "note": "ctx_ids = id of the marker word, then the word ids (word normalisation as for post tokens) of "
                     "the first `tokens` tweet tokens of the knowledge text; without knowledge the marker alone",
         } if args.ctx_tokens else None),
-        "features": (feature_names(type_words, args.case_features, bool(args.gazetteer)) if en else []),
+        "features": (feature_names(type_words, args.case_features, bool(args.gazetteer)) if en
+                     else lexicon_feature_names() if args.lexicon else []),
+        "lexicon": ({
+            "file": LEXICON_FILE, "classes": LEX_CLASSES, "min_length": LEX_MIN_LEN,
+            "format": "one word per line and class: <class> TAB <word> (lowercase, no whitespace)",
+            "key": "lowercase of the character token",
+            "lex_G_P": "always on: the token is at position P (B first, M inside, E last) of some run of "
+                       "min_length or more consecutive tokens whose keys, concatenated, are a word of class G "
+                       "(ANY: of any class, WORD included); every such run, overlapping ones too; runs longer "
+                       "than the file's longest word are not looked up",
+            "source": LEXICON_SOURCE,
+        } if args.lexicon else None),
         "knowledge_features": ({
             "text_keys": "for each whitespace word of the lowercased text: the word with edge non-letters/digits "
                          "stripped, and each maximal run of letters/digits",

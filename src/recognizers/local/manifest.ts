@@ -2,7 +2,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { featureNames, GAZ_LISTS, parseGazetteer, type Gazetteer } from './features.ts';
+import {
+  featureNames,
+  GAZ_LISTS,
+  LEX_CLASSES,
+  LEX_MIN_LEN,
+  lexiconFeatureNames,
+  parseGazetteer,
+  parseLexicon,
+  type Gazetteer,
+  type Lexicon,
+} from './features.ts';
 
 const manifestSchema = z
   .object({
@@ -40,6 +50,12 @@ const manifestSchema = z
       })
       .passthrough()
       .nullable(),
+    /** Chinese word list as always-on features (train.py --lexicon); `file` is in the model directory. */
+    lexicon: z
+      .object({ file: z.string(), classes: z.array(z.string()), min_length: z.number().int() })
+      .passthrough()
+      .nullable()
+      .default(null),
     /** Set by experimental train.py --ctx-tokens models, which this tagger refuses (see loadModelFiles). */
     knowledge_context: z
       .object({
@@ -62,6 +78,7 @@ export interface ModelFiles {
   chars: Map<string, number> | null;
   bigrams: Map<string, number> | null;
   gazetteer: Gazetteer | null;
+  lexicon: Lexicon | null;
   onnxPath: string;
 }
 
@@ -71,6 +88,16 @@ async function readVocab(dir: string, file: string): Promise<Map<string, number>
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines[0] !== '<pad>' || lines[1] !== '<unk>') throw new Error(`${path}: must start with <pad> and <unk> lines`);
   return new Map(lines.map((w, i) => [w, i]));
+}
+
+async function readLexicon(file: string, manifestPath: string): Promise<Lexicon> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the lexicon file ${file} that ${manifestPath} names: ${(err as Error).message}`);
+  }
+  return parseLexicon(text, file);
 }
 
 export async function loadModelFiles(dir: string): Promise<ModelFiles> {
@@ -97,7 +124,13 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
   if (gaz && gaz.lists.join() !== GAZ_LISTS.join()) {
     throw new Error(`${path}: gazetteer lists ${gaz.lists.join(', ')} differ from the ones this tagger builds (${GAZ_LISTS.join(', ')})`);
   }
-  const expected = featureNames(kf?.type_words ?? [], kf?.case_features ?? false, gaz !== null);
+  const lex = manifest.lexicon;
+  if (lex && (lex.classes.join() !== LEX_CLASSES.join() || lex.min_length !== LEX_MIN_LEN)) {
+    throw new Error(
+      `${path}: lexicon classes ${lex.classes.join(', ')} (min length ${lex.min_length}) differ from the ones this tagger builds (${LEX_CLASSES.join(', ')}, ${LEX_MIN_LEN})`,
+    );
+  }
+  const expected = lex ? lexiconFeatureNames() : featureNames(kf?.type_words ?? [], kf?.case_features ?? false, gaz !== null);
   if (manifest.features.length > 0 && manifest.features.join() !== expected.join()) {
     throw new Error(`${path}: feature list differs from the one this tagger builds (${expected.join(', ')})`);
   }
@@ -113,6 +146,7 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     chars: manifest.vocab.chars ? await readVocab(dir, manifest.vocab.chars) : null,
     bigrams: manifest.vocab.bigrams ? await readVocab(dir, manifest.vocab.bigrams) : null,
     gazetteer: gaz ? parseGazetteer(await readFile(join(dir, gaz.file), 'utf8'), join(dir, gaz.file)) : null,
+    lexicon: lex ? await readLexicon(join(dir, lex.file), path) : null,
     onnxPath: join(dir, manifest.onnx.file),
   };
 }

@@ -2,7 +2,7 @@
 // training/train.py does, runs the ONNX graph for emission scores, decodes with Viterbi here.
 import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
-import { tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
+import { lexiconFeatures, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
 
 export interface TaggerOptions {
@@ -134,13 +134,17 @@ export class Tagger {
     segments.sort((a, b) => a.to - a.from - (b.to - b.from));
     const k = this.usesKnowledge ? knowledge : undefined;
     const c = this.usesKnowledge ? captions : undefined;
-    const features = this.hasFeatures
-      ? sequences.map((s, i) =>
-          k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
-            ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
-            : null,
-        )
-      : [];
+    const lexicon = this.files.lexicon;
+    // Chinese: the lexicon flags are the whole feature channel (always on), one flat buffer per sequence
+    const features: (Float32Array[] | Float32Array | null)[] = !this.hasFeatures
+      ? []
+      : lexicon
+        ? sequences.map((s) => lexiconFeatures(s, lexicon))
+        : sequences.map((s, i) =>
+            k?.[i] || c?.[i] || this.caseFeatures || this.files.gazetteer
+              ? tokenFeatures(s, k?.[i], c?.[i], this.keywords, this.typeWords, this.caseFeatures, this.files.gazetteer)
+              : null,
+          );
     for (let b = 0; b < segments.length; b += this.batchSize) {
       if (shouldStop?.()) throw new TaggerStopped(`tagging stopped after ${b} of ${segments.length} segments`);
       const batch = segments.slice(b, b + this.batchSize);
@@ -156,7 +160,7 @@ export class Tagger {
   private async run(
     batch: Segment[],
     sequences: readonly (readonly string[])[],
-    features: (Float32Array[] | null)[],
+    features: (Float32Array[] | Float32Array | null)[],
   ): Promise<Float32Array> {
     const B = batch.length;
     const T = Math.max(...batch.map((s) => s.to - s.from));
@@ -205,7 +209,8 @@ export class Tagger {
       batch.forEach((seg, i) => {
         const rows = features[seg.seq];
         if (!rows) return;
-        for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
+        if (rows instanceof Float32Array) data.set(rows.subarray(seg.from * F, seg.to * F), i * T * F);
+        else for (let t = seg.from; t < seg.to; t++) data.set(rows[t]!, (i * T + t - seg.from) * F);
       });
       feeds.features = new ort.Tensor('float32', data, [B, T, F]);
     }
