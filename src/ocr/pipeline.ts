@@ -326,7 +326,23 @@ export class PpOcrPipeline {
         }
       }
     } else own.push(...runs);
-    const away = helped.length ? this.helper!.run(helped.map(inputOf)) : undefined;
+    // The helper gets its runs one message at a time, so a stopped job waits for at most the one
+    // run it has in flight (a whole share sent at once kept a cancelled job busy for half an
+    // image's crops: test/ocr/cancel.test.ts).
+    let stopped = false;
+    const away = helped.length
+      ? (async () => {
+          const outputs: RecRunInput[] = [];
+          for (const run of helped) {
+            if (stopped || stop()) {
+              stopped = true;
+              return undefined;
+            }
+            outputs.push((await this.helper!.run([inputOf(run)]))[0]!);
+          }
+          return outputs;
+        })()
+      : undefined;
     // Settled here if this thread stops or fails first, so a rejection is never left unhandled.
     const settled = away?.then(
       () => undefined,
@@ -334,10 +350,11 @@ export class PpOcrPipeline {
     );
     for (const run of own) {
       // The crops not yet recognized are skipped once the job is no longer wanted; the helper's
-      // share in flight is waited for first (at most half an image's crops): terminating a thread
-      // while it is inside onnxruntime aborts the process ('terminate called after throwing an
-      // instance of Napi::Error', also for the OCR worker itself), so none is left running.
+      // run in flight is waited for first: terminating a thread while it is inside onnxruntime
+      // aborts the process ('terminate called after throwing an instance of Napi::Error', also
+      // for the OCR worker itself), so none is left running.
       if (stop()) {
+        stopped = true;
         await settled;
         throw new OcrStopped('recognize');
       }
@@ -346,7 +363,11 @@ export class PpOcrPipeline {
       const probs = out[this.rec.outputNames[0]!]!;
       decode(run, probs.data as Float32Array, probs.dims);
     }
-    if (away) (await away).forEach((o, k) => decode(helped[k]!, o.data, o.dims));
+    if (away) {
+      const outputs = await away;
+      if (!outputs) throw new OcrStopped('recognize');
+      outputs.forEach((o, k) => decode(helped[k]!, o.data, o.dims));
+    }
     return results;
   }
 
