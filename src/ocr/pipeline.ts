@@ -326,23 +326,7 @@ export class PpOcrPipeline {
         }
       }
     } else own.push(...runs);
-    // The helper gets its runs one message at a time, so a stopped job waits for at most the one
-    // run it has in flight (a whole share sent at once kept a cancelled job busy for half an
-    // image's crops: test/ocr/cancel.test.ts).
-    let stopped = false;
-    const away = helped.length
-      ? (async () => {
-          const outputs: RecRunInput[] = [];
-          for (const run of helped) {
-            if (stopped || stop()) {
-              stopped = true;
-              return undefined;
-            }
-            outputs.push((await this.helper!.run([inputOf(run)]))[0]!);
-          }
-          return outputs;
-        })()
-      : undefined;
+    const away = helped.length ? this.helper!.run(helped.map(inputOf)) : undefined;
     // Settled here if this thread stops or fails first, so a rejection is never left unhandled.
     const settled = away?.then(
       () => undefined,
@@ -350,11 +334,11 @@ export class PpOcrPipeline {
     );
     for (const run of own) {
       // The crops not yet recognized are skipped once the job is no longer wanted; the helper's
-      // run in flight is waited for first: terminating a thread while it is inside onnxruntime
-      // aborts the process ('terminate called after throwing an instance of Napi::Error', also
-      // for the OCR worker itself), so none is left running.
+      // run in flight is waited for first (the rest of its share is skipped): terminating a thread
+      // while it is inside onnxruntime aborts the process ('terminate called after throwing an
+      // instance of Napi::Error', also for the OCR worker itself), so none is left running.
       if (stop()) {
-        stopped = true;
+        this.helper?.stop();
         await settled;
         throw new OcrStopped('recognize');
       }
@@ -364,9 +348,18 @@ export class PpOcrPipeline {
       decode(run, probs.data as Float32Array, probs.dims);
     }
     if (away) {
-      const outputs = await away;
-      if (!outputs) throw new OcrStopped('recognize');
-      outputs.forEach((o, k) => decode(helped[k]!, o.data, o.dims));
+      // This thread is free while it waits, so it keeps watching the stop check for the helper,
+      // which then skips the runs it has not started (a shared flag, read between runs).
+      const watch = setInterval(() => {
+        if (stop()) this.helper!.stop();
+      }, 5);
+      try {
+        const { outputs, stopped } = await away;
+        if (stopped) throw new OcrStopped('recognize');
+        outputs.forEach((o, k) => decode(helped[k]!, o.data, o.dims));
+      } finally {
+        clearInterval(watch);
+      }
     }
     return results;
   }

@@ -9,6 +9,8 @@ import * as ort from 'onnxruntime-node';
 export interface RecHelperInit {
   recognition: string;
   options: ort.InferenceSession.SessionOptions;
+  /** Int32 flag the caller sets to 1 when the job is no longer wanted: the runs left are skipped. */
+  stopFlag: SharedArrayBuffer;
 }
 
 export interface RecHelperRequest {
@@ -19,12 +21,13 @@ export interface RecHelperRequest {
 export type RecHelperReply =
   | { kind: 'ready' }
   | { kind: 'load_failed'; error: string }
-  | { kind: 'done'; id: number; outputs: { data: Float32Array; dims: number[] }[] }
+  | { kind: 'done'; id: number; outputs: { data: Float32Array; dims: number[] }[]; stopped?: boolean }
   | { kind: 'failed'; id: number; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('src/ocr/rec-helper.ts must run as a worker thread');
 const init = workerData as RecHelperInit;
+const stopFlag = new Int32Array(init.stopFlag);
 const send = (reply: RecHelperReply, transfer: ArrayBuffer[] = []): void => port!.postMessage(reply, transfer);
 
 try {
@@ -35,13 +38,19 @@ try {
     void (async () => {
       try {
         const outputs: { data: Float32Array; dims: number[] }[] = [];
+        let stopped = false;
         for (const x of req.inputs) {
+          // Checked between runs only: a run inside onnxruntime cannot be interrupted.
+          if (Atomics.load(stopFlag, 0) === 1) {
+            stopped = true;
+            break;
+          }
           const out = (await session.run({ [input]: new ort.Tensor('float32', x.data, x.dims) }))[output]!;
           // A copy the message can transfer (the tensor's own buffer belongs to onnxruntime).
           outputs.push({ data: (out.data as Float32Array).slice(), dims: [...out.dims] });
         }
         send(
-          { kind: 'done', id: req.id, outputs },
+          { kind: 'done', id: req.id, outputs, stopped },
           outputs.map((o) => o.data.buffer as ArrayBuffer),
         );
       } catch (err) {

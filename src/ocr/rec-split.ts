@@ -11,19 +11,28 @@ export interface RecRunInput {
   dims: number[];
 }
 
+export interface RecHelperResult {
+  outputs: RecRunInput[];
+  /** stop() was called before every run was done: `outputs` holds only the runs done before it. */
+  stopped: boolean;
+}
+
 export class RecHelperClient {
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (o: RecRunInput[]) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (o: RecHelperResult) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly stopFlag: Int32Array,
+  ) {
     worker.on('message', (msg: RecHelperReply) => {
       if (msg.kind !== 'done' && msg.kind !== 'failed') return;
       const w = this.waiting.get(msg.id);
       this.waiting.delete(msg.id);
       // Held (ref'd) only while a run is out, so an idle helper never keeps the process alive.
       if (this.waiting.size === 0) worker.unref();
-      if (msg.kind === 'done') w?.resolve(msg.outputs);
+      if (msg.kind === 'done') w?.resolve({ outputs: msg.outputs, stopped: msg.stopped === true });
       else w?.reject(new Error(`recognizer helper: ${msg.error}`));
     });
     const fail = (err: Error): void => {
@@ -36,7 +45,8 @@ export class RecHelperClient {
   }
 
   static start(recognition: string, options: ort.InferenceSession.SessionOptions): Promise<RecHelperClient> {
-    const init: RecHelperInit = { recognition, options };
+    const stopFlag = new SharedArrayBuffer(4);
+    const init: RecHelperInit = { recognition, options, stopFlag };
     const worker = startModuleWorker('./rec-helper.ts', import.meta.url, init);
     // Held until it has loaded: the caller is waiting on it.
     worker.ref();
@@ -44,7 +54,7 @@ export class RecHelperClient {
       const first = (msg: RecHelperReply): void => {
         worker.off('message', first);
         worker.unref();
-        if (msg.kind === 'ready') resolve(new RecHelperClient(worker));
+        if (msg.kind === 'ready') resolve(new RecHelperClient(worker, new Int32Array(stopFlag)));
         else if (msg.kind === 'load_failed') {
           void worker.terminate();
           reject(new Error(`recognizer helper could not load ${recognition}: ${msg.error}`));
@@ -56,8 +66,9 @@ export class RecHelperClient {
   }
 
   /** Runs the inputs one after another in the helper thread; the input buffers are transferred (unusable here after). */
-  run(inputs: RecRunInput[]): Promise<RecRunInput[]> {
+  run(inputs: RecRunInput[]): Promise<RecHelperResult> {
     if (this.failure) return Promise.reject(this.failure);
+    Atomics.store(this.stopFlag, 0, 0);
     const id = this.nextId++;
     const req: RecHelperRequest = { id, inputs };
     return new Promise((resolve, reject) => {
@@ -68,6 +79,11 @@ export class RecHelperClient {
         inputs.map((x) => x.data.buffer as ArrayBuffer),
       );
     });
+  }
+
+  /** The runs of the request in flight not yet started are skipped (one job at a time per helper). */
+  stop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
   }
 
   async close(): Promise<void> {
