@@ -26,20 +26,9 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper, version_converter
 
+from onnx_prep import constants_to_initializers
+
 OPSET = 14
-
-
-def constants_to_initializers(model):
-    graph = model.graph
-    kept = []
-    for node in graph.node:
-        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
-            graph.initializer.append(numpy_helper.from_array(numpy_helper.to_array(node.attribute[0].t), node.output[0]))
-        else:
-            kept.append(node)
-    del graph.node[:]
-    graph.node.extend(kept)
-    return model
 
 
 class Graph:

@@ -20,7 +20,9 @@ import tempfile
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, version_converter
+from onnx import version_converter
+
+from onnx_prep import constants_to_initializers
 from onnxruntime.quantization import (
     CalibrationDataReader,
     CalibrationMethod,
@@ -42,19 +44,6 @@ def sha256(path):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def constants_to_initializers(model):
-    graph = model.graph
-    kept = []
-    for node in graph.node:
-        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
-            graph.initializer.append(numpy_helper.from_array(numpy_helper.to_array(node.attribute[0].t), node.output[0]))
-        else:
-            kept.append(node)
-    del graph.node[:]
-    graph.node.extend(kept)
-    return model
 
 
 def prune_initializers(path):
