@@ -173,6 +173,15 @@ class Claims {
   }
 }
 
+const SOURCE_ORDER: Record<EntitySource, number> = { text: 0, ocr: 1, caption: 2 };
+
+/** Text first, then OCR lines, then captions, each by line or caption, then by offset. */
+export function inReadingOrder(a: Entity, b: Entity): number {
+  return (
+    SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start
+  );
+}
+
 export function alignEntities(names: TypedName[], sources: AlignSource[], backend: string): AlignResult {
   const { found, unmatched, overlapping } = alignEntitiesIndexed(names, sources, backend);
   return { entities: found.map((f) => f.entity), unmatched, overlapping };
@@ -233,10 +242,6 @@ export function alignEntitiesIndexed(
     if (!found) result.unmatched.push(name);
     else if (!emitted && blocked) result.overlapping.push(name);
   });
-  const order: Record<EntitySource, number> = { text: 0, ocr: 1, caption: 2 };
-  hits.sort(
-    ({ entity: a }, { entity: b }) =>
-      order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,
-  );
+  hits.sort(({ entity: a }, { entity: b }) => inReadingOrder(a, b));
   return { found: hits, unmatched: result.unmatched, overlapping: result.overlapping };
 }

@@ -4,7 +4,7 @@
 import type { RecognizerInput, RecognizerOutput } from '../core/stages.ts';
 import type { Entity, Warning } from '../core/types.ts';
 import { buildViews, entityFromView, type ViewOptions } from '../recognizers/views.ts';
-import { alignEntitiesIndexed, type TypedName } from './align.ts';
+import { alignEntitiesIndexed, inReadingOrder, type TypedName } from './align.ts';
 import type { LabelMapper } from './labels.ts';
 import { parseEntityAnswer, type Proposal } from './parse.ts';
 
@@ -133,9 +133,6 @@ export function alignNames(
   if (unmappable) {
     warn('llm.entity_unmappable', `${who}: ${unmappable} entities matched only inside chat markup that is not text and were dropped`);
   }
-  const order = { text: 0, ocr: 1, caption: 2 } as const;
-  entities.sort(
-    (a, b) => order[a.source] - order[b.source] || (a.ocrLine ?? a.caption ?? 0) - (b.ocrLine ?? b.caption ?? 0) || a.start - b.start,
-  );
+  entities.sort(inReadingOrder);
   return { entities, dropped: alreadyDropped + unmatched.length + overlapping.length + unmappable };
 }
