@@ -137,6 +137,13 @@ def int8_round_trip_(weight: torch.Tensor) -> None:
         weight.copy_(torch.from_numpy(q.astype("float32") * scale))
 
 
+def row_scale_nodes(table: str, ids: str, gathered: str, out: str, base: str) -> list:
+    """out = gathered rows (as float) * their scales from `<table>_row_scale`, gathered with the same ids."""
+    from onnx import helper
+    return [helper.make_node("Gather", [table + "_row_scale", ids], [out + "_scale"], name=base + "_scale", axis=0),
+            helper.make_node("Mul", [gathered, out + "_scale"], [out], name=base + "_dequant")]
+
+
 def quantize_embeddings(path: str, min_size: int = 200_000) -> None:
     """Store large embedding tables as int8 with one float scale per row (a quarter of float32).
 
@@ -172,9 +179,7 @@ def quantize_embeddings(path: str, min_size: int = 200_000) -> None:
         node.output[0] = original + "_i8"
         out_nodes.append(helper.make_node("Cast", [node.output[0]], [original + "_f"], to=onnx.TensorProto.FLOAT,
                                           name=base + "_to_float"))
-        out_nodes.append(helper.make_node("Gather", [table + "_row_scale", node.input[1]], [original + "_scale"],
-                                          name=base + "_scale", axis=0))
-        out_nodes.append(helper.make_node("Mul", [original + "_f", original + "_scale"], [original], name=base + "_dequant"))
+        out_nodes.extend(row_scale_nodes(table, node.input[1], original + "_f", original, base))
     del g.node[:]
     g.node.extend(out_nodes)
     onnx.checker.check_model(model)

@@ -13,9 +13,9 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import numpy_helper
 
-from export import int8_rows
+from export import int8_rows, row_scale_nodes
 
 
 def convert(model_dir: str) -> int:
@@ -43,10 +43,7 @@ def convert(model_dir: str) -> int:
             done.add(table.name)
         original = cast.output[0]
         cast.output[0] = original + "_f"
-        out_nodes.append(helper.make_node("Gather", [table.name + "_row_scale", node.input[1]], [original + "_scale"],
-                                          name=(node.name or original) + "_scale", axis=0))
-        out_nodes.append(helper.make_node("Mul", [original + "_f", original + "_scale"], [original],
-                                          name=(node.name or original) + "_dequant"))
+        out_nodes.extend(row_scale_nodes(table.name, node.input[1], original + "_f", original, node.name or original))
     if not done:
         raise SystemExit(f"{path}: no float16 embedding table found")
     # the Cast nodes were appended in their original order after their Gathers; sort topologically
