@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../../src/config/load.ts';
-import { CharCnn } from '../../src/recognizers/local/char-cnn.ts';
+import { CharCnn, CharVectors } from '../../src/recognizers/local/char-cnn.ts';
 import { Tagger } from '../../src/recognizers/local/tagger.ts';
 
 interface Parity {
@@ -99,4 +99,26 @@ test('English models without the char CNN in the graph: emissions of the graphs 
       await t.close();
     }
   }
+});
+
+test('CharVectors: a kept vector equals a computed one, the first max chars count, a full cache starts over', () => {
+  const cnn = CharCnn.parse(readFileSync(projectPath('models/ner-en/char_cnn.json'), 'utf8'), 'char_cnn.json');
+  const lines = readFileSync(projectPath('models/ner-en/chars.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  const chars = new Map(lines.map((c, i) => [c, i]));
+  const kept = new CharVectors(cnn, chars, 20, 2);
+  const fresh = new CharVectors(cnn, chars, 20, 0);
+  const F = cnn.filters;
+  const vec = (v: CharVectors, token: string) => {
+    const out = new Float32Array(F);
+    v.write(token, out, 0);
+    return Array.from(out);
+  };
+  const tokens = ['Obama', 'obama', 'Obama', '#SupercalifragilisticexpialidociousNight', 'x', 'Obama', '🚀'];
+  for (const t of tokens) assert.deepEqual(vec(kept, t), vec(fresh, t), t);
+  assert.notDeepEqual(vec(fresh, 'Obama'), vec(fresh, 'obama'), 'case matters to the CNN');
+  // only the first 20 code points count, as train.py's t[:MAX_CHARS]
+  assert.deepEqual(vec(fresh, `${'a'.repeat(20)}b`), vec(fresh, 'a'.repeat(20)));
+  assert.notDeepEqual(vec(fresh, `${'a'.repeat(19)}b`), vec(fresh, 'a'.repeat(20)));
 });

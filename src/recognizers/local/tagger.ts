@@ -4,12 +4,14 @@ import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
 import { lexiconFeatures, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
-import type { CharCnn } from './char-cnn.ts';
+import { CharVectors } from './char-cnn.ts';
 
 export interface TaggerOptions {
   intraOpNumThreads?: number;
   /** Sequences per ONNX run. */
   batchSize?: number;
+  /** Distinct tokens whose char CNN vectors are kept (models that read char_features; 0: none). */
+  charCacheSize?: number;
 }
 
 const UNK = 1;
@@ -42,13 +44,14 @@ export class Tagger {
   private readonly typeWords: readonly string[];
   private readonly featureCount: number;
   private readonly caseFeatures: boolean;
-  /** Char ids of one token, reused by charFeatures. */
-  private readonly charIds: Int32Array;
+  /** Char CNN vectors of tokens, for a graph that reads char_features. */
+  private readonly charVectors: CharVectors | null;
 
   private constructor(
     private readonly files: ModelFiles,
     private readonly session: ort.InferenceSession,
     private readonly batchSize: number,
+    options: TaggerOptions,
   ) {
     const m: Manifest = files.manifest;
     this.language = m.language;
@@ -65,7 +68,8 @@ export class Tagger {
     this.typeWords = m.knowledge_features?.type_words ?? [];
     this.featureCount = m.features.length;
     this.caseFeatures = m.knowledge_features?.case_features ?? false;
-    this.charIds = new Int32Array(this.maxChars);
+    this.charVectors =
+      files.charCnn && files.chars ? new CharVectors(files.charCnn, files.chars, this.maxChars, options.charCacheSize) : null;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -87,7 +91,7 @@ export class Tagger {
       throw new Error(`cannot load NER model ${files.onnxPath}: ${(err as Error).message}`);
     }
     // 16 measured fastest on one thread: 2,200 vs 1,780 posts/s at 64 for CMNER, equal for English.
-    return new Tagger(files, session, options.batchSize ?? 16);
+    return new Tagger(files, session, options.batchSize ?? 16, options);
   }
 
   get manifest(): Manifest {
@@ -177,8 +181,8 @@ export class Tagger {
       }
     });
     feeds.word_ids = new ort.Tensor('int64', words, [B, T]);
-    if (this.files.charCnn && this.files.chars) {
-      feeds.char_features = this.charFeatures(batch, sequences, T, this.files.charCnn, this.files.chars);
+    if (this.charVectors) {
+      feeds.char_features = this.charFeatures(batch, sequences, T, this.charVectors);
     } else if (this.files.chars) {
       const chars = this.files.chars;
       const split = batch.map((seg) => sequences[seg.seq]!.slice(seg.from, seg.to).map((tok) => Array.from(tok).slice(0, this.maxChars)));
@@ -227,27 +231,12 @@ export class Tagger {
   }
 
   /** Char CNN vectors of a batch's tokens (B x T x filters, zeros at padding), for a graph without the CNN. */
-  private charFeatures(
-    batch: Segment[],
-    sequences: readonly (readonly string[])[],
-    T: number,
-    cnn: CharCnn,
-    chars: Map<string, number>,
-  ): ort.Tensor {
-    const F = cnn.filters;
+  private charFeatures(batch: Segment[], sequences: readonly (readonly string[])[], T: number, vectors: CharVectors): ort.Tensor {
+    const F = vectors.filters;
     const data = new Float32Array(batch.length * T * F);
-    const ids = this.charIds;
     batch.forEach((seg, i) => {
       const toks = sequences[seg.seq]!;
-      for (let t = seg.from; t < seg.to; t++) {
-        // the first maxChars code points, as training/train.py's t[:MAX_CHARS] of a Python str
-        let n = 0;
-        for (const ch of toks[t]!) {
-          if (n === this.maxChars) break;
-          ids[n++] = chars.get(ch) ?? UNK;
-        }
-        cnn.vector(ids, n, data, (i * T + t - seg.from) * F);
-      }
+      for (let t = seg.from; t < seg.to; t++) vectors.write(toks[t]!, data, (i * T + t - seg.from) * F);
     });
     return new ort.Tensor('float32', data, [batch.length, T, F]);
   }
