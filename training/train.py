@@ -258,6 +258,9 @@ def main() -> int:
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
     ap.add_argument("--ensemble", type=int, default=None,
                     help="models (seeds seed, seed+1, ...) merged into one graph (English only; default 1)")
+    ap.add_argument("--keep-graph", action="store_true",
+                    help="keep the exported graph as torch wrote it (ensemble members: ensemble.py merges those), "
+                         "without split_char_cnn.py and merge_bilstm.py")
     args = ap.parse_args()
     if args.ensemble is None:
         args.ensemble = 1
@@ -464,7 +467,7 @@ def main() -> int:
     export_model(model, args.out, args.lang, n_feats, ctx=bool(args.ctx_tokens), int8_embeddings=args.int8_embeddings)
     write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
-    if not args.ctx_tokens:
+    if not args.ctx_tokens and not args.keep_graph:
         # graph forms the tagger runs faster, same weights: the char CNN outside the graph (38% of
         # session.run inside it), one bidirectional LSTM node (8-12% less)
         if args.lang == "en":
@@ -495,7 +498,7 @@ def train_ensemble(args) -> int:
         member = os.path.join(args.out, f".member-seed{seed}")
         log(f"ensemble member {k + 1}/{args.ensemble}: seed {seed} -> {member}")
         subprocess.run([sys.executable, os.path.abspath(__file__), *rest, "--seed", str(seed), "--out", member,
-                        "--ensemble", "1"], check=True)
+                        "--ensemble", "1", "--keep-graph"], check=True)
         members.append(member)
     merge_members(members, args.out, args.data, "python training/train.py " + " ".join(sys.argv[1:]), log)
     for member in members:
