@@ -101,24 +101,30 @@ test('English models without the char CNN in the graph: emissions of the graphs 
   }
 });
 
-test('CharVectors: a kept vector equals a computed one, the first max chars count, a full cache starts over', () => {
+test('CharVectors: char ids of the first max chars code points, unknown chars as UNK, then the CNN', () => {
   const cnn = CharCnn.parse(readFileSync(projectPath('models/ner-en/char_cnn.json'), 'utf8'), 'char_cnn.json');
   const lines = readFileSync(projectPath('models/ner-en/chars.txt'), 'utf8')
     .split('\n')
     .filter((l) => l !== '');
   const chars = new Map(lines.map((c, i) => [c, i]));
-  const kept = new CharVectors(cnn, chars, 20, 2);
-  const fresh = new CharVectors(cnn, chars, 20, 0);
+  const vectors = new CharVectors(cnn, chars, 20);
   const F = cnn.filters;
-  const vec = (v: CharVectors, token: string) => {
+  const vec = (token: string) => {
     const out = new Float32Array(F);
-    v.write(token, out, 0);
+    vectors.write(token, out, 0);
     return Array.from(out);
   };
-  const tokens = ['Obama', 'obama', 'Obama', '#SupercalifragilisticexpialidociousNight', 'x', 'Obama', '🚀'];
-  for (const t of tokens) assert.deepEqual(vec(kept, t), vec(fresh, t), t);
-  assert.notDeepEqual(vec(fresh, 'Obama'), vec(fresh, 'obama'), 'case matters to the CNN');
+  const direct = (ids: number[]) => {
+    const out = new Float32Array(F);
+    cnn.vector(Int32Array.from(ids), ids.length, out, 0);
+    return Array.from(out);
+  };
+  assert.deepEqual(vec('Obama'), direct(Array.from('Obama', (c) => chars.get(c)!)));
+  assert.notDeepEqual(vec('Obama'), vec('obama'), 'case matters to the CNN');
+  assert.ok(!chars.has('\u{13000}'), 'a hieroglyph is not in the chars vocabulary');
+  assert.deepEqual(vec('a\u{13000}'), direct([chars.get('a')!, 1]), 'one code point, one UNK id');
   // only the first 20 code points count, as train.py's t[:MAX_CHARS]
-  assert.deepEqual(vec(fresh, `${'a'.repeat(20)}b`), vec(fresh, 'a'.repeat(20)));
-  assert.notDeepEqual(vec(fresh, `${'a'.repeat(19)}b`), vec(fresh, 'a'.repeat(20)));
+  assert.deepEqual(vec(`${'a'.repeat(20)}b`), vec('a'.repeat(20)));
+  assert.notDeepEqual(vec(`${'a'.repeat(19)}b`), vec('a'.repeat(20)));
+  assert.deepEqual(vec(''), new Array<number>(F).fill(0));
 });

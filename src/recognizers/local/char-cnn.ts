@@ -139,25 +139,19 @@ export class CharCnn {
 
 /**
  * Token vectors by token text: the char ids (first `maxChars` code points, as train.py's
- * t[:MAX_CHARS] of a Python str) and the CNN, with the latest `cacheSize` distinct tokens' vectors
- * kept. Computing a vector costs ~1.5 us of CPU per token here (the loops are the whole CNN; V8 does
- * not vectorise them), a third of the tagger's time outside session.run for text-only posts, and
- * tweets repeat most tokens. The cache is one slab (cacheSize x filters floats, 3.2 MB at the
- * default for 50 filters) refilled from empty when full, so it never grows past its size.
+ * t[:MAX_CHARS] of a Python str), then the CNN. A cache of the latest 16,384 distinct tokens'
+ * vectors was tried and removed: 0.98-1.01x CPU per post, paired in one process (the Map lookup
+ * and copy cost about what the ~1.5 us computation does).
  */
 export class CharVectors {
   private readonly ids: Int32Array;
-  private readonly slab: Float32Array;
-  private readonly slot = new Map<string, number>();
 
   constructor(
     private readonly cnn: CharCnn,
     private readonly chars: ReadonlyMap<string, number>,
     private readonly maxChars: number,
-    private readonly cacheSize = 16_384,
   ) {
     this.ids = new Int32Array(maxChars);
-    this.slab = new Float32Array(cacheSize * cnn.filters);
   }
 
   get filters(): number {
@@ -166,23 +160,12 @@ export class CharVectors {
 
   /** Writes the vector of `token` to `out[at..at + filters)`. */
   write(token: string, out: Float32Array, at: number): void {
-    const F = this.cnn.filters;
-    const hit = this.slot.get(token);
-    if (hit !== undefined) {
-      out.set(this.slab.subarray(hit * F, hit * F + F), at);
-      return;
-    }
     let n = 0;
     for (const ch of token) {
       if (n === this.maxChars) break;
       this.ids[n++] = this.chars.get(ch) ?? UNK;
     }
     this.cnn.vector(this.ids, n, out, at);
-    if (this.cacheSize === 0) return;
-    if (this.slot.size === this.cacheSize) this.slot.clear();
-    const s = this.slot.size;
-    this.slab.set(out.subarray(at, at + F), s * F);
-    this.slot.set(token, s);
   }
 }
 

@@ -10,8 +10,6 @@ export interface TaggerOptions {
   intraOpNumThreads?: number;
   /** Sequences per ONNX run. */
   batchSize?: number;
-  /** Distinct tokens whose char CNN vectors are kept (models that read char_features; 0: none). */
-  charCacheSize?: number;
 }
 
 const UNK = 1;
@@ -51,7 +49,6 @@ export class Tagger {
     private readonly files: ModelFiles,
     private readonly session: ort.InferenceSession,
     private readonly batchSize: number,
-    options: TaggerOptions,
   ) {
     const m: Manifest = files.manifest;
     this.language = m.language;
@@ -68,8 +65,7 @@ export class Tagger {
     this.typeWords = m.knowledge_features?.type_words ?? [];
     this.featureCount = m.features.length;
     this.caseFeatures = m.knowledge_features?.case_features ?? false;
-    this.charVectors =
-      files.charCnn && files.chars ? new CharVectors(files.charCnn, files.chars, this.maxChars, options.charCacheSize) : null;
+    this.charVectors = files.charCnn && files.chars ? new CharVectors(files.charCnn, files.chars, this.maxChars) : null;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -91,7 +87,7 @@ export class Tagger {
       throw new Error(`cannot load NER model ${files.onnxPath}: ${(err as Error).message}`);
     }
     // 16 measured fastest on one thread: 2,200 vs 1,780 posts/s at 64 for CMNER, equal for English.
-    return new Tagger(files, session, options.batchSize ?? 16, options);
+    return new Tagger(files, session, options.batchSize ?? 16);
   }
 
   get manifest(): Manifest {
