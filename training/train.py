@@ -31,6 +31,8 @@ from ekmm_data import (LEX_CLASSES, LEX_MIN_LEN, lexicon_feature_names, lexicon_
                        load_lexicon)
 from ekmm_model import CRF, Tagger  # noqa: E402
 from export import export_model, int8_round_trip_  # noqa: E402
+from merge_bilstm import merge as merge_bilstm  # noqa: E402
+from split_char_cnn import split as split_char_cnn  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
@@ -256,6 +258,9 @@ def main() -> int:
                     help="concat: BiLSTM over [post ; knowledge]; attn: post tokens attend over the knowledge")
     ap.add_argument("--ensemble", type=int, default=None,
                     help="models (seeds seed, seed+1, ...) merged into one graph (English only; default 1)")
+    ap.add_argument("--keep-graph", action="store_true",
+                    help="keep the exported graph as torch wrote it (ensemble members: ensemble.py merges those), "
+                         "without split_char_cnn.py and merge_bilstm.py")
     args = ap.parse_args()
     if args.ensemble is None:
         args.ensemble = 1
@@ -462,6 +467,12 @@ def main() -> int:
     export_model(model, args.out, args.lang, n_feats, ctx=bool(args.ctx_tokens), int8_embeddings=args.int8_embeddings)
     write_files(args, words, chars, bigrams, labels, crf, results, history, chosen, train_minutes,
                 data_files, hits, type_words)
+    if not args.ctx_tokens and not args.keep_graph:
+        # graph forms the tagger runs faster, same weights: the char CNN outside the graph (38% of
+        # session.run inside it), one bidirectional LSTM node (8-12% less)
+        if args.lang == "en":
+            split_char_cnn(args.out)
+        merge_bilstm(args.out)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
 
@@ -487,7 +498,7 @@ def train_ensemble(args) -> int:
         member = os.path.join(args.out, f".member-seed{seed}")
         log(f"ensemble member {k + 1}/{args.ensemble}: seed {seed} -> {member}")
         subprocess.run([sys.executable, os.path.abspath(__file__), *rest, "--seed", str(seed), "--out", member,
-                        "--ensemble", "1"], check=True)
+                        "--ensemble", "1", "--keep-graph"], check=True)
         members.append(member)
     merge_members(members, args.out, args.data, "python training/train.py " + " ".join(sys.argv[1:]), log)
     for member in members:

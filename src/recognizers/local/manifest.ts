@@ -13,6 +13,7 @@ import {
   type Gazetteer,
   type Lexicon,
 } from './features.ts';
+import { CharCnn } from './char-cnn.ts';
 
 const manifestSchema = z
   .object({
@@ -65,6 +66,11 @@ const manifestSchema = z
       .passthrough()
       .nullable()
       .optional(),
+    /**
+     * The char CNN outside the graph (training/split_char_cnn.py): the graph reads `char_features`,
+     * vectors the tagger computes from `file`, instead of `char_ids`.
+     */
+    char_cnn: z.object({ file: z.string(), filters: z.number().int().positive() }).passthrough().nullable().default(null),
     results: z.unknown().optional(),
   })
   .passthrough();
@@ -79,6 +85,7 @@ export interface ModelFiles {
   bigrams: Map<string, number> | null;
   gazetteer: Gazetteer | null;
   lexicon: Lexicon | null;
+  charCnn: CharCnn | null;
   onnxPath: string;
 }
 
@@ -98,6 +105,32 @@ async function readLexicon(file: string, manifestPath: string): Promise<Lexicon>
     throw new Error(`cannot read the lexicon file ${file} that ${manifestPath} names: ${(err as Error).message}`);
   }
   return parseLexicon(text, file);
+}
+
+/** The char CNN file of a graph that reads `char_features`, checked against the manifest and the chars vocabulary. */
+async function readCharCnn(
+  dir: string,
+  manifest: Manifest,
+  chars: Map<string, number> | null,
+  manifestPath: string,
+): Promise<CharCnn | null> {
+  const reads = manifest.onnx.inputs.includes('char_features');
+  const spec = manifest.char_cnn;
+  if (!reads && !spec) return null;
+  if (!reads || !spec || !chars) {
+    throw new Error(`${manifestPath}: a char_cnn entry, a chars vocabulary and the char_features input go together`);
+  }
+  const file = join(dir, spec.file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the char CNN file ${file} that ${manifestPath} names: ${(err as Error).message}`);
+  }
+  const cnn = CharCnn.parse(text, file);
+  if (cnn.filters !== spec.filters) throw new Error(`${file}: ${cnn.filters} filters, the manifest says ${spec.filters}`);
+  if (cnn.rows !== chars.size) throw new Error(`${file}: ${cnn.rows} char rows for a chars vocabulary of ${chars.size}`);
+  return cnn;
 }
 
 export async function loadModelFiles(dir: string): Promise<ModelFiles> {
@@ -139,14 +172,17 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
     // were not shipped; the TypeScript tagger does not feed them.
     throw new Error(`${path}: models that read the knowledge text as context (train.py --ctx-tokens) are not supported by this tagger`);
   }
+  const chars = manifest.vocab.chars ? await readVocab(dir, manifest.vocab.chars) : null;
+  const charCnn = await readCharCnn(dir, manifest, chars, path);
   return {
     dir,
     manifest,
     words: await readVocab(dir, manifest.vocab.words),
-    chars: manifest.vocab.chars ? await readVocab(dir, manifest.vocab.chars) : null,
+    chars,
     bigrams: manifest.vocab.bigrams ? await readVocab(dir, manifest.vocab.bigrams) : null,
     gazetteer: gaz ? parseGazetteer(await readFile(join(dir, gaz.file), 'utf8'), join(dir, gaz.file)) : null,
     lexicon: lex ? await readLexicon(join(dir, lex.file), path) : null,
+    charCnn,
     onnxPath: join(dir, manifest.onnx.file),
   };
 }

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { loadModelFiles, type Manifest, type ModelFiles } from './manifest.ts';
 import { lexiconFeatures, tokenFeatures, wordKey, type TypeKeywords } from './features.ts';
 import { viterbi, type CrfParams } from './viterbi.ts';
+import { CharVectors } from './char-cnn.ts';
 
 export interface TaggerOptions {
   intraOpNumThreads?: number;
@@ -41,6 +42,8 @@ export class Tagger {
   private readonly typeWords: readonly string[];
   private readonly featureCount: number;
   private readonly caseFeatures: boolean;
+  /** Char CNN vectors of tokens, for a graph that reads char_features. */
+  private readonly charVectors: CharVectors | null;
 
   private constructor(
     private readonly files: ModelFiles,
@@ -62,6 +65,7 @@ export class Tagger {
     this.typeWords = m.knowledge_features?.type_words ?? [];
     this.featureCount = m.features.length;
     this.caseFeatures = m.knowledge_features?.case_features ?? false;
+    this.charVectors = files.charCnn && files.chars ? new CharVectors(files.charCnn, files.chars, this.maxChars) : null;
     for (const name of m.onnx.inputs) {
       if (!session.inputNames.includes(name)) {
         throw new Error(`${files.onnxPath}: graph has no input "${name}" that the manifest lists`);
@@ -173,7 +177,9 @@ export class Tagger {
       }
     });
     feeds.word_ids = new ort.Tensor('int64', words, [B, T]);
-    if (this.files.chars) {
+    if (this.charVectors) {
+      feeds.char_features = this.charFeatures(batch, sequences, T, this.charVectors);
+    } else if (this.files.chars) {
       const chars = this.files.chars;
       const split = batch.map((seg) => sequences[seg.seq]!.slice(seg.from, seg.to).map((tok) => Array.from(tok).slice(0, this.maxChars)));
       const C = Math.max(1, ...split.flatMap((s) => s.map((c) => c.length)));
@@ -218,6 +224,17 @@ export class Tagger {
     const em = result[this.files.manifest.onnx.output];
     if (!em || !(em.data instanceof Float32Array)) throw new Error('NER model returned no float emissions');
     return em.data;
+  }
+
+  /** Char CNN vectors of a batch's tokens (B x T x filters, zeros at padding), for a graph without the CNN. */
+  private charFeatures(batch: Segment[], sequences: readonly (readonly string[])[], T: number, vectors: CharVectors): ort.Tensor {
+    const F = vectors.filters;
+    const data = new Float32Array(batch.length * T * F);
+    batch.forEach((seg, i) => {
+      const toks = sequences[seg.seq]!;
+      for (let t = seg.from; t < seg.to; t++) vectors.write(toks[t]!, data, (i * T + t - seg.from) * F);
+    });
+    return new ort.Tensor('float32', data, [batch.length, T, F]);
   }
 
   async close(): Promise<void> {
