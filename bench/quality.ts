@@ -1,9 +1,10 @@
 // Test-split quality of the committed local NER models, beside the recorded LLM's own entity
 // list and published results, plus tagging speed.
-//   npx tsx bench/quality.ts [DATA_DIR] [--en DIR] [--en-knowledge DIR]
+//   npx tsx bench/quality.ts [DATA_DIR] [--en DIR] [--en-knowledge DIR] [--zh DIR]
 // DATA_DIR defaults to ../shared/data; --en is the model for text-only (and caption) rows (default
 // models/ner-en), --en-knowledge a dedicated model for the knowledge rows (default
-// models/ner-en-knowledge where committed and --en is not given, else the --en model).
+// models/ner-en-knowledge where committed and --en is not given, else the --en model), --zh the
+// CMNER model (default models/ner-zh).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import { mapLlmType, matchKey, type TypeKeywords } from '../src/recognizers/loca
 import { Tagger } from '../src/recognizers/local/tagger.ts';
 
 const { values: opts, positionals } = parseArgs({
-  options: { en: { type: 'string' }, 'en-knowledge': { type: 'string' } },
+  options: { en: { type: 'string' }, 'en-knowledge': { type: 'string' }, zh: { type: 'string' } },
   allowPositionals: true,
 });
 const dataDir = positionals[0] ?? projectPath('../shared/data');
@@ -115,8 +116,8 @@ async function main(): Promise<void> {
     null,
   ]);
 
-  const zh = await Tagger.load(projectPath('models/ner-zh')).catch((err: Error) => {
-    console.error(`models/ner-zh: ${err.message}`);
+  const zh = await Tagger.load(opts.zh ?? projectPath('models/ner-zh')).catch((err: Error) => {
+    console.error(`${opts.zh ?? 'models/ner-zh'}: ${err.message}`);
     return null;
   });
   let zhF1: number | null = null;

@@ -33,6 +33,7 @@ from ekmm_model import CRF, Tagger  # noqa: E402
 from export import export_model, int8_round_trip_  # noqa: E402
 from merge_bilstm import merge as merge_bilstm  # noqa: E402
 from split_char_cnn import split as split_char_cnn  # noqa: E402
+from quantize_lstm import quantize as quantize_lstm  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_CHARS = 20
@@ -261,6 +262,8 @@ def main() -> int:
     ap.add_argument("--keep-graph", action="store_true",
                     help="keep the exported graph as torch wrote it (ensemble members: ensemble.py merges those), "
                          "without split_char_cnn.py and merge_bilstm.py")
+    ap.add_argument("--int8-lstm", choices=["auto", "yes", "no"], default="auto",
+                    help="int8 LSTM weights after the merge (quantize_lstm.py); auto: Chinese models only")
     args = ap.parse_args()
     if args.ensemble is None:
         args.ensemble = 1
@@ -473,6 +476,9 @@ def main() -> int:
         if args.lang == "en":
             split_char_cnn(args.out)
         merge_bilstm(args.out)
+        if args.int8_lstm == "yes" or (args.int8_lstm == "auto" and args.lang == "zh"):
+            # 1.6x the CMNER posts per CPU-second at -0.07 / -0.04 dev / test F1 (quantize_lstm.py)
+            quantize_lstm(args.out)
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
 
