@@ -3,7 +3,7 @@
 // folder, all timed side by side in one run; reading accuracy of each variant that can change
 // what is read, with and without the English spacing repair.
 //   npx tsx bench/ocr.ts [--runs 24] [--compare /tmp/ocrcmp] [--tweets 150] [--variants a,b]
-//        [--det-int8 FILE] [--rec-int8 FILE] [--show]
+//        [--det-int8 FILE] [--rec-int8 FILE] [--show] [--tweet-file FILE]
 // --variants picks rows by name (default: all; "before" is always timed first, as the baseline).
 // --det-int8 / --rec-int8 try other quantized files (tools/ocr-quantize/) in the int8 rows.
 // --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PpOcrPipeline, TUNING_BEFORE, type ModelFiles, type PipelineTuning } from '../src/ocr/pipeline.ts';
-import { SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
+import { FIRST_PASS_TUNING, SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
 import { readingOrder } from '../src/ocr/reading-order.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
@@ -31,7 +31,8 @@ function arg(name: string, fallback: string): string {
 const RUNS = Number(arg('runs', '24'));
 const COMPARE = arg('compare', '/tmp/ocrcmp');
 const TWEETS = Number(arg('tweets', '0'));
-const TWEET_FILE = join(import.meta.dirname, '../../shared/data/twitter2017/test.txt');
+// --tweet-file: where the checkout is not beside ../shared (a worktree elsewhere).
+const TWEET_FILE = arg('tweet-file', join(import.meta.dirname, '../../shared/data/twitter2017/test.txt'));
 
 const FP32 = modelFiles('fp32');
 const INT8_DET = arg('det-int8', modelFiles('int8-det').detection);
@@ -194,6 +195,14 @@ const ALL_VARIANTS: Variant[] = [
     files: modelFiles('fold'),
     threads: 0,
     tuning: { ...single, recSplit: true },
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-2pass',
+    lever: 'fold-split-1 + det: first pass at 480 px (FIRST_PASS_TUNING)',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: FIRST_PASS_TUNING,
     detMaxSide: 960,
   },
   {
