@@ -3,11 +3,13 @@
 // folder, all timed side by side in one run; reading accuracy of each variant that can change
 // what is read, with and without the English spacing repair.
 //   npx tsx bench/ocr.ts [--runs 24] [--compare /tmp/ocrcmp] [--tweets 150] [--variants a,b]
-//        [--det-int8 FILE] [--rec-int8 FILE] [--show] [--tweet-file FILE]
+//        [--det-int8 FILE] [--rec-int8 FILE] [--show] [--tweet-file FILE] [--wait-quiet]
 // --variants picks rows by name (default: all; "before" is always timed first, as the baseline).
 // --det-int8 / --rec-int8 try other quantized files (tools/ocr-quantize/) in the int8 rows.
 // --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
 // fonts and three sizes, clean and degraded: text the spacing repair was not tuned on.
+// --wait-quiet: each round starts only once the CPUs were under 15% busy for 0.5 s (at most 60 s
+// of waiting), and the busy share each round started at is printed.
 // --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
 // project: it pins sharp 0.33). It runs in a child process so the two sharp builds never meet.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,7 @@ import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, ty
 import { degrade, renderLines } from '../test/ocr/render.ts';
 import { corpusAccuracy } from '../test/ocr/metrics.ts';
 import { percentile } from './percentile.ts';
+import { waitForQuietCpu } from './cpu-quiet.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -380,7 +383,13 @@ const ROUNDS = 4;
 const perRound = Math.max(1, Math.round(RUNS / ROUNDS));
 const times = new Map<string, number[][]>([...VARIANTS.map((v) => v.name), 'pool', 'gutenye'].map((n) => [n, []]));
 let otherError: string | undefined;
+const WAIT_QUIET = process.argv.includes('--wait-quiet');
+const roundStarts: string[] = [];
 for (let r = 0; r < ROUNDS; r++) {
+  if (WAIT_QUIET) {
+    const q = await waitForQuietCpu();
+    roundStarts.push(`${q.busy.toFixed(0)}% busy after ${(q.waitedMs / 1000).toFixed(1)} s`);
+  }
   for (const v of VARIANTS) times.get(v.name)!.push(await timeIt(runOf(v), perRound));
   times.get('pool')!.push(await timeIt(() => pooled.read([image], 'en'), perRound));
   const o = runGutenye(COMPARE, speedPath, perRound, []);
@@ -419,6 +428,7 @@ for (const v of VARIANTS) row(v.name, v.lever);
 row('pool', '"ppocr" backend as configured by default (1 worker thread)');
 if (typeof other === 'string') console.log(`| gutenye        | @gutenye/ocr-node: ${other} |`);
 else row('gutenye', '@gutenye/ocr-node 1.x (in a child process, its defaults)');
+if (WAIT_QUIET) console.log(`Rounds started at (CPU busy over 0.5 s before each, after waiting): ${roundStarts.join('; ')}`);
 
 const sets = [...new Set(all.map((s) => s.set))];
 const accOf = (rows: Read[], set: string, key: 'before' | 'after') =>

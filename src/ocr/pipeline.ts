@@ -240,24 +240,28 @@ export class PpOcrPipeline {
     if (this.helper) pixels.set(data);
     const image: RgbImage = { data: pixels, width: info.width, height: info.height, channels: 3 };
     if (stop()) throw new OcrStopped('detect');
-    const quads = await this.detect(image, detMaxSide);
+    const quads = await this.detect(image, detMaxSide, stop);
     if (stop()) throw new OcrStopped('recognize');
     const read = quads.length ? await this.recognize(image, quads, stop) : [];
     return { quads, crops: read.map((r) => r.crop), decoded: read.map(({ line, stride }) => ({ line, stride })) };
   }
 
-  private async detect(image: RgbImage, maxSide: number): Promise<Quad[]> {
+  private async detect(image: RgbImage, maxSide: number, stop: StopCheck): Promise<Quad[]> {
     const first = this.tuning.detFirstSide;
     const full = detSize(image.width, image.height, maxSide);
     const background = first > 0 && Math.max(...full) > first ? plainBackground(image) : undefined;
     if (!background) return (await this.detectAt(image, maxSide)).quads;
     const low = await this.detectAt(image, first);
-    if (low.quads.length === 0 || inkOutside(image, background, low.quads, INK_TOLERANCE) > INK_MISSED)
-      return (await this.detectAt(image, maxSide)).quads;
+    // A second pass is a whole detector run: not started for a job no longer wanted.
+    const again = async (side: number): Promise<Quad[]> => {
+      if (stop()) throw new OcrStopped('detect');
+      return (await this.detectAt(image, side)).quads;
+    };
+    if (low.quads.length === 0 || inkOutside(image, background, low.quads, INK_TOLERANCE) > INK_MISSED) return again(maxSide);
     if (low.shortest >= DET_MIN_BOX) return low.quads;
     // Every ink pixel has a box, but some are small: the scale that makes the smallest DET_MIN_BOX high.
     const side = Math.min(maxSide, Math.ceil((Math.max(...detSize(image.width, image.height, first)) * DET_MIN_BOX) / low.shortest));
-    return (await this.detectAt(image, side)).quads;
+    return again(side);
   }
 
   /** Boxes in image coordinates, and the shortest box side in detector map pixels. */
