@@ -141,7 +141,8 @@ export interface PipelineTuning {
    */
   recSplit: boolean;
   /**
-   * 0: off. Else, on a plain background, detect first with the longest side at most this: where
+   * 0: off. Else, on a plain background and where the full pass's map would be at least 4/3 of
+   * this (FIRST_PASS_SHARE), detect first with the longest side at most this: where
    * every box found is at least DET_MIN_BOX detector pixels high and all the ink lies in the boxes,
    * those boxes are used; else detect again at the scale the smallest box asks for (or at
    * detMaxSide). Large text needs no 960 px map; small text still gets one.
@@ -173,6 +174,12 @@ const INK_MARGIN = 32;
  * 26 px at 256; below that nothing is found): a box this high holds text of ~12 px, over twice that.
  */
 export const DET_MIN_BOX = 14;
+/**
+ * The first pass runs only where its map is at most this share of the full one's longest side:
+ * nearly the same scale saves nothing and only moves the boxes a little (a 497 px wide "BEIJING
+ * 2024" read "BEJING" at 480 against "BEIJING" at 512, test/finetune/llava-ocr.test.ts).
+ */
+const FIRST_PASS_SHARE = 0.75;
 /** Ink this far (image px) outside a box still counts as the box's (antialiasing, unclip rounding). */
 const INK_TOLERANCE = 3;
 /** Sampled ink pixels outside every box a first pass may leave: a speck, not a missed word. */
@@ -249,7 +256,7 @@ export class PpOcrPipeline {
   private async detect(image: RgbImage, maxSide: number, stop: StopCheck): Promise<Quad[]> {
     const first = this.tuning.detFirstSide;
     const full = detSize(image.width, image.height, maxSide);
-    const background = first > 0 && Math.max(...full) > first ? plainBackground(image) : undefined;
+    const background = first > 0 && first <= Math.max(...full) * FIRST_PASS_SHARE ? plainBackground(image) : undefined;
     if (!background) return (await this.detectAt(image, maxSide)).quads;
     const low = await this.detectAt(image, first);
     // A second pass is a whole detector run: not started for a job no longer wanted.
