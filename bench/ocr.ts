@@ -3,11 +3,13 @@
 // folder, all timed side by side in one run; reading accuracy of each variant that can change
 // what is read, with and without the English spacing repair.
 //   npx tsx bench/ocr.ts [--runs 24] [--compare /tmp/ocrcmp] [--tweets 150] [--variants a,b]
-//        [--det-int8 FILE] [--rec-int8 FILE] [--show]
+//        [--det-int8 FILE] [--rec-int8 FILE] [--show] [--tweet-file FILE] [--wait-quiet]
 // --variants picks rows by name (default: all; "before" is always timed first, as the baseline).
 // --det-int8 / --rec-int8 try other quantized files (tools/ocr-quantize/) in the int8 rows.
 // --tweets N also reads N tweet lines (Twitter-2017 test, from ../shared/data) drawn in five
 // fonts and three sizes, clean and degraded: text the spacing repair was not tuned on.
+// --wait-quiet: each round starts only once the CPUs were under 15% busy for 0.5 s (at most 60 s
+// of waiting), and the busy share each round started at is printed.
 // --compare names a folder where `npm install @gutenye/ocr-node` was run (kept out of the
 // project: it pins sharp 0.33). It runs in a child process so the two sharp builds never meet.
 import { spawnSync } from 'node:child_process';
@@ -16,13 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PpOcrPipeline, TUNING_BEFORE, type ModelFiles, type PipelineTuning } from '../src/ocr/pipeline.ts';
-import { SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
+import { FIRST_PASS_TUNING, SINGLE_CROP_TUNING, PpOcr, modelFiles } from '../src/ocr/ppocr.ts';
 import { readingOrder } from '../src/ocr/reading-order.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { CHINESE_LINES, ENGLISH_LINES, chinesePage, englishPages, renderPage, type PageSpec } from '../test/ocr/corpus.ts';
 import { degrade, renderLines } from '../test/ocr/render.ts';
 import { corpusAccuracy } from '../test/ocr/metrics.ts';
 import { percentile } from './percentile.ts';
+import { waitForQuietCpu } from './cpu-quiet.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,7 +34,8 @@ function arg(name: string, fallback: string): string {
 const RUNS = Number(arg('runs', '24'));
 const COMPARE = arg('compare', '/tmp/ocrcmp');
 const TWEETS = Number(arg('tweets', '0'));
-const TWEET_FILE = join(import.meta.dirname, '../../shared/data/twitter2017/test.txt');
+// --tweet-file: where the checkout is not beside ../shared (a worktree elsewhere).
+const TWEET_FILE = arg('tweet-file', join(import.meta.dirname, '../../shared/data/twitter2017/test.txt'));
 
 const FP32 = modelFiles('fp32');
 const INT8_DET = arg('det-int8', modelFiles('int8-det').detection);
@@ -194,6 +198,14 @@ const ALL_VARIANTS: Variant[] = [
     files: modelFiles('fold'),
     threads: 0,
     tuning: { ...single, recSplit: true },
+    detMaxSide: 960,
+  },
+  {
+    name: 'fold-2pass',
+    lever: 'fold-split-1 + det: first pass at 480 px (FIRST_PASS_TUNING)',
+    files: modelFiles('fold'),
+    threads: 0,
+    tuning: FIRST_PASS_TUNING,
     detMaxSide: 960,
   },
   {
@@ -371,7 +383,13 @@ const ROUNDS = 4;
 const perRound = Math.max(1, Math.round(RUNS / ROUNDS));
 const times = new Map<string, number[][]>([...VARIANTS.map((v) => v.name), 'pool', 'gutenye'].map((n) => [n, []]));
 let otherError: string | undefined;
+const WAIT_QUIET = process.argv.includes('--wait-quiet');
+const roundStarts: string[] = [];
 for (let r = 0; r < ROUNDS; r++) {
+  if (WAIT_QUIET) {
+    const q = await waitForQuietCpu();
+    roundStarts.push(`${q.busy.toFixed(0)}% busy after ${(q.waitedMs / 1000).toFixed(1)} s`);
+  }
   for (const v of VARIANTS) times.get(v.name)!.push(await timeIt(runOf(v), perRound));
   times.get('pool')!.push(await timeIt(() => pooled.read([image], 'en'), perRound));
   const o = runGutenye(COMPARE, speedPath, perRound, []);
@@ -410,6 +428,7 @@ for (const v of VARIANTS) row(v.name, v.lever);
 row('pool', '"ppocr" backend as configured by default (1 worker thread)');
 if (typeof other === 'string') console.log(`| gutenye        | @gutenye/ocr-node: ${other} |`);
 else row('gutenye', '@gutenye/ocr-node 1.x (in a child process, its defaults)');
+if (WAIT_QUIET) console.log(`Rounds started at (CPU busy over 0.5 s before each, after waiting): ${roundStarts.join('; ')}`);
 
 const sets = [...new Set(all.map((s) => s.set))];
 const accOf = (rows: Read[], set: string, key: 'before' | 'after') =>

@@ -24,19 +24,34 @@ export const REC_MAX_WIDTH = 2400;
 /** PaddleOCR turns boxes this much taller than wide by 90° (vertical text). */
 const VERTICAL_RATIO = 1.5;
 
-/**
- * Samples the quad (TL, TR, BR, BL) into a REC_HEIGHT-high strip with bilinear corner
- * interpolation; supersampling keeps tall text from aliasing when it is shrunk to 48 px.
- */
-export function cropLine(img: RgbImage, quad: Quad): LineCrop {
+/** The quad's corners in reading order (turned when vertical), and the crop's width at REC_HEIGHT. */
+function cropGeometry(quad: Quad): { corners: Quad; width: number; srcH: number } {
   let [p0, p1, p2, p3] = quad;
   const w = Math.max(distance(p0, p1), distance(p3, p2));
   const h = Math.max(distance(p0, p3), distance(p1, p2));
   if (h / Math.max(w, 1) >= VERTICAL_RATIO) [p0, p1, p2, p3] = [p1, p2, p3, p0];
   const srcW = Math.max(distance(p0, p1), distance(p3, p2), 1);
   const srcH = Math.max(distance(p0, p3), distance(p1, p2), 1);
+  const width = Math.max(8, Math.min(REC_MAX_WIDTH, Math.ceil((REC_HEIGHT * srcW) / srcH)));
+  return { corners: [p0, p1, p2, p3], width, srcH };
+}
+
+/**
+ * The width cropLine(img, quad) will have, without sampling anything: the recognizer's runs are
+ * planned (and shared between threads) before any crop is cut.
+ */
+export function cropWidth(quad: Quad): number {
+  return cropGeometry(quad).width;
+}
+
+/**
+ * Samples the quad (TL, TR, BR, BL) into a REC_HEIGHT-high strip with bilinear corner
+ * interpolation; supersampling keeps tall text from aliasing when it is shrunk to 48 px.
+ */
+export function cropLine(img: RgbImage, quad: Quad): LineCrop {
+  const { corners, width, srcH } = cropGeometry(quad);
+  const [p0, p1, p2, p3] = corners;
   const height = REC_HEIGHT;
-  const width = Math.max(8, Math.min(REC_MAX_WIDTH, Math.ceil((height * srcW) / srcH)));
   const k = Math.min(4, Math.max(1, Math.ceil(srcH / height)));
   const rgb = new Uint8Array(width * height * 3);
   const grey = new Uint8Array(width * height);

@@ -1,17 +1,17 @@
 // The PP-OCRv4 pipeline on onnxruntime-node: DB detection -> crops -> CTC recognition.
 // Runs inside an OCR worker thread; everything here is synchronous CPU work or ONNX calls.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { boxesFromProbabilityMap, DB_DEFAULTS } from './det-postprocess.ts';
-import { cropLine, REC_HEIGHT, type LineCrop, type RgbImage } from './crop.ts';
-import { ctcGreedyDecode, type DecodedLine } from './ctc.ts';
+import { cropWidth, type LineCrop, type RgbImage } from './crop.ts';
+import type { DecodedLine } from './ctc.ts';
+import { loadDictionary, readRun, type LineRun, type ReadLine } from './line-runs.ts';
 import { restoreEnglishSpaces } from './spacing.ts';
-import { inkRegion } from './ink-region.ts';
-import { RecHelperClient, type RecRunInput } from './rec-split.ts';
+import { inkOutside, inkRegion, plainBackground } from './ink-region.ts';
+import { RecHelperClient } from './rec-split.ts';
 import { loadWordCosts, type WordCosts } from './word-costs.ts';
-import type { Quad } from './geometry.ts';
+import { distance, type Quad } from './geometry.ts';
 
 export interface ModelFiles {
   detection: string;
@@ -64,15 +64,7 @@ const REC_PAD_SLACK = 0.15;
 /** Per channel, byte -> normalised detector input (ImageNet mean/std, BGR order applied by the caller). */
 const DET_LUT = DET_MEAN.map((mean, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / DET_STD[c]!));
 
-export function loadDictionary(path: string): string[] {
-  const chars = readFileSync(path, 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''));
-  if (chars[chars.length - 1] === '') chars.pop();
-  // PaddleOCR appends the space as the last class (use_space_char).
-  chars.push(' ');
-  return chars;
-}
+export { loadDictionary, recognizerInput } from './line-runs.ts';
 
 export function detSize(width: number, height: number, maxSide: number): [number, number] {
   const ratio = Math.max(width, height) > maxSide ? maxSide / Math.max(width, height) : 1;
@@ -90,23 +82,6 @@ export function detectorInput(rgb: Uint8Array, w: number, h: number): Float32Arr
     const out = c * plane;
     for (let i = 0, src = 2 - c; i < plane; i++, src += 3) input[out + i] = lut[rgb[src]!]!;
   }
-  return input;
-}
-
-/** Recognizer input (n x 3 x 48 x width): each crop left-aligned, the rest padding. */
-export function recognizerInput(crops: LineCrop[], width: number): Float32Array {
-  const plane = REC_HEIGHT * width;
-  // Zero in normalised space is mid-grey: the padding PaddleOCR uses.
-  const input = new Float32Array(crops.length * 3 * plane);
-  crops.forEach((crop, b) => {
-    for (let c = 0; c < 3; c++) {
-      const base = b * 3 * plane + c * plane;
-      for (let y = 0; y < crop.height; y++) {
-        const dst = base + y * width;
-        for (let x = 0, src = y * crop.width * 3 + (2 - c); x < crop.width; x++, src += 3) input[dst + x] = crop.rgb[src]! / 127.5 - 1;
-      }
-    }
-  });
   return input;
 }
 
@@ -165,6 +140,14 @@ export interface PipelineTuning {
    * strips do not split well); costs a second recognizer's memory per OCR worker.
    */
   recSplit: boolean;
+  /**
+   * 0: off. Else, on a plain background and where the full pass's map would be at least 4/3 of
+   * this (FIRST_PASS_SHARE), detect first with the longest side at most this: where
+   * every box found is at least DET_MIN_BOX detector pixels high and all the ink lies in the boxes,
+   * those boxes are used; else detect again at the scale the smallest box asks for (or at
+   * detMaxSide). Large text needs no 960 px map; small text still gets one.
+   */
+  detFirstSide: number;
 }
 
 /** The settings the pipeline ran with before the speed work (issue 12 part 5). */
@@ -179,10 +162,28 @@ export const TUNING_BEFORE: PipelineTuning = {
   recEndPad: 0,
   detInkCrop: false,
   recSplit: false,
+  detFirstSide: 0,
 };
 
 /** Margin kept around the ink, in detector pixels: room for DB's unclip of boxes at the edge. */
 const INK_MARGIN = 32;
+/**
+ * The shortest box side (detector map pixels) the first, small detection pass may keep. A line's
+ * box is ~1.15x its font size in the map (34 px text at 480 of 1280 px: 14.8). Drawn lines are
+ * found and read right down to ~5 px font size in the map (16 px text at 416 px, 20 px at 320,
+ * 26 px at 256; below that nothing is found): a box this high holds text of ~12 px, over twice that.
+ */
+export const DET_MIN_BOX = 14;
+/**
+ * The first pass runs only where its map is at most this share of the full one's longest side:
+ * nearly the same scale saves nothing and only moves the boxes a little (a 497 px wide "BEIJING
+ * 2024" read "BEJING" at 480 against "BEIJING" at 512, test/finetune/llava-ocr.test.ts).
+ */
+const FIRST_PASS_SHARE = 0.75;
+/** Ink this far (image px) outside a box still counts as the box's (antialiasing, unclip rounding). */
+const INK_TOLERANCE = 3;
+/** Sampled ink pixels outside every box a first pass may leave: a speck, not a missed word. */
+const INK_MISSED = 8;
 
 export class PpOcrPipeline {
   private constructor(
@@ -217,7 +218,7 @@ export class PpOcrPipeline {
     // The two recognizers share this pipeline's threads (1 + 1 on the 2-core machine measured).
     const recOpts = split ? { ...opts, intraOpNumThreads: Math.floor(cores / 2) } : opts;
     const rec = await ort.InferenceSession.create(files.recognition, recOpts);
-    const helper = split ? await RecHelperClient.start(files.recognition, recOpts) : undefined;
+    const helper = split ? await RecHelperClient.start(files.recognition, files.dictionary, recOpts) : undefined;
     return new PpOcrPipeline(det, rec, loadDictionary(files.dictionary), loadWordCosts(files.englishWords), tuning, helper);
   }
 
@@ -238,21 +239,40 @@ export class PpOcrPipeline {
   ): Promise<{ quads: Quad[]; crops: LineCrop[]; decoded: { line: DecodedLine; stride: number }[] }> {
     // Decoded once: detection resizes these pixels rather than decoding the PNG a second time.
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const image: RgbImage = {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-      channels: 3,
-    };
+    // With a helper the pixels go to shared memory (one copy, ~1 ms for 6 MB), which the helper
+    // thread then reads for its own crops.
+    const pixels = this.helper
+      ? new Uint8Array(new SharedArrayBuffer(data.length))
+      : new Uint8Array(data.buffer, data.byteOffset, data.length);
+    if (this.helper) pixels.set(data);
+    const image: RgbImage = { data: pixels, width: info.width, height: info.height, channels: 3 };
     if (stop()) throw new OcrStopped('detect');
-    const quads = await this.detect(image, detMaxSide);
+    const quads = await this.detect(image, detMaxSide, stop);
     if (stop()) throw new OcrStopped('recognize');
-    const crops = quads.map((q) => cropLine(image, q));
-    const decoded = crops.length ? await this.recognize(crops, stop) : [];
-    return { quads, crops, decoded };
+    const read = quads.length ? await this.recognize(image, quads, stop) : [];
+    return { quads, crops: read.map((r) => r.crop), decoded: read.map(({ line, stride }) => ({ line, stride })) };
   }
 
-  private async detect(image: RgbImage, maxSide: number): Promise<Quad[]> {
+  private async detect(image: RgbImage, maxSide: number, stop: StopCheck): Promise<Quad[]> {
+    const first = this.tuning.detFirstSide;
+    const full = detSize(image.width, image.height, maxSide);
+    const background = first > 0 && first <= Math.max(...full) * FIRST_PASS_SHARE ? plainBackground(image) : undefined;
+    if (!background) return (await this.detectAt(image, maxSide)).quads;
+    const low = await this.detectAt(image, first);
+    // A second pass is a whole detector run: not started for a job no longer wanted.
+    const again = async (side: number): Promise<Quad[]> => {
+      if (stop()) throw new OcrStopped('detect');
+      return (await this.detectAt(image, side)).quads;
+    };
+    if (low.quads.length === 0 || inkOutside(image, background, low.quads, INK_TOLERANCE) > INK_MISSED) return again(maxSide);
+    if (low.shortest >= DET_MIN_BOX) return low.quads;
+    // Every ink pixel has a box, but some are small: the scale that makes the smallest DET_MIN_BOX high.
+    const side = Math.min(maxSide, Math.ceil((Math.max(...detSize(image.width, image.height, first)) * DET_MIN_BOX) / low.shortest));
+    return again(side);
+  }
+
+  /** Boxes in image coordinates, and the shortest box side in detector map pixels. */
+  private async detectAt(image: RgbImage, maxSide: number): Promise<{ quads: Quad[]; shortest: number }> {
     // The scale the whole image gets; with detInkCrop only the inked part is fed at that scale.
     const [fw, fh] = detSize(image.width, image.height, maxSide);
     const region = this.tuning.detInkCrop
@@ -275,39 +295,22 @@ export class PpOcrPipeline {
     const sy = region.height / mh!;
     const clampX = (v: number): number => Math.min(Math.max(v, 0), image.width);
     const clampY = (v: number): number => Math.min(Math.max(v, 0), image.height);
-    return boxes.map((b) => b.quad.map(([x, y]) => [clampX(region.x + x * sx), clampY(region.y + y * sy)]) as Quad);
+    const shortest = Math.min(...boxes.map(({ quad: q }) => Math.min(distance(q[0], q[1]), distance(q[1], q[2]))));
+    return { quads: boxes.map((b) => b.quad.map(([x, y]) => [clampX(region.x + x * sx), clampY(region.y + y * sy)]) as Quad), shortest };
   }
 
-  private async recognize(crops: LineCrop[], stop: StopCheck): Promise<{ line: DecodedLine; stride: number }[]> {
-    const results: { line: DecodedLine; stride: number }[] = new Array(crops.length);
+  private async recognize(image: RgbImage, quads: Quad[], stop: StopCheck): Promise<ReadLine[]> {
+    const results: ReadLine[] = new Array(quads.length);
     const { recBatching, recMinWidth, recWidthStep, recEndPad } = this.tuning;
-    const batches =
-      recBatching === 'single'
-        ? crops.map((_, i) => [i])
-        : recognitionBatches(
-            crops.map((c) => c.width),
-            recMinWidth,
-          );
+    // Planned from the quads alone, so the helper gets its share before any crop is cut.
+    const widths = quads.map(cropWidth);
+    const batches = recBatching === 'single' ? widths.map((_, i) => [i]) : recognitionBatches(widths, recMinWidth);
     const runs = batches.map((batch) => {
-      const widest = Math.max(recMinWidth, ...batch.map((i) => crops[i]!.width + recEndPad));
+      const widest = Math.max(recMinWidth, ...batch.map((i) => widths[i]! + recEndPad));
       return { batch, width: Math.ceil(widest / recWidthStep) * recWidthStep };
     });
-    const decode = (run: { batch: number[]; width: number }, probs: Float32Array, dims: readonly number[]): void => {
-      const [, steps, classes] = dims as number[];
-      const stride = run.width / steps!;
-      run.batch.forEach((ci, b) => {
-        const used = Math.ceil(crops[ci]!.width / stride) + 1;
-        const line = ctcGreedyDecode(probs, b * steps! * classes!, steps!, classes!, this.dictionary, used);
-        results[ci] = { line, stride };
-      });
-    };
-    const inputOf = (run: { batch: number[]; width: number }): RecRunInput => ({
-      data: recognizerInput(
-        run.batch.map((i) => crops[i]!),
-        run.width,
-      ),
-      dims: [run.batch.length, 3, REC_HEIGHT, run.width],
-    });
+    const lineRun = (run: { batch: number[]; width: number }): LineRun => ({ quads: run.batch.map((i) => quads[i]!), width: run.width });
+    const place = (run: { batch: number[] }, lines: ReadLine[]): void => run.batch.forEach((ci, b) => (results[ci] = lines[b]!));
     // With a helper: the costliest runs first, each to the side with less work so far; the
     // helper's share is sent before this thread starts on its own.
     const own: typeof runs = [];
@@ -326,7 +329,7 @@ export class PpOcrPipeline {
         }
       }
     } else own.push(...runs);
-    const away = helped.length ? this.helper!.run(helped.map(inputOf)) : undefined;
+    const away = helped.length ? this.helper!.run(image, helped.map(lineRun)) : undefined;
     // Settled here if this thread stops or fails first, so a rejection is never left unhandled.
     const settled = away?.then(
       () => undefined,
@@ -342,10 +345,7 @@ export class PpOcrPipeline {
         await settled;
         throw new OcrStopped('recognize');
       }
-      const x = inputOf(run);
-      const out = await this.rec.run({ [this.rec.inputNames[0]!]: new ort.Tensor('float32', x.data, x.dims) });
-      const probs = out[this.rec.outputNames[0]!]!;
-      decode(run, probs.data as Float32Array, probs.dims);
+      place(run, await readRun(this.rec, image, lineRun(run), this.dictionary));
     }
     if (away) {
       // This thread is free while it waits, so it keeps watching the stop check for the helper,
@@ -354,9 +354,9 @@ export class PpOcrPipeline {
         if (stop()) this.helper!.stop();
       }, 5);
       try {
-        const { outputs, stopped } = await away;
+        const { lines, stopped } = await away;
         if (stopped) throw new OcrStopped('recognize');
-        outputs.forEach((o, k) => decode(helped[k]!, o.data, o.dims));
+        lines.forEach((l, k) => place(helped[k]!, l));
       } finally {
         clearInterval(watch);
       }

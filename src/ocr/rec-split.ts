@@ -1,20 +1,24 @@
-// The caller's side of src/ocr/rec-helper.ts: starts the helper thread, sends it recognizer
-// inputs, and hands back their outputs. Hand-written on worker_threads rather than a pool
+// The caller's side of src/ocr/rec-helper.ts: starts the helper thread, sends it the image and
+// the runs of its share, and hands back the lines it read. Hand-written on worker_threads rather than a pool
 // library: one long-lived thread per OCR worker, answering in order, is all it has to do.
 import type { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { startModuleWorker } from '../runtime/module-worker.ts';
+import type { LineRun, ReadLine } from './line-runs.ts';
 import type { RecHelperInit, RecHelperReply, RecHelperRequest } from './rec-helper.ts';
 
-export interface RecRunInput {
-  data: Float32Array;
-  dims: number[];
+export interface RecHelperResult {
+  /** `lines[k]`: the lines of the k-th run sent. */
+  lines: ReadLine[][];
+  /** stop() was called before every run was done: `lines` holds only the runs done before it. */
+  stopped: boolean;
 }
 
-export interface RecHelperResult {
-  outputs: RecRunInput[];
-  /** stop() was called before every run was done: `outputs` holds only the runs done before it. */
-  stopped: boolean;
+/** Interleaved RGB in shared memory, so the helper reads the pixels without a copy per request. */
+export interface SharedRgb {
+  data: Uint8Array;
+  width: number;
+  height: number;
 }
 
 export class RecHelperClient {
@@ -32,7 +36,7 @@ export class RecHelperClient {
       this.waiting.delete(msg.id);
       // Held (ref'd) only while a run is out, so an idle helper never keeps the process alive.
       if (this.waiting.size === 0) worker.unref();
-      if (msg.kind === 'done') w?.resolve({ outputs: msg.outputs, stopped: msg.stopped === true });
+      if (msg.kind === 'done') w?.resolve({ lines: msg.lines, stopped: msg.stopped === true });
       else w?.reject(new Error(`recognizer helper: ${msg.error}`));
     });
     const fail = (err: Error): void => {
@@ -44,9 +48,9 @@ export class RecHelperClient {
     worker.on('exit', (code) => fail(new Error(`recognizer helper exited (code ${code})`)));
   }
 
-  static start(recognition: string, options: ort.InferenceSession.SessionOptions): Promise<RecHelperClient> {
+  static start(recognition: string, dictionary: string, options: ort.InferenceSession.SessionOptions): Promise<RecHelperClient> {
     const stopFlag = new SharedArrayBuffer(4);
-    const init: RecHelperInit = { recognition, options, stopFlag };
+    const init: RecHelperInit = { recognition, dictionary, options, stopFlag };
     const worker = startModuleWorker('./rec-helper.ts', import.meta.url, init);
     // Held until it has loaded: the caller is waiting on it.
     worker.ref();
@@ -65,19 +69,16 @@ export class RecHelperClient {
     });
   }
 
-  /** Runs the inputs one after another in the helper thread; the input buffers are transferred (unusable here after). */
-  run(inputs: RecRunInput[]): Promise<RecHelperResult> {
+  /** Reads the runs one after another in the helper thread; `image.data` must be over a SharedArrayBuffer. */
+  run(image: SharedRgb, runs: LineRun[]): Promise<RecHelperResult> {
     if (this.failure) return Promise.reject(this.failure);
     Atomics.store(this.stopFlag, 0, 0);
     const id = this.nextId++;
-    const req: RecHelperRequest = { id, inputs };
+    const req: RecHelperRequest = { id, image, runs };
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage(
-        req,
-        inputs.map((x) => x.data.buffer as ArrayBuffer),
-      );
+      this.worker.postMessage(req);
     });
   }
 

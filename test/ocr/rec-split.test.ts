@@ -29,9 +29,9 @@ test('crops shared with a helper thread are read exactly as by one recognizer', 
     assert.equal(started.length, 1, 'recSplit with two threads starts one helper');
     const helperRuns: number[] = [];
     const run = started[0]!.run.bind(started[0]!);
-    started[0]!.run = (inputs) => {
-      helperRuns.push(inputs.length);
-      return run(inputs);
+    started[0]!.run = (image, runs) => {
+      helperRuns.push(runs.length);
+      return run(image, runs);
     };
     const page = englishPages()[1]!;
     for (const png of [await renderPage(page), await degrade(await renderPage(page)), await renderPage(chinesePage())]) {
@@ -54,7 +54,8 @@ test('crops shared with a helper thread are read exactly as by one recognizer', 
     await split?.release();
     await one?.release();
   }
-  await assert.rejects(started[0]!.run([]), /recognizer helper|exited|terminated/i, 'released: the helper thread is gone');
+  const pixel = { data: new Uint8Array(new SharedArrayBuffer(3)), width: 1, height: 1 };
+  await assert.rejects(started[0]!.run(pixel, []), /recognizer helper|exited|terminated/i, 'released: the helper thread is gone');
 });
 
 test('recSplit is not used with one intra-op thread (the OCR workers already share the cores)', async () => {
