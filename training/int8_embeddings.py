@@ -16,6 +16,7 @@ import onnx
 from onnx import numpy_helper
 
 from export import int8_rows, row_scale_nodes
+from graph_edit import topological
 
 
 def convert(model_dir: str) -> int:
@@ -53,19 +54,6 @@ def convert(model_dir: str) -> int:
     onnx.save(model, path)
     print(f"{path}: int8 rows for {sorted(done)}, {os.path.getsize(path)} bytes")
     return 0
-
-
-def topological(nodes, available: set[str]):
-    out, pending, have = [], list(nodes), set(available)
-    while pending:
-        ready = [n for n in pending if all(i == "" or i in have for i in n.input)]
-        if not ready:
-            raise SystemExit("graph has a cycle or a missing input")
-        for n in ready:
-            out.append(n)
-            have.update(n.output)
-        pending = [n for n in pending if n not in ready]
-    return out
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from graph_edit import topological, write_manifest
 
 
 def merge(model_dir: str) -> int:
@@ -120,24 +121,9 @@ def merge(model_dir: str) -> int:
         raise SystemExit(f"{path}: the merged graph disagrees with the original by {diff}")
     onnx.save(model, path)
     manifest["onnx"]["bilstm"] = "one bidirectional LSTM node with sequence_lens (training/merge_bilstm.py)"
-    with open(mpath, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
+    write_manifest(mpath, manifest)
     print(f"{path}: {len(original.graph.node)} -> {len(model.graph.node)} nodes, {os.path.getsize(path)} bytes")
     return 0
-
-
-def topological(nodes, available: set[str]):
-    out, pending, have = [], list(nodes), set(available)
-    while pending:
-        ready = [n for n in pending if all(i == "" or i in have for i in n.input)]
-        if not ready:
-            raise SystemExit("graph has a cycle or a missing input")
-        for n in ready:
-            out.append(n)
-            have.update(n.output)
-        pending = [n for n in pending if all(n is not r for r in ready)]
-    return out
 
 
 def compare(before, after) -> float:

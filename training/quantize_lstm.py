@@ -25,6 +25,7 @@ import tempfile
 
 import onnx
 from onnxruntime.quantization import QuantType, quantize_dynamic
+from graph_edit import write_manifest
 
 NOTE = ("int8 LSTM weights, 7-bit range (training/quantize_lstm.py: onnxruntime quantize_dynamic, "
         "DynamicQuantizeLSTM)")
@@ -51,9 +52,7 @@ def quantize(model_dir: str) -> int:
         before = os.path.getsize(path)
         os.replace(out, path)
     manifest["onnx"]["lstm_weights"] = NOTE
-    with open(mpath, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
+    write_manifest(mpath, manifest)
     print(f"{path}: LSTM weights int8, {before} -> {os.path.getsize(path)} bytes")
     return 0
 

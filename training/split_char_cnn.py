@@ -24,6 +24,7 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from graph_edit import write_manifest
 
 CHAR_CNN_FILE = "char_cnn.json"
 # conv.masked_fill(~cmask, -1e4) in ekmm_model.Tagger.forward: positions past the token's end
@@ -186,9 +187,7 @@ def split(model_dir: str) -> int:
     manifest["char_cnn"] = {"file": CHAR_CNN_FILE, "filters": total,
                             "note": "the graph's char_features input: per-token vectors the tagger computes from this file "
                                     "(training/split_char_cnn.py moved the char CNN out of the graph)"}
-    with open(mpath, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
+    write_manifest(mpath, manifest)
     removed = len(original.graph.node) - len(model.graph.node)
     print(f"{path}: {removed} nodes removed, {len(model.graph.node)} left, {os.path.getsize(path)} bytes; wrote {CHAR_CNN_FILE}")
     return 0
