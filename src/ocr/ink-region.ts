@@ -15,6 +15,11 @@ const INK_CONTRAST = 64;
 /** Rows and columns sampled: every STEP-th pixel (text strokes are wider than this). */
 const STEP = 2;
 
+/** Whether the pixel at byte offset `o` differs from the background (r, g, b) by more than INK_CONTRAST in a channel. */
+function isInk(d: Uint8Array, o: number, r: number, g: number, b: number): boolean {
+  return Math.abs(d[o]! - r) > INK_CONTRAST || Math.abs(d[o + 1]! - g) > INK_CONTRAST || Math.abs(d[o + 2]! - b) > INK_CONTRAST;
+}
+
 /** Per-channel median of the pixels on the image's border: the background colour. */
 function borderColour(img: RgbImage): [number, number, number] {
   const samples: number[][] = [[], [], []];
@@ -49,7 +54,7 @@ export function inkRegion(img: RgbImage, margin: number): Region {
   for (let y = 0; y < img.height; y += STEP) {
     let o = y * img.width * 3;
     for (let x = 0; x < img.width; x += STEP, o += 3 * STEP) {
-      if (Math.abs(d[o]! - r) > INK_CONTRAST || Math.abs(d[o + 1]! - g) > INK_CONTRAST || Math.abs(d[o + 2]! - b) > INK_CONTRAST) {
+      if (isInk(d, o, r, g, b)) {
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
@@ -80,7 +85,7 @@ export function plainBackground(img: RgbImage): [number, number, number] | undef
   for (let y = 0; y < img.height; y += SHARE_STEP) {
     let o = y * img.width * 3;
     for (let x = 0; x < img.width; x += SHARE_STEP, o += 3 * SHARE_STEP) {
-      if (Math.abs(d[o]! - r) > INK_CONTRAST || Math.abs(d[o + 1]! - g) > INK_CONTRAST || Math.abs(d[o + 2]! - b) > INK_CONTRAST) {
+      if (isInk(d, o, r, g, b)) {
         if (++ink > limit) return undefined;
       }
     }
@@ -139,7 +144,7 @@ export function inkOutside(img: RgbImage, background: [number, number, number], 
     let o = gy * STEP * img.width * 3;
     for (let gx = 0; gx < gw; gx++, o += 3 * STEP) {
       if (covered[gy * gw + gx]) continue;
-      if (Math.abs(d[o]! - r) > INK_CONTRAST || Math.abs(d[o + 1]! - g) > INK_CONTRAST || Math.abs(d[o + 2]! - b) > INK_CONTRAST) outside++;
+      if (isInk(d, o, r, g, b)) outside++;
     }
   }
   return outside;
